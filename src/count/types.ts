@@ -1,0 +1,65 @@
+import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
+import type { Box } from "../model/network.ts";
+
+/**
+ * Interior-radius threshold: a pattern is a region when some point of the domain is farther than this from every
+ * hyperplane of the region's unstable units (Euclidean distance, hyperplanes with unit-norm normals).
+ * 1e-8: the fixtures' counts are the same at 1e-7 and 1e-9 (shared/reference/linear-regions.md), and real thin
+ * regions of trained MNIST nets have radii down to ~1e-9, so the threshold sits inside that range; LP
+ * tolerances are kept ≥ 100× smaller.
+ */
+export const DEFAULT_INTERIOR_THRESHOLD = 1e-8;
+
+/** One full-dimensional region found by a counter. */
+export interface RegionRecord {
+  pattern: ActivationPattern;
+  /** A point of the domain inside the region. */
+  point: Float64Array;
+  /** The ball of this radius around `point` lies in the region's polyhedron {x : pattern(x) = pattern}. */
+  radius: number;
+  /** On request: f(x) = J x + c on the region. */
+  affineMap?: AffineMap;
+}
+
+/** Stable units over the domain: their pattern bit is fixed, so they add no hyperplane. */
+export interface StableUnitCounts {
+  /** Stably active per hidden layer. */
+  active: number[];
+  /** Stably inactive per hidden layer. */
+  inactive: number[];
+  /** Sum of both over all layers. */
+  total: number;
+}
+
+/** Progress reported while counting. */
+export interface CountProgress {
+  regions: number;
+  lps: number;
+  /** Fraction of the work done in [0, 1] when it can be estimated. */
+  fraction?: number;
+  /** Units of work (subtrees, tasks) still pending. */
+  pending?: number;
+}
+
+/** The result of counting the regions of a network inside a domain. */
+export interface CountResult {
+  method: "engine" | "milp" | "mipbound";
+  regions: number;
+  stableUnits: StableUnitCounts;
+  /** Linear (or mixed-integer) programs solved. */
+  lps: number;
+  seconds: number;
+  /** False when the run was interrupted before finishing (the count is then a partial one). */
+  complete: boolean;
+  threshold: number;
+}
+
+/** Options every counter takes. */
+export interface CountOptions {
+  box: Box;
+  /** Interior-radius threshold, default {@link DEFAULT_INTERIOR_THRESHOLD}. */
+  threshold?: number;
+  /** Called for each region found, in a deterministic order for a given network and task split. */
+  onRegion?: (region: RegionRecord) => void;
+  onProgress?: (progress: CountProgress) => void;
+}

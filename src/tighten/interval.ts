@@ -1,0 +1,124 @@
+import type { Box, Network } from "../model/network.ts";
+import { hiddenLayers, outputWidthOf } from "../model/network.ts";
+
+/** Sound lower and upper bounds on every hidden pre-activation over a domain, one pair of arrays per hidden layer. */
+export interface PreActivationBounds {
+  lower: Float64Array[];
+  upper: Float64Array[];
+}
+
+/** Apply the activation to an interval, coordinatewise (monotone activations map bounds to bounds). */
+export function activateInterval(
+  activation: Network["layers"][number]["activation"],
+  lo: Float64Array,
+  hi: Float64Array,
+): { lo: Float64Array; hi: Float64Array } {
+  switch (activation.kind) {
+    case "relu":
+      return { lo: lo.map((v) => Math.max(0, v)), hi: hi.map((v) => Math.max(0, v)) };
+    case "leaky-relu": {
+      const f = (v: number) => (v > 0 ? v : activation.alpha * v);
+      // For α ≥ 0 the map is monotone; for α < 0 it is not, so take the hull of the endpoint images and 0.
+      if (activation.alpha >= 0) return { lo: lo.map(f), hi: hi.map(f) };
+      const outLo = new Float64Array(lo.length), outHi = new Float64Array(lo.length);
+      for (let i = 0; i < lo.length; i++) {
+        const a = f(lo[i]), b = f(hi[i]);
+        const zeroInside = lo[i] <= 0 && hi[i] >= 0;
+        outLo[i] = Math.min(a, b, zeroInside ? 0 : Infinity);
+        outHi[i] = Math.max(a, b, zeroInside ? 0 : -Infinity);
+      }
+      return { lo: outLo, hi: outHi };
+    }
+    case "maxout": {
+      const k = activation.rank, units = lo.length / k;
+      const outLo = new Float64Array(units), outHi = new Float64Array(units);
+      for (let u = 0; u < units; u++) {
+        let a = -Infinity, b = -Infinity;
+        for (let j = 0; j < k; j++) {
+          a = Math.max(a, lo[u * k + j]);
+          b = Math.max(b, hi[u * k + j]);
+        }
+        outLo[u] = a;
+        outHi[u] = b;
+      }
+      return { lo: outLo, hi: outHi };
+    }
+    case "identity":
+      return { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
+  }
+}
+
+/**
+ * Interval bound propagation: bounds on each hidden pre-activation over the box (exact for the first layer,
+ * sound and looser for deeper ones).
+ */
+export function intervalBounds(net: Network, box: Box): PreActivationBounds {
+  let lo: Float64Array = Float64Array.from(box.lo), hi: Float64Array = Float64Array.from(box.hi);
+  const lower: Float64Array[] = [], upper: Float64Array[] = [];
+  for (const layer of hiddenLayers(net)) {
+    const gLo = new Float64Array(layer.outDim), gHi = new Float64Array(layer.outDim);
+    for (let r = 0; r < layer.outDim; r++) {
+      let a = layer.bias[r], b = layer.bias[r];
+      for (let k = 0; k < layer.inDim; k++) {
+        const w = layer.weights[r * layer.inDim + k];
+        if (w >= 0) {
+          a += w * lo[k];
+          b += w * hi[k];
+        } else {
+          a += w * hi[k];
+          b += w * lo[k];
+        }
+      }
+      gLo[r] = a;
+      gHi[r] = b;
+    }
+    lower.push(gLo);
+    upper.push(gHi);
+    const next = activateInterval(layer.activation, gLo, gHi);
+    lo = next.lo;
+    hi = next.hi;
+    if (lo.length !== outputWidthOf(layer)) throw new Error("internal: interval width mismatch");
+  }
+  return { lower, upper };
+}
+
+/** Per hidden layer: units stably active (pre-activation ≥ 0 on the whole domain) and stably inactive (≤ 0). */
+export interface StableUnits {
+  active: number[];
+  inactive: number[];
+}
+
+/**
+ * Count stable ReLU / leaky-ReLU units from pre-activation bounds. A unit whose pre-activation is ≤ 0 everywhere
+ * is inactive on every full-dimensional region (equality holds only on a null set), and ≥ 0 everywhere: active.
+ * Maxout units are counted stable when one piece dominates every other over the domain's bounds.
+ */
+export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds): StableUnits {
+  const active: number[] = [], inactive: number[] = [];
+  hiddenLayers(net).forEach((layer, l) => {
+    let a = 0, i = 0;
+    const lo = bounds.lower[l], hi = bounds.upper[l];
+    if (layer.activation.kind === "maxout") {
+      const k = layer.activation.rank;
+      for (let u = 0; u < layer.outDim / k; u++) {
+        // Stable if some piece's lower bound is ≥ every other piece's upper bound.
+        for (let j = 0; j < k; j++) {
+          let dominates = true;
+          for (let m = 0; m < k; m++) if (m !== j && lo[u * k + j] < hi[u * k + m]) dominates = false;
+          if (dominates) {
+            a++;
+            break;
+          }
+        }
+      }
+    } else if (layer.activation.kind !== "identity") {
+      for (let r = 0; r < layer.outDim; r++) {
+        if (lo[r] >= 0) a++;
+        else if (hi[r] <= 0) i++;
+      }
+    }
+    active.push(a);
+    inactive.push(i);
+  });
+  return { active, inactive };
+}
