@@ -1,8 +1,72 @@
 import type { Command } from "commander";
+import { loadModel, type LoadedModel } from "../../io/load.ts";
+import type { Activation } from "../../model/network.ts";
+import { hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
 
-/** Placeholder: `tessera info` is being written. */
-export function registerInfo(program: Command): void {
-  program.command("info").description("(not yet available)").action(() => {
-    throw new Error("tessera info is not implemented yet");
+const FORMAT_NAMES = { onnx: "ONNX", tfjs: "TF.js LayersModel", "tessera-json": "Tessera JSON" } as const;
+
+/** Readable activation name: `ReLU`, `leaky ReLU (α = 0.01)`, `maxout (rank 3)`, `affine`. */
+export function describeActivation(a: Activation): string {
+  switch (a.kind) {
+    case "relu": return "ReLU";
+    case "leaky-relu": return `leaky ReLU (α = ${a.alpha})`;
+    case "maxout": return `maxout (rank ${a.rank})`;
+    case "identity": return "affine";
+  }
+}
+
+/** The summary `tessera info --json` prints. */
+export function modelSummary(model: LoadedModel) {
+  const net = model.network;
+  return {
+    path: model.path,
+    format: model.format,
+    inputDim: net.inputDim,
+    outputDim: outputDim(net),
+    architecture: [net.inputDim, ...net.layers.map(outputWidthOf)],
+    layers: net.layers.map((l) => ({ inDim: l.inDim, outDim: l.outDim, units: unitsOf(l), activation: l.activation })),
+    hiddenUnits: hiddenUnitCount(net),
+    parameters: parameterCount(net),
+    ...(model.domain ? { domain: { lo: Array.from(model.domain.lo), hi: Array.from(model.domain.hi) } } : {}),
+  };
+}
+
+function describeDomain(lo: number[], hi: number[]): string {
+  const uniform = lo.every((v) => v === lo[0]) && hi.every((v) => v === hi[0]);
+  return uniform ? `[${lo[0]}, ${hi[0]}]^${lo.length}` : `a box with per-coordinate bounds (${lo.length} coordinates)`;
+}
+
+/** The text `tessera info` prints. */
+export function formatInfo(model: LoadedModel): string {
+  const s = modelSummary(model);
+  const net = model.network;
+  const hiddenKinds = [...new Set(hiddenLayers(net).map((l) => describeActivation(l.activation)))];
+  const rows: [string, string][] = [
+    ["model", `${s.path} (${FORMAT_NAMES[s.format]})`],
+    ["architecture", s.architecture.join(" → ")],
+    ["activation", hiddenKinds.length ? hiddenKinds.join(", ") : "none (a single affine layer)"],
+    ["input", String(s.inputDim)],
+  ];
+  net.layers.forEach((l, i) => {
+    const last = i === net.layers.length - 1;
+    const width = l.activation.kind === "maxout" ? `${unitsOf(l)} units (${l.outDim} pieces)` : `${l.outDim}`;
+    rows.push([`  layer ${i + 1}`, `${l.inDim} → ${width}, ${describeActivation(l.activation)}${last ? " (output)" : ""}`]);
   });
+  rows.push(["hidden units", String(s.hiddenUnits)], ["parameters", s.parameters.toLocaleString("en-US")]);
+  if (s.domain) rows.push(["domain", describeDomain(s.domain.lo, s.domain.hi)]);
+  const pad = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return rows.map(([k, v]) => `${k.padEnd(pad)}${v}`).join("\n") + "\n";
+}
+
+/** `tessera info MODEL [--json]`: input dimension, each layer's width and activation, parameter count. */
+export function registerInfo(program: Command): void {
+  program
+    .command("info")
+    .description("show a model's architecture: input dimension, layer widths and activations, parameter count")
+    .argument("<model>", "model file: .onnx, TF.js model.json (or its directory), or Tessera JSON")
+    .option("--json", "print one JSON object")
+    .action(async (path: string, opts: { json?: boolean }) => {
+      const model = await loadModel(path);
+      process.stdout.write(opts.json ? `${JSON.stringify(modelSummary(model))}\n` : formatInfo(model));
+    });
 }

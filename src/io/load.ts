@@ -1,0 +1,160 @@
+/**
+ * Loading and saving models from files (Node only; the parsers it calls are core-safe). Detects the format by
+ * extension and content: `.onnx` → ONNX; a directory, or JSON with `modelTopology` → TF.js LayersModel; JSON with
+ * `"format": "tessera"` → Tessera JSON. Every error is a one-line {@link ModelError} that starts with the path.
+ */
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import type { Box, Network } from "../model/network.ts";
+import { ModelError } from "../model/validate.ts";
+import { parseOnnx } from "./onnx.ts";
+import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
+import { parseTfjs, toTfjs } from "./tfjs.ts";
+
+/** The model formats Tessera reads. */
+export type ModelFormat = "onnx" | "tfjs" | "tessera-json";
+
+/** A network read from a file, with the format it came in and the input domain when the file carries one. */
+export interface LoadedModel {
+  network: Network;
+  path: string;
+  format: ModelFormat;
+  domain?: Box;
+}
+
+function fsReason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  switch (code) {
+    case "ENOENT": return "no such file";
+    case "EACCES":
+    case "EPERM": return "permission denied";
+    case "EISDIR": return "is a directory";
+    case "ENOTDIR": return "a parent of the path is not a directory";
+    default: return `cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new ModelError(`${path}: ${fsReason(err)}`);
+  }
+}
+
+/** Read a TF.js model.json and the weight shards its manifest names (paths relative to the model.json). */
+async function loadTfjs(path: string, json: Record<string, unknown>): Promise<Network> {
+  const shards = new Map<string, Uint8Array>();
+  const manifest = json.weightsManifest;
+  if (Array.isArray(manifest)) {
+    for (const group of manifest) {
+      const paths = (group as { paths?: unknown }).paths;
+      if (!Array.isArray(paths)) continue;
+      for (const p of paths) {
+        if (typeof p !== "string" || shards.has(p)) continue;
+        const shardPath = resolve(dirname(path), p);
+        try {
+          shards.set(p, new Uint8Array(await readFile(shardPath)));
+        } catch (err) {
+          // A missing shard is reported by parseTfjs with its manifest name; other failures here.
+          if ((err as { code?: string }).code !== "ENOENT") throw new ModelError(`${path}: weight file "${p}": ${fsReason(err)}`);
+        }
+      }
+    }
+  }
+  return parseTfjs(json, shards, path);
+}
+
+function looksLikeJson(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0xef || b === 0xbb || b === 0xbf) continue;
+    return b === 0x7b; // "{"
+  }
+  return false;
+}
+
+/**
+ * Load a model file: ONNX, TF.js LayersModel (model.json or its directory) or Tessera JSON. The network is
+ * validated ({@link validateNetwork} runs inside every parser). Throws {@link ModelError} naming the file.
+ */
+export async function loadModel(path: string): Promise<LoadedModel> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new ModelError(`${path}: ${fsReason(err)}`);
+  }
+  if (info.isDirectory()) {
+    const modelJson = join(path, "model.json");
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(modelJson));
+    } catch (err) {
+      throw new ModelError(`${path}: a directory, but not a TF.js model (model.json: ${fsReason(err)})`);
+    }
+    const loaded = await loadJsonModel(modelJson, bytes);
+    return { ...loaded, path };
+  }
+  const bytes = await readBytes(path);
+  const ext = extname(path).toLowerCase();
+  if (ext === ".onnx") return { network: parseOnnx(bytes, path), path, format: "onnx" };
+  if (ext === ".json" || looksLikeJson(bytes)) return loadJsonModel(path, bytes);
+  try {
+    return { network: parseOnnx(bytes, path), path, format: "onnx" };
+  } catch {
+    throw new ModelError(`${path}: unknown model format (expected .onnx, a TF.js model.json or its directory, or Tessera JSON)`);
+  }
+}
+
+async function loadJsonModel(path: string, bytes: Uint8Array): Promise<LoadedModel> {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new ModelError(`${path}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+  }
+  const obj = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (obj && "modelTopology" in obj) return { network: await loadTfjs(path, obj), path, format: "tfjs" };
+  if (obj && obj.format === "tessera") {
+    const { network, domain } = parseTesseraJson(obj, path);
+    return domain ? { network, path, format: "tessera-json", domain } : { network, path, format: "tessera-json" };
+  }
+  throw new ModelError(`${path}: unknown JSON model (expected a TF.js model.json with "modelTopology" or Tessera JSON with "format": "tessera")`);
+}
+
+async function writeOut(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ModelError(`${path}: cannot write (${code ?? (err instanceof Error ? err.message : String(err))})`);
+  }
+}
+
+/** Save a network (and optionally its input domain) as Tessera JSON. */
+export async function saveModel(net: Network, path: string, domain?: Box): Promise<void> {
+  await writeOut(path, stringifyTesseraJson(net, domain));
+}
+
+/** Where {@link saveTfjs} wrote the model, and how many values float32 rounding changed. */
+export interface SavedTfjs {
+  modelJsonPath: string;
+  weightsPath: string;
+  roundedValues: number;
+}
+
+/**
+ * Save a network as a TF.js LayersModel. `out` ending in `.json` names the model.json (weights go to
+ * `<stem>.weights.bin` beside it); otherwise `out` is a directory that receives `model.json` and `weights.bin`.
+ */
+export async function saveTfjs(net: Network, out: string): Promise<SavedTfjs> {
+  const isFile = extname(out).toLowerCase() === ".json";
+  const modelJsonPath = isFile ? out : join(out, "model.json");
+  const weightsName = isFile ? `${basename(out, extname(out))}.weights.bin` : "weights.bin";
+  const weightsPath = join(dirname(modelJsonPath), weightsName);
+  const { modelJson, weightData, roundedValues } = toTfjs(net, weightsName);
+  await writeOut(weightsPath, weightData);
+  await writeOut(modelJsonPath, `${JSON.stringify(modelJson)}\n`);
+  return { modelJsonPath, weightsPath, roundedValues };
+}
