@@ -117,7 +117,7 @@ const cases: Case[] = [
     what: "Tessera JSON that breaks the schema",
     file: "schema.json",
     make: json({ format: "tessera", version: 1, inputDim: 2, layers: [{ weights: [[1, 2]], bias: "zero", activation: { kind: "identity" } }] }),
-    expect: /not a valid Tessera JSON model: layers\[0\]\.bias/,
+    expect: /not a valid Tessera JSON model: layers\[0\]\.bias: Invalid input: expected array, received string/,
   },
   {
     what: "maxout rank that does not divide the pre-activations",

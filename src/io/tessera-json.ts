@@ -12,6 +12,7 @@
 import * as z from "zod/mini";
 import type { Activation, Box, Network } from "../model/network.ts";
 import { ModelError, validateNetwork } from "../model/validate.ts";
+import { describeSchemaIssue } from "./schema-issue.ts";
 
 const activationSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("relu") }),
@@ -50,13 +51,6 @@ export interface TesseraJsonModel {
   domain?: Box;
 }
 
-/** One line describing the first schema problem, e.g. `layers[0].bias: Invalid input: expected array`. */
-function describeIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
-  return `${path || "document"}: ${issue.message.replace(/\s+/g, " ")}`;
-}
-
 /**
  * Parse and validate a Tessera JSON document (already `JSON.parse`d). `label` (the file path) prefixes every
  * error message. Throws {@link ModelError}.
@@ -66,7 +60,7 @@ export function parseTesseraJson(json: unknown, label: string): TesseraJsonModel
     throw new ModelError(`${label}: ${message}`);
   };
   const parsed = tesseraJsonSchema.safeParse(json);
-  if (!parsed.success) return fail(`not a valid Tessera JSON model: ${describeIssue(parsed.error)}`);
+  if (!parsed.success) return fail(`not a valid Tessera JSON model: ${describeSchemaIssue(parsed.error)}`);
   const doc = parsed.data;
   const layers = doc.layers.map((layer, l) => {
     const where = `layers[${l}]`;

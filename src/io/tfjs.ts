@@ -11,6 +11,7 @@ import { activationName } from "../model/network.ts";
 import { ModelError, validateNetwork } from "../model/validate.ts";
 import { assembleChain, type Stage } from "./chain.ts";
 import { elementCount } from "./onnx-proto.ts";
+import { describeSchemaIssue } from "./schema-issue.ts";
 
 /** Keras's default slope of the `leaky_relu` activation function (keras.activations.leaky_relu, 0.2). */
 const KERAS_LEAKY_RELU_FUNCTION_ALPHA = 0.2;
@@ -36,12 +37,6 @@ export interface TfjsArtifacts {
   roundedValues: number;
 }
 
-function issueText(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-  return `${path ? path.replace(/^\./, "") + ": " : ""}${issue.message}`;
-}
-
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
@@ -57,7 +52,7 @@ function topologyLayers(topology: Record<string, unknown>, fail: (m: string) => 
   const layers = Array.isArray(config) ? config : asRecord(config)?.layers;
   if (!Array.isArray(layers)) fail("modelTopology has no layer list (config.layers)");
   const parsed = z.array(layerSchema).safeParse(layers);
-  if (!parsed.success) fail(`bad layer list in modelTopology: ${issueText(parsed.error)}`);
+  if (!parsed.success) fail(`bad layer list in modelTopology: ${describeSchemaIssue(parsed.error)}`);
   return parsed.data!;
 }
 
@@ -84,7 +79,7 @@ function readWeights(
   fail: (m: string) => never,
 ): Map<string, { values: Float64Array; shape: number[]; dtype: string }> {
   const parsed = manifestSchema.safeParse(manifestJson);
-  if (!parsed.success) fail(`bad weightsManifest: ${issueText(parsed.error)}`);
+  if (!parsed.success) fail(`bad weightsManifest: ${describeSchemaIssue(parsed.error)}`);
   const out = new Map<string, { values: Float64Array; shape: number[]; dtype: string }>();
   parsed.data!.forEach((group, g) => {
     const parts = group.paths.map((p) => {
