@@ -57,6 +57,11 @@ describe("Tessera JSON", () => {
     assert.deepEqual(parseTesseraJson(toTesseraJson(maxoutNet, box), "d.json").domain, box);
   });
 
+  it("saveTfjs refuses maxout with one line naming the output file", async () => {
+    const out = join(dir, "maxout-tf");
+    await assert.rejects(saveTfjs(maxoutNet, out), (err: Error) => err.message.startsWith(`${join(out, "model.json")}: cannot write as TF.js: layer 0: maxout(2)`));
+  });
+
   it("saveModel → loadModel keeps network and domain, and detects the format", async () => {
     const path = join(dir, "maxout.json");
     const box = uniformBox(2, -1, 1);

@@ -153,7 +153,14 @@ export async function saveTfjs(net: Network, out: string): Promise<SavedTfjs> {
   const modelJsonPath = isFile ? out : join(out, "model.json");
   const weightsName = isFile ? `${basename(out, extname(out))}.weights.bin` : "weights.bin";
   const weightsPath = join(dirname(modelJsonPath), weightsName);
-  const { modelJson, weightData, roundedValues } = toTfjs(net, weightsName);
+  let artifacts;
+  try {
+    artifacts = toTfjs(net, weightsName);
+  } catch (err) {
+    if (err instanceof ModelError) throw new ModelError(`${modelJsonPath}: cannot write as TF.js: ${err.message}`);
+    throw err;
+  }
+  const { modelJson, weightData, roundedValues } = artifacts;
   await writeOut(weightsPath, weightData);
   await writeOut(modelJsonPath, `${JSON.stringify(modelJson)}\n`);
   return { modelJsonPath, weightsPath, roundedValues };
