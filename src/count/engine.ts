@@ -1,0 +1,560 @@
+/**
+ * Exact enumeration of the full-dimensional activation regions of a network inside a box: a depth-first search over
+ * the sign-vector (argmax-vector for maxout) tree, units in layer order. A node is a cell (the box cut by the
+ * decided units' half-spaces); deciding a unit splits it into the children that keep an interior point at distance
+ * > threshold from every decided hyperplane. Each feasibility question is one MarginLP solve warm-started from the
+ * parent's basis (one added row), and the parent's interior point (the witness) answers its own side for free
+ * whenever it is farther than the threshold from the new hyperplane. Stable units (from bound tightening) and units
+ * that are constant on the cell add no hyperplane.
+ *
+ * The search is split into tasks (the cells after the first `splitUnit` units) so that work can be spread over
+ * workers, checkpointed and resumed; the split depends only on the network, the domain and the threshold, so the
+ * count is the same whatever the number of workers.
+ */
+import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
+import type { Box, Network } from "../model/network.ts";
+import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
+import type { PreActivationBounds } from "../tighten/interval.ts";
+import { intervalBounds } from "../tighten/interval.ts";
+import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
+import type { StableUnitCounts } from "./types.ts";
+
+/**
+ * A unit whose affine form on the cell has a normal shorter than this is treated as constant there (its sign is the
+ * sign of the offset). Weights are O(1) and compositions of them stay far above this unless a row is exactly zero
+ * (e.g. every unit feeding it is off), so 1e-12 only catches true zeros up to round-off.
+ */
+export const ZERO_ROW_NORM = 1e-12;
+
+/** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
+export const DEFAULT_TASK_TARGET = 256;
+
+/** Statistics of an enumeration run. */
+export interface EngineStats {
+  regions: number;
+  lps: number;
+  /** Children accepted through the parent's witness, without an LP. */
+  witnessHits: number;
+  /** LPs that failed numerically (iteration limit) and went to the exact oracle. */
+  lpFailures: number;
+  /** LPs whose answer fell within the perturbation band and went to the exact oracle. */
+  ambiguous: number;
+}
+
+/** Called for each region: `pattern` and `point` are reused buffers, copy them to keep them. */
+export type RegionSink = (pattern: Uint8Array, point: Float64Array, radius: number) => void;
+
+/** A subtree of the search: the decisions of the first `splitUnit` units. */
+export type Task = Uint8Array;
+
+/** Per hidden pre-activation: +1 stably active / dominant, −1 stably inactive, 0 unstable (ReLU / leaky ReLU). */
+function stabilityFlags(net: Network, bounds: PreActivationBounds): Int8Array[] {
+  return hiddenLayers(net).map((layer, l) => {
+    const flags = new Int8Array(layer.outDim);
+    if (layer.activation.kind === "relu" || layer.activation.kind === "leaky-relu") {
+      for (let r = 0; r < layer.outDim; r++) {
+        // g ≤ 0 everywhere: off on every full-dimensional region (g ≡ 0 included, as in `evaluate`).
+        if (bounds.upper[l][r] <= 0) flags[r] = -1;
+        else if (bounds.lower[l][r] >= 0) flags[r] = 1;
+      }
+    }
+    return flags;
+  });
+}
+
+/** Stable unit counts from pre-activation bounds, in the shape counters report. */
+export function stableUnitCounts(net: Network, bounds: PreActivationBounds): StableUnitCounts {
+  const active: number[] = [], inactive: number[] = [];
+  hiddenLayers(net).forEach((layer, l) => {
+    let a = 0, i = 0;
+    const k = layer.activation.kind === "maxout" ? layer.activation.rank : 1;
+    for (let u = 0; u < unitsOf(layer); u++) {
+      if (k === 1) {
+        if (bounds.upper[l][u] <= 0) i++;
+        else if (bounds.lower[l][u] >= 0) a++;
+      } else {
+        // A maxout unit is stable when one piece dominates all others over the domain.
+        for (let j = 0; j < k; j++) {
+          let dominates = true;
+          for (let m = 0; m < k && dominates; m++) {
+            if (m !== j && bounds.lower[l][u * k + j] < bounds.upper[l][u * k + m]) dominates = false;
+          }
+          if (dominates) {
+            a++;
+            break;
+          }
+        }
+      }
+    }
+    active.push(a);
+    inactive.push(i);
+  });
+  const total = active.reduce((s, v) => s + v, 0) + inactive.reduce((s, v) => s + v, 0);
+  return { active, inactive, total };
+}
+
+/**
+ * An exact LP oracle for the rare margin LPs whose optimum lies within the cost perturbation of the threshold:
+ * maximise t s.t. rows[i] · x − t ≥ rhs[i] (rows: m × n0 row-major), x in the box. Returns t and a maximiser.
+ */
+export type ExactMarginSolver = (
+  rows: Float64Array,
+  rhs: Float64Array,
+  m: number,
+  box: Box,
+) => { t: number; x: Float64Array };
+
+/** Options of the enumerator. */
+export interface EnumeratorOptions {
+  /** Exact oracle for borderline LPs (e.g. HiGHS via `highsMarginSolver`). Without it they are decided by the
+   * returned point's margin and counted in `stats.ambiguous`. */
+  exact?: ExactMarginSolver;
+  box: Box;
+  threshold?: number;
+  /** Pre-activation bounds over the box (default: interval arithmetic). Tighter bounds mean fewer hyperplanes. */
+  bounds?: PreActivationBounds;
+}
+
+/**
+ * Depth-first region enumerator. One instance owns its LP and buffers; it is not reentrant. Use
+ * {@link RegionEnumerator.splitTasks} then {@link RegionEnumerator.runTask} for each task, or `countAll`.
+ */
+export class RegionEnumerator {
+  readonly net: Network;
+  readonly box: Box;
+  readonly threshold: number;
+  readonly bounds: PreActivationBounds;
+  private readonly exact: ExactMarginSolver | undefined;
+  /** Total hidden units (pattern length). */
+  readonly unitCount: number;
+  readonly stats: EngineStats = { regions: 0, lps: 0, witnessHits: 0, lpFailures: 0, ambiguous: 0 };
+
+  private readonly n0: number;
+  private readonly layers: Network["layers"];
+  private readonly flags: Int8Array[];
+  private readonly unitLayer: Int32Array;
+  private readonly unitIndex: Int32Array;
+  private readonly rank: Int32Array; // per hidden layer: 1 for ReLU-like, k for maxout, 0 for identity
+  private readonly boundaryFirst: Int32Array; // per unit u: first hidden layer whose forms are computed on reaching u
+  private readonly boundaryLast: Int32Array;
+  private readonly formA: Float64Array[];
+  private readonly formC: Float64Array[];
+  private readonly lp: MarginLP;
+  private readonly pattern: Uint8Array;
+  private readonly witness: Float64Array[]; // per depth
+  private readonly childRows: Float64Array[]; // per depth: (k − 1) rows of length n0 for each of k children
+  private readonly childRhs: Float64Array[];
+  private readonly childCount: Int32Array[]; // per depth: rows per child (−1: child impossible)
+  private readonly hyper: Float64Array; // scratch row
+  private readonly witnessMargin: Float64Array; // per depth
+  private readonly perChild: Int32Array; // per depth: row slots per child (1, or k − 1 for maxout)
+  private sink: RegionSink | undefined;
+  private stopUnit = -1;
+  private taskSink: ((t: Task) => void) | undefined;
+  private progressEvery = 0;
+  private onTick: (() => void) | undefined;
+
+  constructor(net: Network, opts: EnumeratorOptions) {
+    this.net = net;
+    this.box = opts.box;
+    this.threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+    this.bounds = opts.bounds ?? intervalBounds(net, opts.box);
+    this.exact = opts.exact;
+    this.n0 = net.inputDim;
+    if (opts.box.lo.length !== this.n0 || opts.box.hi.length !== this.n0) {
+      throw new RangeError(`box has ${opts.box.lo.length} coordinates, the network takes ${this.n0} inputs`);
+    }
+    this.layers = net.layers;
+    const hidden = hiddenLayers(net);
+    this.flags = stabilityFlags(net, this.bounds);
+    this.rank = Int32Array.from(hidden.map((L) =>
+      L.activation.kind === "maxout" ? L.activation.rank : L.activation.kind === "identity" ? 0 : 1));
+    const N = hidden.reduce((s, L) => s + unitsOf(L), 0);
+    this.unitCount = N;
+    this.unitLayer = new Int32Array(N);
+    this.unitIndex = new Int32Array(N);
+    let u = 0;
+    let maxRank = 2;
+    let capRows = 0;
+    hidden.forEach((L, l) => {
+      for (let i = 0; i < unitsOf(L); i++, u++) {
+        this.unitLayer[u] = l;
+        this.unitIndex[u] = i;
+      }
+      if (this.rank[l] > maxRank) maxRank = this.rank[l];
+      capRows += unitsOf(L) * Math.max(1, this.rank[l] - 1);
+    });
+    this.formA = hidden.map((L) => new Float64Array(L.outDim * this.n0));
+    this.formC = hidden.map((L) => new Float64Array(L.outDim));
+    if (hidden.length > 0) {
+      this.formA[0].set(hidden[0].weights);
+      this.formC[0].set(hidden[0].bias);
+    }
+    // Layers l ≥ 1 get their forms when the search reaches their first unit; identity layers (no units) are computed
+    // at the same unit as the next layer, so boundary u covers layers boundaryFirst[u] … boundaryLast[u].
+    this.boundaryFirst = new Int32Array(N + 1).fill(-1);
+    this.boundaryLast = new Int32Array(N + 1).fill(-1);
+    for (let l = 1, start = unitsOf(hidden[0]); l < hidden.length; start += unitsOf(hidden[l]), l++) {
+      if (this.boundaryFirst[start] < 0) this.boundaryFirst[start] = l;
+      this.boundaryLast[start] = l;
+    }
+    const lo = this.box.lo, hi = this.box.hi;
+    let diam = 0;
+    for (let j = 0; j < this.n0; j++) diam += (hi[j] - lo[j]) ** 2;
+    // t is capped at the box diameter: every hyperplane meeting the box is within that distance of every point.
+    this.lp = new MarginLP(lo, hi, capRows, Math.sqrt(diam) || 1);
+    this.pattern = new Uint8Array(N);
+    this.witness = Array.from({ length: N + 2 }, () => new Float64Array(this.n0));
+    this.childRows = Array.from({ length: N + 1 }, () => new Float64Array(maxRank * (maxRank - 1) * this.n0));
+    this.childRhs = Array.from({ length: N + 1 }, () => new Float64Array(maxRank * (maxRank - 1)));
+    this.childCount = Array.from({ length: N + 1 }, () => new Int32Array(maxRank));
+    this.hyper = new Float64Array(this.n0);
+    this.witnessMargin = new Float64Array(N + 2);
+    this.perChild = new Int32Array(N + 1);
+  }
+
+  /** Stable units over the domain according to the bounds in use. */
+  stableUnits(): StableUnitCounts {
+    return stableUnitCounts(this.net, this.bounds);
+  }
+
+  /**
+   * Split the search into tasks: all feasible cells after deciding the first `splitUnit` units, where `splitUnit`
+   * is the smallest depth that gives at least `target` tasks (or every unit). Deterministic.
+   */
+  splitTasks(target = DEFAULT_TASK_TARGET): { splitUnit: number; tasks: Task[] } {
+    const N = this.unitCount;
+    let tasks: Task[] = [];
+    let splitUnit = 0;
+    const saved = { ...this.stats };
+    for (let depth = Math.min(N, Math.max(1, Math.ceil(Math.log2(Math.max(2, target))))); ; depth = Math.min(N, depth + 2)) {
+      tasks = [];
+      this.stopUnit = depth;
+      this.taskSink = (t) => tasks.push(Uint8Array.from(t.subarray(0, depth)));
+      this.startRoot();
+      this.visit(0, 0);
+      splitUnit = depth;
+      if (tasks.length >= target || depth >= N) break;
+    }
+    this.stopUnit = -1;
+    this.taskSink = undefined;
+    // Splitting is bookkeeping: its LPs are reported, but regions are counted only when tasks run.
+    this.stats.regions = saved.regions;
+    return { splitUnit, tasks };
+  }
+
+  /**
+   * Enumerate every region in the subtree of `task` (decisions of its first `task.length` units). Returns the number
+   * of regions found. `onTick` is called every `tickEvery` regions (progress, cooperative interruption).
+   */
+  runTask(task: Task, sink?: RegionSink, onTick?: () => void, tickEvery = 256): number {
+    const before = this.stats.regions;
+    this.sink = sink;
+    this.onTick = onTick;
+    this.progressEvery = tickEvery;
+    this.startRoot();
+    const depth = this.replayPrefix(task);
+    if (depth >= 0) this.visit(task.length, depth);
+    this.sink = undefined;
+    this.onTick = undefined;
+    return this.stats.regions - before;
+  }
+
+  /** Count every region, sequentially, through the same task split as parallel runs. */
+  countAll(sink?: RegionSink): number {
+    const { tasks } = this.splitTasks();
+    let total = 0;
+    for (const t of tasks) total += this.runTask(t, sink);
+    return total;
+  }
+
+  private startRoot(): void {
+    this.lp.reset();
+    const w = this.witness[0];
+    for (let j = 0; j < this.n0; j++) w[j] = 0.5 * (this.box.lo[j] + this.box.hi[j]);
+    this.witnessMargin[0] = Infinity;
+  }
+
+  /**
+   * Re-enter the cell of a task: add the rows of its decisions, then one LP for an interior point. Returns the LP
+   * depth reached, or −1 when the cell has no interior point (cannot happen for tasks made by `splitTasks` unless
+   * the LP is numerically borderline).
+   */
+  private replayPrefix(task: Task): number {
+    let depth = 0;
+    for (let u = 0; u < task.length; u++) {
+      const kids = this.prepareUnit(u, depth);
+      const choice = task[u];
+      this.pattern[u] = choice;
+      if (kids < 0) continue; // decided without a hyperplane
+      const rows = this.childCount[depth][choice];
+      if (rows < 0) return -1;
+      this.addChildRows(depth, choice);
+      depth++;
+    }
+    const ok = this.solveInto(depth);
+    return ok ? depth : -1;
+  }
+
+  /**
+   * Solve the current LP and store the maximiser as the witness at `depth`. Returns whether the cell has an interior
+   * point with margin > threshold.
+   */
+  private solveInto(depth: number): boolean {
+    this.stats.lps++;
+    const lp = this.lp, thr = this.threshold;
+    const status = lp.solve(thr);
+    if (status === LPStatus.Below) return false; // certified: max t ≤ threshold
+    const w = this.witness[depth];
+    if (status === LPStatus.Optimal) {
+      lp.point(w);
+      const margin = Math.min(lp.marginOf(w), lp.objective());
+      if (margin > thr) {
+        this.witnessMargin[depth] = margin;
+        return true; // certified by a point
+      }
+      if (lp.dualBound() + lp.perturbationError <= thr) return false; // certified by the dual bound
+      this.stats.ambiguous++;
+    } else {
+      this.stats.lpFailures++;
+    }
+    return this.solveExactly(depth);
+  }
+
+  /** Decide the current LP with the exact oracle (borderline or failed LPs). */
+  private solveExactly(depth: number): boolean {
+    const lp = this.lp, m = lp.m, n0 = this.n0;
+    if (!this.exact) {
+      // No oracle: the point's own margin decides (conservative: never counts a region without a witness).
+      const w = this.witness[depth];
+      lp.point(w);
+      const margin = Math.min(lp.marginOf(w), lp.objective());
+      this.witnessMargin[depth] = margin;
+      return margin > this.threshold;
+    }
+    const rows = new Float64Array(m * n0), rhs = new Float64Array(m), buf = new Float64Array(n0);
+    for (let i = 0; i < m; i++) {
+      rhs[i] = lp.row(i, buf);
+      rows.set(buf, i * n0);
+    }
+    const { x } = this.exact(rows, rhs, m, this.box);
+    const w = this.witness[depth];
+    for (let j = 0; j < n0; j++) w[j] = Math.min(this.box.hi[j], Math.max(this.box.lo[j], x[j]));
+    const margin = lp.marginOf(w);
+    this.witnessMargin[depth] = margin;
+    return margin > this.threshold;
+  }
+
+  /**
+   * Prepare the children of unit u at LP depth `depth`: fill childRows/childRhs/childCount. Returns −1 when the unit
+   * is decided without a hyperplane (stable or constant on the cell; `pattern[u]` is then set), else its number of
+   * children. Computes the unit's layer forms first if u starts a new layer.
+   */
+  private prepareUnit(u: number, depth: number): number {
+    const bl = this.boundaryFirst[u];
+    if (bl > 0) for (let q = bl; q <= this.boundaryLast[u]; q++) this.computeForms(q);
+    const l = this.unitLayer[u], i = this.unitIndex[u], k = this.rank[l];
+    const n0 = this.n0, A = this.formA[l], C = this.formC[l];
+    const rows = this.childRows[depth], rhs = this.childRhs[depth], cnt = this.childCount[depth];
+    this.perChild[depth] = k === 1 ? 1 : k - 1;
+    if (k === 1) {
+      const f = this.flags[l][i];
+      if (f !== 0) {
+        this.pattern[u] = f > 0 ? 1 : 0;
+        return -1;
+      }
+      let nu = 0;
+      const base = i * n0;
+      for (let j = 0; j < n0; j++) nu += A[base + j] * A[base + j];
+      nu = Math.sqrt(nu);
+      if (nu <= ZERO_ROW_NORM) {
+        this.pattern[u] = C[i] > 0 ? 1 : 0;
+        return -1;
+      }
+      const inv = 1 / nu;
+      // Child 0 (off): −g ≥ t‖a‖; child 1 (on): g ≥ t‖a‖, each row stored normalised.
+      for (let j = 0; j < n0; j++) {
+        const v = A[base + j] * inv;
+        rows[j] = -v;
+        rows[n0 + j] = v;
+      }
+      rhs[0] = C[i] * inv;
+      rhs[1] = -C[i] * inv;
+      cnt[0] = 1;
+      cnt[1] = 1;
+      return 2;
+    }
+    // Maxout of rank k: child j needs g_j − g_m ≥ t‖a_j − a_m‖ for every m ≠ j not settled by the bounds.
+    const lo = this.bounds.lower[l], hi = this.bounds.upper[l];
+    const stride = (k - 1) * n0;
+    let alive = 0, only = -1;
+    for (let j = 0; j < k; j++) {
+      const pj = i * k + j;
+      let c = 0;
+      for (let m = 0; m < k && c >= 0; m++) {
+        if (m === j) continue;
+        const pm = i * k + m;
+        if (lo[pj] >= hi[pm] && hi[pm] > -Infinity) continue; // j ≥ m on the whole domain
+        if (hi[pj] <= lo[pm]) {
+          c = -1; // j never exceeds m: not a full-dimensional child
+          break;
+        }
+        let nu = 0;
+        for (let q = 0; q < n0; q++) {
+          const v = A[pj * n0 + q] - A[pm * n0 + q];
+          this.hyper[q] = v;
+          nu += v * v;
+        }
+        nu = Math.sqrt(nu);
+        const dc = C[pj] - C[pm];
+        if (nu <= ZERO_ROW_NORM) {
+          // Parallel pieces: j beats m everywhere (dc > 0), nowhere (dc < 0), or ties (the first index wins).
+          if (dc > 0 || (dc === 0 && j < m)) continue;
+          c = -1;
+          break;
+        }
+        const off = j * stride + c * n0;
+        for (let q = 0; q < n0; q++) rows[off + q] = this.hyper[q] / nu;
+        rhs[j * (k - 1) + c] = -dc / nu;
+        c++;
+      }
+      cnt[j] = c;
+      if (c >= 0) {
+        alive++;
+        only = j;
+      }
+    }
+    if (alive === 1 && cnt[only] === 0) {
+      this.pattern[u] = only;
+      return -1;
+    }
+    return k;
+  }
+
+  private addChildRows(depth: number, child: number): void {
+    const rows = this.childRows[depth], rhs = this.childRhs[depth], n0 = this.n0;
+    const count = this.childCount[depth][child];
+    const per = this.perChild[depth];
+    for (let r = 0; r < count; r++) {
+      const at = child * per + r;
+      this.lp.addRow(rows.subarray(at * n0, (at + 1) * n0), rhs[at]);
+    }
+  }
+
+  /** Margin of witness `w` for the rows of `child` prepared at `depth` (min over its rows). */
+  private childMarginOfWitness(depth: number, child: number, w: Float64Array): number {
+    const rows = this.childRows[depth], rhs = this.childRhs[depth], n0 = this.n0;
+    const per = this.perChild[depth];
+    const count = this.childCount[depth][child];
+    let best = Infinity;
+    for (let r = 0; r < count; r++) {
+      const off = (child * per + r) * n0;
+      let s = -rhs[child * per + r];
+      for (let q = 0; q < n0; q++) s += rows[off + q] * w[q];
+      if (s < best) best = s;
+    }
+    return best;
+  }
+
+  /**
+   * Visit unit u at LP depth `depth` (rows in the LP, witness at witness[depth] with margin witnessMargin[depth]).
+   */
+  private visit(u: number, depth: number): void {
+    const N = this.unitCount;
+    // Units decided without a hyperplane do not branch: walk over them.
+    let kids = -1;
+    while (u < N && u !== this.stopUnit) {
+      kids = this.prepareUnit(u, depth);
+      if (kids >= 0) break;
+      u++;
+    }
+    if (u === this.stopUnit && this.taskSink) {
+      this.stats.regions++;
+      this.taskSink(this.pattern);
+      return;
+    }
+    if (u >= N) {
+      this.stats.regions++;
+      if (this.sink) this.sink(this.pattern, this.witness[depth], this.witnessMargin[depth]);
+      if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
+      return;
+    }
+    const w = this.witness[depth];
+    const wm = this.witnessMargin[depth];
+    const cnt = this.childCount[depth];
+    // The witness's own child, when it is clear of the new hyperplanes by more than the threshold.
+    let wChild = -1, wChildMargin = 0;
+    if (wm > this.threshold) {
+      for (let c = 0; c < kids; c++) {
+        if (cnt[c] < 0) continue;
+        const m = this.childMarginOfWitness(depth, c, w);
+        if (m > this.threshold) {
+          wChild = c;
+          wChildMargin = Math.min(wm, m);
+          break;
+        }
+      }
+    }
+    this.lp.save(depth);
+    let dirty = false;
+    if (wChild >= 0) {
+      this.stats.witnessHits++;
+      this.addChildRows(depth, wChild);
+      this.pattern[u] = wChild;
+      this.witness[depth + 1].set(w);
+      this.witnessMargin[depth + 1] = wChildMargin;
+      this.visit(u + 1, depth + 1);
+      dirty = true;
+    }
+    for (let c = 0; c < kids; c++) {
+      if (c === wChild || cnt[c] < 0) continue;
+      // Child rows live in per-depth buffers that deeper levels never touch, so only the LP needs restoring.
+      if (dirty) this.lp.restore(depth);
+      dirty = true;
+      this.addChildRows(depth, c);
+      if (!this.solveInto(depth + 1)) continue;
+      this.pattern[u] = c;
+      this.visit(u + 1, depth + 1);
+    }
+  }
+
+  /**
+   * Forms of hidden layer l (l ≥ 1) from layer l − 1's forms and the decided pattern of its units:
+   * A^l = W^l D A^{l−1}, c^l = W^l D c^{l−1} + b^l (D selects / scales per the activation).
+   */
+  private computeForms(l: number): void {
+    const n0 = this.n0;
+    // Fold identity layers: find the last layer before l with units, composing through identity layers.
+    const prev = this.layers[l - 1];
+    const layer = this.layers[l];
+    const Ap = this.formA[l - 1], Cp = this.formC[l - 1];
+    const A = this.formA[l], C = this.formC[l];
+    const a = prev.activation;
+    const width = outputWidthOf(prev);
+    // Offset of layer l − 1's units in the pattern.
+    let off = 0;
+    for (let q = 0; q < l - 1; q++) off += unitsOf(this.layers[q]);
+    A.fill(0);
+    for (let r = 0; r < layer.outDim; r++) {
+      let c = layer.bias[r];
+      const ab = r * n0;
+      for (let kk = 0; kk < width; kk++) {
+        let w = layer.weights[r * width + kk];
+        if (w === 0) continue;
+        let src = kk;
+        if (a.kind === "relu") {
+          if (!this.pattern[off + kk]) continue;
+        } else if (a.kind === "leaky-relu") {
+          if (!this.pattern[off + kk]) w *= a.alpha;
+        } else if (a.kind === "maxout") {
+          src = kk * a.rank + this.pattern[off + kk];
+        }
+        if (w === 0) continue;
+        c += w * Cp[src];
+        const sb = src * n0;
+        for (let j = 0; j < n0; j++) A[ab + j] += w * Ap[sb + j];
+      }
+      C[r] = c;
+    }
+  }
+}

@@ -1,0 +1,623 @@
+import { mulberry32 } from "../util/random.ts";
+
+/**
+ * MarginLP: the linear program at the heart of region enumeration,
+ *
+ *     maximise t  subject to  a_i · x − t ≥ b_i  (i = 1..m),   lo ≤ x ≤ hi,   t ≤ tCap,
+ *
+ * i.e. the largest margin t by which a point x of the box satisfies m half-spaces (with unit normals a_i, t is the
+ * Euclidean distance to the nearest hyperplane). These LPs have few rows (m ≤ number of hidden units) and many
+ * box-bounded columns (n0 + 1), and consecutive LPs differ by one added row. That is the case a bounded-variable
+ * dual simplex with a dense m × m basis inverse is built for: adding a row keeps the basis dual feasible (the new
+ * slack is basic), so the child LP starts from the parent's optimal basis; with the bound-flipping ratio test
+ * (Koberstein 2005, "The dual simplex method, techniques for a fast and stable implementation", §3.1.2) the box
+ * columns flip between their bounds instead of entering the basis one at a time.
+ *
+ * Computational form: variables z = (x, t, r) with r_i = A_i (x, t), l ≤ z ≤ u, minimise −t. Columns j < n are
+ * structural (x_0..x_{n0−1}, then t at index n0), columns n + i are the row activities r_i (column −e_i).
+ * All buffers are allocated once; `save`/`restore` copy the state to a slot for depth-first search.
+ *
+ * Degeneracy: these LPs are massively dual degenerate (every x column has cost 0), and the plain dual simplex cycles
+ * on them. Like production codes (HiGHS perturbs costs by default) each x column gets a fixed, deterministic cost
+ * perturbation δc_j of size ≈ COST_PERTURBATION, so the solver maximises t − δc · x. Since
+ * t* − δc · x* ≤ max(t − δc · x), the true maximum satisfies t* ≤ dualBound() + perturbationError with
+ * perturbationError = max over the box of δc · x; callers decide exactly with that upper bound and with the margin of
+ * the returned point computed directly (`marginOf`), and use an exact solver only in the band between the two.
+ */
+
+/** Primal feasibility tolerance on normalised rows (margin units): 100× below the smallest interior threshold used. */
+export const PRIMAL_TOL = 1e-11;
+/** Dual feasibility tolerance on reduced costs: below the cost perturbation, above round-off. */
+export const DUAL_TOL = 1e-13;
+/** Smallest |pivot| accepted in the ratio test: rows are unit vectors, so 1e-9 is tiny but far above round-off. */
+export const PIVOT_TOL = 1e-9;
+/**
+ * Size of the cost perturbation on the x columns: 1e-11 is 10^4 × above the round-off of reduced costs (sums of
+ * ~20 products of O(1) numbers), so ties break, and small enough that E = Σ|δc_j|·range_j stays near 1e-8 for
+ * n0 = 784 on [0, 1]: only LPs whose optimum lies within E of the decision threshold need the exact fallback.
+ */
+export const COST_PERTURBATION = 1e-11;
+/** Refactorise the basis inverse after this many eta updates to bound error growth. */
+const REFACTOR_EVERY = 40;
+/** Iteration cap per solve; exceeding it reports `failed` so the caller can use an independent solver. */
+const MAX_ITERATIONS = 5000;
+/** Ratios closer than this count as tied in the bound-flipping ratio test (below the perturbation's spread). */
+const RATIO_TIE = 1e-14;
+
+export const enum LPStatus {
+  /** Optimal: `objective()` is the maximal margin, `point()` a maximiser. */
+  Optimal = 0,
+  /** Stopped early: the dual bound proves max t ≤ the `stopAtOrBelow` value given to `solve`. */
+  Below = 1,
+  /** No x in the box satisfies the rows for any t (cannot happen with t free below; kept for safety). */
+  Infeasible = 2,
+  /** Iteration limit or numerical trouble. */
+  Failed = 3,
+}
+
+interface Snapshot {
+  m: number;
+  updates: number;
+  binv: Float64Array;
+  head: Int32Array;
+  val: Float64Array;
+  d: Float64Array;
+  pos: Int32Array;
+  upper: Uint8Array;
+}
+
+export class MarginLP {
+  /** Input dimension. */
+  readonly n0: number;
+  /** Structural columns: n0 + 1 (t is column n0). */
+  readonly n: number;
+  /** Row capacity. */
+  readonly cap: number;
+  /** Current number of rows. */
+  m = 0;
+  /** Simplex iterations over the lifetime (for statistics). */
+  iterations = 0;
+
+  private readonly A: Float64Array; // cap × n, row-major; A[i, n0] = −1
+  private readonly cost: Float64Array; // n: δc_j for x, −1 for t (minimisation)
+  /** max of δc · x over the box: the true maximal t is at most (perturbed optimum) + this (see `dualBound`). */
+  readonly perturbationError: number;
+  private readonly lb: Float64Array; // n + cap
+  private readonly ub: Float64Array;
+  private readonly val: Float64Array; // values of all variables
+  private readonly d: Float64Array; // reduced costs
+  private readonly pos: Int32Array; // basis position or −1
+  private readonly upper: Uint8Array; // nonbasic at upper bound
+  private readonly head: Int32Array; // basis position → variable
+  private readonly binv: Float64Array; // cap × cap, row-major, stride cap
+  private updates = 0;
+  // Work buffers.
+  private readonly rho: Float64Array;
+  private readonly alpha: Float64Array;
+  private readonly col: Float64Array;
+  private readonly work: Float64Array;
+  private readonly cand: Int32Array;
+  private readonly ratio: Float64Array;
+  private readonly order: Int32Array;
+  private readonly lu: Float64Array; // cap × 2cap for refactorisation
+  private readonly sorted: Int32Array;
+  private readonly slots: Snapshot[] = [];
+
+  constructor(lo: Float64Array, hi: Float64Array, capRows: number, tCap: number) {
+    const n0 = lo.length;
+    this.n0 = n0;
+    this.n = n0 + 1;
+    this.cap = Math.max(1, capRows);
+    const nv = this.n + this.cap;
+    this.A = new Float64Array(this.cap * this.n);
+    this.lb = new Float64Array(nv);
+    this.ub = new Float64Array(nv);
+    this.val = new Float64Array(nv);
+    this.d = new Float64Array(nv);
+    this.pos = new Int32Array(nv);
+    this.upper = new Uint8Array(nv);
+    this.head = new Int32Array(this.cap);
+    this.binv = new Float64Array(this.cap * this.cap);
+    this.rho = new Float64Array(this.cap);
+    this.alpha = new Float64Array(nv);
+    this.col = new Float64Array(this.cap);
+    this.work = new Float64Array(this.cap);
+    this.cand = new Int32Array(nv);
+    this.ratio = new Float64Array(nv);
+    this.order = new Int32Array(nv);
+    this.lu = new Float64Array(this.cap * 2 * this.cap);
+    this.sorted = new Int32Array(nv);
+    for (let j = 0; j < n0; j++) {
+      this.lb[j] = lo[j];
+      this.ub[j] = hi[j];
+    }
+    this.lb[n0] = -Infinity;
+    this.ub[n0] = tCap;
+    // Deterministic perturbation (a fixed seed): the same LP always takes the same path.
+    this.cost = new Float64Array(this.n);
+    const rand = mulberry32(0x9e3779b9);
+    let err = 0;
+    for (let j = 0; j < n0; j++) {
+      const sign = rand() < 0.5 ? -1 : 1;
+      this.cost[j] = sign * COST_PERTURBATION * (1 + rand());
+      err += Math.max(this.cost[j] * lo[j], this.cost[j] * hi[j]);
+    }
+    this.cost[n0] = -1;
+    this.perturbationError = err;
+    this.reset();
+  }
+
+  /** Remove every row: x at its lower bounds, t at its cap (optimal for the empty LP). */
+  reset(): void {
+    const { n, n0 } = this;
+    this.m = 0;
+    this.updates = 0;
+    for (let j = 0; j < n0; j++) {
+      // Dual feasible start: each x on the bound its perturbed cost prefers.
+      this.pos[j] = -1;
+      this.upper[j] = this.cost[j] < 0 ? 1 : 0;
+      this.val[j] = this.upper[j] ? this.ub[j] : this.lb[j];
+      this.d[j] = this.cost[j];
+    }
+    this.pos[n0] = -1;
+    this.upper[n0] = 1;
+    this.val[n0] = this.ub[n0];
+    this.d[n0] = -1;
+    for (let j = n; j < this.lb.length; j++) this.pos[j] = -1;
+  }
+
+  /**
+   * Add the row a · x − t ≥ b (a has length n0 and should have unit norm so that t is a distance). The new row's
+   * activity becomes basic, which keeps the basis dual feasible.
+   */
+  addRow(a: ArrayLike<number>, b: number): void {
+    const { n, n0, cap } = this;
+    const i = this.m;
+    if (i >= cap) throw new RangeError(`MarginLP: row capacity ${cap} exceeded`);
+    const A = this.A, base = i * n;
+    let activity = 0;
+    for (let j = 0; j < n0; j++) {
+      A[base + j] = a[j];
+      activity += a[j] * this.val[j];
+    }
+    A[base + n0] = -1;
+    activity -= this.val[n0];
+    const r = n + i;
+    this.lb[r] = b;
+    this.ub[r] = Infinity;
+    this.val[r] = activity;
+    this.d[r] = 0;
+    this.upper[r] = 0;
+    // B' = [[B, 0], [v^T, −1]] ⇒ B'^{-1} = [[B^{-1}, 0], [v^T B^{-1}, −1]], v_k = A[i, head[k]] (0 for slacks).
+    const binv = this.binv;
+    const rowBase = i * cap;
+    for (let k = 0; k < i; k++) binv[rowBase + k] = 0;
+    for (let p = 0; p < i; p++) {
+      const vk = this.head[p] < n ? A[base + this.head[p]] : 0;
+      if (vk === 0) continue;
+      const src = p * cap;
+      for (let k = 0; k < i; k++) binv[rowBase + k] += vk * binv[src + k];
+    }
+    for (let p = 0; p < i; p++) binv[p * cap + i] = 0;
+    binv[rowBase + i] = -1;
+    this.head[i] = r;
+    this.pos[r] = i;
+    this.m = i + 1;
+  }
+
+  /** Current value of t (an upper bound on the optimum while the dual simplex runs; the optimum at the end). */
+  objective(): number {
+    return this.val[this.n0];
+  }
+
+  /**
+   * Objective of the perturbed LP at the current basis, max t − δc · x. While the basis is dual feasible this bounds
+   * the perturbed optimum from above, so the true maximal t is at most `dualBound() + perturbationError`.
+   */
+  dualBound(): number {
+    let v = this.val[this.n0];
+    for (let j = 0; j < this.n0; j++) v -= this.cost[j] * this.val[j];
+    return v;
+  }
+
+  /** Copy the current x into `out`, clipped into the box (basic values can sit a tolerance outside). */
+  point(out: Float64Array): Float64Array {
+    for (let j = 0; j < this.n0; j++) out[j] = Math.min(this.ub[j], Math.max(this.lb[j], this.val[j]));
+    return out;
+  }
+
+  /**
+   * Run the dual simplex until optimal (for the perturbed objective), or until the dual bound proves that the true
+   * maximal t is at most `stopAtOrBelow` (`Below`).
+   */
+  solve(stopAtOrBelow = -Infinity): LPStatus {
+    const stopBound = stopAtOrBelow - this.perturbationError;
+    const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, cand, ratio, order } = this;
+    for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
+      const m = this.m;
+      if (this.dualBound() <= stopBound) return LPStatus.Below;
+      // Pricing, exact dual steepest edge: the basic variable maximising violation² / ‖e_p^T B^{-1}‖² leaves
+      // (Forrest & Goldfarb 1992); with B^{-1} explicit and m small the weights cost O(m²).
+      let p = -1, bestScore = 0, delta = 0;
+      for (let k = 0; k < m; k++) {
+        const v = head[k], x = val[v];
+        let viol = 0;
+        if (x < lb[v] - PRIMAL_TOL) viol = x - lb[v];
+        else if (x > ub[v] + PRIMAL_TOL) viol = x - ub[v];
+        else continue;
+        let w = 0;
+        const kb = k * cap;
+        for (let i = 0; i < m; i++) w += binv[kb + i] * binv[kb + i];
+        const score = (viol * viol) / w;
+        if (score > bestScore) {
+          bestScore = score;
+          p = k;
+          delta = viol;
+        }
+      }
+      if (p < 0) return LPStatus.Optimal;
+      this.iterations++;
+      // Pivot row: rho = e_p^T B^{-1}; alpha_j = rho · a_j.
+      const pb = p * cap;
+      for (let i = 0; i < m; i++) rho[i] = binv[pb + i];
+      alpha.fill(0, 0, n);
+      for (let i = 0; i < m; i++) {
+        const ri = rho[i];
+        if (ri === 0) continue;
+        const base = i * n;
+        for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
+      }
+      for (let i = 0; i < m; i++) alpha[n + i] = -rho[i];
+      // Candidates for the bound-flipping ratio test.
+      const sgn = delta < 0 ? -1 : 1;
+      let nc = 0;
+      const nv = n + m;
+      for (let j = 0; j < nv; j++) {
+        if (pos[j] >= 0) continue;
+        const at = sgn * alpha[j];
+        if (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) {
+          let r = d[j] / at;
+          if (r < 0) r = 0;
+          cand[nc] = j;
+          ratio[nc] = r;
+          nc++;
+        }
+      }
+      if (nc === 0) return LPStatus.Infeasible;
+      // Bound-flipping ratio test (candidates by increasing ratio: flip each boxed column while the leaving row stays
+      // violated; the first that cannot flip enters). Quickselect-style: partition around a pivot ratio, flip whole
+      // parts whose total drop fits, and order only the short final part.
+      const idx = this.sorted;
+      for (let s = 0; s < nc; s++) idx[s] = s;
+      let slope = Math.abs(delta);
+      let flips = 0;
+      let lo = 0, hi = nc;
+      while (hi - lo > 16) {
+        const pr = median3(ratio[idx[lo]], ratio[idx[(lo + hi) >> 1]], ratio[idx[hi - 1]]);
+        // Three-way partition of idx[lo, hi): [lo, lt) < pr, [lt, gt) = pr, [gt, hi) > pr.
+        let lt = lo, gt = hi, i = lo;
+        while (i < gt) {
+          const r = ratio[idx[i]];
+          if (r < pr) {
+            const t = idx[i]; idx[i] = idx[lt]; idx[lt] = t;
+            lt++; i++;
+          } else if (r > pr) {
+            gt--;
+            const t = idx[i]; idx[i] = idx[gt]; idx[gt] = t;
+          } else i++;
+        }
+        const dropLess = this.dropOf(idx, lo, lt);
+        if (slope - dropLess <= PRIMAL_TOL) {
+          hi = lt; // the entering column is among the smaller ratios
+          continue;
+        }
+        for (let k = lo; k < lt; k++) order[flips++] = cand[idx[k]];
+        slope -= dropLess;
+        const dropEq = this.dropOf(idx, lt, gt);
+        if (slope - dropEq > PRIMAL_TOL) {
+          for (let k = lt; k < gt; k++) order[flips++] = cand[idx[k]];
+          slope -= dropEq;
+          lo = gt;
+        } else {
+          lo = lt;
+          hi = gt;
+          break;
+        }
+      }
+      // Final short part: insertion sort by ratio, then walk.
+      for (let a = lo + 1; a < hi; a++) {
+        const v = idx[a], rv = ratio[v];
+        let b = a - 1;
+        while (b >= lo && ratio[idx[b]] > rv) {
+          idx[b + 1] = idx[b];
+          b--;
+        }
+        idx[b + 1] = v;
+      }
+      let q = -1;
+      for (let s = lo; s < hi; s++) {
+        const c = idx[s];
+        const j = cand[c];
+        const drop = (ub[j] - lb[j]) * Math.abs(alpha[j]);
+        if (slope - drop > PRIMAL_TOL) {
+          slope -= drop;
+          order[flips++] = j;
+          continue;
+        }
+        q = j;
+        let bestAbs = Math.abs(alpha[j]);
+        const limit = ratio[c] + RATIO_TIE;
+        for (let t = s + 1; t < hi && ratio[idx[t]] <= limit; t++) {
+          const jt = cand[idx[t]];
+          if (Math.abs(alpha[jt]) > bestAbs) {
+            bestAbs = Math.abs(alpha[jt]);
+            q = jt;
+          }
+        }
+        break;
+      }
+      if (q < 0) {
+        // Every candidate can flip and the row still cannot be satisfied: infeasible row.
+        return LPStatus.Infeasible;
+      }
+      const thetaD = d[q] / alpha[q];
+      // Dual update.
+      if (thetaD !== 0) {
+        for (let j = 0; j < nv; j++) if (pos[j] < 0) d[j] -= thetaD * alpha[j];
+      }
+      // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).
+      if (flips > 0) {
+        const w = this.work;
+        w.fill(0, 0, m);
+        for (let f = 0; f < flips; f++) {
+          const j = order[f];
+          const dj = upper[j] ? lb[j] - ub[j] : ub[j] - lb[j];
+          upper[j] ^= 1;
+          val[j] = upper[j] ? ub[j] : lb[j];
+          if (j < n) {
+            for (let i = 0; i < m; i++) w[i] += A[i * n + j] * dj;
+          } else {
+            w[j - n] -= dj;
+          }
+        }
+        for (let k = 0; k < m; k++) {
+          let s = 0;
+          const kb = k * cap;
+          for (let i = 0; i < m; i++) s += binv[kb + i] * w[i];
+          val[head[k]] -= s;
+        }
+      }
+      // FTRAN: column of q through B^{-1}.
+      const colv = this.col;
+      if (q < n) {
+        for (let k = 0; k < m; k++) {
+          let s = 0;
+          const kb = k * cap;
+          for (let i = 0; i < m; i++) s += binv[kb + i] * A[i * n + q];
+          colv[k] = s;
+        }
+      } else {
+        const iq = q - n;
+        for (let k = 0; k < m; k++) colv[k] = -binv[k * cap + iq];
+      }
+      const piv = colv[p];
+      if (Math.abs(piv) < PIVOT_TOL * 1e-3) return LPStatus.Failed;
+      const leaving = head[p];
+      const bound = sgn < 0 ? lb[leaving] : ub[leaving];
+      const thetaP = (val[leaving] - bound) / piv;
+      for (let k = 0; k < m; k++) val[head[k]] -= thetaP * colv[k];
+      val[q] += thetaP;
+      val[leaving] = bound;
+      // Basis change.
+      pos[leaving] = -1;
+      upper[leaving] = sgn < 0 ? 0 : 1;
+      d[leaving] = -thetaD;
+      pos[q] = p;
+      head[p] = q;
+      d[q] = 0;
+      // Eta update of B^{-1}.
+      const inv = 1 / piv;
+      for (let i = 0; i < m; i++) binv[pb + i] *= inv;
+      for (let k = 0; k < m; k++) {
+        if (k === p) continue;
+        const f = colv[k];
+        if (f === 0) continue;
+        const kb = k * cap;
+        for (let i = 0; i < m; i++) binv[kb + i] -= f * binv[pb + i];
+      }
+      if (++this.updates >= REFACTOR_EVERY) {
+        if (!this.refactor()) return LPStatus.Failed;
+      }
+    }
+    return LPStatus.Failed;
+  }
+
+  /**
+   * Recompute B^{-1} from the basis columns (Gauss–Jordan, partial pivoting), then the basic values and the reduced
+   * costs from scratch. Returns false when the basis is numerically singular.
+   */
+  refactor(): boolean {
+    const { n, n0, m, cap, A, head, binv, val, d, pos, upper, lb, ub } = this;
+    const lu = this.lu, w2 = 2 * cap;
+    // Build [B | I].
+    for (let i = 0; i < m; i++) {
+      const rb = i * w2;
+      for (let k = 0; k < m; k++) {
+        const v = head[k];
+        lu[rb + k] = v < n ? A[i * n + v] : v - n === i ? -1 : 0;
+      }
+      for (let k = 0; k < m; k++) lu[rb + m + k] = i === k ? 1 : 0;
+    }
+    for (let c = 0; c < m; c++) {
+      let piv = c, best = Math.abs(lu[c * w2 + c]);
+      for (let r = c + 1; r < m; r++) {
+        const v = Math.abs(lu[r * w2 + c]);
+        if (v > best) {
+          best = v;
+          piv = r;
+        }
+      }
+      if (best < 1e-12) return false;
+      if (piv !== c) {
+        for (let k = 0; k < 2 * m; k++) {
+          const t = lu[c * w2 + k];
+          lu[c * w2 + k] = lu[piv * w2 + k];
+          lu[piv * w2 + k] = t;
+        }
+      }
+      const inv = 1 / lu[c * w2 + c];
+      for (let k = 0; k < 2 * m; k++) lu[c * w2 + k] *= inv;
+      for (let r = 0; r < m; r++) {
+        if (r === c) continue;
+        const f = lu[r * w2 + c];
+        if (f === 0) continue;
+        for (let k = 0; k < 2 * m; k++) lu[r * w2 + k] -= f * lu[c * w2 + k];
+      }
+    }
+    // Row k of [B^{-1}] corresponds to basis position k (columns of B are in basis order).
+    for (let k = 0; k < m; k++) for (let i = 0; i < m; i++) binv[k * cap + i] = lu[k * w2 + m + i];
+    // Nonbasic values sit exactly on their bounds.
+    const nv = n + m;
+    for (let j = 0; j < nv; j++) if (pos[j] < 0) val[j] = upper[j] ? ub[j] : lb[j];
+    // x_B = −B^{-1} (N x_N).
+    const w = this.work;
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      const base = i * n;
+      for (let j = 0; j < n; j++) if (pos[j] < 0) s += A[base + j] * val[j];
+      if (pos[n + i] < 0) s -= val[n + i];
+      w[i] = s;
+    }
+    for (let k = 0; k < m; k++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += binv[k * cap + i] * w[i];
+      val[head[k]] = -s;
+    }
+    // Reduced costs: y = c_B^T B^{-1}; d_j = c_j − y · a_j.
+    const rho = this.rho;
+    rho.fill(0, 0, m);
+    for (let k = 0; k < m; k++) {
+      const v = head[k];
+      const ck = v < n ? this.cost[v] : 0;
+      if (ck === 0) continue;
+      for (let i = 0; i < m; i++) rho[i] += ck * binv[k * cap + i];
+    }
+    for (let j = 0; j < n; j++) {
+      if (pos[j] >= 0) {
+        d[j] = 0;
+        continue;
+      }
+      let s = this.cost[j];
+      for (let i = 0; i < m; i++) s -= rho[i] * A[i * n + j];
+      d[j] = s;
+    }
+    for (let i = 0; i < m; i++) d[n + i] = pos[n + i] >= 0 ? 0 : rho[i];
+    // Boxed columns whose reduced cost has the wrong sign after the fresh computation move to the other bound.
+    let moved = false;
+    for (let j = 0; j < n0; j++) {
+      if (pos[j] >= 0) continue;
+      if ((upper[j] && d[j] > DUAL_TOL) || (!upper[j] && d[j] < -DUAL_TOL)) {
+        upper[j] ^= 1;
+        val[j] = upper[j] ? ub[j] : lb[j];
+        moved = true;
+      }
+    }
+    this.updates = 0;
+    if (moved) return this.refactorValuesOnly();
+    return true;
+  }
+
+  private refactorValuesOnly(): boolean {
+    const { n, m, cap, A, head, binv, val, pos } = this;
+    const w = this.work;
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      const base = i * n;
+      for (let j = 0; j < n; j++) if (pos[j] < 0) s += A[base + j] * val[j];
+      if (pos[n + i] < 0) s -= val[n + i];
+      w[i] = s;
+    }
+    for (let k = 0; k < m; k++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += binv[k * cap + i] * w[i];
+      val[head[k]] = -s;
+    }
+    return true;
+  }
+
+  /** Save the whole solver state to slot `s` (slots are allocated on first use and reused). */
+  save(s: number): void {
+    const { n, m, cap } = this;
+    const nv = n + m;
+    let slot = this.slots[s];
+    if (!slot) {
+      const full = n + cap;
+      slot = {
+        m: 0,
+        updates: 0,
+        binv: new Float64Array(cap * cap),
+        head: new Int32Array(cap),
+        val: new Float64Array(full),
+        d: new Float64Array(full),
+        pos: new Int32Array(full),
+        upper: new Uint8Array(full),
+      };
+      this.slots[s] = slot;
+    }
+    slot.m = m;
+    slot.updates = this.updates;
+    slot.binv.set(this.binv.subarray(0, m * cap));
+    slot.head.set(this.head.subarray(0, m));
+    slot.val.set(this.val.subarray(0, nv));
+    slot.d.set(this.d.subarray(0, nv));
+    slot.pos.set(this.pos.subarray(0, nv));
+    slot.upper.set(this.upper.subarray(0, nv));
+  }
+
+  /** Restore the state saved in slot `s` (rows added after the save are dropped). */
+  restore(s: number): void {
+    const slot = this.slots[s];
+    const m = slot.m, nv = this.n + m;
+    this.m = m;
+    this.updates = slot.updates;
+    this.binv.set(slot.binv.subarray(0, m * this.cap));
+    this.head.set(slot.head.subarray(0, m));
+    this.val.set(slot.val.subarray(0, nv));
+    this.d.set(slot.d.subarray(0, nv));
+    this.pos.set(slot.pos.subarray(0, nv));
+    this.upper.set(slot.upper.subarray(0, nv));
+  }
+
+  /** Total slope drop of the candidates idx[from, to): Σ range_j |alpha_j| (∞ if one is unbounded). */
+  private dropOf(idx: Int32Array, from: number, to: number): number {
+    let sum = 0;
+    for (let k = from; k < to; k++) {
+      const j = this.cand[idx[k]];
+      sum += (this.ub[j] - this.lb[j]) * Math.abs(this.alpha[j]);
+    }
+    return sum;
+  }
+
+  /** Copy row i's coefficients on x (length n0) into `out` and return its right-hand side b_i. */
+  row(i: number, out: Float64Array): number {
+    out.set(this.A.subarray(i * this.n, i * this.n + this.n0));
+    return this.lb[this.n + i];
+  }
+
+  /** Margin of `x` against the current rows, computed directly: min_i (a_i · x − b_i); +∞ with no rows. */
+  marginOf(x: ArrayLike<number>): number {
+    const { n, n0, m, A, lb } = this;
+    let best = Infinity;
+    for (let i = 0; i < m; i++) {
+      let s = -lb[n + i];
+      const base = i * n;
+      for (let j = 0; j < n0; j++) s += A[base + j] * x[j];
+      if (s < best) best = s;
+    }
+    return best;
+  }
+}
+
+function median3(a: number, b: number, c: number): number {
+  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+}
