@@ -139,7 +139,7 @@ function shallowComparison(spec: BoundsSpec): { lines: string[]; json: Record<st
   const c = deepVsShallow(spec.inputDim, spec.widths);
   const verdict = {
     same: "this is a one-hidden-layer network",
-    shallow: "the shallow network attains more regions than any network of this architecture can (N ≤ n0 always gives this for L ≥ 2)",
+    shallow: `the shallow network attains more regions than any network of this architecture can${c.units <= c.inputDim ? " (as always when N ≤ n0 and L ≥ 2)" : ""}`,
     deep: "some network of this architecture has more regions than every shallow one (its lower bound exceeds the shallow maximum)",
     open: "the bounds do not decide which has more",
   }[c.verdict];
@@ -173,6 +173,11 @@ export function formatBoundsReport(report: BoundsReport): string {
   }
   if (report.domainNote) out.push(`domain        ${report.domainNote}`);
   out.push("", line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line), "");
+  out.push(
+    `upper: no network of this architecture has more regions${spec.stable ? " (with stable units: this network, inside its domain)" : ""}; ` +
+      "lower: some choice of weights has at least this many.",
+    "",
+  );
   const na = rows.filter((r) => r.value === null);
   if (na.length) out.push(...na.map((r) => `not applicable: ${r.name} — ${r.notApplicable}`), "");
   out.push(...shallowComparison(spec).lines);
