@@ -4,6 +4,7 @@ import { allBounds, boundsSpecFromNetwork, serra2018StableUpper, serra2018Upper 
 import { loadModel } from "../src/io/load.ts";
 import { intervalBounds } from "../src/tighten/interval.ts";
 import { mulberry32 } from "../src/util/random.ts";
+import type { Network } from "../src/model/network.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixtureNames, fixturePath, fixturesDir } from "./helpers/fixtures.ts";
@@ -80,4 +81,39 @@ test("the pre-activation source is a parameter: a tighter (here: exact-by-fiat) 
   assert.ok(stableCount(sharper) >= stableCount(loose));
   const value = (s: typeof loose) => allBounds(s).find((r) => r.id === "serra2018-stable")!.value!;
   assert.ok(value(sharper) <= value(loose));
+});
+
+test("networks in memory: maxout rank from the layers, leaky ReLU marks Theorem 1 not applicable, mixed activations refused", async () => {
+  const dense = (inDim: number, outDim: number, activation: Network["layers"][number]["activation"], w: number[], b: number[]) =>
+    ({ inDim, outDim, weights: Float64Array.from(w), bias: Float64Array.from(b), activation });
+  // 1 input; one rank-2 maxout unit whose pieces are x and x + 5: piece 2 dominates on [-1, 1] (stable).
+  const maxoutNet: Network = {
+    inputDim: 1,
+    layers: [dense(1, 2, { kind: "maxout", rank: 2 }, [1, 1], [0, 5]), dense(1, 1, { kind: "identity" }, [1], [0])],
+  };
+  const box = { lo: Float64Array.of(-1), hi: Float64Array.of(1) };
+  const spec = await boundsSpecFromNetwork(maxoutNet, box);
+  assert.deepEqual(spec.activation, { kind: "maxout", rank: 2 });
+  assert.deepEqual([spec.stable!.active, spec.stable!.inactive], [[1], [0]]);
+  const rows = allBounds(spec);
+  assert.equal(rows.find((r) => r.id === "serra2018-maxout-stable")!.value, 1n);
+  assert.equal(rows.find((r) => r.id === "serra2018-maxout")!.value, 2n);
+
+  const leaky: Network = {
+    inputDim: 1,
+    layers: [dense(1, 2, { kind: "leaky-relu", alpha: 0.1 }, [1, -1], [0, 0.5]), dense(2, 1, { kind: "identity" }, [1, 1], [0])],
+  };
+  const leakyRows = allBounds(await boundsSpecFromNetwork(leaky, box));
+  for (const id of ["serra2018", "serra2018-stable", "serra2018-lower", "montufar2014-lower"]) {
+    const r = leakyRows.find((x) => x.id === id)!;
+    assert.equal(r.value, null, id);
+    assert.ok(r.notApplicable && r.notApplicable.length > 0);
+  }
+  assert.equal(leakyRows.find((r) => r.id === "montufar2017")!.value, 3n);
+
+  const mixed: Network = {
+    inputDim: 1,
+    layers: [dense(1, 1, { kind: "relu" }, [1], [0]), dense(1, 2, { kind: "maxout", rank: 2 }, [1, -1], [0, 0]), dense(1, 1, { kind: "identity" }, [1], [0])],
+  };
+  await assert.rejects(boundsSpecFromNetwork(mixed), (e: Error) => e.name === "ModelError" && /mixes relu, maxout\(2\)/.test(e.message));
 });
