@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { allBounds, type BoundRow, type BoundsSpec } from "../../bounds/all-bounds.ts";
 import { deepVsShallow } from "../../bounds/deep-vs-shallow.ts";
@@ -7,8 +6,8 @@ import { log10BigInt } from "../../bounds/log10.ts";
 import { serra2018MaxoutUpper } from "../../bounds/maxout.ts";
 import { loadModel } from "../../io/load.ts";
 import { uniformBox, type Box } from "../../model/network.ts";
-import { ModelError } from "../../model/validate.ts";
 import { UsageError } from "../errors.ts";
+import { parseBox, siblingExpectedBox } from "../domain.ts";
 
 /** Largest n0 or width accepted by --arch: beyond it exact BigInt bounds take minutes and gigabytes. */
 export const MAX_ARCH_ENTRY = 100_000;
@@ -36,40 +35,6 @@ export function parseMaxoutRank(text: string): number {
     throw new UsageError(`--maxout "${text}": the rank must be an integer from 2 to ${MAX_MAXOUT_RANK}`);
   }
   return Number(t);
-}
-
-/** Parse `--box lo,hi` (finite, lo < hi). */
-export function parseBox(text: string): [number, number] {
-  const parts = text.split(",").map((t) => t.trim());
-  const nums = parts.map(Number);
-  if (parts.length !== 2 || parts.some((p) => p === "") || nums.some((v) => !Number.isFinite(v))) {
-    throw new UsageError(`--box "${text}": give two finite numbers lo,hi (e.g. --box 0,1)`);
-  }
-  if (!(nums[0] < nums[1])) throw new UsageError(`--box "${text}": lo must be smaller than hi`);
-  return [nums[0], nums[1]];
-}
-
-/** The `box` of the fixture's sibling NAME.expected.json, when that file exists. */
-async function siblingExpectedBox(path: string, dim: number): Promise<{ box: Box; from: string } | undefined> {
-  const sibling = path.replace(/\.(onnx|json)$/i, "") + ".expected.json";
-  if (sibling === path) return undefined;
-  let text: string;
-  try {
-    text = await readFile(sibling, "utf8");
-  } catch {
-    return undefined;
-  }
-  let box: unknown;
-  try {
-    box = (JSON.parse(text) as { box?: unknown }).box;
-  } catch {
-    throw new ModelError(`${sibling}: not valid JSON`);
-  }
-  if (box === undefined) return undefined;
-  if (!Array.isArray(box) || box.length !== 2 || box.some((v) => typeof v !== "number" || !Number.isFinite(v)) || !(box[0] < box[1])) {
-    throw new ModelError(`${sibling}: "box" must be [lo, hi] with lo < hi`);
-  }
-  return { box: uniformBox(dim, box[0], box[1]), from: sibling };
 }
 
 /** What `tessera bounds` computed: the spec, the rows, where the domain came from. */
