@@ -224,23 +224,35 @@ export class RegionEnumerator {
    */
   splitTasks(target = DEFAULT_TASK_TARGET): { splitUnit: number; tasks: Task[] } {
     const N = this.unitCount;
-    let tasks: Task[] = [];
-    let splitUnit = 0;
-    const saved = { ...this.stats };
-    for (let depth = Math.min(N, Math.max(1, Math.ceil(Math.log2(Math.max(2, target))))); ; depth = Math.min(N, depth + 2)) {
-      tasks = [];
-      this.stopUnit = depth;
-      this.taskSink = (t) => tasks.push(Uint8Array.from(t.subarray(0, depth)));
-      this.startRoot();
-      this.visit(0, 0);
-      splitUnit = depth;
-      if (tasks.length >= target || depth >= N) break;
+    const regionsBefore = this.stats.regions;
+    let depth = Math.min(N, Math.max(1, Math.ceil(Math.log2(Math.max(2, target)))));
+    let tasks = this.collectTasks(undefined, depth);
+    // Too few cells yet: deepen every task (one LP each to re-enter it) until the target or the leaves are reached.
+    while (tasks.length < target && depth < N) {
+      depth = Math.min(N, depth + Math.max(1, Math.ceil(Math.log2(target / Math.max(1, tasks.length)))));
+      const next: Task[] = [];
+      for (const t of tasks) for (const c of this.collectTasks(t, depth)) next.push(c);
+      tasks = next;
+    }
+    // Splitting is bookkeeping: its LPs are reported, but regions are counted only when tasks run.
+    this.stats.regions = regionsBefore;
+    return { splitUnit: depth, tasks };
+  }
+
+  /** The feasible cells at unit `depth` below `from` (or the root). */
+  private collectTasks(from: Task | undefined, depth: number): Task[] {
+    const out: Task[] = [];
+    this.stopUnit = depth;
+    this.taskSink = (t) => out.push(Uint8Array.from(t.subarray(0, depth)));
+    this.startRoot();
+    if (from === undefined) this.visit(0, 0);
+    else {
+      const d = this.replayPrefix(from);
+      if (d >= 0) this.visit(from.length, d);
     }
     this.stopUnit = -1;
     this.taskSink = undefined;
-    // Splitting is bookkeeping: its LPs are reported, but regions are counted only when tasks run.
-    this.stats.regions = saved.regions;
-    return { splitUnit, tasks };
+    return out;
   }
 
   /**

@@ -1,0 +1,363 @@
+/**
+ * Runs the fast engine for `tessera count`: bound tightening, the task split, tasks in this thread or on worker
+ * threads, regions streamed to a JSON-lines file in task order, progress on stderr, a checkpoint written every few
+ * seconds and on SIGINT / SIGTERM, and resumption from it. The count never depends on the number of workers: the
+ * split is fixed by the network, the domain, the threshold and the task target.
+ */
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitCounts, type EngineStats, type Task } from "../count/engine.ts";
+import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
+import type { CountResult } from "../count/types.ts";
+import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
+import type { LoadedModel } from "../io/load.ts";
+import { highsMarginSolver } from "../lp/highs-margin.ts";
+import { loadHighs } from "../lp/highs.ts";
+import { patternFromString, patternToString } from "../model/evaluate.ts";
+import { networkFingerprint } from "../model/fingerprint.ts";
+import type { Box } from "../model/network.ts";
+import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
+import { lpBounds } from "../tighten/lp.ts";
+import { UsageError } from "./errors.ts";
+import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
+import { formatCount, ProgressBar } from "./progress.ts";
+
+/** Seconds between checkpoint writes while counting. */
+const CHECKPOINT_EVERY_SECONDS = 5;
+
+export interface CountRunOptions {
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  workers: number;
+  tightening: "lp" | "interval";
+  taskTarget?: number;
+  regionsOut?: string;
+  affine?: boolean;
+  checkpoint?: string;
+  resume?: string;
+  verify?: boolean;
+  verifySamples?: number;
+  progress: boolean;
+}
+
+export interface CountRunResult extends CountResult {
+  stats: EngineStats;
+  tasks: number;
+  tasksDone: number;
+  workers: number;
+  tightening: "lp" | "interval";
+  verify?: VerifyReport;
+  checkpointWritten?: string;
+}
+
+/** The checkpoint file (JSON). */
+interface Checkpoint {
+  format: "tessera-count-checkpoint";
+  version: 1;
+  model: string;
+  fingerprint: string;
+  threshold: number;
+  tightening: "lp" | "interval";
+  box: { lo: number[]; hi: number[] };
+  splitLps: number;
+  tasks: string[];
+  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures] once finished (and written, with --regions). */
+  done: (number[] | null)[];
+  regionsFile: string | null;
+  regionsBytes: number;
+  elapsedSeconds: number;
+  complete: boolean;
+}
+
+function readCheckpoint(path: string): Checkpoint {
+  let cp: Checkpoint;
+  try {
+    cp = JSON.parse(readFileSync(path, "utf8")) as Checkpoint;
+  } catch {
+    throw new UsageError(`${path}: not a readable checkpoint (JSON written by tessera count --checkpoint)`);
+  }
+  if (cp?.format !== "tessera-count-checkpoint" || cp.version !== 1 || !Array.isArray(cp.tasks) || !Array.isArray(cp.done)) {
+    throw new UsageError(`${path}: not a tessera count checkpoint`);
+  }
+  return cp;
+}
+
+function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
+  return (
+    saved.lo.length === box.lo.length &&
+    saved.lo.every((v, j) => v === box.lo[j]) &&
+    saved.hi.every((v, j) => v === box.hi[j])
+  );
+}
+
+/** Count with the fast engine, as `tessera count` does. */
+export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
+  const t0 = Date.now();
+  const net = opts.loaded.network;
+  const highs = await loadHighs();
+  const tightenStats = { lps: 0 };
+  const bounds: PreActivationBounds =
+    opts.tightening === "lp" ? lpBounds(net, opts.box, highs, { stats: tightenStats }) : intervalBounds(net, opts.box);
+  const enumerator = new RegionEnumerator(net, {
+    box: opts.box,
+    threshold: opts.threshold,
+    bounds,
+    exact: highsMarginSolver(highs),
+  });
+  const fingerprint = networkFingerprint(net);
+
+  // Tasks: from the checkpoint being resumed, or a fresh split.
+  let tasks: Task[];
+  let done: (number[] | null)[];
+  let splitLps: number;
+  let previousSeconds = 0;
+  let regionsBytes = 0;
+  if (opts.resume) {
+    const cp = readCheckpoint(opts.resume);
+    if (cp.fingerprint !== fingerprint) throw new UsageError(`${opts.resume}: checkpoint of a different model (${cp.model})`);
+    if (cp.threshold !== opts.threshold) throw new UsageError(`${opts.resume}: checkpoint made with --threshold ${cp.threshold}`);
+    if (cp.tightening !== opts.tightening) throw new UsageError(`${opts.resume}: checkpoint made with --tightening ${cp.tightening}`);
+    if (!sameBox(opts.box, cp.box)) throw new UsageError(`${opts.resume}: checkpoint made over a different domain`);
+    if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
+      throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
+    }
+    tasks = cp.tasks.map(patternFromString);
+    done = cp.done;
+    splitLps = cp.splitLps;
+    previousSeconds = cp.elapsedSeconds;
+    regionsBytes = cp.regionsBytes;
+  } else {
+    const before = enumerator.stats.lps;
+    tasks = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
+    splitLps = enumerator.stats.lps - before;
+    done = tasks.map(() => null);
+  }
+
+  // Regions file: truncated to what the checkpoint recorded (resume) or emptied (fresh run).
+  let regionsFd: number | undefined;
+  if (opts.regionsOut) {
+    try {
+      if (opts.resume && existsSync(opts.regionsOut)) {
+        regionsFd = openSync(opts.regionsOut, "r+");
+        ftruncateSync(regionsFd, regionsBytes);
+      } else {
+        regionsFd = openSync(opts.regionsOut, "w");
+        regionsBytes = 0;
+      }
+    } catch {
+      throw new UsageError(`${opts.regionsOut}: cannot write the regions file`);
+    }
+  }
+  const ordered = regionsFd !== undefined;
+  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify };
+  const verifier = opts.verify
+    ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples })
+    : undefined;
+  if (verifier && opts.resume) throw new UsageError("--verify needs a run from the start (not --resume): it checks every region");
+
+  const totals: EngineStats = { regions: 0, lps: splitLps, witnessHits: 0, ambiguous: 0, lpFailures: 0 };
+  for (const d of done) if (d) addTotals(totals, d);
+  let tasksDone = done.filter(Boolean).length;
+  const pendingResults = new Map<number, TaskResult>();
+  let nextToWrite = 0;
+  while (nextToWrite < tasks.length && done[nextToWrite]) nextToWrite++;
+  let liveRegions = 0; // regions of tasks in progress (for the progress line only)
+  const live = new Map<number, number>();
+  const checkpointPath = opts.checkpoint ?? opts.resume;
+  let lastCheckpoint = Date.now();
+  const bar = new ProgressBar("counting", opts.progress);
+
+  const writeCheckpoint = (complete: boolean): string | undefined => {
+    if (!checkpointPath) return undefined;
+    const cp: Checkpoint = {
+      format: "tessera-count-checkpoint",
+      version: 1,
+      model: opts.loaded.path,
+      fingerprint,
+      threshold: opts.threshold,
+      tightening: opts.tightening,
+      box: { lo: Array.from(opts.box.lo), hi: Array.from(opts.box.hi) },
+      splitLps,
+      tasks: tasks.map(patternToString),
+      done,
+      regionsFile: opts.regionsOut ?? null,
+      regionsBytes,
+      elapsedSeconds: previousSeconds + (Date.now() - t0) / 1000,
+      complete,
+    };
+    const tmp = `${checkpointPath}.tmp`;
+    writeFileSync(tmp, JSON.stringify(cp));
+    renameSync(tmp, checkpointPath);
+    return checkpointPath;
+  };
+
+  const record = (index: number, r: TaskResult) => {
+    done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures];
+    addTotals(totals, done[index]!);
+    tasksDone++;
+  };
+  const finishTask = (index: number, r: TaskResult) => {
+    live.delete(index);
+    if (verifier && r.patterns && r.points && r.radii) {
+      const n0 = net.inputDim;
+      r.patterns.forEach((p, k) => verifier.add(p, r.points!.subarray(k * n0, (k + 1) * n0), r.radii![k]));
+    }
+    if (!ordered) record(index, r);
+    else {
+      pendingResults.set(index, r);
+      while (nextToWrite < tasks.length && (done[nextToWrite] || pendingResults.has(nextToWrite))) {
+        const res = pendingResults.get(nextToWrite);
+        if (res) {
+          pendingResults.delete(nextToWrite);
+          const buf = Buffer.from(res.lines ?? "", "utf8");
+          writeSync(regionsFd!, buf, 0, buf.length, regionsBytes);
+          regionsBytes += buf.length;
+          record(nextToWrite, res);
+        }
+        nextToWrite++;
+      }
+    }
+    if (Date.now() - lastCheckpoint > CHECKPOINT_EVERY_SECONDS * 1000) {
+      writeCheckpoint(false);
+      lastCheckpoint = Date.now();
+    }
+    showProgress();
+  };
+  const showProgress = (force = false) => {
+    liveRegions = 0;
+    for (const v of live.values()) liveRegions += v;
+    bar.update(
+      totals.regions + liveRegions,
+      tasks.length ? tasksDone / tasks.length : 1,
+      `${formatCount(tasksDone)}/${formatCount(tasks.length)} tasks, ${formatCount(tasks.length - tasksDone)} pending`,
+      force,
+    );
+  };
+
+  // Interruption: stop handing out tasks, keep finished work, write the checkpoint.
+  let interrupted: NodeJS.Signals | undefined;
+  let stopWorkers: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = sig;
+    stopWorkers?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const queue: number[] = [];
+  for (let i = 0; i < tasks.length; i++) if (!done[i]) queue.push(i);
+  const workers = Math.max(1, Math.min(opts.workers, queue.length || 1));
+  try {
+    if (workers <= 1) {
+      for (const index of queue) {
+        if (interrupted) break;
+        const r = executeTask(enumerator, tasks[index], collect, (n) => {
+          live.set(index, n);
+          showProgress();
+        });
+        finishTask(index, r);
+        // Let signals and stream writes through between tasks.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } else {
+      await runOnWorkers(workers, queue, tasks, { type: "init", net, box: opts.box, threshold: opts.threshold, bounds, collect }, {
+        onDone: finishTask,
+        onTick: (index, n) => {
+          live.set(index, n);
+          showProgress();
+        },
+        setStop: (stop) => (stopWorkers = stop),
+        stopped: () => interrupted !== undefined,
+      });
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (regionsFd !== undefined) closeSync(regionsFd);
+  }
+  showProgress(true);
+  bar.done();
+  const complete = tasksDone === tasks.length;
+  const checkpointWritten = writeCheckpoint(complete);
+  if (interrupted) process.exitCode = interrupted === "SIGINT" ? 130 : 143;
+  const seconds = previousSeconds + (Date.now() - t0) / 1000;
+  const verify = verifier && complete ? verifier.finish() : undefined;
+  return {
+    method: "engine",
+    regions: totals.regions,
+    stableUnits: stableUnitCounts(net, bounds),
+    lps: totals.lps + tightenStats.lps,
+    seconds,
+    complete,
+    threshold: opts.threshold,
+    stats: totals,
+    tasks: tasks.length,
+    tasksDone,
+    workers,
+    tightening: opts.tightening,
+    verify,
+    checkpointWritten,
+  };
+}
+
+function addTotals(t: EngineStats, d: number[]): void {
+  t.regions += d[0];
+  t.lps += d[1];
+  t.witnessHits += d[2];
+  t.ambiguous += d[3];
+  t.lpFailures += d[4];
+}
+
+interface PoolHooks {
+  onDone: (index: number, r: TaskResult) => void;
+  onTick: (index: number, regions: number) => void;
+  setStop: (stop: () => void) => void;
+  stopped: () => boolean;
+}
+
+/** Hand tasks to `count` worker threads, one at a time each, until the queue is empty or the run is stopped. */
+function runOnWorkers(count: number, queue: number[], tasks: Task[], init: WorkerInit, hooks: PoolHooks): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const pool: Worker[] = [];
+    let next = 0;
+    let running = 0;
+    let finished = false;
+    const end = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      for (const w of pool) void w.terminate();
+      if (err) reject(err);
+      else resolve();
+    };
+    hooks.setStop(() => end());
+    const feed = (w: Worker) => {
+      if (hooks.stopped()) return end();
+      if (next >= queue.length) {
+        if (running === 0) end();
+        return;
+      }
+      const index = queue[next++];
+      running++;
+      w.postMessage({ type: "task", index, task: tasks[index] } satisfies WorkerRequest);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(new URL("./count-worker-boot.mjs", import.meta.url));
+      pool.push(w);
+      w.on("message", (msg: WorkerReply) => {
+        if (finished) return;
+        if (msg.type === "ready") feed(w);
+        else if (msg.type === "tick") hooks.onTick(msg.index, msg.regions);
+        else if (msg.type === "done") {
+          running--;
+          hooks.onDone(msg.index, msg.result);
+          if (next >= queue.length && running === 0) end();
+          else feed(w);
+        } else if (msg.type === "error") end(new Error(`worker: ${msg.message}`));
+      });
+      w.on("error", (err) => end(err instanceof Error ? err : new Error(String(err))));
+      w.postMessage(init);
+    }
+  });
+}

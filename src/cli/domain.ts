@@ -1,0 +1,101 @@
+/**
+ * The input domain of a command: `--box lo,hi`, `--box-file F`, the domain stored in the model file, or the `box` of
+ * a fixture's sibling NAME.expected.json, in that order.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import type { LoadedModel } from "../io/load.ts";
+import type { Box } from "../model/network.ts";
+import { uniformBox } from "../model/network.ts";
+import { ModelError } from "../model/validate.ts";
+import { UsageError } from "./errors.ts";
+
+/** Parse `--box lo,hi` (finite, lo < hi). */
+export function parseBox(text: string): [number, number] {
+  const parts = text.split(",").map((t) => t.trim());
+  const nums = parts.map(Number);
+  if (parts.length !== 2 || parts.some((p) => p === "") || nums.some((v) => !Number.isFinite(v))) {
+    throw new UsageError(`--box "${text}": give two finite numbers lo,hi (e.g. --box 0,1)`);
+  }
+  if (!(nums[0] < nums[1])) throw new UsageError(`--box "${text}": lo must be smaller than hi`);
+  return [nums[0], nums[1]];
+}
+
+/** The `box` of a fixture's sibling NAME.expected.json, when that file exists. */
+export async function siblingExpectedBox(path: string, dim: number): Promise<{ box: Box; from: string } | undefined> {
+  const sibling = path.replace(/\.(onnx|json)$/i, "") + ".expected.json";
+  if (sibling === path) return undefined;
+  let text: string;
+  try {
+    text = await readFile(sibling, "utf8");
+  } catch {
+    return undefined;
+  }
+  let box: unknown;
+  try {
+    box = (JSON.parse(text) as { box?: unknown }).box;
+  } catch {
+    throw new ModelError(`${sibling}: not valid JSON`);
+  }
+  if (box === undefined) return undefined;
+  if (!Array.isArray(box) || box.length !== 2 || box.some((v) => typeof v !== "number" || !Number.isFinite(v)) || !(box[0] < box[1])) {
+    throw new ModelError(`${sibling}: "box" must be [lo, hi] with lo < hi`);
+  }
+  return { box: uniformBox(dim, box[0], box[1]), from: sibling };
+}
+
+const boundSchema = z.union([z.number(), z.array(z.number())]);
+const boxFileSchema = z.object({ lo: boundSchema, hi: boundSchema });
+
+/** Read `--box-file F`: JSON `{"lo": number | number[], "hi": number | number[]}`. */
+export async function readBoxFile(path: string, dim: number): Promise<Box> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new UsageError(`${path}: cannot read the box file`);
+  }
+  let parsed: z.infer<typeof boxFileSchema>;
+  try {
+    parsed = boxFileSchema.parse(JSON.parse(text));
+  } catch {
+    throw new UsageError(`${path}: a box file is JSON {"lo": number or array, "hi": number or array}`);
+  }
+  const expand = (v: number | number[], name: string): Float64Array => {
+    if (typeof v === "number") return new Float64Array(dim).fill(v);
+    if (v.length !== dim) throw new UsageError(`${path}: "${name}" has ${v.length} entries, the model takes ${dim} inputs`);
+    return Float64Array.from(v);
+  };
+  const box = { lo: expand(parsed.lo, "lo"), hi: expand(parsed.hi, "hi") };
+  for (let j = 0; j < dim; j++) {
+    if (!Number.isFinite(box.lo[j]) || !Number.isFinite(box.hi[j]) || !(box.lo[j] < box.hi[j])) {
+      throw new UsageError(`${path}: coordinate ${j} needs finite lo < hi, got [${box.lo[j]}, ${box.hi[j]}]`);
+    }
+  }
+  return box;
+}
+
+/** Resolve the domain of a command for a loaded model, or throw a one-line UsageError saying how to give one. */
+export async function resolveDomain(
+  loaded: LoadedModel,
+  opts: { box?: string; boxFile?: string },
+): Promise<{ box: Box; from: string }> {
+  const dim = loaded.network.inputDim;
+  if (opts.box !== undefined && opts.boxFile !== undefined) throw new UsageError("give either --box or --box-file, not both");
+  if (opts.box !== undefined) {
+    const [lo, hi] = parseBox(opts.box);
+    return { box: uniformBox(dim, lo, hi), from: "--box" };
+  }
+  if (opts.boxFile !== undefined) return { box: await readBoxFile(opts.boxFile, dim), from: opts.boxFile };
+  if (loaded.domain) return { box: loaded.domain, from: loaded.path };
+  const sibling = await siblingExpectedBox(loaded.path, dim);
+  if (sibling) return sibling;
+  throw new UsageError(`${loaded.path}: no input domain in the model; give --box lo,hi or --box-file F`);
+}
+
+/** Short description of a box: `[lo, hi]^n` when uniform, else `box of n coordinates`. */
+export function describeBox(box: Box): string {
+  const n = box.lo.length;
+  const uniform = box.lo.every((v) => v === box.lo[0]) && box.hi.every((v) => v === box.hi[0]);
+  return uniform ? `[${box.lo[0]}, ${box.hi[0]}]^${n}` : `box of ${n} coordinates`;
+}
