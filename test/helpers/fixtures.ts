@@ -16,6 +16,8 @@ export interface Expected {
   widths: number[];
   box: [number, number];
   samples: ExpectedSample[];
+  /** Full-dimensional regions in the box, from an independent implementation (where computed). */
+  regions?: number;
 }
 
 /** Fixture names (without extension) that have an .onnx file. */
