@@ -39,6 +39,8 @@ export interface CountRunOptions {
   verify?: boolean;
   verifySamples?: number;
   progress: boolean;
+  /** Seconds between checkpoint writes (default {@link CHECKPOINT_EVERY_SECONDS}). */
+  checkpointEverySeconds?: number;
 }
 
 export interface CountRunResult extends CountResult {
@@ -218,7 +220,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
         nextToWrite++;
       }
     }
-    if (Date.now() - lastCheckpoint > CHECKPOINT_EVERY_SECONDS * 1000) {
+    if (Date.now() - lastCheckpoint > (opts.checkpointEverySeconds ?? CHECKPOINT_EVERY_SECONDS) * 1000) {
       writeCheckpoint(false);
       lastCheckpoint = Date.now();
     }

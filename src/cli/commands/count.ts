@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
@@ -23,6 +23,7 @@ interface CountFlags {
   tightening: string;
   method: string;
   progress: boolean;
+  checkpointEvery: string;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -30,6 +31,12 @@ function positiveInt(text: string, flag: string, max = 1 << 20): number {
     throw new UsageError(`${flag} "${text}": give an integer from 1 to ${max}`);
   }
   return Number(text);
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} "${text}": give a positive number`);
+  return v;
 }
 
 function parseThreshold(text: string): number {
@@ -77,6 +84,7 @@ export function registerCount(program: Command): void {
     .option("--affine", "with --regions: add each region's affine map {J, c}")
     .option("--checkpoint <file>", "write progress to this file every few seconds and on Ctrl-C / SIGTERM")
     .option("--resume <file>", "continue an interrupted run from its checkpoint (and keep checkpointing there)")
+    .addOption(new Option("--checkpoint-every <seconds>", "seconds between checkpoint writes").default("5").hideHelp())
     .option("--verify", "check the partition: interior points have their patterns, random points are covered")
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
@@ -110,7 +118,8 @@ export function registerCount(program: Command): void {
         resume: flags.resume,
         verify: flags.verify,
         verifySamples,
-        progress: flags.progress && !flags.json ? true : flags.progress,
+        progress: flags.progress,
+        checkpointEverySeconds: positiveNumber(flags.checkpointEvery, "--checkpoint-every"),
       });
       if (flags.json) {
         const s = result.stableUnits;
