@@ -82,6 +82,8 @@ export class MarginLP {
   private readonly cost: Float64Array; // n: δc_j for x, −1 for t (minimisation)
   /** max of δc · x over the box: the true maximal t is at most (perturbed optimum) + this (see `dualBound`). */
   readonly perturbationError: number;
+  /** Σ |δc_j| max(|lo_j|, |hi_j|): a bound on |δc · x| over the box. */
+  private readonly perturbationSpan: number;
   private readonly lb: Float64Array; // n + cap
   private readonly ub: Float64Array;
   private readonly val: Float64Array; // values of all variables
@@ -101,6 +103,7 @@ export class MarginLP {
   private readonly order: Int32Array;
   private readonly lu: Float64Array; // cap × 2cap for refactorisation
   private readonly sorted: Int32Array;
+  private readonly stepBuf: Float64Array;
   private readonly slots: Snapshot[] = [];
 
   constructor(lo: Float64Array, hi: Float64Array, capRows: number, tCap: number) {
@@ -127,6 +130,7 @@ export class MarginLP {
     this.order = new Int32Array(nv);
     this.lu = new Float64Array(this.cap * 2 * this.cap);
     this.sorted = new Int32Array(nv);
+    this.stepBuf = new Float64Array(nv);
     for (let j = 0; j < n0; j++) {
       this.lb[j] = lo[j];
       this.ub[j] = hi[j];
@@ -136,12 +140,14 @@ export class MarginLP {
     // Deterministic perturbation (a fixed seed): the same LP always takes the same path.
     this.cost = new Float64Array(this.n);
     const rand = mulberry32(0x9e3779b9);
-    let err = 0;
+    let err = 0, span = 0;
     for (let j = 0; j < n0; j++) {
       const sign = rand() < 0.5 ? -1 : 1;
       this.cost[j] = sign * COST_PERTURBATION * (1 + rand());
       err += Math.max(this.cost[j] * lo[j], this.cost[j] * hi[j]);
+      span += Math.abs(this.cost[j]) * Math.max(Math.abs(lo[j]), Math.abs(hi[j]));
     }
+    this.perturbationSpan = span;
     this.cost[n0] = -1;
     this.perturbationError = err;
     this.reset();
@@ -235,7 +241,8 @@ export class MarginLP {
     const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, cand, ratio, order } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
       const m = this.m;
-      if (this.dualBound() <= stopBound) return LPStatus.Below;
+      // dualBound() ≥ t − perturbationSpan, so the exact bound is only needed once t is within that of the stop.
+      if (val[n0] - this.perturbationSpan <= stopBound && this.dualBound() <= stopBound) return LPStatus.Below;
       // Pricing, exact dual steepest edge: the basic variable maximising violation² / ‖e_p^T B^{-1}‖² leaves
       // (Forrest & Goldfarb 1992); with B^{-1} explicit and m small the weights cost O(m²).
       let p = -1, bestScore = 0, delta = 0;
@@ -260,29 +267,12 @@ export class MarginLP {
       // Pivot row: rho = e_p^T B^{-1}; alpha_j = rho · a_j.
       const pb = p * cap;
       for (let i = 0; i < m; i++) rho[i] = binv[pb + i];
-      alpha.fill(0, 0, n);
-      for (let i = 0; i < m; i++) {
-        const ri = rho[i];
-        if (ri === 0) continue;
-        const base = i * n;
-        for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
-      }
+      this.computePivotRow(m);
       for (let i = 0; i < m; i++) alpha[n + i] = -rho[i];
       // Candidates for the bound-flipping ratio test.
       const sgn = delta < 0 ? -1 : 1;
-      let nc = 0;
       const nv = n + m;
-      for (let j = 0; j < nv; j++) {
-        if (pos[j] >= 0) continue;
-        const at = sgn * alpha[j];
-        if (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) {
-          let r = d[j] / at;
-          if (r < 0) r = 0;
-          cand[nc] = j;
-          ratio[nc] = r;
-          nc++;
-        }
-      }
+      const nc = this.collectCandidates(nv, sgn);
       if (nc === 0) return LPStatus.Infeasible;
       // Bound-flipping ratio test (candidates by increasing ratio: flip each boxed column while the leaving row stays
       // violated; the first that cannot flip enters). Quickselect-style: partition around a pivot ratio, flip whole
@@ -367,18 +357,19 @@ export class MarginLP {
       }
       // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).
       if (flips > 0) {
-        const w = this.work;
-        w.fill(0, 0, m);
+        const w = this.work, step = this.stepBuf;
         for (let f = 0; f < flips; f++) {
           const j = order[f];
-          const dj = upper[j] ? lb[j] - ub[j] : ub[j] - lb[j];
+          step[f] = upper[j] ? lb[j] - ub[j] : ub[j] - lb[j];
           upper[j] ^= 1;
           val[j] = upper[j] ? ub[j] : lb[j];
-          if (j < n) {
-            for (let i = 0; i < m; i++) w[i] += A[i * n + j] * dj;
-          } else {
-            w[j - n] -= dj;
-          }
+        }
+        // w = A_N Δx_N, row by row (flipped columns are structural: slacks and t have infinite ranges).
+        for (let i = 0; i < m; i++) {
+          const base = i * n;
+          let acc = 0;
+          for (let f = 0; f < flips; f++) acc += A[base + order[f]] * step[f];
+          w[i] = acc;
         }
         for (let k = 0; k < m; k++) {
           let s = 0;
@@ -588,6 +579,37 @@ export class MarginLP {
     this.upper.set(slot.upper.subarray(0, nv));
   }
 
+  /**
+   * Nonbasic columns whose move repairs the leaving row (at lower with sgn·alpha > 0, at upper with sgn·alpha < 0),
+   * with their dual ratios d_j / (sgn·alpha_j) clamped at 0. Returns their number.
+   */
+  private collectCandidates(nv: number, sgn: number): number {
+    const { pos, alpha, upper, d, cand, ratio } = this;
+    let nc = 0;
+    for (let j = 0; j < nv; j++) {
+      if (pos[j] >= 0) continue;
+      const at = sgn * alpha[j];
+      if (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) {
+        let r = d[j] / at;
+        if (r < 0) r = 0;
+        cand[nc] = j;
+        ratio[nc] = r;
+        nc++;
+      }
+    }
+    return nc;
+  }
+  /** alpha_j = rho · a_j for the structural columns (the O(m·n) part of an iteration). */
+  private computePivotRow(m: number): void {
+    const { n, alpha, rho, A } = this;
+    alpha.fill(0, 0, n);
+    for (let i = 0; i < m; i++) {
+      const ri = rho[i];
+      if (ri === 0) continue;
+      const base = i * n;
+      for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
+    }
+  }
   /** Total slope drop of the candidates idx[from, to): Σ range_j |alpha_j| (∞ if one is unbounded). */
   private dropOf(idx: Int32Array, from: number, to: number): number {
     let sum = 0;

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, it, before } from "node:test";
+import { LPStatus, MarginLP } from "../src/lp/margin-lp.ts";
+import { solveMarginWithHighs } from "../src/lp/highs-margin.ts";
+import { loadHighs, type Highs } from "../src/lp/highs.ts";
+import { gaussian, mulberry32 } from "../src/util/random.ts";
+
+let highs: Highs;
+before(async () => {
+  highs = await loadHighs();
+});
+
+function unitRow(rand: () => number, n0: number): Float64Array {
+  const a = new Float64Array(n0);
+  let s = 0;
+  for (let j = 0; j < n0; j++) {
+    a[j] = gaussian(rand);
+    s += a[j] * a[j];
+  }
+  s = Math.sqrt(s);
+  for (let j = 0; j < n0; j++) a[j] /= s;
+  return a;
+}
+
+describe("MarginLP (bounded dual simplex) against HiGHS", () => {
+  it("after every added row, the point's margin equals HiGHS's optimum and the dual bound is above it", () => {
+    const rand = mulberry32(2024);
+    let checked = 0;
+    for (const n0 of [1, 2, 3, 7, 30, 200, 784]) {
+      for (let trial = 0; trial < (n0 >= 200 ? 3 : 12); trial++) {
+        const lo = new Float64Array(n0).fill(n0 > 50 ? 0 : -1), hi = new Float64Array(n0).fill(1);
+        const m = 1 + Math.floor(rand() * 22);
+        let diam = 0;
+        for (let j = 0; j < n0; j++) diam += (hi[j] - lo[j]) ** 2;
+        const lp = new MarginLP(lo, hi, m, Math.sqrt(diam));
+        const rows: Float64Array[] = [], rhs: number[] = [];
+        for (let i = 0; i < m; i++) {
+          const a = unitRow(rand, n0), b = gaussian(rand) * (n0 > 50 ? 3 : 0.7);
+          rows.push(a);
+          rhs.push(b);
+          lp.addRow(a, b);
+          assert.equal(lp.solve(), LPStatus.Optimal);
+          const flat = new Float64Array(rows.length * n0);
+          rows.forEach((r, k) => flat.set(r, k * n0));
+          const ref = solveMarginWithHighs(highs, flat, Float64Array.from(rhs), rows.length, { lo, hi });
+          const x = lp.point(new Float64Array(n0));
+          const margin = Math.min(lp.marginOf(x), Math.sqrt(diam)); // t is capped at the box diameter
+          assert.ok(margin <= ref.t + 1e-9, `a point cannot beat the optimum (${margin} > ${ref.t})`);
+          assert.ok(lp.dualBound() + lp.perturbationError >= ref.t - 1e-9, "the dual bound bounds the optimum");
+          assert.ok(Math.abs(margin - ref.t) < 1e-7, `optimal up to the perturbation (${margin} vs ${ref.t})`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 150);
+  });
+
+  it("stops early with Below exactly when the optimum is under the stop value", () => {
+    const rand = mulberry32(5);
+    for (let trial = 0; trial < 40; trial++) {
+      const n0 = 5, lo = new Float64Array(n0).fill(-1), hi = new Float64Array(n0).fill(1);
+      const lp = new MarginLP(lo, hi, 8, 10);
+      const rows: Float64Array[] = [], rhs: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const a = unitRow(rand, n0), b = gaussian(rand);
+        rows.push(a);
+        rhs.push(b);
+        lp.addRow(a, b);
+      }
+      const flat = new Float64Array(6 * n0);
+      rows.forEach((r, k) => flat.set(r, k * n0));
+      const ref = solveMarginWithHighs(highs, flat, Float64Array.from(rhs), 6, { lo, hi });
+      const stop = 0.05;
+      const status = lp.solve(stop);
+      if (status === LPStatus.Below) assert.ok(ref.t <= stop + 1e-12);
+      else assert.ok(lp.marginOf(lp.point(new Float64Array(n0))) > stop - 1e-7 || ref.t <= stop + 1e-7);
+    }
+  });
+
+  it("restore brings back the saved LP exactly (depth-first search relies on it)", () => {
+    const rand = mulberry32(9);
+    const n0 = 4, lo = new Float64Array(n0).fill(-1), hi = new Float64Array(n0).fill(1);
+    const lp = new MarginLP(lo, hi, 6, 10);
+    lp.addRow(unitRow(rand, n0), -0.2);
+    lp.solve();
+    const t0 = lp.objective(), x0 = lp.point(new Float64Array(n0));
+    lp.save(0);
+    lp.addRow(unitRow(rand, n0), 0.3);
+    lp.addRow(unitRow(rand, n0), 0.1);
+    lp.solve();
+    lp.restore(0);
+    assert.equal(lp.m, 1);
+    assert.equal(lp.objective(), t0);
+    assert.deepEqual(lp.point(new Float64Array(n0)), x0);
+  });
+});
