@@ -1,0 +1,348 @@
+/**
+ * Benchmark of the exact region counter (`tessera count`) on every fixture in ../shared/fixtures.
+ *
+ * Each run is a fresh child process, `node bin/tessera.mjs count F.onnx --json --no-progress --workers W`; the table
+ * reports the median over runs of the counting time the CLI measures itself (`seconds`, no Node start-up) and,
+ * separately, the median whole-process wall time. The reference column is the `oracle` record of NAME.expected.json
+ * (an independent SciPy/HiGHS implementation). Then the MILP comparison (bench/milp.ts, when usable) and the timing
+ * lines of bench/bounds.ts.
+ *
+ * Run: npm run bench -- [--quick] [--only NAME] [--runs R] [--workers W] [--out docs/benchmarks.md]
+ * Progress goes to stderr; the markdown goes to stdout (and to --out). Exit code 1 if any count is wrong or a run fails.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const FIXTURES = resolve(REPO, "../shared/fixtures");
+const CLI = join(REPO, "bin/tessera.mjs");
+
+/** Default runs per fixture; a fixture whose first count takes at least SLOW_SECONDS is run once. */
+const DEFAULT_RUNS = 5;
+const SLOW_SECONDS = 10;
+/** Default worker threads: the MNIST-size fixtures use both cores of the reference machine, the small ones one. */
+const DEFAULT_WORKERS_LARGE = 2;
+const DEFAULT_WORKERS_SMALL = 1;
+/** Inputs from which a fixture counts as "MNIST-size" (skipped by --quick, run once, 2 workers by default). */
+const LARGE_INPUT_DIM = 100;
+
+interface Expected {
+  input_dim: number;
+  widths: number[];
+  regions?: number;
+  oracle?: { method: string; lps: number; seconds: number };
+}
+
+interface Fixture {
+  name: string;
+  onnx: string;
+  expected: Expected | undefined;
+  large: boolean;
+}
+
+/** The keys of `tessera count --json` this benchmark reads. */
+interface CountJson {
+  regions: number;
+  complete: boolean;
+  stableUnits: number;
+  lps: number;
+  seconds: number;
+  workers: number;
+  tasks: number;
+  witnessHits: number;
+}
+
+interface Row {
+  fixture: Fixture;
+  workers: number;
+  runs: { json: CountJson; wall: number }[];
+  error?: string;
+}
+
+function usage(): never {
+  process.stderr.write(
+    "usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--runs R] [--workers W] [--out FILE] [--no-milp] [--no-bounds]\n",
+  );
+  process.exit(2);
+}
+
+function parseFlags() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        only: { type: "string", multiple: true },
+        runs: { type: "string" },
+        workers: { type: "string" },
+        out: { type: "string" },
+        "no-milp": { type: "boolean", default: false },
+        "no-bounds": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    usage();
+  }
+  const v = parsed.values;
+  if (v.help) usage();
+  const positive = (s: string | undefined, flag: string): number | undefined => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) {
+      process.stderr.write(`bench: ${flag} "${s}": give a positive integer\n`);
+      usage();
+    }
+    return n;
+  };
+  return {
+    quick: v.quick,
+    only: (v.only ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().replace(/\.onnx$/, "")).filter(Boolean),
+    runs: positive(v.runs, "--runs"),
+    workers: positive(v.workers, "--workers"),
+    out: v.out,
+    milp: !v["no-milp"],
+    bounds: !v["no-bounds"],
+  };
+}
+
+function loadFixtures(): Fixture[] {
+  if (!existsSync(FIXTURES)) throw new Error(`no fixtures directory at ${FIXTURES}`);
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".onnx"))
+    .sort()
+    .map((f) => {
+      const name = basename(f, ".onnx");
+      const expPath = join(FIXTURES, `${name}.expected.json`);
+      const expected = existsSync(expPath) ? (JSON.parse(readFileSync(expPath, "utf8")) as Expected) : undefined;
+      const large = name.startsWith("mnist") || (expected?.input_dim ?? 0) >= LARGE_INPUT_DIM;
+      return { name, onnx: join(FIXTURES, f), expected, large };
+    });
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** One child process; resolves with its stdout, or rejects with a one-line reason. */
+function runChild(args: string[]): Promise<{ stdout: string; wall: number }> {
+  return new Promise((resolveRun, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const wall = (performance.now() - t0) / 1000;
+      if (code === 0) resolveRun({ stdout, wall });
+      else {
+        const why = stderr.trim().split("\n").pop() ?? "";
+        reject(new Error(`exit ${code ?? signal}${why ? `: ${why}` : ""}`));
+      }
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function benchFixture(fx: Fixture, runsFlag: number | undefined, workersFlag: number | undefined): Promise<Row> {
+  const workers = workersFlag ?? (fx.large ? DEFAULT_WORKERS_LARGE : DEFAULT_WORKERS_SMALL);
+  const planned = runsFlag ?? (fx.large ? 1 : DEFAULT_RUNS);
+  const row: Row = { fixture: fx, workers, runs: [] };
+  const args = [CLI, "count", fx.onnx, "--json", "--no-progress", "--workers", String(workers)];
+  for (let i = 0; i < planned; i++) {
+    log(`${fx.name}: run ${i + 1}/${planned}, --workers ${workers}${fx.large ? " (MNIST-size: minutes)" : ""} …`);
+    try {
+      const { stdout, wall } = await runChild(args);
+      const json = JSON.parse(stdout.trim().split("\n").pop()!) as CountJson;
+      row.runs.push({ json, wall });
+      log(`${fx.name}: run ${i + 1}: ${json.regions} regions, ${json.seconds.toFixed(3)} s counting, ${wall.toFixed(2)} s wall`);
+      if (runsFlag === undefined && i === 0 && json.seconds >= SLOW_SECONDS && planned > 1) {
+        log(`${fx.name}: first count took ≥ ${SLOW_SECONDS} s; one run only (give --runs to insist)`);
+        break;
+      }
+    } catch (e) {
+      row.error = (e as Error).message;
+      log(`${fx.name}: run ${i + 1} failed: ${row.error}`);
+      break;
+    }
+  }
+  return row;
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+const fmtSec = (s: number) => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s >= 1 ? s.toFixed(2) : s.toFixed(3));
+const fmtRatio = (r: number) => (r >= 100 ? `${fmtInt(r)}×` : `${r.toFixed(1)}×`);
+
+/** True when every run gave the expected count (or there is nothing to compare with) and all counts were complete. */
+function rowOk(row: Row): boolean {
+  if (row.error || row.runs.length === 0) return false;
+  const exp = row.fixture.expected?.regions;
+  return row.runs.every((r) => r.json.complete && (exp === undefined || r.json.regions === exp));
+}
+
+function engineTable(rows: Row[]): string {
+  const head =
+    "| fixture | workers | runs | regions | expected | ok | stable units | LPs | seconds (median) | regions/s | wall s (median) | reference s | speed-up |";
+  const sep = "|---|--:|--:|--:|--:|:-:|--:|--:|--:|--:|--:|--:|--:|";
+  const lines = rows.map((row) => {
+    const fx = row.fixture;
+    const exp = fx.expected?.regions;
+    const oracle = fx.expected?.oracle;
+    if (row.runs.length === 0) {
+      return `| ${fx.name} | ${row.workers} | 0 | — | ${exp === undefined ? "—" : fmtInt(exp)} | ✗ | — | — | — | — | — | ${oracle ? fmtSec(oracle.seconds) : "—"} | — (${row.error ?? "no run"}) |`;
+    }
+    const last = row.runs[row.runs.length - 1]!.json;
+    const regionsSeen = [...new Set(row.runs.map((r) => r.json.regions))];
+    const sec = median(row.runs.map((r) => r.json.seconds));
+    const wall = median(row.runs.map((r) => r.wall));
+    const cells = [
+      fx.name,
+      String(row.workers),
+      String(row.runs.length) + (row.error ? ` (then failed: ${row.error})` : ""),
+      regionsSeen.map(fmtInt).join(" / "),
+      exp === undefined ? "—" : fmtInt(exp),
+      rowOk(row) ? "✓" : "✗",
+      String(last.stableUnits),
+      fmtInt(median(row.runs.map((r) => r.json.lps))),
+      fmtSec(sec),
+      fmtInt(last.regions / Math.max(sec, 1e-9)),
+      fmtSec(wall),
+      oracle ? fmtSec(oracle.seconds) : "—",
+      oracle ? fmtRatio(oracle.seconds / Math.max(sec, 1e-9)) : "—",
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  return [head, sep, ...lines].join("\n");
+}
+
+/**
+ * The MILP comparison. bench/milp.ts belongs to another engineer; it is used only if it exists and exports a
+ * function `benchMilp(fixtureOnnxPath: string): Promise<{ regions: number; seconds: number }>` (no side effects on
+ * import). Otherwise the section says how to run it separately.
+ */
+async function milpSection(rows: Row[]): Promise<string> {
+  const path = join(REPO, "bench/milp.ts");
+  const title = "## MILP (Serra et al. 2018) vs the fast engine";
+  if (!existsSync(path)) return `${title}\n\nbench/milp.ts does not exist yet; no MILP timings.`;
+  const src = readFileSync(path, "utf8");
+  if (!/export\s+(async\s+)?function\s+benchMilp\b|export\s+const\s+benchMilp\b/.test(src)) {
+    return `${title}\n\nbench/milp.ts exports no \`benchMilp(fixture)\`; run it separately: \`node --import tsx bench/milp.ts\`.`;
+  }
+  const mod = (await import(path)) as {
+    benchMilp: (onnx: string) => Promise<{ regions: number; seconds: number }>;
+  };
+  const lines = [
+    "| fixture | regions (MILP) | regions (engine) | agree | MILP s | engine s (median) | MILP / engine |",
+    "|---|--:|--:|:-:|--:|--:|--:|",
+  ];
+  for (const row of rows) {
+    if (row.fixture.large || row.runs.length === 0) continue;
+    log(`${row.fixture.name}: MILP …`);
+    try {
+      const m = await mod.benchMilp(row.fixture.onnx);
+      const sec = median(row.runs.map((r) => r.json.seconds));
+      const regions = row.runs[0]!.json.regions;
+      log(`${row.fixture.name}: MILP ${m.regions} regions, ${m.seconds.toFixed(3)} s`);
+      lines.push(
+        `| ${row.fixture.name} | ${fmtInt(m.regions)} | ${fmtInt(regions)} | ${m.regions === regions ? "✓" : "✗"} | ${fmtSec(m.seconds)} | ${fmtSec(sec)} | ${fmtRatio(m.seconds / Math.max(sec, 1e-9))} |`,
+      );
+      if (m.regions !== regions) process.exitCode = 1;
+    } catch (e) {
+      lines.push(`| ${row.fixture.name} | — | — | ✗ | — | — | failed: ${(e as Error).message.split("\n")[0]} |`);
+      process.exitCode = 1;
+    }
+  }
+  return `${title}\n\nBoth counted in this process/child as described in bench/milp.ts; MILP runs once per fixture, MNIST-size fixtures skipped.\n\n${lines.join("\n")}`;
+}
+
+async function boundsSection(): Promise<string> {
+  const title = "## Bounds (bench/bounds.ts)";
+  log("bench/bounds.ts …");
+  try {
+    const { stdout } = await runChild(["--import", "tsx", join(REPO, "bench/bounds.ts")]);
+    const body = stdout.trim().split("\n").map((l) => `    ${l}`).join("\n");
+    return `${title}\n\n${body}`;
+  } catch (e) {
+    process.exitCode = 1;
+    return `${title}\n\nfailed: ${(e as Error).message}`;
+  }
+}
+
+function machineHeader(argv: string[]): string {
+  let nproc: string;
+  try {
+    nproc = execFileSync("nproc", { encoding: "utf8" }).trim();
+  } catch {
+    nproc = String(cpus().length);
+  }
+  let cpu = cpus()[0]?.model ?? "unknown";
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (m) cpu = m[1]!.trim();
+  } catch {
+    /* not Linux: keep os.cpus()'s model */
+  }
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+  } catch {
+    /* not a git checkout */
+  }
+  const load = loadavg().map((l) => l.toFixed(2)).join(", ");
+  return [
+    "# Benchmarks",
+    "",
+    `- Machine: ${nproc} CPUs (\`nproc\`), ${cpu}; Node ${process.version}; load average at start ${load}`,
+    `- Date: ${new Date().toISOString()}; commit ${commit}`,
+    `- Command: \`npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}\``,
+    "- Each run is a separate `node bin/tessera.mjs count F.onnx --json --no-progress --workers W`; *seconds* is the",
+    "  counting time the CLI measures itself (median over runs), *wall* the whole process including Node start-up.",
+    "  *Reference* is the `oracle` record of the fixture's expected.json (independent SciPy/HiGHS implementation);",
+    "  *speed-up* = reference seconds / median seconds.",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  const argv = process.argv.slice(2);
+  let fixtures = loadFixtures();
+  if (flags.only.length) {
+    const unknown = flags.only.filter((n) => !fixtures.some((f) => f.name === n));
+    if (unknown.length) {
+      process.stderr.write(`bench: no fixture ${unknown.join(", ")} in ${FIXTURES}\n`);
+      process.exit(2);
+    }
+    fixtures = fixtures.filter((f) => flags.only.includes(f.name));
+  }
+  if (flags.quick) fixtures = fixtures.filter((f) => !f.large);
+  const header = machineHeader(argv);
+  const rows: Row[] = [];
+  for (const fx of fixtures) rows.push(await benchFixture(fx, flags.runs, flags.workers));
+  if (!rows.every(rowOk)) process.exitCode = 1;
+  const sections = [header, `## Exact count (fast engine)\n\n${engineTable(rows)}`];
+  if (flags.milp) sections.push(await milpSection(rows));
+  if (flags.bounds) sections.push(await boundsSection());
+  const md = sections.join("\n\n") + "\n";
+  process.stdout.write(md);
+  if (flags.out) {
+    const out = resolve(process.cwd(), flags.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, md);
+    log(`wrote ${out}`);
+  }
+}
+
+await main();
