@@ -64,7 +64,7 @@ interface Checkpoint {
   box: { lo: number[]; hi: number[] };
   splitLps: number;
   tasks: string[];
-  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures] once finished (and written, with --regions). */
+  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits] once finished (and written, with --regions). */
   done: (number[] | null)[];
   regionsFile: string | null;
   regionsBytes: number;
@@ -158,7 +158,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     : undefined;
   if (verifier && opts.resume) throw new UsageError("--verify needs a run from the start (not --resume): it checks every region");
 
-  const totals: EngineStats = { regions: 0, lps: splitLps, witnessHits: 0, ambiguous: 0, lpFailures: 0 };
+  const totals: EngineStats = { regions: 0, lps: splitLps, witnessHits: 0, stepHits: 0, ambiguous: 0, lpFailures: 0 };
   for (const d of done) if (d) addTotals(totals, d);
   let tasksDone = done.filter(Boolean).length;
   const pendingResults = new Map<number, TaskResult>();
@@ -195,7 +195,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   };
 
   const record = (index: number, r: TaskResult) => {
-    done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures];
+    done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits];
     addTotals(totals, done[index]!);
     tasksDone++;
   };
@@ -310,6 +310,7 @@ function addTotals(t: EngineStats, d: number[]): void {
   t.witnessHits += d[2];
   t.ambiguous += d[3];
   t.lpFailures += d[4];
+  t.stepHits += d[5] ?? 0;
 }
 
 interface PoolHooks {

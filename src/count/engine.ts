@@ -37,6 +37,8 @@ export interface EngineStats {
   witnessHits: number;
   /** LPs that failed numerically (iteration limit) and went to the exact oracle. */
   lpFailures: number;
+  /** Children certified by stepping the witness across the new hyperplane, without an LP. */
+  stepHits: number;
   /** LPs whose answer fell within the perturbation band and went to the exact oracle. */
   ambiguous: number;
 }
@@ -127,7 +129,7 @@ export class RegionEnumerator {
   private readonly exact: ExactMarginSolver | undefined;
   /** Total hidden units (pattern length). */
   readonly unitCount: number;
-  readonly stats: EngineStats = { regions: 0, lps: 0, witnessHits: 0, lpFailures: 0, ambiguous: 0 };
+  readonly stats: EngineStats = { regions: 0, lps: 0, witnessHits: 0, stepHits: 0, lpFailures: 0, ambiguous: 0 };
 
   private readonly n0: number;
   private readonly layers: Network["layers"];
@@ -147,6 +149,7 @@ export class RegionEnumerator {
   private readonly childCount: Int32Array[]; // per depth: rows per child (−1: child impossible)
   private readonly hyper: Float64Array; // scratch row
   private readonly witnessMargin: Float64Array; // per depth
+  private readonly diameter: number;
   private readonly perChild: Int32Array; // per depth: row slots per child (1, or k − 1 for maxout)
   private sink: RegionSink | undefined;
   private stopUnit = -1;
@@ -202,7 +205,8 @@ export class RegionEnumerator {
     let diam = 0;
     for (let j = 0; j < this.n0; j++) diam += (hi[j] - lo[j]) ** 2;
     // t is capped at the box diameter: every hyperplane meeting the box is within that distance of every point.
-    this.lp = new MarginLP(lo, hi, capRows, Math.sqrt(diam) || 1);
+    this.diameter = Math.sqrt(diam) || 1;
+    this.lp = new MarginLP(lo, hi, capRows, this.diameter);
     this.pattern = new Uint8Array(N);
     this.witness = Array.from({ length: N + 2 }, () => new Float64Array(this.n0));
     this.childRows = Array.from({ length: N + 1 }, () => new Float64Array(maxRank * (maxRank - 1) * this.n0));
@@ -524,10 +528,32 @@ export class RegionEnumerator {
       if (dirty) this.lp.restore(depth);
       dirty = true;
       this.addChildRows(depth, c);
-      if (!this.solveInto(depth + 1)) continue;
+      if (!this.stepAcross(depth, c, w, wm) && !this.solveInto(depth + 1)) continue;
       this.pattern[u] = c;
       this.visit(u + 1, depth + 1);
     }
+  }
+
+  /**
+   * Try to certify child c of a ReLU-like unit without an LP: if its hyperplane passes at distance d < wm from the
+   * witness w (wm = w's margin), the ball of radius wm around w lies in the cell and reaches across, so
+   * w + s·a (a the child's unit normal, s = (d + wm) / 2) lies in the child with margin (wm − d) / 2 before clipping
+   * to the box. The point is clipped to the box and its margin against every row is computed exactly; it is accepted
+   * as the child's witness only when that margin exceeds the threshold.
+   */
+  private stepAcross(depth: number, c: number, w: Float64Array, wm: number): boolean {
+    if (this.perChild[depth] !== 1 || !(wm > this.threshold)) return false;
+    const d = -this.childMarginOfWitness(depth, c, w);
+    if (!(d < wm)) return false;
+    const n0 = this.n0, a = this.childRows[depth].subarray(c * n0, (c + 1) * n0);
+    const s = (d + Math.min(wm, this.diameter)) / 2;
+    const x = this.witness[depth + 1], lo = this.box.lo, hi = this.box.hi;
+    for (let j = 0; j < n0; j++) x[j] = Math.min(hi[j], Math.max(lo[j], w[j] + s * a[j]));
+    const margin = Math.min(this.lp.marginOf(x), this.diameter);
+    if (!(margin > this.threshold)) return false;
+    this.witnessMargin[depth + 1] = margin;
+    this.stats.stepHits++;
+    return true;
   }
 
   /**

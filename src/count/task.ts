@@ -20,6 +20,7 @@ export interface TaskResult {
   regions: number;
   lps: number;
   witnessHits: number;
+  stepHits: number;
   ambiguous: number;
   lpFailures: number;
   lines?: string;
@@ -77,6 +78,7 @@ export function executeTask(
     regions: s.regions - before.regions,
     lps: s.lps - before.lps,
     witnessHits: s.witnessHits - before.witnessHits,
+    stepHits: s.stepHits - before.stepHits,
     ambiguous: s.ambiguous - before.ambiguous,
     lpFailures: s.lpFailures - before.lpFailures,
   };
