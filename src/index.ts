@@ -1,8 +1,34 @@
 /**
- * Tessera's public API: the network model, evaluation, loading, bounds and exact counting of linear regions.
- * Everything exported here except `io/` loaders that read files is isomorphic (no Node APIs).
+ * Tessera's public API: the network model and its evaluation, model formats, bounds on the number of linear
+ * regions, bound tightening, and exact counting with its verifier. Everything here is isomorphic (no Node APIs), so
+ * the browser app imports it too; reading and writing files is in `tessera/node`.
  */
 export * from "./model/network.ts";
 export * from "./model/evaluate.ts";
 export * from "./model/validate.ts";
+export * from "./model/fingerprint.ts";
+export * from "./io/onnx.ts";
+export * from "./io/tfjs.ts";
+export * from "./io/tessera-json.ts";
+export { decodeOnnxModel } from "./io/onnx-proto.ts";
+export * from "./bounds/index.ts";
 export * from "./tighten/interval.ts";
+export { lpBounds, LP_BOUND_MARGIN, type LpBoundsOptions } from "./tighten/lp.ts";
+export { loadHighs } from "./lp/highs.ts";
+export { MarginLP, LPStatus, COST_PERTURBATION } from "./lp/margin-lp.ts";
+export { highsMarginSolver, solveMarginWithHighs } from "./lp/highs-margin.ts";
+export * from "./count/types.ts";
+export * from "./count/count.ts";
+export {
+  RegionEnumerator,
+  stableUnitReport,
+  DEFAULT_TASK_TARGET,
+  ZERO_ROW_NORM,
+  type EngineStats,
+  type ExactMarginSolver,
+  type EnumeratorOptions,
+  type RegionSink,
+  type Task,
+} from "./count/engine.ts";
+export * from "./count/verify.ts";
+export * from "./util/random.ts";

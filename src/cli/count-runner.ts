@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitCounts, type EngineStats, type Task } from "../count/engine.ts";
+import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
 import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
 import type { CountResult } from "../count/types.ts";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
@@ -289,7 +289,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   return {
     method: "engine",
     regions: totals.regions,
-    stableUnits: stableUnitCounts(net, bounds),
+    stableUnits: stableUnitReport(net, bounds),
     lps: totals.lps + tightenStats.lps,
     seconds,
     complete,

@@ -15,9 +15,9 @@ import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
-import { intervalBounds } from "../tighten/interval.ts";
+import { intervalBounds, stableUnitsFromBounds } from "../tighten/interval.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
-import type { StableUnitCounts } from "./types.ts";
+import type { StableUnitReport } from "./types.ts";
 
 /**
  * A unit whose affine form on the cell has a normal shorter than this is treated as constant there (its sign is the
@@ -64,34 +64,10 @@ function stabilityFlags(net: Network, bounds: PreActivationBounds): Int8Array[] 
   });
 }
 
-/** Stable unit counts from pre-activation bounds, in the shape counters report. */
-export function stableUnitCounts(net: Network, bounds: PreActivationBounds): StableUnitCounts {
-  const active: number[] = [], inactive: number[] = [];
-  hiddenLayers(net).forEach((layer, l) => {
-    let a = 0, i = 0;
-    const k = layer.activation.kind === "maxout" ? layer.activation.rank : 1;
-    for (let u = 0; u < unitsOf(layer); u++) {
-      if (k === 1) {
-        if (bounds.upper[l][u] <= 0) i++;
-        else if (bounds.lower[l][u] >= 0) a++;
-      } else {
-        // A maxout unit is stable when one piece dominates all others over the domain.
-        for (let j = 0; j < k; j++) {
-          let dominates = true;
-          for (let m = 0; m < k && dominates; m++) {
-            if (m !== j && bounds.lower[l][u * k + j] < bounds.upper[l][u * k + m]) dominates = false;
-          }
-          if (dominates) {
-            a++;
-            break;
-          }
-        }
-      }
-    }
-    active.push(a);
-    inactive.push(i);
-  });
-  const total = active.reduce((s, v) => s + v, 0) + inactive.reduce((s, v) => s + v, 0);
+/** Stable units from pre-activation bounds, per layer and in total, as counters report them. */
+export function stableUnitReport(net: Network, bounds: PreActivationBounds): StableUnitReport {
+  const { active, inactive } = stableUnitsFromBounds(net, bounds);
+  const total = [...active, ...inactive].reduce((s, v) => s + v, 0);
   return { active, inactive, total };
 }
 
@@ -218,8 +194,8 @@ export class RegionEnumerator {
   }
 
   /** Stable units over the domain according to the bounds in use. */
-  stableUnits(): StableUnitCounts {
-    return stableUnitCounts(this.net, this.bounds);
+  stableUnits(): StableUnitReport {
+    return stableUnitReport(this.net, this.bounds);
   }
 
   /**

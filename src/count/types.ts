@@ -1,5 +1,6 @@
 import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
 import type { Box } from "../model/network.ts";
+import type { StableUnitCounts } from "../bounds/stable-units.ts";
 
 /**
  * Interior-radius threshold: a pattern is a region when some point of the domain is farther than this from every
@@ -21,13 +22,9 @@ export interface RegionRecord {
   affineMap?: AffineMap;
 }
 
-/** Stable units over the domain: their pattern bit is fixed, so they add no hyperplane. */
-export interface StableUnitCounts {
-  /** Stably active per hidden layer. */
-  active: number[];
-  /** Stably inactive per hidden layer. */
-  inactive: number[];
-  /** Sum of both over all layers. */
+/** Stable units over the domain (their pattern bit is fixed, so they add no hyperplane), per layer and in total. */
+export interface StableUnitReport extends StableUnitCounts {
+  /** Stably active plus stably inactive units over all layers. */
   total: number;
 }
 
@@ -45,7 +42,7 @@ export interface CountProgress {
 export interface CountResult {
   method: "engine" | "milp" | "mipbound";
   regions: number;
-  stableUnits: StableUnitCounts;
+  stableUnits: StableUnitReport;
   /** Linear (or mixed-integer) programs solved. */
   lps: number;
   seconds: number;

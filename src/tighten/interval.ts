@@ -1,5 +1,6 @@
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf } from "../model/network.ts";
+import type { StableUnitCounts } from "../bounds/stable-units.ts";
 
 /** Sound lower and upper bounds on every hidden pre-activation over a domain, one pair of arrays per hidden layer. */
 export interface PreActivationBounds {
@@ -82,18 +83,12 @@ export function intervalBounds(net: Network, box: Box): PreActivationBounds {
   return { lower, upper };
 }
 
-/** Per hidden layer: units stably active (pre-activation ≥ 0 on the whole domain) and stably inactive (≤ 0). */
-export interface StableUnits {
-  active: number[];
-  inactive: number[];
-}
-
 /**
- * Count stable ReLU / leaky-ReLU units from pre-activation bounds. A unit whose pre-activation is ≤ 0 everywhere
- * is inactive on every full-dimensional region (equality holds only on a null set), and ≥ 0 everywhere: active.
- * Maxout units are counted stable when one piece dominates every other over the domain's bounds.
+ * Stable units per hidden layer from pre-activation bounds: a ReLU / leaky-ReLU unit with upper bound ≤ 0 is off on
+ * every full-dimensional region (g ≡ 0 included, as `evaluate` gives bit 0), one with lower bound ≥ 0 is on (g = 0
+ * only on a null set); a maxout unit is stable (counted as active) when one piece dominates every other over the domain.
  */
-export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds): StableUnits {
+export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds): StableUnitCounts {
   const active: number[] = [], inactive: number[] = [];
   hiddenLayers(net).forEach((layer, l) => {
     let a = 0, i = 0;
@@ -101,10 +96,9 @@ export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds)
     if (layer.activation.kind === "maxout") {
       const k = layer.activation.rank;
       for (let u = 0; u < layer.outDim / k; u++) {
-        // Stable if some piece's lower bound is ≥ every other piece's upper bound.
         for (let j = 0; j < k; j++) {
           let dominates = true;
-          for (let m = 0; m < k; m++) if (m !== j && lo[u * k + j] < hi[u * k + m]) dominates = false;
+          for (let m = 0; m < k && dominates; m++) if (m !== j && lo[u * k + j] < hi[u * k + m]) dominates = false;
           if (dominates) {
             a++;
             break;
@@ -113,8 +107,8 @@ export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds)
       }
     } else if (layer.activation.kind !== "identity") {
       for (let r = 0; r < layer.outDim; r++) {
-        if (lo[r] >= 0) a++;
-        else if (hi[r] <= 0) i++;
+        if (hi[r] <= 0) i++;
+        else if (lo[r] >= 0) a++;
       }
     }
     active.push(a);
