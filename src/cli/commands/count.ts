@@ -4,6 +4,9 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
 import { runEngineCount, type CountRunResult } from "../count-runner.ts";
+import { runMilpCount, runMipBound } from "../milp-runner.ts";
+import type { CountResult } from "../../count/types.ts";
+import type { MipBoundResult } from "../../milp/mipbound.ts";
 import { describeBox, resolveDomain } from "../domain.ts";
 import { UsageError } from "../errors.ts";
 import { formatCount } from "../progress.ts";
@@ -24,6 +27,9 @@ interface CountFlags {
   method: string;
   progress: boolean;
   checkpointEvery: string;
+  seed: string;
+  trials?: string;
+  alpha?: string;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -71,6 +77,48 @@ function textReport(r: CountRunResult, model: string, domain: string): string {
   return lines.join("\n");
 }
 
+function printMilp(r: CountResult & { checkpointWritten?: string }, model: string, domain: string, json: boolean): void {
+  const s = r.stableUnits;
+  if (json) {
+    process.stdout.write(JSON.stringify({
+      model, method: "milp", regions: r.regions, complete: r.complete, stableUnits: s.total, stableActive: s.active,
+      stableInactive: s.inactive, lps: r.lps, seconds: Number(r.seconds.toFixed(4)), threshold: r.threshold,
+      ...(r.checkpointWritten ? { checkpoint: r.checkpointWritten } : {}),
+    }) + "\n");
+    return;
+  }
+  const lines = [
+    `model          ${model}`,
+    `domain         ${domain}`,
+    `method         MILP (Serra, Tjandraatmadja & Ramalingam 2018), every binary assignment with f > 0`,
+    `regions        ${formatCount(r.regions)}${r.complete ? "" : "  (partial: interrupted)"}`,
+    `stable units   ${s.total}`,
+    `LPs            ${formatCount(r.lps)}  (LP relaxations and MIP solves)`,
+    `seconds        ${r.seconds.toFixed(2)}`,
+  ];
+  if (r.checkpointWritten && !r.complete) lines.push(`checkpoint     ${r.checkpointWritten} (continue with --resume ${r.checkpointWritten})`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function printMipBound(r: MipBoundResult, model: string, domain: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({
+      model, method: "mipbound", lowerBound: r.lowerBound.toString(), s: r.s, alpha: r.alpha, trials: r.trials,
+      confidence: r.confidence, distinctRegionsSeen: r.distinctRegionsSeen, lps: r.lps, seconds: Number(r.seconds.toFixed(4)),
+    }) + "\n");
+    return;
+  }
+  process.stdout.write([
+    `model          ${model}`,
+    `domain         ${domain}`,
+    `method         MIPBound (Serra & Ramalingam 2020): random parity constraints on the MILP's binaries`,
+    `regions        ≥ ${formatCount(Number(r.lowerBound))} with probability ≥ ${r.confidence.toFixed(6)}  (2^(s−α), s = ${r.s}, α = ${r.alpha}, ${r.trials} trials per s)`,
+    `seen           ${formatCount(r.distinctRegionsSeen)} distinct regions met by the trials (a certain lower bound)`,
+    `LPs            ${formatCount(r.lps)}`,
+    `seconds        ${r.seconds.toFixed(2)}`,
+  ].join("\n") + "\n");
+}
+
 /** `tessera count MODEL`: exact number of linear regions inside the domain. */
 export function registerCount(program: Command): void {
   program
@@ -89,7 +137,10 @@ export function registerCount(program: Command): void {
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", "lp")
-    .option("--method <engine>", "counting method", "engine")
+    .option("--method <engine|milp|mipbound>", "engine: fast exact enumeration; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", "engine")
+    .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
+    .option("--trials <t>", "mipbound: trials per number of parity constraints")
+    .option("--alpha <a>", "mipbound: slack α (confidence 1 − 2^(−α·t))")
     .option("--no-progress", "no progress line on stderr")
     .option("--json", "print one JSON object")
     .action(async (modelPath: string, flags: CountFlags) => {
@@ -99,13 +150,35 @@ export function registerCount(program: Command): void {
       if (flags.tightening !== "lp" && flags.tightening !== "interval") {
         throw new UsageError(`--tightening "${flags.tightening}": choose lp or interval`);
       }
-      if (flags.method !== "engine") throw new UsageError(`--method "${flags.method}": choose engine`);
+      if (!["engine", "milp", "mipbound"].includes(flags.method)) {
+        throw new UsageError(`--method "${flags.method}": choose engine, milp or mipbound`);
+      }
+      if (flags.method !== "engine" && (flags.workers !== "1" || flags.verify || flags.affine)) {
+        throw new UsageError(`--method ${flags.method} runs in one thread and does not take --workers, --verify or --affine`);
+      }
+      if (flags.method === "mipbound" && (flags.regions || flags.checkpoint || flags.resume)) {
+        throw new UsageError("--method mipbound gives a bound, not regions: it takes no --regions, --checkpoint or --resume");
+      }
       if (flags.affine && !flags.regions) throw new UsageError("--affine needs --regions OUT.jsonl");
       if (flags.checkpoint && flags.resume && flags.checkpoint !== flags.resume) {
         throw new UsageError("--resume keeps checkpointing to its own file; do not give a different --checkpoint");
       }
       const loaded = await loadModel(modelPath);
       const { box } = await resolveDomain(loaded, flags);
+      const tightening = flags.tightening;
+      if (flags.method === "milp") {
+        const r = await runMilpCount({ loaded, box, threshold, tightening, regionsOut: flags.regions, checkpoint: flags.checkpoint, resume: flags.resume, progress: flags.progress });
+        printMilp(r, modelPath, describeBox(box), flags.json ?? false);
+        return;
+      }
+      if (flags.method === "mipbound") {
+        const seed = positiveInt(flags.seed, "--seed", 2 ** 31);
+        const trials = flags.trials === undefined ? undefined : positiveInt(flags.trials, "--trials", 1000);
+        const alpha = flags.alpha === undefined ? undefined : positiveNumber(flags.alpha, "--alpha");
+        const r = await runMipBound({ loaded, box, threshold, tightening, seed, trials, alpha });
+        printMipBound(r, modelPath, describeBox(box), flags.json ?? false);
+        return;
+      }
       const result = await runEngineCount({
         loaded,
         box,

@@ -1,0 +1,142 @@
+/**
+ * `tessera count --method milp | mipbound`: the seed paper's mixed-integer counting (Serra et al. 2018) and the
+ * probabilistic lower bound MIPBound (Serra & Ramalingam 2020), with the same domain, progress, checkpoint, regions
+ * output and interruption as the fast engine.
+ */
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import type { CountResult } from "../count/types.ts";
+import type { LoadedModel } from "../io/load.ts";
+import { loadHighs } from "../lp/highs.ts";
+import { countRegionsMilp, type MilpCheckpoint } from "../milp/count.ts";
+import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
+import { patternToString } from "../model/evaluate.ts";
+import { networkFingerprint } from "../model/fingerprint.ts";
+import type { Box } from "../model/network.ts";
+import { intervalBounds } from "../tighten/interval.ts";
+import { lpBounds } from "../tighten/lp.ts";
+import { UsageError } from "./errors.ts";
+import { formatCount, ProgressBar } from "./progress.ts";
+
+interface MilpCliCheckpoint {
+  format: "tessera-milp-cli-checkpoint";
+  fingerprint: string;
+  regionsFile: string | null;
+  regionsBytes: number;
+  milp: MilpCheckpoint;
+}
+
+export interface MilpRunOptions {
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  tightening: "lp" | "interval";
+  regionsOut?: string;
+  checkpoint?: string;
+  resume?: string;
+  progress: boolean;
+}
+
+/** Catch SIGINT / SIGTERM while `work` runs; `stopped()` tells the work to stop. Sets the exit code if interrupted. */
+async function interruptible<T>(work: (stopped: () => boolean) => Promise<T>): Promise<T> {
+  let signal: NodeJS.Signals | undefined;
+  const on = (s: NodeJS.Signals) => (signal ??= s);
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  try {
+    return await work(() => signal !== undefined);
+  } finally {
+    process.off("SIGINT", on);
+    process.off("SIGTERM", on);
+    if (signal) process.exitCode = signal === "SIGINT" ? 130 : 143;
+  }
+}
+
+/** Count regions with the MILP formulation (no-good-free branching over z, see src/milp). */
+export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & { checkpointWritten?: string }> {
+  const net = opts.loaded.network;
+  const fingerprint = networkFingerprint(net);
+  const highs = await loadHighs();
+  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  let resume: MilpCheckpoint | undefined;
+  let regionsBytes = 0;
+  if (opts.resume) {
+    let cp: MilpCliCheckpoint;
+    try {
+      cp = JSON.parse(readFileSync(opts.resume, "utf8")) as MilpCliCheckpoint;
+    } catch {
+      throw new UsageError(`${opts.resume}: not a readable checkpoint`);
+    }
+    if (cp?.format !== "tessera-milp-cli-checkpoint") throw new UsageError(`${opts.resume}: not a checkpoint of tessera count --method milp`);
+    if (cp.fingerprint !== fingerprint) throw new UsageError(`${opts.resume}: checkpoint of a different model`);
+    if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
+      throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
+    }
+    resume = cp.milp;
+    regionsBytes = cp.regionsBytes;
+  }
+  let fd: number | undefined;
+  if (opts.regionsOut) {
+    try {
+      if (opts.resume && existsSync(opts.regionsOut)) {
+        fd = openSync(opts.regionsOut, "r+");
+        ftruncateSync(fd, regionsBytes);
+      } else fd = openSync(opts.regionsOut, "w");
+    } catch {
+      throw new UsageError(`${opts.regionsOut}: cannot write the regions file`);
+    }
+  }
+  const checkpointPath = opts.checkpoint ?? opts.resume;
+  let written: string | undefined;
+  const bar = new ProgressBar("counting (milp)", opts.progress);
+  try {
+    const result = await interruptible((stopped) =>
+      countRegionsMilp(net, {
+        box: opts.box,
+        threshold: opts.threshold,
+        bounds,
+        highs,
+        resume,
+        shouldStop: stopped,
+        onRegion: (r) => {
+          if (fd === undefined) return;
+          const line = JSON.stringify({ pattern: patternToString(r.pattern), point: Array.from(r.point), radius: r.radius }) + "\n";
+          const buf = Buffer.from(line, "utf8");
+          writeSync(fd, buf, 0, buf.length, regionsBytes);
+          regionsBytes += buf.length;
+        },
+        onProgress: (p) => bar.update(p.regions, p.fraction, `${formatCount(p.lps)} LPs${p.pending !== undefined ? `, ${formatCount(p.pending)} subtrees pending` : ""}`),
+        onCheckpoint: (milp) => {
+          if (!checkpointPath) return;
+          const cp: MilpCliCheckpoint = { format: "tessera-milp-cli-checkpoint", fingerprint, regionsFile: opts.regionsOut ?? null, regionsBytes, milp };
+          writeFileSync(`${checkpointPath}.tmp`, JSON.stringify(cp));
+          renameSync(`${checkpointPath}.tmp`, checkpointPath);
+          written = checkpointPath;
+        },
+      }),
+    );
+    bar.done();
+    return { ...result, checkpointWritten: written };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface MipBoundRunOptions {
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  tightening: "lp" | "interval";
+  seed: number;
+  trials?: number;
+  alpha?: number;
+}
+
+/** The MIPBound probabilistic lower bound. */
+export async function runMipBound(opts: MipBoundRunOptions): Promise<MipBoundResult> {
+  const net = opts.loaded.network;
+  const highs = await loadHighs();
+  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  return interruptible((stopped) =>
+    mipBound(net, { box: opts.box, threshold: opts.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
+  );
+}
