@@ -92,10 +92,3 @@ export async function resolveDomain(
   if (sibling) return sibling;
   throw new UsageError(`${loaded.path}: no input domain in the model; give --box lo,hi or --box-file F`);
 }
-
-/** Short description of a box: `[lo, hi]^n` when uniform, else `box of n coordinates`. */
-export function describeBox(box: Box): string {
-  const n = box.lo.length;
-  const uniform = box.lo.every((v) => v === box.lo[0]) && box.hi.every((v) => v === box.hi[0]);
-  return uniform ? `[${box.lo[0]}, ${box.hi[0]}]^${n}` : `box of ${n} coordinates`;
-}

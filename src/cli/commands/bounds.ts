@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { allBounds, type BoundRow, type BoundsSpec } from "../../bounds/all-bounds.ts";
 import { deepVsShallow } from "../../bounds/deep-vs-shallow.ts";
 import { boundsSpecFromNetwork, INTERVAL_BOUNDS, type PreActivationBoundSource } from "../../bounds/from-network.ts";
+import { loadHighs } from "../../lp/highs.ts";
+import { lpBounds } from "../../tighten/lp.ts";
 import { log10BigInt } from "../../bounds/log10.ts";
 import { serra2018MaxoutUpper } from "../../bounds/maxout.ts";
 import { loadModel } from "../../io/load.ts";
@@ -44,6 +46,12 @@ export interface BoundsReport {
   /** Where stable units came from, or why there are none. */
   domainNote?: string;
 }
+
+/** LP bound tightening (src/tighten/lp.ts): the triangle relaxation layer by layer, at least as tight as intervals. */
+export const LP_BOUNDS: PreActivationBoundSource = {
+  name: "LP bound tightening",
+  bounds: async (net, box) => lpBounds(net, box, await loadHighs()),
+};
 
 /** Build the report for `--arch` or a model file; `source` bounds pre-activations for the stable-unit bound. */
 export async function boundsReport(
@@ -180,9 +188,13 @@ export function registerBounds(program: Command): void {
     .option("--arch <n0,n1,...>", "architecture: input dimension then hidden widths (the output layer does not count)")
     .option("--maxout <k>", "with --arch: maxout units of rank k instead of ReLU")
     .option("--box <lo,hi>", "with a model: input box [lo, hi]^n0 for finding stable units")
+    .option("--tightening <lp|interval>", "with a model: how stable units are found (LP relaxation or interval arithmetic)", "lp")
     .option("--json", "print one JSON object, values as decimal strings")
-    .action(async (model: string | undefined, opts: { arch?: string; maxout?: string; box?: string; json?: boolean }) => {
-      const report = await boundsReport({ ...opts, model });
+    .action(async (model: string | undefined, opts: { arch?: string; maxout?: string; box?: string; json?: boolean; tightening: string }) => {
+      if (opts.tightening !== "lp" && opts.tightening !== "interval") {
+        throw new UsageError(`--tightening "${opts.tightening}": choose lp or interval`);
+      }
+      const report = await boundsReport({ ...opts, model }, opts.tightening === "lp" ? LP_BOUNDS : INTERVAL_BOUNDS);
       process.stdout.write(opts.json ? `${JSON.stringify(boundsReportJson(report))}\n` : formatBoundsReport(report));
     });
 }

@@ -7,7 +7,8 @@ import { runEngineCount, type CountRunResult } from "../count-runner.ts";
 import { runMilpCount, runMipBound } from "../milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
-import { describeBox, resolveDomain } from "../domain.ts";
+import { describeBox } from "../../bounds/from-network.ts";
+import { resolveDomain } from "../domain.ts";
 import { UsageError } from "../errors.ts";
 import { formatCount } from "../progress.ts";
 
