@@ -56,11 +56,18 @@ test("--maxout K lists the maxout bounds", async () => {
   assert.equal(rows.find((b) => b.id === "montufar2014-maxout-lower")!.value, null);
 });
 
-test("a model with a sibling NAME.expected.json box: stable units by interval arithmetic and the stable-unit bound", async () => {
-  const r = await runCli(["bounds", fixturePath("random-2-32-32-s5"), "--json"]);
+test("a model with a sibling NAME.expected.json box: stable units by LP tightening (default) or intervals, and the stable-unit bound", async () => {
+  const [r, iv] = await Promise.all([
+    runCli(["bounds", fixturePath("random-2-32-32-s5"), "--json"]),
+    runCli(["bounds", fixturePath("random-2-32-32-s5"), "--json", "--tightening", "interval"]),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { stableUnits: { active: number[]; inactive: number[]; method: string }; bounds: JsonRow[] };
-  assert.match(out.stableUnits.method, /^interval arithmetic over \[-1, 1\]\^2$/);
+  assert.match(out.stableUnits.method, /^LP bound tightening over \[-1, 1\]\^2$/);
+  const ivOut = JSON.parse(iv.stdout) as { stableUnits: { method: string }; bounds: JsonRow[] };
+  assert.match(ivOut.stableUnits.method, /^interval arithmetic over \[-1, 1\]\^2$/);
+  // LP bounds are at least as tight, so the stable-unit bound can only be lower.
+  assert.ok(BigInt(out.bounds.find((b) => b.id === "serra2018-stable")!.value!) <= BigInt(ivOut.bounds.find((b) => b.id === "serra2018-stable")!.value!));
   const stable = BigInt(out.bounds.find((b) => b.id === "serra2018-stable")!.value!);
   const plain = BigInt(out.bounds.find((b) => b.id === "serra2018")!.value!);
   assert.ok(stable < plain && stable >= 1557n, `${stable} vs ${plain}`);
