@@ -4,7 +4,7 @@
  * Each run is a fresh child process, `node bin/tessera.mjs count F.onnx --json --no-progress --workers W`; the table
  * reports the median over runs of the counting time the CLI measures itself (`seconds`, no Node start-up) and,
  * separately, the median whole-process wall time. The reference column is the `oracle` record of NAME.expected.json
- * (an independent SciPy/HiGHS implementation). Then the MILP comparison (bench/milp.ts, when usable) and the timing
+ * (an independent SciPy/HiGHS implementation). Then the MILP comparison (`count --method milp`) and the timing
  * lines of bench/bounds.ts.
  *
  * Run: npm run bench -- [--quick] [--only NAME] [--runs R] [--workers W] [--out docs/benchmarks.md]
@@ -29,6 +29,8 @@ const DEFAULT_WORKERS_LARGE = 2;
 const DEFAULT_WORKERS_SMALL = 1;
 /** Inputs from which a fixture counts as "MNIST-size" (skipped by --quick, run once, 2 workers by default). */
 const LARGE_INPUT_DIM = 100;
+/** A MILP run is stopped after this long (issue 5 compares on "fixtures where MILP finishes within a few minutes"). */
+const MILP_TIMEOUT_SECONDS = 300;
 
 interface Expected {
   input_dim: number;
@@ -131,16 +133,26 @@ function log(msg: string): void {
 }
 
 /** One child process; resolves with its stdout, or rejects with a one-line reason. */
-function runChild(args: string[]): Promise<{ stdout: string; wall: number }> {
+function runChild(args: string[], timeoutSeconds?: number): Promise<{ stdout: string; wall: number }> {
   return new Promise((resolveRun, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let timedOut = false;
+    const timer =
+      timeoutSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+          }, timeoutSeconds * 1000);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new Error(`stopped after ${timeoutSeconds} s`));
       const wall = (performance.now() - t0) / 1000;
       if (code === 0) resolveRun({ stdout, wall });
       else {
@@ -157,29 +169,41 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function benchFixture(fx: Fixture, runsFlag: number | undefined, workersFlag: number | undefined): Promise<Row> {
-  const workers = workersFlag ?? (fx.large ? DEFAULT_WORKERS_LARGE : DEFAULT_WORKERS_SMALL);
-  const planned = runsFlag ?? (fx.large ? 1 : DEFAULT_RUNS);
+/** Runs `tessera count` on one fixture `planned` times (once if the first run is slow and --runs was not given). */
+async function timeCount(
+  fx: Fixture,
+  extra: string[],
+  workers: number,
+  planned: number,
+  runsFlag: number | undefined,
+  label: string,
+  timeoutSeconds?: number,
+): Promise<Row> {
   const row: Row = { fixture: fx, workers, runs: [] };
-  const args = [CLI, "count", fx.onnx, "--json", "--no-progress", "--workers", String(workers)];
+  const args = [CLI, "count", fx.onnx, ...extra, "--json", "--no-progress", "--workers", String(workers)];
   for (let i = 0; i < planned; i++) {
-    log(`${fx.name}: run ${i + 1}/${planned}, --workers ${workers}${fx.large ? " (MNIST-size: minutes)" : ""} …`);
+    log(`${fx.name} ${label}: run ${i + 1}/${planned}, --workers ${workers}${fx.large ? " (MNIST-size: minutes)" : ""} …`);
     try {
-      const { stdout, wall } = await runChild(args);
+      const { stdout, wall } = await runChild(args, timeoutSeconds);
       const json = JSON.parse(stdout.trim().split("\n").pop()!) as CountJson;
       row.runs.push({ json, wall });
-      log(`${fx.name}: run ${i + 1}: ${json.regions} regions, ${json.seconds.toFixed(3)} s counting, ${wall.toFixed(2)} s wall`);
+      log(`${fx.name} ${label}: run ${i + 1}: ${json.regions} regions, ${json.seconds.toFixed(3)} s counting, ${wall.toFixed(2)} s wall`);
       if (runsFlag === undefined && i === 0 && json.seconds >= SLOW_SECONDS && planned > 1) {
-        log(`${fx.name}: first count took ≥ ${SLOW_SECONDS} s; one run only (give --runs to insist)`);
+        log(`${fx.name} ${label}: first count took ≥ ${SLOW_SECONDS} s; one run only (give --runs to insist)`);
         break;
       }
     } catch (e) {
       row.error = (e as Error).message;
-      log(`${fx.name}: run ${i + 1} failed: ${row.error}`);
+      log(`${fx.name} ${label}: run ${i + 1} failed: ${row.error}`);
       break;
     }
   }
   return row;
+}
+
+function benchFixture(fx: Fixture, runsFlag: number | undefined, workersFlag: number | undefined): Promise<Row> {
+  const workers = workersFlag ?? (fx.large ? DEFAULT_WORKERS_LARGE : DEFAULT_WORKERS_SMALL);
+  return timeCount(fx, [], workers, runsFlag ?? (fx.large ? 1 : DEFAULT_RUNS), runsFlag, "engine");
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -229,43 +253,42 @@ function engineTable(rows: Row[]): string {
 }
 
 /**
- * The MILP comparison. bench/milp.ts belongs to another engineer; it is used only if it exists and exports a
- * function `benchMilp(fixtureOnnxPath: string): Promise<{ regions: number; seconds: number }>` (no side effects on
- * import). Otherwise the section says how to run it separately.
+ * The MILP comparison (issue 5's headline ratio): `tessera count F.onnx --method milp --json` (Serra, Tjandraatmadja
+ * and Ramalingam 2018, one HiGHS MILP per binary assignment) in child processes, same runs rule as the engine, on the
+ * small fixtures only (on the MNIST ones it would take hours). A run longer than MILP_TIMEOUT_SECONDS is stopped.
  */
-async function milpSection(rows: Row[]): Promise<string> {
-  const path = join(REPO, "bench/milp.ts");
-  const title = "## MILP (Serra et al. 2018) vs the fast engine";
-  if (!existsSync(path)) return `${title}\n\nbench/milp.ts does not exist yet; no MILP timings.`;
-  const src = readFileSync(path, "utf8");
-  if (!/export\s+(async\s+)?function\s+benchMilp\b|export\s+const\s+benchMilp\b/.test(src)) {
-    return `${title}\n\nbench/milp.ts exports no \`benchMilp(fixture)\`; run it separately: \`node --import tsx bench/milp.ts\`.`;
-  }
-  const mod = (await import(path)) as {
-    benchMilp: (onnx: string) => Promise<{ regions: number; seconds: number }>;
-  };
+async function milpSection(rows: Row[], runsFlag: number | undefined): Promise<string> {
   const lines = [
-    "| fixture | regions (MILP) | regions (engine) | agree | MILP s | engine s (median) | MILP / engine |",
-    "|---|--:|--:|:-:|--:|--:|--:|",
+    "| fixture | runs | regions (MILP) | regions (engine) | agree | MILP LPs | MILP s (median) | engine s (median) | MILP / engine |",
+    "|---|--:|--:|--:|:-:|--:|--:|--:|--:|",
   ];
   for (const row of rows) {
     if (row.fixture.large || row.runs.length === 0) continue;
-    log(`${row.fixture.name}: MILP …`);
-    try {
-      const m = await mod.benchMilp(row.fixture.onnx);
-      const sec = median(row.runs.map((r) => r.json.seconds));
-      const regions = row.runs[0]!.json.regions;
-      log(`${row.fixture.name}: MILP ${m.regions} regions, ${m.seconds.toFixed(3)} s`);
-      lines.push(
-        `| ${row.fixture.name} | ${fmtInt(m.regions)} | ${fmtInt(regions)} | ${m.regions === regions ? "✓" : "✗"} | ${fmtSec(m.seconds)} | ${fmtSec(sec)} | ${fmtRatio(m.seconds / Math.max(sec, 1e-9))} |`,
-      );
-      if (m.regions !== regions) process.exitCode = 1;
-    } catch (e) {
-      lines.push(`| ${row.fixture.name} | — | — | ✗ | — | — | failed: ${(e as Error).message.split("\n")[0]} |`);
-      process.exitCode = 1;
+    const m = await timeCount(row.fixture, ["--method", "milp"], 1, runsFlag ?? DEFAULT_RUNS, runsFlag, "MILP", MILP_TIMEOUT_SECONDS);
+    const engineSec = median(row.runs.map((r) => r.json.seconds));
+    const engineRegions = row.runs[0]!.json.regions;
+    if (m.runs.length === 0) {
+      lines.push(`| ${row.fixture.name} | 0 | — | ${fmtInt(engineRegions)} | ✗ | — | — | ${fmtSec(engineSec)} | — (${m.error ?? "no run"}) |`);
+      if (!m.error?.startsWith("stopped")) process.exitCode = 1;
+      continue;
     }
+    const regions = [...new Set(m.runs.map((r) => r.json.regions))];
+    const agree = regions.length === 1 && regions[0] === engineRegions && m.runs.every((r) => r.json.complete);
+    if (!agree) process.exitCode = 1;
+    const sec = median(m.runs.map((r) => r.json.seconds));
+    lines.push(
+      `| ${row.fixture.name} | ${m.runs.length} | ${regions.map(fmtInt).join(" / ")} | ${fmtInt(engineRegions)} | ${agree ? "✓" : "✗"} | ${fmtInt(median(m.runs.map((r) => r.json.lps)))} | ${fmtSec(sec)} | ${fmtSec(engineSec)} | ${fmtRatio(sec / Math.max(engineSec, 1e-9))} |`,
+    );
   }
-  return `${title}\n\nBoth counted in this process/child as described in bench/milp.ts; MILP runs once per fixture, MNIST-size fixtures skipped.\n\n${lines.join("\n")}`;
+  return [
+    "## MILP (Serra et al. 2018) vs the fast engine",
+    "",
+    "`tessera count F.onnx --method milp --json --no-progress` in child processes; seconds are the CLI's own counting",
+    `time; MNIST-size fixtures skipped; a run is stopped after ${MILP_TIMEOUT_SECONDS} s.` +
+      (existsSync(join(REPO, "bench/milp.ts")) ? " bench/milp.ts is separate: `node --import tsx bench/milp.ts`." : ""),
+    "",
+    ...lines,
+  ].join("\n");
 }
 
 async function boundsSection(): Promise<string> {
@@ -333,7 +356,7 @@ async function main(): Promise<void> {
   for (const fx of fixtures) rows.push(await benchFixture(fx, flags.runs, flags.workers));
   if (!rows.every(rowOk)) process.exitCode = 1;
   const sections = [header, `## Exact count (fast engine)\n\n${engineTable(rows)}`];
-  if (flags.milp) sections.push(await milpSection(rows));
+  if (flags.milp) sections.push(await milpSection(rows, flags.runs));
   if (flags.bounds) sections.push(await boundsSection());
   const md = sections.join("\n\n") + "\n";
   process.stdout.write(md);
