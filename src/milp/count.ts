@@ -1,0 +1,250 @@
+/**
+ * Counting linear regions by mixed-integer programming (Serra, Tjandraatmadja & Ramalingam 2018, §4): every binary
+ * assignment z of the formulation in ./formulation.ts whose optimum f is positive is a region. HiGHS has no
+ * solution pool, so the assignments are enumerated one of two ways (measured in docs/milp.md):
+ *
+ * - "branch" (default): depth-first branching over the unstable units' z in layer order on one persistent LP model
+ *   (the MILP's relaxation); a node whose relaxation has max f ≤ 0 or is infeasible holds no region and is pruned.
+ *   The relaxation's maximiser x is evaluated through the network (a primal heuristic): the child on x's side
+ *   inherits x and needs no LP, only the other child is solved. Leaves are decided exactly (relaxation.ts).
+ * - "nogood": the MILP itself, solved by HiGHS's branch and cut, with f ≥ ε; each solution is decided at its leaf
+ *   and cut off with a no-good cut, Σ_{z_i=0} z_i + Σ_{z_i=1} (1 − z_i) ≥ 1, until the MILP is infeasible.
+ */
+import type { Network } from "../model/network.ts";
+import { activationPatternAt } from "../model/evaluate.ts";
+import { ModelError } from "../model/validate.ts";
+import type { PreActivationBounds } from "../tighten/interval.ts";
+import { lpBounds } from "../tighten/lp.ts";
+import type { CountOptions, CountResult } from "../count/types.ts";
+import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { stableUnitReport } from "../count/engine.ts";
+import type { Highs } from "../lp/highs.ts";
+import { createQuietModel, loadHighs, runModel } from "../lp/highs.ts";
+import { installFormulation } from "./formulation.ts";
+import { MilpRelaxation } from "./relaxation.ts";
+
+/** Relaxations with max f at or below this hold no point strictly inside every decided hyperplane: prune. */
+export const PRUNE_F = 0;
+/**
+ * Lower bound ε on f in the "nogood" MILP (and in MIPBound). f is unnormalised for units beyond layer 1, so a region
+ * of radius r has f ≥ r · min_i ‖a_i‖; with r > 1e-8 this misses nothing while every normal on the region is
+ * longer than 0.1, and it stays 10× above HiGHS's feasibility tolerance so that ε is not rounded away.
+ */
+export const MILP_F_EPS = 1e-9;
+/** Yield to the event loop (and check `shouldStop`, report progress) at least this often. */
+const YIELD_MS = 50;
+/** Call `onCheckpoint` at least this often (and at the end). */
+const CHECKPOINT_MS = 2000;
+
+/** Resumable state of a MILP count (JSON-serialisable). */
+export interface MilpCheckpoint {
+  kind: "tessera-milp-checkpoint";
+  version: 1;
+  enumeration: "branch" | "nogood";
+  /** Identifies the problem: unit count, unstable units, threshold, box. */
+  fingerprint: string;
+  regions: number;
+  lps: number;
+  seconds: number;
+  /** "branch": pending subtrees, each a prefix of unstable bits ("0110") and an optional witness point. */
+  pending: { prefix: string; witness: number[] | null }[];
+  /** "nogood": every assignment already cut off (bits of the unstable units). */
+  cuts: string[];
+}
+
+/** Options of {@link countRegionsMilp}. */
+export interface MilpCountOptions extends CountOptions {
+  /** Pre-activation bounds for the per-unit big-M (default: {@link lpBounds} over the box). */
+  bounds?: PreActivationBounds;
+  resume?: MilpCheckpoint;
+  onCheckpoint?: (c: MilpCheckpoint) => void;
+  /** Checked between solves; on true the count stops after a last checkpoint and returns complete: false. */
+  shouldStop?: () => boolean;
+  /** Enumeration strategy, default "branch". */
+  enumeration?: "branch" | "nogood";
+  /** A loaded HiGHS runtime (default: {@link loadHighs}). */
+  highs?: Highs;
+}
+
+const bitsToString = (b: ArrayLike<number>) => Array.from(b, (v) => (v ? "1" : "0")).join("");
+const stringToBits = (s: string) => Uint8Array.from(s, (c) => (c === "1" ? 1 : 0));
+const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 0));
+
+function fingerprintOf(relax: MilpRelaxation, threshold: number): string {
+  const { box } = relax;
+  const boxKey = `${Math.min(...box.lo)},${Math.max(...box.hi)},${box.lo.length}`;
+  return `units=${relax.form.units.length};unstable=${relax.depth};threshold=${threshold};box=${boxKey}`;
+}
+
+/**
+ * Count the full-dimensional linear regions of a ReLU / leaky-ReLU network inside `opts.box` with the MILP
+ * formulation of Serra et al. 2018. The count uses the engine's interior criterion (a point of the box farther
+ * than `threshold` from every unstable unit's hyperplane), so it equals the engine's count. Throws
+ * {@link ModelError} "milp: maxout not supported" for maxout networks.
+ */
+export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Promise<CountResult> {
+  const start = performance.now();
+  const highs = opts.highs ?? (await loadHighs());
+  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const bounds = opts.bounds ?? lpBounds(net, opts.box, highs);
+  const stableUnits = stableUnitReport(net, bounds);
+  const relax = new MilpRelaxation(highs, net, opts.box, bounds);
+  const enumeration = opts.enumeration ?? "branch";
+  const fingerprint = fingerprintOf(relax, threshold);
+  const resume = opts.resume;
+  if (resume) {
+    if (resume.kind !== "tessera-milp-checkpoint" || resume.version !== 1) throw new ModelError("milp: not a MILP checkpoint");
+    if (resume.fingerprint !== fingerprint || resume.enumeration !== enumeration) {
+      throw new ModelError("milp: the checkpoint belongs to another network, domain, threshold or enumeration");
+    }
+  }
+  let regions = resume?.regions ?? 0;
+  const lps0 = resume?.lps ?? 0;
+  const seconds0 = resume?.seconds ?? 0;
+  let extraSolves = 0;
+  const lps = () => lps0 + relax.lps + extraSolves;
+  const seconds = () => seconds0 + (performance.now() - start) / 1000;
+  let lastYield = performance.now(), lastCheckpoint = performance.now();
+
+  const emit = (bits: ArrayLike<number>, point: Float64Array, radius: number) => {
+    regions++;
+    opts.onRegion?.({ pattern: relax.patternOf(bits), point, radius });
+  };
+
+  const finish = (complete: boolean): CountResult => ({
+    method: "milp",
+    regions,
+    stableUnits,
+    lps: lps(),
+    seconds: seconds(),
+    complete,
+    threshold,
+  });
+
+  const enumerateNogood = async (): Promise<CountResult> => {
+    const mip = createQuietModel(highs);
+    try {
+      installFormulation(highs, mip, relax.form, true);
+      const { form } = relax;
+      // The paper's form, max f; the enumeration ends when the optimum is ≤ ε. (The pure feasibility form, f ≥ ε
+      // with a zero objective, was reported infeasible by HiGHS 1.15 under tight tolerances on random-3-6-6-6-s4.)
+      const zCols = form.unstable.map((i) => form.units[i].zCol);
+      const cuts: string[] = resume ? [...resume.cuts] : [];
+      const addCut = (bits: Uint8Array) => {
+        // Σ_{z_i=0} z_i − Σ_{z_i=1} z_i ≥ 1 − |{i : z_i = 1}|
+        let ones = 0;
+        const values = Array.from(bits, (b) => (b ? (ones++, -1) : 1));
+        mip.addRow(1 - ones, highs.infinity, { indices: zCols, values });
+      };
+      for (const c of cuts) addCut(stringToBits(c));
+      const checkpoint = (): MilpCheckpoint => ({
+        kind: "tessera-milp-checkpoint",
+        version: 1,
+        enumeration,
+        fingerprint,
+        regions,
+        lps: lps(),
+        seconds: seconds(),
+        pending: [],
+        cuts: [...cuts],
+      });
+      for (;;) {
+        if (performance.now() - lastYield > YIELD_MS) {
+          await nextMacrotask();
+          lastYield = performance.now();
+          opts.onProgress?.({ regions, lps: lps() });
+          if (opts.shouldStop?.()) {
+            opts.onCheckpoint?.(checkpoint());
+            return finish(false);
+          }
+          if (lastYield - lastCheckpoint > CHECKPOINT_MS) {
+            opts.onCheckpoint?.(checkpoint());
+            lastCheckpoint = lastYield;
+          }
+        }
+        if (zCols.length === 0 && cuts.length > 0) break; // the single assignment was decided already
+        const outcome = runModel(highs, mip);
+        extraSolves++;
+        if (outcome === "infeasible") break;
+        if (outcome !== "optimal") throw new Error("milp: HiGHS did not solve the MILP to optimality");
+        const col = mip.getSolution().colValue;
+        if (!(col[form.fCol] > MILP_F_EPS)) break;
+        const bits = Uint8Array.from(zCols, (c) => (col[c] > 0.5 ? 1 : 0));
+        const leaf = relax.leafTest(bits, threshold, Float64Array.from(col.subarray(0, form.n0)));
+        if (leaf) emit(bits, leaf.point, leaf.radius);
+        cuts.push(bitsToString(bits));
+        if (zCols.length > 0) addCut(bits);
+      }
+      opts.onCheckpoint?.(checkpoint());
+      return finish(true);
+    } finally {
+      mip.dispose();
+    }
+  };
+
+  try {
+    if (enumeration === "branch") {
+      const stack: { prefix: Uint8Array; witness: Float64Array | null }[] = resume
+        ? resume.pending.map((p) => ({ prefix: stringToBits(p.prefix), witness: p.witness ? Float64Array.from(p.witness) : null }))
+        : [{ prefix: new Uint8Array(0), witness: null }];
+      const checkpoint = (): MilpCheckpoint => ({
+        kind: "tessera-milp-checkpoint",
+        version: 1,
+        enumeration,
+        fingerprint,
+        regions,
+        lps: lps(),
+        seconds: seconds(),
+        pending: stack.map((e) => ({ prefix: bitsToString(e.prefix), witness: e.witness ? Array.from(e.witness) : null })),
+        cuts: [],
+      });
+      const U = relax.depth;
+      const unitBits = relax.form.unstable.map((i) => relax.form.units[i].bit);
+      while (stack.length > 0) {
+        const now = performance.now();
+        if (now - lastYield > YIELD_MS) {
+          await nextMacrotask();
+          lastYield = performance.now();
+          opts.onProgress?.({ regions, lps: lps(), pending: stack.length });
+          if (opts.shouldStop?.()) {
+            opts.onCheckpoint?.(checkpoint());
+            return finish(false);
+          }
+          if (lastYield - lastCheckpoint > CHECKPOINT_MS) {
+            opts.onCheckpoint?.(checkpoint());
+            lastCheckpoint = lastYield;
+          }
+        }
+        const entry = stack.pop()!;
+        const d = entry.prefix.length;
+        if (d === U) {
+          const leaf = relax.leafTest(entry.prefix, threshold, entry.witness);
+          if (leaf) emit(entry.prefix, leaf.point, leaf.radius);
+          continue;
+        }
+        let witness = entry.witness;
+        if (!witness) {
+          relax.fixPrefix(entry.prefix);
+          const sol = relax.solve();
+          if (!sol || !(sol.f > PRUNE_F)) continue;
+          witness = sol.x;
+        }
+        // Branch on unstable unit d: the child on the witness's side keeps the witness, the other needs an LP.
+        const side = activationPatternAt(net, witness)[unitBits[d]];
+        const child = (bit: number) => {
+          const p = new Uint8Array(d + 1);
+          p.set(entry.prefix);
+          p[d] = bit;
+          return p;
+        };
+        stack.push({ prefix: child(1 - side), witness: null });
+        stack.push({ prefix: child(side), witness });
+      }
+      opts.onCheckpoint?.(checkpoint());
+      return finish(true);
+    }
+    return await enumerateNogood();
+  } finally {
+    relax.dispose();
+  }
+}
