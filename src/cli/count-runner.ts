@@ -51,6 +51,8 @@ export interface CountRunResult extends CountResult {
   tightening: "lp" | "interval";
   verify?: VerifyReport;
   checkpointWritten?: string;
+  /** Part of `seconds` spent loading HiGHS and tightening pre-activation bounds. */
+  tighteningSeconds: number;
 }
 
 /** The checkpoint file (JSON). */
@@ -101,6 +103,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const tightenStats = { lps: 0 };
   const bounds: PreActivationBounds =
     opts.tightening === "lp" ? lpBounds(net, opts.box, highs, { stats: tightenStats }) : intervalBounds(net, opts.box);
+  const tighteningSeconds = (Date.now() - t0) / 1000;
   const enumerator = new RegionEnumerator(net, {
     box: opts.box,
     threshold: opts.threshold,
@@ -301,6 +304,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     tightening: opts.tightening,
     verify,
     checkpointWritten,
+    tighteningSeconds,
   };
 }
 

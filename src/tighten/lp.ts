@@ -47,7 +47,7 @@ export function lpBounds(net: Network, box: Box, highs: Highs, opts: LpBoundsOpt
   if (layers.length <= 1) return layers.length === 0 ? { lower: [], upper: [] } : { lower, upper };
 
   const inf = highs.infinity;
-  const model = createQuietModel(highs);
+  const model = createQuietModel(highs, { presolve: "off" });
   try {
     const n0 = net.inputDim;
     model.addVars(Array.from(box.lo), Array.from(box.hi));
