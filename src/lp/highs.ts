@@ -51,9 +51,23 @@ export function createQuietModel(highs: Highs, opts: QuietModelOptions = {}): Hi
 /** Outcome of one run, reduced to what the callers branch on. */
 export type RunOutcome = "optimal" | "infeasible" | "other";
 
-/** Run the model and classify its status (optimal; proven infeasible; anything else, e.g. a limit or an error). */
+/**
+ * Run the model and classify its status (optimal; proven infeasible; anything else, e.g. a limit or an error).
+ * A run that fails inside HiGHS (status −1, seen after long warm-started sequences) is retried once from scratch
+ * (`clearSolver` drops the basis); a second failure is reported as "other".
+ */
 export function runModel(highs: Highs, model: HighsModel): RunOutcome {
-  const status: ModelStatusCode = model.run().modelStatus;
+  let status: ModelStatusCode;
+  try {
+    status = model.run().modelStatus;
+  } catch {
+    try {
+      model.clearSolver();
+      status = model.run().modelStatus;
+    } catch {
+      return "other";
+    }
+  }
   const s = highs.constants.modelStatus;
   if (status === s.optimal) return "optimal";
   if (status === s.infeasible) return "infeasible";

@@ -61,11 +61,20 @@ export class MilpRelaxation {
     }
   }
 
-  /** Solve the relaxation under the current fixing: max f and a maximiser x, or null when infeasible. */
+  /**
+   * Solve the relaxation under the current fixing: max f and a maximiser x, or null when infeasible. Throws when
+   * HiGHS reaches no verdict: pruning on a failed solve could lose regions silently.
+   */
   solve(): { f: number; x: Float64Array } | null {
-    const outcome = runModel(this.highs, this.model);
+    let outcome = runModel(this.highs, this.model);
     this.lps++;
-    if (outcome !== "optimal") return null;
+    if (outcome === "other") {
+      this.model.clearSolver();
+      outcome = runModel(this.highs, this.model);
+      this.lps++;
+    }
+    if (outcome === "infeasible") return null;
+    if (outcome !== "optimal") throw new Error("milp: HiGHS reached no verdict on a relaxation");
     const sol = this.model.getSolution();
     return { f: sol.colValue[this.form.fCol], x: Float64Array.from(sol.colValue.subarray(0, this.form.n0)) };
   }
