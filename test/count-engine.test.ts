@@ -201,6 +201,11 @@ describe("degenerate inputs", () => {
 
   it("two lines crossing in the box give 4 regions", () => assert.equal(count(twoLines, box), 4));
 
+  it("a network without hidden layers is one affine map: one region", () => {
+    const affine: Network = { inputDim: 2, layers: [dense(2, 1, [1, -2], [0.5], { kind: "identity" })] };
+    assert.equal(count(affine, box), 1);
+  });
+
   it("a duplicate hyperplane, a scaled copy and an opposite copy add no region", () => {
     assert.equal(count(addUnit(twoLines, 0, [1, 0], 0, [1]), box), 4);
     assert.equal(count(addUnit(twoLines, 0, [3, 0], 0, [1]), box), 4);

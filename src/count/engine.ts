@@ -123,7 +123,7 @@ export class RegionEnumerator {
   private readonly childRows: Float64Array[]; // per depth: (k − 1) rows of length n0 for each of k children
   private readonly childRhs: Float64Array[];
   private readonly childCount: Int32Array[]; // per depth: rows per child (−1: child impossible)
-  private readonly hyper: Float64Array; // scratch row
+  private readonly hyper: Float64Array; // scratch row (maxout piece differences)
   private readonly witnessMargin: Float64Array; // per depth
   private readonly diameter: number;
   private readonly perChild: Int32Array; // per depth: row slots per child (1, or k − 1 for maxout)
@@ -173,7 +173,7 @@ export class RegionEnumerator {
     // at the same unit as the next layer, so boundary u covers layers boundaryFirst[u] … boundaryLast[u].
     this.boundaryFirst = new Int32Array(N + 1).fill(-1);
     this.boundaryLast = new Int32Array(N + 1).fill(-1);
-    for (let l = 1, start = unitsOf(hidden[0]); l < hidden.length; start += unitsOf(hidden[l]), l++) {
+    for (let l = 1, start = hidden.length ? unitsOf(hidden[0]) : 0; l < hidden.length; start += unitsOf(hidden[l]), l++) {
       if (this.boundaryFirst[start] < 0) this.boundaryFirst[start] = l;
       this.boundaryLast[start] = l;
     }
