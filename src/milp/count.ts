@@ -41,7 +41,7 @@ export interface MilpCheckpoint {
   kind: "tessera-milp-checkpoint";
   version: 1;
   enumeration: "branch" | "nogood";
-  /** Identifies the problem: unit count, unstable units, threshold, box. */
+  /** Identifies the problem: unit count, unstable units, threshold, box, a hash of the weights. */
   fingerprint: string;
   regions: number;
   lps: number;
@@ -73,7 +73,16 @@ const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 0));
 function fingerprintOf(relax: MilpRelaxation, threshold: number): string {
   const { box } = relax;
   const boxKey = `${Math.min(...box.lo)},${Math.max(...box.hi)},${box.lo.length}`;
-  return `units=${relax.form.units.length};unstable=${relax.depth};threshold=${threshold};box=${boxKey}`;
+  // FNV-1a over the weights' and biases' float64 bits: resuming against other weights must fail loudly.
+  let hash = 0x811c9dc5;
+  for (const layer of relax.net.layers) {
+    for (const arr of [layer.weights, layer.bias]) {
+      const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+      for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
+    }
+  }
+  const weights = hash.toString(16).padStart(8, "0");
+  return `units=${relax.form.units.length};unstable=${relax.depth};threshold=${threshold};box=${boxKey};weights=${weights}`;
 }
 
 /**
