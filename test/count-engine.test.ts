@@ -11,6 +11,9 @@ import { evaluate, patternToString } from "../src/model/evaluate.ts";
 import { uniformBox, type Box, type Network } from "../src/model/network.ts";
 import { gaussian, mulberry32 } from "../src/util/random.ts";
 import { lpBounds } from "../src/tighten/lp.ts";
+import { stableUnitsFromBounds } from "../src/tighten/interval.ts";
+import { serra2018Upper } from "../src/bounds/rectifier-upper.ts";
+import { serra2018StableUpper } from "../src/bounds/stable-units.ts";
 import { expectedOf, fixtureBytes, fixtureNames } from "./helpers/fixtures.ts";
 import { addUnit, changeInputs, dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
 
@@ -238,16 +241,22 @@ describe("degenerate inputs", () => {
 });
 
 describe("properties on random networks", () => {
-  it("the count is at least the number of distinct patterns of many random points, and each region verifies", () => {
+  it("distinct patterns of random points ≤ the count ≤ the bound with stable units ≤ Theorem 1, and each region verifies", async () => {
+    const highs = await loadHighs();
     for (let seed = 0; seed < 6; seed++) {
       const n0 = 1 + (seed % 3);
-      const net = randomNet(1000 + seed, n0, [6 + seed, 5, 4]);
+      const widths = [6 + seed, 5, 4];
+      const net = randomNet(1000 + seed, n0, widths);
       const box = uniformBox(n0, -1, 1);
+      const bounds = lpBounds(net, box, highs);
       const v = new PartitionVerifier(net, box, { samples: 3000, seed });
-      const r = countRegions(net, { box, exact, onRegion: (g) => v.add(patternToString(g.pattern), g.point, g.radius) });
+      const r = countRegions(net, { box, exact, bounds, onRegion: (g) => v.add(patternToString(g.pattern), g.point, g.radius) });
       const report = v.finish();
       assert.ok(report.ok, report.problems.join("; "));
       assert.ok(r.regions >= sampledPatterns(net, box, 20000, seed).size);
+      const stableBound = serra2018StableUpper(n0, widths, stableUnitsFromBounds(net, bounds));
+      assert.ok(BigInt(r.regions) <= stableBound, `${r.regions} regions > bound ${stableBound}`);
+      assert.ok(stableBound <= serra2018Upper(n0, widths));
     }
   });
 

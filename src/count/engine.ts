@@ -277,8 +277,12 @@ export class RegionEnumerator {
     for (let u = 0; u < task.length; u++) {
       const kids = this.prepareUnit(u, depth);
       const choice = task[u];
+      if (kids < 0) {
+        // Decided without a hyperplane (stable or constant): a task recorded with the other decision is empty.
+        if (this.pattern[u] !== choice) return -1;
+        continue;
+      }
       this.pattern[u] = choice;
-      if (kids < 0) continue; // decided without a hyperplane
       const rows = this.childCount[depth][choice];
       if (rows < 0) return -1;
       this.addChildRows(depth, choice);
