@@ -18,6 +18,7 @@ import { networkFingerprint } from "../model/fingerprint.ts";
 import type { Box } from "../model/network.ts";
 import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
+import { unitsSeenUnstable } from "../tighten/sampled.ts";
 import { UsageError } from "./errors.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
 import { formatCount, ProgressBar } from "./progress.ts";
@@ -102,7 +103,10 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const highs = await loadHighs();
   const tightenStats = { lps: 0 };
   const bounds: PreActivationBounds =
-    opts.tightening === "lp" ? lpBounds(net, opts.box, highs, { stats: tightenStats }) : intervalBounds(net, opts.box);
+    opts.tightening === "lp"
+      ? // Counting needs stability only: last-layer units seen taking both signs skip their LPs (never stable).
+        lpBounds(net, opts.box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, opts.box) })
+      : intervalBounds(net, opts.box);
   const tighteningSeconds = (Date.now() - t0) / 1000;
   const enumerator = new RegionEnumerator(net, {
     box: opts.box,

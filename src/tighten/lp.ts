@@ -27,6 +27,13 @@ export const LP_BOUND_MARGIN = 1e-8;
 export interface LpBoundsOptions {
   /** Incremented by the number of LPs solved. */
   stats?: { lps: number };
+  /**
+   * Per hidden layer, 1 for ReLU-like units already known to take both signs on the domain (e.g. seen at sample
+   * points). For callers that need stability only: such a unit cannot become stable, so in the last hidden layer
+   * (whose bounds feed no later relaxation) its LPs are skipped and it keeps its interval bounds. Earlier layers are
+   * always tightened, since their bounds shape the relaxation, and so the stability, of the layers after them.
+   */
+  knownUnstable?: Uint8Array[];
 }
 
 /** Coefficients and bounds of one row, a ≥ / ≤ / = combination of model columns. */
@@ -89,6 +96,7 @@ export function lpBounds(net: Network, box: Box, highs: Highs, opts: LpBoundsOpt
         const isMaxout = layer.activation.kind === "maxout";
         for (let r = 0; r < layer.outDim; r++) {
           if (!isMaxout && (gHi[r] <= 0 || gLo[r] >= 0)) continue;
+          if (!isMaxout && l === layers.length - 1 && opts.knownUnstable?.[l]?.[r]) continue;
           const c = gCols[r];
           for (const sign of [1, -1]) {
             model.changeColCost(c, sign);
