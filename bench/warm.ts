@@ -15,7 +15,7 @@ import { lpBounds } from "../src/tighten/lp.ts";
 const fixtures = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../shared/fixtures");
 const names = process.argv.slice(2).length ? process.argv.slice(2) : ["random-2-32-32-s5", "random-3-6-6-6-s4"];
 const highs = await loadHighs();
-console.log("| fixture | regions | run 1 (cold) s | run 2 s | run 3 s |");
+console.log("| fixture | regions | run 1 s | run 2 s | run 3 s |");
 console.log("|---|--:|--:|--:|--:|");
 for (const name of names) {
   const net = parseOnnx(new Uint8Array(readFileSync(`${fixtures}/${name}.onnx`)), name);
