@@ -4,7 +4,7 @@
  * seconds and on SIGINT / SIGTERM, and resumption from it. The count never depends on the number of workers: the
  * split is fixed by the network, the domain, the threshold and the task target.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
 import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
@@ -22,6 +22,7 @@ import { unitsSeenUnstable } from "../tighten/sampled.ts";
 import { UsageError } from "./errors.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
 import { formatCount, ProgressBar } from "./progress.ts";
+import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
 /** Seconds between checkpoint writes while counting. */
 const CHECKPOINT_EVERY_SECONDS = 5;
@@ -144,21 +145,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   }
 
   // Regions file: truncated to what the checkpoint recorded (resume) or emptied (fresh run).
-  let regionsFd: number | undefined;
-  if (opts.regionsOut) {
-    try {
-      if (opts.resume && existsSync(opts.regionsOut)) {
-        regionsFd = openSync(opts.regionsOut, "r+");
-        ftruncateSync(regionsFd, regionsBytes);
-      } else {
-        regionsFd = openSync(opts.regionsOut, "w");
-        regionsBytes = 0;
-      }
-    } catch {
-      throw new UsageError(`${opts.regionsOut}: cannot write the regions file`);
-    }
-  }
-  const ordered = regionsFd !== undefined;
+  const regionsFile = opts.regionsOut ? openRegionsFile(opts.regionsOut, opts.resume ? regionsBytes : undefined) : undefined;
+  const ordered = regionsFile !== undefined;
   const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify };
   const verifier = opts.verify
     ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples })
@@ -191,7 +179,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       tasks: tasks.map(patternToString),
       done,
       regionsFile: opts.regionsOut ?? null,
-      regionsBytes,
+      regionsBytes: regionsFile?.bytes ?? 0,
       elapsedSeconds: previousSeconds + (Date.now() - t0) / 1000,
       complete,
     };
@@ -219,9 +207,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
         const res = pendingResults.get(nextToWrite);
         if (res) {
           pendingResults.delete(nextToWrite);
-          const buf = Buffer.from(res.lines ?? "", "utf8");
-          writeSync(regionsFd!, buf, 0, buf.length, regionsBytes);
-          regionsBytes += buf.length;
+          appendRegions(regionsFile!, res.lines ?? "");
           record(nextToWrite, res);
         }
         nextToWrite++;
@@ -284,7 +270,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    if (regionsFd !== undefined) closeSync(regionsFd);
+    if (regionsFile) closeSync(regionsFile.fd);
   }
   showProgress(true);
   bar.done();

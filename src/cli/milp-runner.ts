@@ -3,7 +3,7 @@
  * probabilistic lower bound MIPBound (Serra & Ramalingam 2020), with the same domain, progress, checkpoint, regions
  * output and interruption as the fast engine.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { CountResult } from "../count/types.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { loadHighs } from "../lp/highs.ts";
@@ -16,6 +16,7 @@ import { intervalBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { UsageError } from "./errors.ts";
 import { formatCount, ProgressBar } from "./progress.ts";
+import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
 interface MilpCliCheckpoint {
   format: "tessera-milp-cli-checkpoint";
@@ -74,17 +75,7 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
     resume = cp.milp;
     regionsBytes = cp.regionsBytes;
   }
-  let fd: number | undefined;
-  if (opts.regionsOut) {
-    try {
-      if (opts.resume && existsSync(opts.regionsOut)) {
-        fd = openSync(opts.regionsOut, "r+");
-        ftruncateSync(fd, regionsBytes);
-      } else fd = openSync(opts.regionsOut, "w");
-    } catch {
-      throw new UsageError(`${opts.regionsOut}: cannot write the regions file`);
-    }
-  }
+  const regionsFile = opts.regionsOut ? openRegionsFile(opts.regionsOut, opts.resume ? regionsBytes : undefined) : undefined;
   const checkpointPath = opts.checkpoint ?? opts.resume;
   let written: string | undefined;
   const bar = new ProgressBar("counting (milp)", opts.progress);
@@ -98,16 +89,12 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
         resume,
         shouldStop: stopped,
         onRegion: (r) => {
-          if (fd === undefined) return;
-          const line = JSON.stringify({ pattern: patternToString(r.pattern), point: Array.from(r.point), radius: r.radius }) + "\n";
-          const buf = Buffer.from(line, "utf8");
-          writeSync(fd, buf, 0, buf.length, regionsBytes);
-          regionsBytes += buf.length;
+          if (regionsFile) appendRegions(regionsFile, JSON.stringify({ pattern: patternToString(r.pattern), point: Array.from(r.point), radius: r.radius }) + "\n");
         },
         onProgress: (p) => bar.update(p.regions, p.fraction, `${formatCount(p.lps)} LPs${p.pending !== undefined ? `, ${formatCount(p.pending)} subtrees pending` : ""}`),
         onCheckpoint: (milp) => {
           if (!checkpointPath) return;
-          const cp: MilpCliCheckpoint = { format: "tessera-milp-cli-checkpoint", fingerprint, regionsFile: opts.regionsOut ?? null, regionsBytes, milp };
+          const cp: MilpCliCheckpoint = { format: "tessera-milp-cli-checkpoint", fingerprint, regionsFile: opts.regionsOut ?? null, regionsBytes: regionsFile?.bytes ?? 0, milp };
           writeFileSync(`${checkpointPath}.tmp`, JSON.stringify(cp));
           renameSync(`${checkpointPath}.tmp`, checkpointPath);
           written = checkpointPath;
@@ -117,7 +104,7 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
     bar.done();
     return { ...result, checkpointWritten: written };
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (regionsFile) closeSync(regionsFile.fd);
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Activation, DenseLayer, Network } from "../model/network.ts";
 import { activationName } from "../model/network.ts";
+import { ModelError, validateNetwork } from "../model/validate.ts";
 
 /** An affine operation y = W x + b, W row-major `[outDim × inDim]`; `source` names it in error messages. */
 export interface AffineStage {
@@ -76,5 +77,13 @@ export function assembleChain(stages: readonly Stage[], inputDim: number | undef
     fail(`the last operation must be affine, but the output comes from ${previous}`);
   }
   layers.push({ inDim: pending.inDim, outDim: pending.outDim, weights: pending.weights, bias: pending.bias, activation: { kind: "identity" } });
-  return { inputDim: layers[0].inDim, layers };
+  const net: Network = { inputDim: layers[0].inDim, layers };
+  // Finite weights, consistent widths: every loader's chain ends with the same checks, reported through `fail`.
+  try {
+    validateNetwork(net);
+  } catch (err) {
+    if (err instanceof ModelError) fail(err.message);
+    throw err;
+  }
+  return net;
 }

@@ -470,20 +470,7 @@ export class MarginLP {
     // Nonbasic values sit exactly on their bounds.
     const nv = n + m;
     for (let j = 0; j < nv; j++) if (pos[j] < 0) val[j] = upper[j] ? ub[j] : lb[j];
-    // x_B = −B^{-1} (N x_N).
-    const w = this.work;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      const base = i * n;
-      for (let j = 0; j < n; j++) if (pos[j] < 0) s += A[base + j] * val[j];
-      if (pos[n + i] < 0) s -= val[n + i];
-      w[i] = s;
-    }
-    for (let k = 0; k < m; k++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s += binv[k * cap + i] * w[i];
-      val[head[k]] = -s;
-    }
+    this.computeBasicValues();
     // Reduced costs: y = c_B^T B^{-1}; d_j = c_j − y · a_j.
     const rho = this.rho;
     rho.fill(0, 0, m);
@@ -514,11 +501,12 @@ export class MarginLP {
       }
     }
     this.updates = 0;
-    if (moved) return this.refactorValuesOnly();
+    if (moved) this.computeBasicValues();
     return true;
   }
 
-  private refactorValuesOnly(): boolean {
+  /** x_B = −B^{-1} (N x_N): the basic values from the nonbasic ones, from scratch. */
+  private computeBasicValues(): void {
     const { n, m, cap, A, head, binv, val, pos } = this;
     const w = this.work;
     for (let i = 0; i < m; i++) {
@@ -533,7 +521,6 @@ export class MarginLP {
       for (let i = 0; i < m; i++) s += binv[k * cap + i] * w[i];
       val[head[k]] = -s;
     }
-    return true;
   }
 
   /** Save the whole solver state to slot `s` (slots are allocated on first use and reused). */

@@ -21,7 +21,7 @@ import { stableUnitReport } from "../count/engine.ts";
 import type { Highs } from "../lp/highs.ts";
 import { createQuietModel, loadHighs, runModel } from "../lp/highs.ts";
 import { installFormulation } from "./formulation.ts";
-import { MilpRelaxation } from "./relaxation.ts";
+import { MilpRelaxation, childPrefix, witnessOf } from "./relaxation.ts";
 
 /** Relaxations with max f at or below this hold no point strictly inside every decided hyperplane: prune. */
 export const PRUNE_F = 0;
@@ -120,6 +120,18 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
     opts.onRegion?.({ pattern: relax.patternOf(bits), point, radius });
   };
 
+  const checkpointOf = (pending: MilpCheckpoint["pending"], cuts: string[]): MilpCheckpoint => ({
+    kind: "tessera-milp-checkpoint",
+    version: 1,
+    enumeration,
+    fingerprint,
+    regions,
+    lps: lps(),
+    seconds: seconds(),
+    pending,
+    cuts,
+  });
+
   const finish = (complete: boolean): CountResult => ({
     method: "milp",
     regions,
@@ -146,17 +158,7 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
         mip.addRow(1 - ones, highs.infinity, { indices: zCols, values });
       };
       for (const c of cuts) addCut(stringToBits(c));
-      const checkpoint = (): MilpCheckpoint => ({
-        kind: "tessera-milp-checkpoint",
-        version: 1,
-        enumeration,
-        fingerprint,
-        regions,
-        lps: lps(),
-        seconds: seconds(),
-        pending: [],
-        cuts: [...cuts],
-      });
+      const checkpoint = () => checkpointOf([], [...cuts]);
       for (;;) {
         if (performance.now() - lastYield > YIELD_MS) {
           await nextMacrotask();
@@ -196,17 +198,8 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
       const stack: { prefix: Uint8Array; witness: Float64Array | null }[] = resume
         ? resume.pending.map((p) => ({ prefix: stringToBits(p.prefix), witness: p.witness ? Float64Array.from(p.witness) : null }))
         : [{ prefix: new Uint8Array(0), witness: null }];
-      const checkpoint = (): MilpCheckpoint => ({
-        kind: "tessera-milp-checkpoint",
-        version: 1,
-        enumeration,
-        fingerprint,
-        regions,
-        lps: lps(),
-        seconds: seconds(),
-        pending: stack.map((e) => ({ prefix: bitsToString(e.prefix), witness: e.witness ? Array.from(e.witness) : null })),
-        cuts: [],
-      });
+      const checkpoint = () =>
+        checkpointOf(stack.map((e) => ({ prefix: bitsToString(e.prefix), witness: e.witness ? Array.from(e.witness) : null })), []);
       const U = relax.depth;
       const unitBits = relax.form.unstable.map((i) => relax.form.units[i].bit);
       while (stack.length > 0) {
@@ -231,21 +224,11 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
           if (leaf) emit(entry.prefix, leaf.point, leaf.radius);
           continue;
         }
-        let witness = entry.witness;
-        if (!witness) {
-          relax.fixPrefix(entry.prefix);
-          const sol = relax.solve();
-          if (!sol || !(sol.f > PRUNE_F)) continue;
-          witness = sol.x;
-        }
+        const witness = witnessOf(relax, entry.prefix, entry.witness, PRUNE_F);
+        if (!witness) continue;
         // Branch on unstable unit d: the child on the witness's side keeps the witness, the other needs an LP.
         const side = activationPatternAt(net, witness)[unitBits[d]];
-        const child = (bit: number) => {
-          const p = new Uint8Array(d + 1);
-          p.set(entry.prefix);
-          p[d] = bit;
-          return p;
-        };
+        const child = (bit: number) => childPrefix(entry.prefix, bit);
         stack.push({ prefix: child(1 - side), witness: null });
         stack.push({ prefix: child(side), witness });
       }

@@ -23,7 +23,7 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
 import { mulberry32 } from "../util/random.ts";
 import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
-import { MilpRelaxation } from "./relaxation.ts";
+import { MilpRelaxation, childPrefix, witnessOf } from "./relaxation.ts";
 import { PRUNE_F } from "./count.ts";
 
 /**
@@ -129,20 +129,10 @@ async function feasibleWithParity(
       }
       continue;
     }
-    let witness = entry.witness;
-    if (!witness) {
-      relax.fixPrefix(entry.prefix);
-      const sol = relax.solve();
-      if (!sol || !(sol.f > PRUNE_F)) continue;
-      witness = sol.x;
-    }
+    const witness = witnessOf(relax, entry.prefix, entry.witness, PRUNE_F);
+    if (!witness) continue;
     const side = activationPatternAt(net, witness)[unitBits[d]];
-    const child = (bit: number) => {
-      const p = new Uint8Array(d + 1);
-      p.set(entry.prefix);
-      p[d] = bit;
-      return p;
-    };
+    const child = (bit: number) => childPrefix(entry.prefix, bit);
     const k = parity.last[d];
     if (k >= 0) {
       // Forced: z_d = b ⊕ (parity of the row's earlier bits).

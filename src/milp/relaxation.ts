@@ -151,3 +151,22 @@ export class MilpRelaxation {
     this.model.dispose();
   }
 }
+
+/**
+ * An interior witness for the subtree of `prefix`: the given one, or the maximiser of the relaxation with the
+ * prefix fixed; null when the relaxation proves the subtree empty (max f ≤ prune).
+ */
+export function witnessOf(relax: MilpRelaxation, prefix: Uint8Array, witness: Float64Array | null, prune: number): Float64Array | null {
+  if (witness) return witness;
+  relax.fixPrefix(prefix);
+  const sol = relax.solve();
+  return sol && sol.f > prune ? sol.x : null;
+}
+
+/** `prefix` extended by one more unstable unit's bit. */
+export function childPrefix(prefix: Uint8Array, bit: number): Uint8Array {
+  const p = new Uint8Array(prefix.length + 1);
+  p.set(prefix);
+  p[prefix.length] = bit;
+  return p;
+}

@@ -1,5 +1,5 @@
 import type { Box, Network } from "../model/network.ts";
-import { hiddenLayers, outputWidthOf } from "../model/network.ts";
+import { hiddenLayers } from "../model/network.ts";
 import type { StableUnitCounts } from "../bounds/stable-units.ts";
 
 /** Sound lower and upper bounds on every hidden pre-activation over a domain, one pair of arrays per hidden layer. */
@@ -49,6 +49,34 @@ export function activateInterval(
   }
 }
 
+/** One step of interval arithmetic: bounds of W h + b (W row-major `[outDim × inDim]`) for h in [lo, hi]. */
+export function affineInterval(
+  W: Float64Array,
+  b: Float64Array,
+  inDim: number,
+  outDim: number,
+  lo: Float64Array,
+  hi: Float64Array,
+): { lo: Float64Array; hi: Float64Array } {
+  const outLo = new Float64Array(outDim), outHi = new Float64Array(outDim);
+  for (let r = 0; r < outDim; r++) {
+    let a = b[r], c = b[r];
+    for (let k = 0; k < inDim; k++) {
+      const w = W[r * inDim + k];
+      if (w >= 0) {
+        a += w * lo[k];
+        c += w * hi[k];
+      } else {
+        a += w * hi[k];
+        c += w * lo[k];
+      }
+    }
+    outLo[r] = a;
+    outHi[r] = c;
+  }
+  return { lo: outLo, hi: outHi };
+}
+
 /**
  * Interval bound propagation: bounds on each hidden pre-activation over the box (exact for the first layer,
  * sound and looser for deeper ones).
@@ -57,28 +85,12 @@ export function intervalBounds(net: Network, box: Box): PreActivationBounds {
   let lo: Float64Array = Float64Array.from(box.lo), hi: Float64Array = Float64Array.from(box.hi);
   const lower: Float64Array[] = [], upper: Float64Array[] = [];
   for (const layer of hiddenLayers(net)) {
-    const gLo = new Float64Array(layer.outDim), gHi = new Float64Array(layer.outDim);
-    for (let r = 0; r < layer.outDim; r++) {
-      let a = layer.bias[r], b = layer.bias[r];
-      for (let k = 0; k < layer.inDim; k++) {
-        const w = layer.weights[r * layer.inDim + k];
-        if (w >= 0) {
-          a += w * lo[k];
-          b += w * hi[k];
-        } else {
-          a += w * hi[k];
-          b += w * lo[k];
-        }
-      }
-      gLo[r] = a;
-      gHi[r] = b;
-    }
+    const { lo: gLo, hi: gHi } = affineInterval(layer.weights, layer.bias, layer.inDim, layer.outDim, lo, hi);
     lower.push(gLo);
     upper.push(gHi);
     const next = activateInterval(layer.activation, gLo, gHi);
     lo = next.lo;
     hi = next.hi;
-    if (lo.length !== outputWidthOf(layer)) throw new Error("internal: interval width mismatch");
   }
   return { lower, upper };
 }

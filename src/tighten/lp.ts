@@ -14,7 +14,7 @@ import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf } from "../model/network.ts";
 import type { Highs, HighsModel } from "../lp/highs.ts";
 import { createQuietModel, runModel } from "../lp/highs.ts";
-import { activateInterval, intervalBounds, type PreActivationBounds } from "./interval.ts";
+import { activateInterval, affineInterval, intervalBounds, type PreActivationBounds } from "./interval.ts";
 
 /**
  * Each LP optimum is widened by this much (times 1 + |value|) before it is used as a bound: HiGHS accepts rows
@@ -73,7 +73,7 @@ export function lpBounds(net: Network, box: Box, highs: Highs, opts: LpBoundsOpt
         gHi = upper[0];
       } else {
         // Interval step from the tightened a^{l−1} bounds, intersected with plain interval propagation.
-        const step = intervalStep(layer.weights, layer.bias, layer.inDim, layer.outDim, prevLo, prevHi);
+        const step = affineInterval(layer.weights, layer.bias, layer.inDim, layer.outDim, prevLo, prevHi);
         gLo = step.lo.map((v, r) => Math.max(v, interval.lower[l][r]));
         gHi = step.hi.map((v, r) => Math.min(v, interval.upper[l][r]));
       }
@@ -181,30 +181,3 @@ function addActivationRows(
   }
 }
 
-/** One step of interval arithmetic: bounds of W h + b for h in [lo, hi]. */
-function intervalStep(
-  W: Float64Array,
-  b: Float64Array,
-  inDim: number,
-  outDim: number,
-  lo: Float64Array,
-  hi: Float64Array,
-): { lo: Float64Array; hi: Float64Array } {
-  const outLo = new Float64Array(outDim), outHi = new Float64Array(outDim);
-  for (let r = 0; r < outDim; r++) {
-    let a = b[r], c = b[r];
-    for (let k = 0; k < inDim; k++) {
-      const w = W[r * inDim + k];
-      if (w >= 0) {
-        a += w * lo[k];
-        c += w * hi[k];
-      } else {
-        a += w * hi[k];
-        c += w * lo[k];
-      }
-    }
-    outLo[r] = a;
-    outHi[r] = c;
-  }
-  return { lo: outLo, hi: outHi };
-}
