@@ -32,3 +32,5 @@ export {
 } from "./count/engine.ts";
 export * from "./count/verify.ts";
 export * from "./util/random.ts";
+export { countRegionsMilp, type MilpCheckpoint, type MilpCountOptions } from "./milp/count.ts";
+export { mipBound, type MipBoundOptions, type MipBoundResult } from "./milp/mipbound.ts";
