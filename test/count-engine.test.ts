@@ -65,6 +65,19 @@ describe("exact counts on the shared fixtures (independent SciPy/HiGHS implement
     }
   });
 
+  it("in 1-D and 2-D the exact cells skip LPs of empty children without changing any count", () => {
+    for (const name of smallFixtures.filter((n) => expectedOf(n).input_dim <= 2)) {
+      const e = expectedOf(name);
+      const net = parseOnnx(fixtureBytes(name), name);
+      const box = uniformBox(net.inputDim, e.box[0], e.box[1]);
+      const withCells = countRegions(net, { box, exact });
+      const lpOnly = countRegions(net, { box, exact, exactCells: false });
+      assert.equal(withCells.regions, e.regions);
+      assert.equal(lpOnly.regions, e.regions);
+      assert.ok(withCells.stats.cellRefutations > 0 && withCells.lps < lpOnly.lps, name);
+    }
+  });
+
   it("the number of tasks the search is split into does not change the count", () => {
     const e = expectedOf("random-2-32-32-s5");
     const net = parseOnnx(fixtureBytes("random-2-32-32-s5"), "f");

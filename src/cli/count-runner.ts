@@ -68,7 +68,7 @@ interface Checkpoint {
   box: { lo: number[]; hi: number[] };
   splitLps: number;
   tasks: string[];
-  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits] once finished (and written, with --regions). */
+  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits, cellRefutations] once finished (and written, with --regions). */
   done: (number[] | null)[];
   regionsFile: string | null;
   regionsBytes: number;
@@ -153,7 +153,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     : undefined;
   if (verifier && opts.resume) throw new UsageError("--verify needs a run from the start (not --resume): it checks every region");
 
-  const totals: EngineStats = { regions: 0, lps: splitLps, witnessHits: 0, stepHits: 0, ambiguous: 0, lpFailures: 0 };
+  const totals: EngineStats = { regions: 0, lps: splitLps, witnessHits: 0, stepHits: 0, cellRefutations: 0, ambiguous: 0, lpFailures: 0 };
   for (const d of done) if (d) addTotals(totals, d);
   let tasksDone = done.filter(Boolean).length;
   const pendingResults = new Map<number, TaskResult>();
@@ -190,7 +190,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   };
 
   const record = (index: number, r: TaskResult) => {
-    done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits];
+    done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits, r.cellRefutations];
     addTotals(totals, done[index]!);
     tasksDone++;
   };
@@ -305,6 +305,7 @@ function addTotals(t: EngineStats, d: number[]): void {
   t.ambiguous += d[3];
   t.lpFailures += d[4];
   t.stepHits += d[5] ?? 0;
+  t.cellRefutations += d[6] ?? 0;
 }
 
 interface PoolHooks {

@@ -18,6 +18,8 @@ export interface EngineCountOptions extends CountOptions {
   exact?: ExactMarginSolver;
   /** Attach each region's affine map f(x) = J x + c to the records given to `onRegion`. */
   affineMaps?: boolean;
+  /** Exact cells in 1-D and 2-D (default true): see `EnumeratorOptions.exactCells`. */
+  exactCells?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
 }
@@ -38,7 +40,7 @@ export interface EngineCountResult extends CountResult {
 export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact });
+  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
   const sink = onRegion

@@ -21,6 +21,7 @@ export interface TaskResult {
   lps: number;
   witnessHits: number;
   stepHits: number;
+  cellRefutations: number;
   ambiguous: number;
   lpFailures: number;
   lines?: string;
@@ -79,6 +80,7 @@ export function executeTask(
     lps: s.lps - before.lps,
     witnessHits: s.witnessHits - before.witnessHits,
     stepHits: s.stepHits - before.stepHits,
+    cellRefutations: s.cellRefutations - before.cellRefutations,
     ambiguous: s.ambiguous - before.ambiguous,
     lpFailures: s.lpFailures - before.lpFailures,
   };

@@ -53,6 +53,19 @@ export function lpBounds(net: Network, box: Box, highs: Highs, opts: LpBoundsOpt
   const upper: Float64Array[] = [Float64Array.from(interval.upper[0] ?? [])];
   if (layers.length <= 1) return layers.length === 0 ? { lower: [], upper: [] } : { lower, upper };
 
+  // Nothing to tighten (every unit of layers ≥ 2 is stable by intervals, or known unstable in the last layer):
+  // return the interval bounds without building a HiGHS model at all.
+  const needsLp = layers.some((layer, l) => {
+    if (l === 0) return false;
+    if (layer.activation.kind === "maxout") return true;
+    for (let r = 0; r < layer.outDim; r++) {
+      if (interval.upper[l][r] <= 0 || interval.lower[l][r] >= 0) continue;
+      if (l === layers.length - 1 && opts.knownUnstable?.[l]?.[r]) continue;
+      return true;
+    }
+    return false;
+  });
+  if (!needsLp) return interval;
   const inf = highs.infinity;
   const model = createQuietModel(highs, { presolve: "off" });
   try {
