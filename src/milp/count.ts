@@ -132,6 +132,26 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
     cuts,
   });
 
+  /**
+   * Every YIELD_MS: let the event loop run (signals), report progress, and write a checkpoint every CHECKPOINT_MS
+   * or when asked to stop. True when the count must stop (after its last checkpoint).
+   */
+  const pause = async (checkpoint: () => MilpCheckpoint, pending?: number): Promise<boolean> => {
+    if (performance.now() - lastYield <= YIELD_MS) return false;
+    await nextMacrotask();
+    lastYield = performance.now();
+    opts.onProgress?.({ regions, lps: lps(), ...(pending === undefined ? {} : { pending }) });
+    if (opts.shouldStop?.()) {
+      opts.onCheckpoint?.(checkpoint());
+      return true;
+    }
+    if (lastYield - lastCheckpoint > CHECKPOINT_MS) {
+      opts.onCheckpoint?.(checkpoint());
+      lastCheckpoint = lastYield;
+    }
+    return false;
+  };
+
   const finish = (complete: boolean): CountResult => ({
     method: "milp",
     regions,
@@ -160,19 +180,7 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
       for (const c of cuts) addCut(stringToBits(c));
       const checkpoint = () => checkpointOf([], [...cuts]);
       for (;;) {
-        if (performance.now() - lastYield > YIELD_MS) {
-          await nextMacrotask();
-          lastYield = performance.now();
-          opts.onProgress?.({ regions, lps: lps() });
-          if (opts.shouldStop?.()) {
-            opts.onCheckpoint?.(checkpoint());
-            return finish(false);
-          }
-          if (lastYield - lastCheckpoint > CHECKPOINT_MS) {
-            opts.onCheckpoint?.(checkpoint());
-            lastCheckpoint = lastYield;
-          }
-        }
+        if (await pause(checkpoint)) return finish(false);
         if (zCols.length === 0 && cuts.length > 0) break; // the single assignment was decided already
         const outcome = runModel(highs, mip);
         extraSolves++;
@@ -203,20 +211,7 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
       const U = relax.depth;
       const unitBits = relax.form.unstable.map((i) => relax.form.units[i].bit);
       while (stack.length > 0) {
-        const now = performance.now();
-        if (now - lastYield > YIELD_MS) {
-          await nextMacrotask();
-          lastYield = performance.now();
-          opts.onProgress?.({ regions, lps: lps(), pending: stack.length });
-          if (opts.shouldStop?.()) {
-            opts.onCheckpoint?.(checkpoint());
-            return finish(false);
-          }
-          if (lastYield - lastCheckpoint > CHECKPOINT_MS) {
-            opts.onCheckpoint?.(checkpoint());
-            lastCheckpoint = lastYield;
-          }
-        }
+        if (await pause(checkpoint, stack.length)) return finish(false);
         const entry = stack.pop()!;
         const d = entry.prefix.length;
         if (d === U) {
