@@ -15,7 +15,7 @@ import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
-import { intervalBounds, stableUnitsFromBounds } from "../tighten/interval.ts";
+import { intervalBounds, reluStability, stableUnitsFromBounds } from "../tighten/interval.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
 
@@ -66,11 +66,7 @@ function stabilityFlags(net: Network, bounds: PreActivationBounds): Int8Array[] 
   return hiddenLayers(net).map((layer, l) => {
     const flags = new Int8Array(layer.outDim);
     if (layer.activation.kind === "relu" || layer.activation.kind === "leaky-relu") {
-      for (let r = 0; r < layer.outDim; r++) {
-        // g ≤ 0 everywhere: off on every full-dimensional region (g ≡ 0 included, as in `evaluate`).
-        if (bounds.upper[l][r] <= 0) flags[r] = -1;
-        else if (bounds.lower[l][r] >= 0) flags[r] = 1;
-      }
+      for (let r = 0; r < layer.outDim; r++) flags[r] = reluStability(bounds.lower[l][r], bounds.upper[l][r]);
     }
     return flags;
   });

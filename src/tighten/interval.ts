@@ -96,6 +96,14 @@ export function intervalBounds(net: Network, box: Box): PreActivationBounds {
 }
 
 /**
+ * Stability of a ReLU / leaky-ReLU unit from its pre-activation bounds: −1 off on every full-dimensional region
+ * (upper ≤ 0; g ≡ 0 included, as `evaluate` gives bit 0), +1 on (lower ≥ 0: g = 0 only on a null set), 0 unstable.
+ */
+export function reluStability(lower: number, upper: number): -1 | 0 | 1 {
+  return upper <= 0 ? -1 : lower >= 0 ? 1 : 0;
+}
+
+/**
  * Stable units per hidden layer from pre-activation bounds: a ReLU / leaky-ReLU unit with upper bound ≤ 0 is off on
  * every full-dimensional region (g ≡ 0 included, as `evaluate` gives bit 0), one with lower bound ≥ 0 is on (g = 0
  * only on a null set); a maxout unit is stable (counted as active) when one piece dominates every other over the domain.
@@ -119,8 +127,9 @@ export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds)
       }
     } else if (layer.activation.kind !== "identity") {
       for (let r = 0; r < layer.outDim; r++) {
-        if (hi[r] <= 0) i++;
-        else if (lo[r] >= 0) a++;
+        const f = reluStability(lo[r], hi[r]);
+        if (f < 0) i++;
+        else if (f > 0) a++;
       }
     }
     active.push(a);
