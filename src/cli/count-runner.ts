@@ -164,7 +164,6 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const pendingResults = new Map<number, TaskResult>();
   let nextToWrite = 0;
   while (nextToWrite < tasks.length && done[nextToWrite]) nextToWrite++;
-  let liveRegions = 0; // regions of tasks in progress (for the progress line only)
   const live = new Map<number, number>();
   const checkpointPath = opts.checkpoint ?? opts.resume;
   let lastCheckpoint = Date.now();
@@ -225,7 +224,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     showProgress();
   };
   const showProgress = (force = false) => {
-    liveRegions = 0;
+    let liveRegions = 0; // regions of tasks still running
     for (const v of live.values()) liveRegions += v;
     bar.update(
       totals.regions + liveRegions,
