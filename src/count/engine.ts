@@ -239,6 +239,18 @@ export class RegionEnumerator {
     return { splitUnit: depth, tasks };
   }
 
+  /**
+   * The feasible cells at unit `depth` below `from` (or the root): the children of a task `depth − from.length`
+   * units deeper. A task that runs too long can be replaced by these (they partition its subtree). Their LPs are
+   * counted in the stats; no regions are.
+   */
+  subtasks(from: Task | undefined, depth: number): Task[] {
+    const regionsBefore = this.stats.regions;
+    const out = this.collectTasks(from, Math.min(this.unitCount, depth));
+    this.stats.regions = regionsBefore;
+    return out;
+  }
+
   /** The feasible cells at unit `depth` below `from` (or the root). */
   private collectTasks(from: Task | undefined, depth: number): Task[] {
     const out: Task[] = [];
@@ -257,18 +269,23 @@ export class RegionEnumerator {
 
   /**
    * Enumerate every region in the subtree of `task` (decisions of its first `task.length` units). Returns the number
-   * of regions found. `onTick` is called every `tickEvery` regions (progress, cooperative interruption).
+   * of regions found. `onTick` is called every `tickEvery` regions (progress, cooperative interruption; it may throw to
+   * abandon the task, whose partial count is then to be discarded).
    */
   runTask(task: Task, sink?: RegionSink, onTick?: () => void, tickEvery = 256): number {
     const before = this.stats.regions;
     this.sink = sink;
     this.onTick = onTick;
     this.progressEvery = tickEvery;
-    this.startRoot();
-    const depth = this.replayPrefix(task);
-    if (depth >= 0) this.visit(task.length, depth);
-    this.sink = undefined;
-    this.onTick = undefined;
+    try {
+      this.startRoot();
+      const depth = this.replayPrefix(task);
+      if (depth >= 0) this.visit(task.length, depth);
+    } finally {
+      // `onTick` may throw to abandon the task (a deadline); the enumerator stays usable for the next task.
+      this.sink = undefined;
+      this.onTick = undefined;
+    }
     return this.stats.regions - before;
   }
 
