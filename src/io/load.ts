@@ -20,6 +20,8 @@ export interface LoadedModel {
   path: string;
   format: ModelFormat;
   domain?: Box;
+  /** Tessera JSON's `metadata` (training provenance and results), when present. */
+  metadata?: Record<string, unknown>;
 }
 
 function fsReason(err: unknown): string {
@@ -116,8 +118,8 @@ async function loadJsonModel(path: string, bytes: Uint8Array): Promise<LoadedMod
   const obj = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
   if (obj && "modelTopology" in obj) return { network: await loadTfjs(path, obj), path, format: "tfjs" };
   if (obj && obj.format === "tessera") {
-    const { network, domain } = parseTesseraJson(obj, path);
-    return domain ? { network, path, format: "tessera-json", domain } : { network, path, format: "tessera-json" };
+    const { network, domain, metadata } = parseTesseraJson(obj, path);
+    return { network, path, format: "tessera-json", ...(domain ? { domain } : {}), ...(metadata ? { metadata } : {}) };
   }
   throw new ModelError(`${path}: unknown JSON model (expected a TF.js model.json with "modelTopology" or Tessera JSON with "format": "tessera")`);
 }
@@ -132,9 +134,9 @@ async function writeOut(path: string, data: string | Uint8Array): Promise<void> 
   }
 }
 
-/** Save a network (and optionally its input domain) as Tessera JSON. */
-export async function saveModel(net: Network, path: string, domain?: Box): Promise<void> {
-  await writeOut(path, stringifyTesseraJson(net, domain));
+/** Save a network (and optionally its input domain and free-form metadata) as Tessera JSON. */
+export async function saveModel(net: Network, path: string, domain?: Box, metadata?: Record<string, unknown>): Promise<void> {
+  await writeOut(path, stringifyTesseraJson(net, domain, metadata));
 }
 
 /** Where {@link saveTfjs} wrote the model, and how many values float32 rounding changed. */

@@ -40,6 +40,8 @@ export const tesseraJsonSchema = z.object({
   description: z.optional(z.string()),
   layers: z.array(layerSchema),
   domain: z.optional(z.object({ lo: boundSchema, hi: boundSchema })),
+  /** Free-form provenance: training set, seed, architecture, train/test loss and error, … */
+  metadata: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** A Tessera JSON document as written by {@link toTesseraJson}. */
@@ -49,6 +51,14 @@ export type TesseraJsonDocument = z.infer<typeof tesseraJsonSchema>;
 export interface TesseraJsonModel {
   network: Network;
   domain?: Box;
+  /** The document's `metadata` object (provenance, training results), when present. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What may be stored beside the weights: the input domain and free-form metadata (JSON values only). */
+export interface TesseraJsonExtras {
+  domain?: Box;
+  metadata?: Record<string, unknown>;
 }
 
 /**
@@ -94,7 +104,8 @@ export function parseTesseraJson(json: unknown, label: string): TesseraJsonModel
     if (err instanceof ModelError) fail(err.message);
     throw err;
   }
-  if (!doc.domain) return { network };
+  const metadata = doc.metadata ? { metadata: doc.metadata } : {};
+  if (!doc.domain) return { network, ...metadata };
   const expand = (v: number | number[], side: string) => {
     if (typeof v === "number") return new Float64Array(doc.inputDim).fill(v);
     if (v.length !== doc.inputDim) fail(`domain.${side} has ${v.length} entries, inputDim is ${doc.inputDim}`);
@@ -104,7 +115,7 @@ export function parseTesseraJson(json: unknown, label: string): TesseraJsonModel
   for (let i = 0; i < doc.inputDim; i++) {
     if (!(domain.lo[i] <= domain.hi[i])) fail(`domain: lo[${i}] = ${domain.lo[i]} exceeds hi[${i}] = ${domain.hi[i]}`);
   }
-  return { network, domain };
+  return { network, domain, ...metadata };
 }
 
 /** Scalar if every coordinate has the same bound, else the array. */
@@ -112,8 +123,8 @@ function compactBound(v: Float64Array): number | number[] {
   return v.every((x) => x === v[0]) ? v[0] : Array.from(v);
 }
 
-/** The Tessera JSON document of a network (weights as rows), with the domain when given. */
-export function toTesseraJson(net: Network, domain?: Box): TesseraJsonDocument {
+/** The Tessera JSON document of a network (weights as rows), with the domain and metadata when given. */
+export function toTesseraJson(net: Network, domain?: Box, metadata?: Record<string, unknown>): TesseraJsonDocument {
   validateNetwork(net);
   const doc: TesseraJsonDocument = {
     format: "tessera",
@@ -126,6 +137,7 @@ export function toTesseraJson(net: Network, domain?: Box): TesseraJsonDocument {
     }),
   };
   if (domain) doc.domain = { lo: compactBound(domain.lo), hi: compactBound(domain.hi) };
+  if (metadata) doc.metadata = metadata;
   return doc;
 }
 
@@ -133,13 +145,14 @@ export function toTesseraJson(net: Network, domain?: Box): TesseraJsonDocument {
  * Tessera JSON text: one weight row per line, so files stay readable and diffable. Numbers are written with
  * JavaScript's shortest round-trip formatting, so parsing the text gives back the same float64 values.
  */
-export function stringifyTesseraJson(net: Network, domain?: Box): string {
-  const doc = toTesseraJson(net, domain);
+export function stringifyTesseraJson(net: Network, domain?: Box, metadata?: Record<string, unknown>): string {
+  const doc = toTesseraJson(net, domain, metadata);
   const head = `{\n  "format": "tessera",\n  "version": ${doc.version},\n  "inputDim": ${doc.inputDim}`;
   const layers = doc.layers.map((layer) => {
     const rows = (layer.weights as number[][]).map((row) => `        ${JSON.stringify(row)}`).join(",\n");
     return `    {\n      "activation": ${JSON.stringify(layer.activation)},\n      "bias": ${JSON.stringify(layer.bias)},\n      "weights": [\n${rows}\n      ]\n    }`;
   });
   const domainLine = doc.domain ? `,\n  "domain": ${JSON.stringify(doc.domain)}` : "";
-  return `${head},\n  "layers": [\n${layers.join(",\n")}\n  ]${domainLine}\n}\n`;
+  const metadataLine = doc.metadata ? `,\n  "metadata": ${JSON.stringify(doc.metadata)}` : "";
+  return `${head},\n  "layers": [\n${layers.join(",\n")}\n  ]${domainLine}${metadataLine}\n}\n`;
 }
