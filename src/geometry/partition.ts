@@ -1,0 +1,273 @@
+/**
+ * Exact planar partition of a 2-input piecewise-linear network (or of a 2-D slice of any network, see slice.ts):
+ * every linear region inside a convex domain as a convex polygon, with its activation pattern and the affine map of
+ * the output on it. Layer by layer, each current polygon is cut by the lines of the layer's units, whose
+ * pre-activations are affine on it (Serra et al. 2018, §2: on a region g^l = W^l h^{l−1} + b^l with h^{l−1} affine).
+ * No LPs: in 2-D a cell is its polygon. Isomorphic: no Node APIs.
+ *
+ * A polygon counts as a region exactly when the counting engine would count its pattern: some point of it is
+ * farther than the threshold from the lines of its unit edges (domain edges bound the point, they do not count
+ * towards the radius), see {@link chebyshevCenter}. Polygons below the threshold are kept apart as slivers, so
+ * that regions and slivers together tile the domain.
+ */
+import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
+import { composeAffine } from "../model/evaluate.ts";
+import type { Network } from "../model/network.ts";
+import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
+import { ModelError } from "../model/validate.ts";
+import {
+  DOMAIN_EDGE,
+  SNAP_RELATIVE,
+  ZERO_GRADIENT,
+  chebyshevCenter,
+  KEPT_WHOLE,
+  classifyVertices,
+  clipBySide,
+  clipHalfPlane,
+  edgeMargin,
+  polygonArea,
+  polygonCentroid,
+  polygonDiameter,
+} from "./polygon.ts";
+import type { PlaneDomain, PlaneRect } from "./slice.ts";
+import { rectDomain } from "./slice.ts";
+
+/** One polygon of the partition. */
+export interface PlanarRegion {
+  /** Vertices `[u0, v0, u1, v1, …]`, counter-clockwise. */
+  polygon: Float64Array;
+  /** Per edge (vertex i → i + 1): the hidden unit (pattern index) whose hyperplane carries it, or DOMAIN_EDGE. */
+  edges: Int32Array;
+  /** Activation pattern, encoded as `evaluate` encodes it. */
+  pattern: ActivationPattern;
+  /** The output on the polygon as a function of the plane coordinates: f(u, v) = J (u, v) + c, `cols` = 2. */
+  output: AffineMap;
+  area: number;
+  /** A point inside the polygon and the radius the region criterion measured there (Infinity: no unit edge). */
+  point: Float64Array;
+  radius: number;
+}
+
+/** The partition of a convex domain of the plane. */
+export interface PlanarPartition {
+  domain: PlaneDomain;
+  /** Area of the domain (regions and slivers add up to it). */
+  domainArea: number;
+  /** The full-dimensional regions (interior radius > threshold), in a deterministic order. */
+  regions: PlanarRegion[];
+  /** Polygons with an interior radius ≤ threshold: not regions, kept so that the polygons tile the domain. */
+  slivers: PlanarRegion[];
+  threshold: number;
+  /** Hidden units (pattern length). */
+  units: number;
+  /** Largest number of polygons alive after any layer (work measure). */
+  peakPieces: number;
+}
+
+/** Options of {@link planarPartition}. */
+export interface PartitionOptions {
+  /** Interior-radius threshold in plane units (default DEFAULT_INTERIOR_THRESHOLD, the engine's). */
+  threshold?: number;
+  /** Called after each hidden layer with the number of polygons so far. */
+  onLayer?: (layer: number, layers: number, pieces: number) => void;
+}
+
+/** Is this edge label a unit's hyperplane (its distance counts in the region criterion)? */
+export const isUnitEdge = (label: number): boolean => label >= 0;
+
+/** A polygon being cut within one layer. */
+interface Piece {
+  poly: Float64Array;
+  labels: Int32Array;
+  n: number;
+  pattern: Uint8Array;
+}
+
+/** A polygon between layers: its piece and h^{l−1}(u, v) = A (u, v) + c on it (`A` row-major [width × 2]). */
+interface Cell extends Piece {
+  A: Float64Array;
+  c: Float64Array;
+}
+
+/** Reusable buffers for clipping (grown on demand, never shrunk). */
+class ClipScratch {
+  side = new Int8Array(16);
+  out = new Float64Array(32);
+  outLabels = new Int32Array(16);
+  ensure(n: number): void {
+    if (this.side.length >= n + 1) return;
+    const cap = 2 * (n + 1);
+    this.side = new Int8Array(cap);
+    this.out = new Float64Array(2 * cap);
+    this.outLabels = new Int32Array(cap);
+  }
+  /** The clipped result as its own exact-size arrays. */
+  take(m: number): { poly: Float64Array; labels: Int32Array } {
+    return { poly: this.out.slice(0, 2 * m), labels: this.outLabels.slice(0, m) };
+  }
+}
+
+/**
+ * Keep the part of `p` where ax·u + ay·v + c ≥ 0 (`inclusive`) or > 0, new edges labelled `label`. Returns the
+ * kept piece (the same object when nothing is cut away) or undefined when no interior is left. A form with a
+ * zero gradient is a constant: all or nothing.
+ */
+function keepSide(p: Piece, ax: number, ay: number, c: number, inclusive: boolean, label: number, snap: number, s: ClipScratch): Piece | undefined {
+  s.ensure(p.n);
+  const m = clipHalfPlane(p.poly, p.labels, p.n, ax, ay, c, label, snap, s.side, s.out, s.outLabels, !inclusive);
+  if (m === KEPT_WHOLE) return p;
+  if (m === 0) return undefined;
+  const { poly, labels } = s.take(m);
+  return { poly, labels, n: m, pattern: p.pattern };
+}
+
+/**
+ * Cut `p` by the line of a ReLU-family unit g = ax·u + ay·v + c: the side g > 0 gets bit 1, the rest bit 0 (as
+ * `evaluate` decides). Pushes the non-empty children onto `out`.
+ */
+function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, snap: number, s: ClipScratch, out: Piece[]): void {
+  s.ensure(p.n);
+  const mask = Math.hypot(ax, ay) < ZERO_GRADIENT ? (c > 0 ? 1 : 2) : classifyVertices(p.poly, p.n, ax, ay, c, snap, s.side);
+  if (mask !== 3) {
+    p.pattern[unit] = mask === 1 ? 1 : 0;
+    out.push(p);
+    return;
+  }
+  for (const sign of [1, -1] as const) {
+    const m = clipBySide(p.poly, p.labels, p.n, ax, ay, c, s.side, sign, unit, s.out, s.outLabels);
+    if (m < 3) continue;
+    const { poly, labels } = s.take(m);
+    const pattern = sign === 1 ? Uint8Array.from(p.pattern) : p.pattern;
+    pattern[unit] = sign === 1 ? 1 : 0;
+    out.push({ poly, labels, n: m, pattern });
+  }
+}
+
+/**
+ * Cut `p` by a maxout unit of rank k with pieces g_j = G[row0 + j]·(u, v) + gc[row0 + j]: child j is where g_j is
+ * the first maximal piece (g_j > g_m for m < j, g_j ≥ g_m for m > j), as `evaluate` decides.
+ */
+function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: Float64Array, row0: number, snap: number, s: ClipScratch, out: Piece[]): void {
+  for (let j = 0; j < rank; j++) {
+    let q: Piece | undefined = p;
+    for (let m = 0; m < rank && q; m++) {
+      if (m === j) continue;
+      const ax = G[2 * (row0 + j)] - G[2 * (row0 + m)], ay = G[2 * (row0 + j) + 1] - G[2 * (row0 + m) + 1];
+      q = keepSide(q, ax, ay, gc[row0 + j] - gc[row0 + m], m > j, unit, snap, s);
+    }
+    if (!q) continue;
+    const pattern = Uint8Array.from(p.pattern);
+    pattern[unit] = j;
+    out.push({ poly: q.poly, labels: q.labels, n: q.n, pattern });
+    if (q === p) return; // the whole polygon is child j
+  }
+}
+
+/**
+ * Partition a convex domain of the plane (a rectangle or a polygon) into the linear regions of a 2-input network.
+ * Each region comes with its vertices, the unit carrying each edge, its activation pattern and its output map.
+ *
+ * @example
+ * const p = planarPartition(net2, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+ * p.regions.length; // 1557 for random-2-32-32-s5, as countRegions finds
+ */
+export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
+  if (net.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${net.inputDim} inputs (slice it first)`);
+  const dom = "poly" in domain ? domain : rectDomain(domain);
+  const domainArea = polygonArea(dom.poly, dom.labels.length);
+  if (!(domainArea > 0)) throw new ModelError("the domain of a planar partition must be a counter-clockwise polygon with positive area");
+  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const snap = SNAP_RELATIVE * polygonDiameter(dom.poly, dom.labels.length);
+  const N = hiddenUnitCount(net);
+  const scratch = new ClipScratch();
+
+  // h^0 = (u, v): A = I, c = 0.
+  let cells: Cell[] = [{
+    poly: Float64Array.from(dom.poly),
+    labels: Int32Array.from(dom.labels),
+    n: dom.labels.length,
+    pattern: new Uint8Array(N),
+    A: Float64Array.of(1, 0, 0, 1),
+    c: new Float64Array(2),
+  }];
+  let width = 2, offset = 0, peakPieces = 1;
+  const hidden = hiddenLayers(net);
+  hidden.forEach((layer, l) => {
+    const next: Cell[] = [];
+    const G = new Float64Array(layer.outDim * 2), gc = new Float64Array(layer.outDim);
+    const act = layer.activation;
+    const outW = outputWidthOf(layer), units = unitsOf(layer);
+    let pieces: Piece[] = [], buffer: Piece[] = [];
+    for (const cell of cells) {
+      composeAffine(layer, cell.A, cell.c, width, 2, G, gc);
+      pieces.length = 0;
+      pieces.push(cell);
+      for (let u = 0; u < units; u++) {
+        buffer.length = 0;
+        for (const p of pieces) {
+          if (act.kind === "maxout") splitMaxout(p, offset + u, act.rank, G, gc, u * act.rank, snap, scratch, buffer);
+          else splitRelu(p, offset + u, G[2 * u], G[2 * u + 1], gc[u], snap, scratch, buffer);
+        }
+        [pieces, buffer] = [buffer, pieces];
+      }
+      for (const p of pieces) {
+        // h^l on the child: the active pieces of G (Serra et al. 2018, §2), scaled by the unit's slope.
+        const A = new Float64Array(outW * 2), c = new Float64Array(outW);
+        for (let i = 0; i < outW; i++) {
+          let row = i, scale = 1;
+          const bit = p.pattern[offset + i];
+          if (act.kind === "relu") scale = bit;
+          else if (act.kind === "leaky-relu") scale = bit ? 1 : act.alpha;
+          else if (act.kind === "maxout") row = i * act.rank + bit;
+          A[2 * i] = scale * G[2 * row];
+          A[2 * i + 1] = scale * G[2 * row + 1];
+          c[i] = scale * gc[row];
+        }
+        next.push({ poly: p.poly, labels: p.labels, n: p.n, pattern: p.pattern, A, c });
+      }
+    }
+    cells = next;
+    width = outW;
+    offset += units;
+    peakPieces = Math.max(peakPieces, cells.length);
+    opts.onLayer?.(l + 1, hidden.length, cells.length);
+  });
+
+  const last = net.layers[net.layers.length - 1];
+  const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
+  for (const cell of cells) {
+    const J = new Float64Array(last.outDim * 2), c = new Float64Array(last.outDim);
+    composeAffine(last, cell.A, cell.c, width, 2, J, c);
+    const point = polygonCentroid(cell.poly, cell.n);
+    let radius = edgeMargin(cell.poly, cell.labels, cell.n, point[0], point[1], isUnitEdge);
+    if (!(radius > threshold)) {
+      // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP).
+      const centre = chebyshevCenter(cell.poly, cell.labels, cell.n, isUnitEdge);
+      if (centre.radius > radius) {
+        radius = centre.radius;
+        point[0] = centre.x;
+        point[1] = centre.y;
+      }
+    }
+    const region: PlanarRegion = {
+      polygon: cell.poly,
+      edges: cell.labels,
+      pattern: cell.pattern,
+      output: { rows: last.outDim, cols: 2, J, c },
+      area: polygonArea(cell.poly, cell.n),
+      point,
+      radius,
+    };
+    (radius > threshold ? regions : slivers).push(region);
+  }
+  return { domain: dom, domainArea, regions, slivers, threshold, units: N, peakPieces };
+}
+
+/** Every polygon of a partition, regions first, then slivers. */
+export function allPolygons(p: PlanarPartition): PlanarRegion[] {
+  return p.slivers.length === 0 ? p.regions : [...p.regions, ...p.slivers];
+}
+
+/** The domain edge label, re-exported for callers that inspect `edges`. */
+export { DOMAIN_EDGE };
