@@ -13,10 +13,10 @@ import type { CountResult } from "../count/types.ts";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
-import { loadHighs } from "../lp/highs.ts";
+import { loadHighs, type Highs } from "../lp/highs.ts";
 import { patternFromString, patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
-import type { Box } from "../model/network.ts";
+import type { Box, Network } from "../model/network.ts";
 import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { unitsSeenUnstable } from "../tighten/sampled.ts";
@@ -44,6 +44,8 @@ export interface CountRunOptions {
   progress: boolean;
   /** Seconds between checkpoint writes (default {@link CHECKPOINT_EVERY_SECONDS}). */
   checkpointEverySeconds?: number;
+  /** Count only the tasks of the split whose index is ≡ index (mod count) (static sharding). */
+  shard?: { index: number; count: number };
 }
 
 export interface CountRunResult extends CountResult {
@@ -56,6 +58,15 @@ export interface CountRunResult extends CountResult {
   checkpointWritten?: string;
   /** Part of `seconds` spent loading HiGHS and tightening pre-activation bounds. */
   tighteningSeconds: number;
+  /** LPs of the bound tightening and of the task split (both included in `lps`). */
+  tighteningLps: number;
+  splitLps: number;
+  /** Tasks of the whole split (`tasks` counts only a shard's when sharded). */
+  splitTasks: number;
+  /** How the count was run, when not by local worker threads (queue, merged shards): replaces the worker count in reports. */
+  execution?: string;
+  /** How to continue an unfinished count, when not from a checkpoint file. */
+  resumeHint?: string;
 }
 
 /** The checkpoint file (JSON). */
@@ -68,6 +79,10 @@ interface Checkpoint {
   tightening: "lp" | "interval";
   box: { lo: number[]; hi: number[] };
   splitLps: number;
+  /** "i/N" for a shard's checkpoint; absent or null for a whole count. */
+  shard?: string | null;
+  /** Tasks of the whole split (absent in checkpoints written before sharding: then `tasks.length`). */
+  splitTasks?: number;
   tasks: string[];
   /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits, cellRefutations] once finished (and written, with --regions). */
   done: (number[] | null)[];
@@ -98,10 +113,23 @@ function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
   );
 }
 
-/** Count with the fast engine, as `tessera count` does. */
-export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
+/** HiGHS and the pre-activation bounds a count runs with, and what computing them cost. */
+export interface CountingBounds {
+  highs: Highs;
+  bounds: PreActivationBounds;
+  /** LPs solved for the bounds (0 with interval tightening). */
+  lps: number;
+  /** Seconds spent loading HiGHS and computing the bounds. */
+  seconds: number;
+}
+
+/**
+ * Load HiGHS and compute the pre-activation bounds `tessera count` uses: LP tightening (counting needs stability
+ * only, so last-layer units that sample points show taking both signs skip their LPs) or interval arithmetic.
+ * The tree the engine explores depends on these bounds, so every part of one count must use the same ones.
+ */
+export async function countingBounds(net: Network, box: Box, tightening: "lp" | "interval"): Promise<CountingBounds> {
   const t0 = Date.now();
-  const net = opts.loaded.network;
   // The engine asks HiGHS only for a few tightening LPs and rare borderline LPs: compiling its wasm with V8's
   // baseline tier only avoids ~0.3 s of optimising compilation that otherwise competes with the engine's own JIT
   // (random-2-32-32-s5 from a cold process: 0.69 s → 0.34 s). Set before HiGHS is first compiled in this process.
@@ -109,11 +137,23 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const highs = await loadHighs();
   const tightenStats = { lps: 0 };
   const bounds: PreActivationBounds =
-    opts.tightening === "lp"
-      ? // Counting needs stability only: last-layer units seen taking both signs skip their LPs (never stable).
-        lpBounds(net, opts.box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, opts.box) })
-      : intervalBounds(net, opts.box);
-  const tighteningSeconds = (Date.now() - t0) / 1000;
+    tightening === "lp"
+      ? lpBounds(net, box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, box) })
+      : intervalBounds(net, box);
+  return { highs, bounds, lps: tightenStats.lps, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The tasks of shard `index` of `count`: those whose index in the split is ≡ index (mod count). */
+export function shardTasks<T>(tasks: T[], shard: { index: number; count: number } | undefined): T[] {
+  return shard ? tasks.filter((_, i) => i % shard.count === shard.index) : tasks;
+}
+
+/** Count with the fast engine, as `tessera count` does. */
+export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
+  const t0 = Date.now();
+  const net = opts.loaded.network;
+  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, opts.box, opts.tightening);
+  const tightenStats = { lps: tighteningLps };
   const enumerator = new RegionEnumerator(net, {
     box: opts.box,
     threshold: opts.threshold,
@@ -126,6 +166,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   let tasks: Task[];
   let done: (number[] | null)[];
   let splitLps: number;
+  let splitTaskCount: number;
+  const shardLabel = opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null;
   let previousSeconds = 0;
   let regionsBytes = 0;
   if (opts.resume) {
@@ -134,17 +176,23 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     if (cp.threshold !== opts.threshold) throw new UsageError(`${opts.resume}: checkpoint made with --threshold ${cp.threshold}`);
     if (cp.tightening !== opts.tightening) throw new UsageError(`${opts.resume}: checkpoint made with --tightening ${cp.tightening}`);
     if (!sameBox(opts.box, cp.box)) throw new UsageError(`${opts.resume}: checkpoint made over a different domain`);
+    if ((cp.shard ?? null) !== shardLabel) {
+      throw new UsageError(`${opts.resume}: checkpoint made ${cp.shard ? `with --shard ${cp.shard}` : "without --shard"}`);
+    }
     if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
       throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
     }
     tasks = cp.tasks.map(patternFromString);
     done = cp.done;
     splitLps = cp.splitLps;
+    splitTaskCount = cp.splitTasks ?? cp.tasks.length;
     previousSeconds = cp.elapsedSeconds;
     regionsBytes = cp.regionsBytes;
   } else {
     const before = enumerator.stats.lps;
-    tasks = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
+    const all = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
+    tasks = shardTasks(all, opts.shard);
+    splitTaskCount = all.length;
     splitLps = enumerator.stats.lps - before;
     done = tasks.map(() => null);
   }
@@ -180,6 +228,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       tightening: opts.tightening,
       box: { lo: Array.from(opts.box.lo), hi: Array.from(opts.box.hi) },
       splitLps,
+      shard: shardLabel,
+      splitTasks: splitTaskCount,
       tasks: tasks.map(patternToString),
       done,
       regionsFile: opts.regionsOut ?? null,
@@ -299,6 +349,9 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     verify,
     checkpointWritten,
     tighteningSeconds,
+    tighteningLps: tightenStats.lps,
+    splitLps,
+    splitTasks: splitTaskCount,
   };
 }
 

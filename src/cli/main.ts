@@ -4,6 +4,8 @@ import { registerEval } from "./commands/eval.ts";
 import { registerConvert } from "./commands/convert.ts";
 import { registerBounds } from "./commands/bounds.ts";
 import { registerCount } from "./commands/count.ts";
+import { registerWorker } from "./commands/worker.ts";
+import { registerMerge } from "./commands/merge.ts";
 
 /** Exit code for bad input: malformed files, wrong dimensions, impossible options. */
 export const EXIT_BAD_INPUT = 2;
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerBounds(program);
   registerCount(program);
+  registerWorker(program);
+  registerMerge(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

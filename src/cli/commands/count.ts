@@ -7,10 +7,15 @@ import { runEngineCount, type CountRunResult } from "../count-runner.ts";
 import { runMilpCount, runMipBound } from "../milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
+import type { Box } from "../../model/network.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { resolveDomain } from "../domain.ts";
 import { UsageError } from "../errors.ts";
 import { formatCount } from "../progress.ts";
+import { checkJobName } from "../../distributed/job-keys.ts";
+import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
+import { parseShard, partOf, writePart } from "../../distributed/shards.ts";
+import { networkFingerprint } from "../../model/fingerprint.ts";
 
 interface CountFlags {
   box?: string;
@@ -20,7 +25,8 @@ interface CountFlags {
   regions?: string;
   affine?: boolean;
   checkpoint?: string;
-  resume?: string;
+  /** A checkpoint file, or `true` (bare `--resume`) to take over a queue job. */
+  resume?: string | true;
   verify?: boolean;
   verifySamples: string;
   threshold: string;
@@ -31,6 +37,11 @@ interface CountFlags {
   seed: string;
   trials?: string;
   alpha?: string;
+  queue?: string;
+  job?: string;
+  unitSeconds: string;
+  shard?: string;
+  out?: string;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -53,11 +64,12 @@ function parseThreshold(text: string): number {
 }
 
 function textReport(r: CountRunResult, model: string, domain: string): string {
+  const how = r.execution ?? `${r.workers} worker${r.workers > 1 ? "s" : ""}`;
   const s = r.stableUnits;
   const lines = [
     `model          ${model}`,
     `domain         ${domain}`,
-    `method         fast engine (sign-vector search, ${r.workers} worker${r.workers > 1 ? "s" : ""}, ${r.tasks} tasks)`,
+    `method         fast engine (sign-vector search, ${how}, ${r.tasks} tasks)`,
     `regions        ${formatCount(r.regions)}${r.complete ? "" : `  (partial: ${r.tasksDone} of ${r.tasks} tasks done)`}`,
     `stable units   ${s.total} (${s.active.reduce((a, b) => a + b, 0)} always active, ${s.inactive.reduce((a, b) => a + b, 0)} always inactive; ${r.tightening} bounds)`,
     `LPs            ${formatCount(r.lps)}  (${formatCount(r.stats.witnessHits)} children accepted by the witness without an LP)`,
@@ -75,7 +87,43 @@ function textReport(r: CountRunResult, model: string, domain: string): string {
     for (const p of v.problems) lines.push(`  ${p}`);
   }
   if (r.checkpointWritten && !r.complete) lines.push(`checkpoint     ${r.checkpointWritten} (continue with --resume ${r.checkpointWritten})`);
+  if (r.resumeHint && !r.complete) lines.push(`resume         ${r.resumeHint}`);
   return lines.join("\n");
+}
+
+/** Print an engine count (local, through the queue, or merged from shards) as `tessera count` does. */
+export function printEngineResult(result: CountRunResult, modelPath: string, box: Box, json: boolean): void {
+  if (json) {
+    const s = result.stableUnits;
+    process.stdout.write(
+      JSON.stringify({
+        model: modelPath,
+        method: result.method,
+        regions: result.regions,
+        complete: result.complete,
+        stableUnits: s.total,
+        stableActive: s.active,
+        stableInactive: s.inactive,
+        lps: result.lps,
+        seconds: Number(result.seconds.toFixed(4)),
+        tighteningSeconds: Number(result.tighteningSeconds.toFixed(4)),
+        threshold: result.threshold,
+        tightening: result.tightening,
+        workers: result.workers,
+        tasks: result.tasks,
+        tasksDone: result.tasksDone,
+        witnessHits: result.stats.witnessHits,
+        exactOracleLps: result.stats.ambiguous + result.stats.lpFailures,
+        ...(result.execution ? { execution: result.execution } : {}),
+        ...("queue" in result ? { queue: result.queue } : {}),
+        ...(result.verify ? { verify: result.verify } : {}),
+        ...(result.checkpointWritten ? { checkpoint: result.checkpointWritten } : {}),
+        ...(result.resumeHint && !result.complete ? { resume: result.resumeHint } : {}),
+      }) + "\n",
+    );
+  } else {
+    process.stdout.write(textReport(result, modelPath, describeBox(box)) + "\n");
+  }
 }
 
 function printMilp(r: CountResult & { checkpointWritten?: string }, model: string, domain: string, json: boolean): void {
@@ -120,6 +168,29 @@ function printMipBound(r: MipBoundResult, model: string, domain: string, json: b
   ].join("\n") + "\n");
 }
 
+/** What the queue and shard flags ask for, checked against the other flags. */
+function checkDistributedFlags(flags: CountFlags) {
+  const unitSeconds = positiveNumber(flags.unitSeconds, "--unit-seconds");
+  if (flags.queue || flags.job) {
+    if (!flags.queue || !flags.job) throw new UsageError("--queue and --job go together: --queue redis://HOST:PORT/DB --job NAME");
+    const clash = [
+      flags.method !== "engine" && "--method " + flags.method, flags.workers !== "1" && "--workers (start tessera worker processes instead)",
+      flags.regions && "--regions", flags.checkpoint && "--checkpoint (the job lives in Redis)", flags.verify && "--verify",
+      flags.shard && "--shard", typeof flags.resume === "string" && "--resume FILE (use a bare --resume)",
+    ].find(Boolean);
+    if (clash) throw new UsageError(`--queue does not take ${clash}`);
+    return { queue: flags.queue, job: checkJobName(flags.job), unitSeconds };
+  }
+  if (flags.unitSeconds !== String(DEFAULT_UNIT_SECONDS)) throw new UsageError("--unit-seconds needs --queue");
+  if (flags.out && !flags.shard) throw new UsageError("--out writes a shard's part: give --shard i/N too");
+  if (!flags.shard) return {};
+  const shard = parseShard(flags.shard);
+  if (!flags.out) throw new UsageError("--shard needs --out PART.json (the part file tessera merge adds up)");
+  if (flags.method !== "engine") throw new UsageError(`--shard counts with the engine, not --method ${flags.method}`);
+  if (flags.verify) throw new UsageError("--verify checks a whole partition, not a shard: verify a single-run count instead");
+  return { shard, out: flags.out };
+}
+
 /** `tessera count MODEL`: exact number of linear regions inside the domain. */
 export function registerCount(program: Command): void {
   program
@@ -132,7 +203,7 @@ export function registerCount(program: Command): void {
     .option("--regions <out.jsonl>", "write one JSON line per region: pattern, interior point, radius of a ball inside it")
     .option("--affine", "with --regions: add each region's affine map {J, c}")
     .option("--checkpoint <file>", "write progress to this file every few seconds and on Ctrl-C / SIGTERM")
-    .option("--resume <file>", "continue an interrupted run from its checkpoint (and keep checkpointing there)")
+    .option("--resume [file]", "continue an interrupted run from its checkpoint (and keep checkpointing there); with --queue and no file: take over the job")
     .addOption(new Option("--checkpoint-every <seconds>", "seconds between checkpoint writes").default("5").hideHelp())
     .option("--verify", "check the partition: interior points have their patterns, random points are covered")
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
@@ -142,9 +213,16 @@ export function registerCount(program: Command): void {
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
     .option("--trials <t>", "mipbound: trials per number of parity constraints")
     .option("--alpha <a>", "mipbound: slack α (confidence 1 − 2^(−α·t))")
+    .option("--queue <url>", "count on `tessera worker` processes through this Redis: redis://[:PASSWORD@]HOST:PORT/DB or rediss://… (TLS)")
+    .option("--job <name>", "with --queue: the job's name (letters, digits, _ and -); --resume takes over the job of that name")
+    .option("--unit-seconds <s>", "with --queue: a work unit running longer than this splits into its children", String(DEFAULT_UNIT_SECONDS))
+    .option("--shard <i/N>", "count only shard i of N (tasks ≡ i mod N, i from 0) and write it to --out; add the parts with tessera merge")
+    .option("--out <part.json>", "with --shard: the part file to write")
     .option("--no-progress", "no progress line on stderr")
     .option("--json", "print one JSON object")
     .action(async (modelPath: string, flags: CountFlags) => {
+      const distributed = checkDistributedFlags(flags);
+      if (flags.resume === true && !flags.queue) throw new UsageError("--resume needs a checkpoint file (or --queue URL --job NAME to take over a queue job)");
       const workers = positiveInt(flags.workers, "--workers", 256);
       const threshold = parseThreshold(flags.threshold);
       const verifySamples = positiveInt(flags.verifySamples, "--verify-samples", 100_000_000);
@@ -167,8 +245,25 @@ export function registerCount(program: Command): void {
       const loaded = await loadModel(modelPath);
       const { box } = await resolveDomain(loaded, flags);
       const tightening = flags.tightening;
+      if (distributed.queue) {
+        // Loaded only here: BullMQ and ioredis add ~0.3 s to every other command's start.
+        const { runQueueCount } = await import("../../distributed/run-queue-count.ts");
+        try {
+          const result = await runQueueCount({
+            url: distributed.queue, job: distributed.job, resume: flags.resume === true, loaded, box, threshold,
+            tightening: flags.tightening, unitSeconds: distributed.unitSeconds, progress: flags.progress,
+          });
+          printEngineResult(result, modelPath, box, flags.json ?? false);
+        } catch (err) {
+          if (!(err instanceof Error && err.name === "JobFailedError")) throw err;
+          process.stderr.write(`tessera: ${err.message}\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
+      const resume = typeof flags.resume === "string" ? flags.resume : undefined;
       if (flags.method === "milp") {
-        const r = await runMilpCount({ loaded, box, threshold, tightening, regionsOut: flags.regions, checkpoint: flags.checkpoint, resume: flags.resume, progress: flags.progress });
+        const r = await runMilpCount({ loaded, box, threshold, tightening, regionsOut: flags.regions, checkpoint: flags.checkpoint, resume, progress: flags.progress });
         printMilp(r, modelPath, describeBox(box), flags.json ?? false);
         return;
       }
@@ -189,40 +284,21 @@ export function registerCount(program: Command): void {
         regionsOut: flags.regions,
         affine: flags.affine,
         checkpoint: flags.checkpoint,
-        resume: flags.resume,
+        resume,
         verify: flags.verify,
         verifySamples,
         progress: flags.progress,
         checkpointEverySeconds: positiveNumber(flags.checkpointEvery, "--checkpoint-every"),
+        shard: distributed.shard,
       });
-      if (flags.json) {
-        const s = result.stableUnits;
-        process.stdout.write(
-          JSON.stringify({
-            model: modelPath,
-            method: result.method,
-            regions: result.regions,
-            complete: result.complete,
-            stableUnits: s.total,
-            stableActive: s.active,
-            stableInactive: s.inactive,
-            lps: result.lps,
-            seconds: Number(result.seconds.toFixed(4)),
-            tighteningSeconds: Number(result.tighteningSeconds.toFixed(4)),
-            threshold: result.threshold,
-            tightening: result.tightening,
-            workers: result.workers,
-            tasks: result.tasks,
-            tasksDone: result.tasksDone,
-            witnessHits: result.stats.witnessHits,
-            exactOracleLps: result.stats.ambiguous + result.stats.lpFailures,
-            ...(result.verify ? { verify: result.verify } : {}),
-            ...(result.checkpointWritten ? { checkpoint: result.checkpointWritten } : {}),
-          }) + "\n",
-        );
-      } else {
-        process.stdout.write(textReport(result, modelPath, describeBox(box)) + "\n");
+      if (distributed.shard && distributed.out) {
+        if (result.complete) {
+          writePart(distributed.out, partOf(modelPath, networkFingerprint(loaded.network), box, distributed.shard, result));
+        } else {
+          process.stderr.write(`tessera: shard ${flags.shard} interrupted: ${distributed.out} not written\n`);
+        }
       }
+      printEngineResult(result, modelPath, box, flags.json ?? false);
       if (result.verify && !result.verify.ok) process.exitCode = 1;
     });
 }

@@ -1,0 +1,90 @@
+/**
+ * Redis connections for the work queue: ioredis options from a `redis://` / `rediss://` URL (user, password, database,
+ * TLS), a connection that fails with one line instead of retrying forever when the server cannot be reached at the
+ * start, and the URL as it may be printed (password hidden).
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { UsageError } from "../cli/errors.ts";
+
+/** Default Redis port when the URL gives none. */
+const DEFAULT_REDIS_PORT = 6379;
+/** Seconds to wait for the first connection before giving up with a one-line error. */
+const CONNECT_TIMEOUT_SECONDS = 10;
+
+/** A parsed queue URL: ioredis options and a printable form. */
+export interface QueueTarget {
+  options: RedisOptions;
+  /** The URL with its password replaced by `***` (for messages and logs). */
+  display: string;
+}
+
+/**
+ * Parse `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS, the host name checked against the
+ * certificate) into ioredis options. Throws {@link UsageError} naming the problem.
+ */
+export function parseQueueUrl(text: string): QueueTarget {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--queue "${text}": not a URL; give redis://HOST:PORT/DB or rediss://HOST:PORT/DB`);
+  }
+  const display = url.password ? text.replace(`:${url.password}@`, ":***@") : text;
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new UsageError(`--queue "${display}": the scheme must be redis:// or rediss:// (TLS)`);
+  }
+  if (!url.hostname) throw new UsageError(`--queue "${display}": no host`);
+  const dbText = url.pathname.replace(/^\//, "");
+  if (dbText !== "" && !/^\d+$/.test(dbText)) {
+    throw new UsageError(`--queue "${display}": the path must be a database number (e.g. /0), not "/${dbText}"`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1"); // IPv6 literals come bracketed
+  const options: RedisOptions = {
+    host,
+    port: url.port ? Number(url.port) : DEFAULT_REDIS_PORT,
+    db: dbText === "" ? 0 : Number(dbText),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.protocol === "rediss:" ? { tls: { servername: host } } : {}),
+  };
+  return { options, display };
+}
+
+/**
+ * Open a connection and wait until it is ready. BullMQ needs `maxRetriesPerRequest: null` on connections it blocks
+ * on; after the first connection ioredis reconnects by itself. Fails with a one-line {@link UsageError} when the
+ * server cannot be reached, refuses the password, or does not answer within {@link CONNECT_TIMEOUT_SECONDS}.
+ */
+export async function connectRedis(target: QueueTarget): Promise<Redis> {
+  let lastError = "";
+  let ready = false;
+  const client = new Redis({
+    ...target.options,
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    // Before the first ready: give up (the CLI reports it); afterwards: keep reconnecting, up to 2 s apart.
+    retryStrategy: (times) => (ready ? Math.min(100 * times, 2000) : null),
+  });
+  client.on("error", (err: Error) => {
+    lastError = err.message;
+  });
+  const timeout = new Promise<never>((_, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer in ${CONNECT_TIMEOUT_SECONDS} s`)), CONNECT_TIMEOUT_SECONDS * 1000);
+    t.unref();
+  });
+  try {
+    await Promise.race([client.connect(), timeout]);
+    await client.ping();
+    ready = true;
+  } catch (err) {
+    client.disconnect();
+    const reason = (err instanceof Error ? err.message : String(err)) || lastError;
+    throw new UsageError(`cannot use the queue at ${target.display}: ${oneLine(reason || lastError)}`);
+  }
+  return client;
+}
+
+/** First line of a message, without a trailing period. */
+export function oneLine(message: string): string {
+  return message.split("\n")[0].replace(/\.$/, "");
+}

@@ -1,0 +1,78 @@
+/**
+ * `tessera count MODEL --queue URL --job NAME`: publish the job (or, with `--resume`, take over a published one),
+ * show its progress over all workers, and return the result a local count gives. Ctrl-C / SIGTERM stop following
+ * the job, not the job: it goes on on the workers, and `--resume` follows it again.
+ */
+import type { LoadedModel } from "../io/load.ts";
+import { networkFingerprint } from "../model/fingerprint.ts";
+import type { Box } from "../model/network.ts";
+import { UsageError } from "../cli/errors.ts";
+import { formatCount, ProgressBar } from "../cli/progress.ts";
+import { CountQueue, type QueueCountResult } from "./count-queue.ts";
+import { encodeFloats, type JobSpec } from "./job-spec.ts";
+
+export interface QueueCountOptions {
+  url: string;
+  job: string;
+  /** Take over the published job `job` instead of publishing it. */
+  resume: boolean;
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  tightening: "lp" | "interval";
+  unitSeconds?: number;
+  progress: boolean;
+}
+
+/** Refuse to follow a job that counts something else than what the command line asks. */
+function checkSameCount(spec: JobSpec, opts: QueueCountOptions): void {
+  const job = `job ${spec.name}`;
+  if (spec.fingerprint !== networkFingerprint(opts.loaded.network)) throw new UsageError(`${job} counts another model (${spec.model})`);
+  if (spec.threshold !== opts.threshold) throw new UsageError(`${job} was published with --threshold ${spec.threshold}`);
+  if (spec.tightening !== opts.tightening) throw new UsageError(`${job} was published with --tightening ${spec.tightening}`);
+  if (spec.box.lo !== encodeFloats(Float64Array.from(opts.box.lo)) || spec.box.hi !== encodeFloats(Float64Array.from(opts.box.hi))) {
+    throw new UsageError(`${job} was published over a different domain`);
+  }
+}
+
+/** Run a distributed count from the command line. */
+export async function runQueueCount(opts: QueueCountOptions): Promise<QueueCountResult> {
+  const queue = await CountQueue.open(opts.url);
+  const bar = new ProgressBar("counting", opts.progress);
+  const stop = new AbortController();
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signal ??= sig;
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    if (opts.resume) checkSameCount(await queue.resumeJob(opts.job), opts);
+    else {
+      await queue.enqueueCount({
+        job: opts.job, model: opts.loaded.path, network: opts.loaded.network, box: opts.box, threshold: opts.threshold,
+        tightening: opts.tightening, unitSeconds: opts.unitSeconds,
+      });
+    }
+    const result = await queue.awaitCount(opts.job, {
+      signal: stop.signal,
+      onProgress: ({ totals: t, fraction, workers }) => bar.update(
+        t.regions,
+        fraction,
+        `${formatCount(t.units)} units counted${t.splits ? `, ${formatCount(t.splits)} split` : ""}, ${formatCount(t.pending)} pending` +
+          (workers ? `, ${workers} worker${workers > 1 ? "s" : ""}` : ""),
+      ),
+    });
+    bar.done();
+    if (!result.complete) {
+      result.resumeHint = `job ${opts.job} goes on on the workers; follow it again with --queue ${queue.target.display} --job ${opts.job} --resume`;
+      process.exitCode = signal === "SIGINT" ? 130 : 143;
+    }
+    return result;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await queue.close();
+  }
+}
