@@ -12,8 +12,7 @@
  */
 import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
 import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
-import { composeAffine } from "../model/evaluate.ts";
-import type { Network } from "../model/network.ts";
+import type { Activation, Network } from "../model/network.ts";
 import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
 import {
@@ -86,8 +85,56 @@ interface Piece {
 
 /** A polygon between layers: its piece and h^{l−1}(u, v) = A (u, v) + c on it (`A` row-major [width × 2]). */
 interface Cell extends Piece {
-  A: Float64Array;
-  c: Float64Array;
+  /**
+   * Offset of its parent's pre-activation forms in the previous layer's block buffer: G (rows × 2) then gc (rows).
+   * The cell's own h = σ(G (u, v) + gc) is read from them through its pattern bits, so children share one block.
+   */
+  at: number;
+}
+
+/** The previous layer's view of a cell: where its parent's forms are and how its pattern turns them into h. */
+interface ParentForms {
+  data: Float64Array;
+  /** Pre-activation rows per block (for maxout: units × rank). */
+  rows: number;
+  activation: Activation;
+  /** Pattern offset of the previous layer's units. */
+  offset: number;
+}
+
+/**
+ * The cell's pre-activations of the next layer, G = W h, gc = W h_c + b, where h = A (u, v) + h_c is the previous
+ * layer's output on the cell: A's row k is the parent's pre-activation row picked and scaled by the cell's pattern
+ * (ReLU: on or off, leaky ReLU: 1 or α, maxout: the winning piece; Serra et al. 2018, §2). Rows of h that are
+ * identically zero (ReLU units off on the cell) are skipped. Specialised to the plane's two columns.
+ */
+function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: number, parent: ParentForms, cell: Cell, G: Float64Array, gc: Float64Array, live: Int32Array, h: Float64Array): void {
+  const src = parent.data, at = cell.at, cAt = at + 2 * parent.rows, act = parent.activation;
+  let m = 0;
+  for (let k = 0; k < width; k++) {
+    let row = k, scale = 1;
+    if (act.kind === "relu") scale = cell.pattern[parent.offset + k];
+    else if (act.kind === "leaky-relu") scale = cell.pattern[parent.offset + k] ? 1 : act.alpha;
+    else if (act.kind === "maxout") row = k * act.rank + cell.pattern[parent.offset + k];
+    if (scale === 0) continue;
+    h[3 * m] = scale * src[at + 2 * row];
+    h[3 * m + 1] = scale * src[at + 2 * row + 1];
+    h[3 * m + 2] = scale * src[cAt + row];
+    live[m++] = k;
+  }
+  for (let r = 0; r < outDim; r++) {
+    const base = r * width;
+    let g0 = 0, g1 = 0, s = b[r];
+    for (let q = 0; q < m; q++) {
+      const w = W[base + live[q]];
+      g0 += w * h[3 * q];
+      g1 += w * h[3 * q + 1];
+      s += w * h[3 * q + 2];
+    }
+    G[2 * r] = g0;
+    G[2 * r + 1] = g1;
+    gc[r] = s;
+  }
 }
 
 /** Reusable buffers for clipping (grown on demand, never shrunk). */
@@ -127,8 +174,7 @@ function keepSide(p: Piece, ax: number, ay: number, c: number, inclusive: boolea
  * `evaluate` decides). Pushes the non-empty children onto `out`.
  */
 function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, snap: number, s: ClipScratch, out: Piece[]): void {
-  s.ensure(p.n);
-  const mask = Math.hypot(ax, ay) < ZERO_GRADIENT ? (c > 0 ? 1 : 2) : classifyVertices(p.poly, p.n, ax, ay, c, snap, s.side);
+  const mask = cellSide(p, ax, ay, c, snap, s);
   if (mask !== 3) {
     p.pattern[unit] = mask === 1 ? 1 : 0;
     out.push(p);
@@ -142,6 +188,14 @@ function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, sn
     pattern[unit] = sign === 1 ? 1 : 0;
     out.push({ poly, labels, n: m, pattern });
   }
+}
+
+/** Side mask of a ReLU-family unit's line over a polygon's vertices (1 all positive, 2 none positive, 3 crossing). */
+function cellSide(p: Piece, ax: number, ay: number, c: number, snap: number, s: ClipScratch): number {
+  if (Math.hypot(ax, ay) < ZERO_GRADIENT) return c > 0 ? 1 : 2;
+  s.ensure(p.n);
+  const mask = classifyVertices(p.poly, p.n, ax, ay, c, snap, s.side);
+  return mask === 0 ? 2 : mask;
 }
 
 /**
@@ -182,53 +236,53 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
   const N = hiddenUnitCount(net);
   const scratch = new ClipScratch();
 
-  // h^0 = (u, v): A = I, c = 0.
+  // The input as the "previous layer": identity forms u and v, so h^0 = (u, v).
+  let parent: ParentForms = { data: Float64Array.of(1, 0, 0, 1, 0, 0), rows: 2, activation: { kind: "identity" }, offset: 0 };
   let cells: Cell[] = [{
     poly: Float64Array.from(dom.poly),
     labels: Int32Array.from(dom.labels),
     n: dom.labels.length,
     pattern: new Uint8Array(N),
-    A: Float64Array.of(1, 0, 0, 1),
-    c: new Float64Array(2),
+    at: 0,
   }];
   let width = 2, offset = 0, peakPieces = 1;
   const hidden = hiddenLayers(net);
+  const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
+  const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth);
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
-    const G = new Float64Array(layer.outDim * 2), gc = new Float64Array(layer.outDim);
-    const act = layer.activation;
-    const outW = outputWidthOf(layer), units = unitsOf(layer);
+    const act = layer.activation, rows = layer.outDim, units = unitsOf(layer);
+    // One block of forms per cell of this layer, shared by all its children.
+    const blocks = new Float64Array(3 * rows * cells.length);
     let pieces: Piece[] = [], buffer: Piece[] = [];
-    for (const cell of cells) {
-      composeAffine(layer, cell.A, cell.c, width, 2, G, gc);
+    cells.forEach((cell, ci) => {
+      const at = 3 * rows * ci;
+      const G = blocks.subarray(at, at + 2 * rows), gc = blocks.subarray(at + 2 * rows, at + 3 * rows);
+      composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h);
       pieces.length = 0;
       pieces.push(cell);
       for (let u = 0; u < units; u++) {
+        if (act.kind !== "maxout") {
+          // Most lines miss the cell: decide them for every piece from the cell's own vertices (the pieces lie
+          // inside it). Bits of this layer start at 0, so only "all positive" needs writing.
+          const mask = cellSide(cell, G[2 * u], G[2 * u + 1], gc[u], snap, scratch);
+          if (mask === 1) for (const p of pieces) p.pattern[offset + u] = 1;
+          if (mask !== 3) continue;
+        }
         buffer.length = 0;
         for (const p of pieces) {
           if (act.kind === "maxout") splitMaxout(p, offset + u, act.rank, G, gc, u * act.rank, snap, scratch, buffer);
           else splitRelu(p, offset + u, G[2 * u], G[2 * u + 1], gc[u], snap, scratch, buffer);
         }
-        [pieces, buffer] = [buffer, pieces];
+        const swap = pieces;
+        pieces = buffer;
+        buffer = swap;
       }
-      for (const p of pieces) {
-        // h^l on the child: the active pieces of G (Serra et al. 2018, §2), scaled by the unit's slope.
-        const A = new Float64Array(outW * 2), c = new Float64Array(outW);
-        for (let i = 0; i < outW; i++) {
-          let row = i, scale = 1;
-          const bit = p.pattern[offset + i];
-          if (act.kind === "relu") scale = bit;
-          else if (act.kind === "leaky-relu") scale = bit ? 1 : act.alpha;
-          else if (act.kind === "maxout") row = i * act.rank + bit;
-          A[2 * i] = scale * G[2 * row];
-          A[2 * i + 1] = scale * G[2 * row + 1];
-          c[i] = scale * gc[row];
-        }
-        next.push({ poly: p.poly, labels: p.labels, n: p.n, pattern: p.pattern, A, c });
-      }
-    }
+      for (const p of pieces) next.push({ poly: p.poly, labels: p.labels, n: p.n, pattern: p.pattern, at });
+    });
     cells = next;
-    width = outW;
+    parent = { data: blocks, rows, activation: act, offset };
+    width = outputWidthOf(layer);
     offset += units;
     peakPieces = Math.max(peakPieces, cells.length);
     opts.onLayer?.(l + 1, hidden.length, cells.length);
@@ -238,7 +292,7 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
   const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
   for (const cell of cells) {
     const J = new Float64Array(last.outDim * 2), c = new Float64Array(last.outDim);
-    composeAffine(last, cell.A, cell.c, width, 2, J, c);
+    composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
     const point = polygonCentroid(cell.poly, cell.n);
     let radius = edgeMargin(cell.poly, cell.labels, cell.n, point[0], point[1], isUnitEdge);
     if (!(radius > threshold)) {
