@@ -66,7 +66,7 @@ export async function connectRedis(target: QueueTarget): Promise<Redis> {
     retryStrategy: (times) => (ready ? Math.min(100 * times, 2000) : null),
   });
   client.on("error", (err: Error) => {
-    lastError = err.message;
+    lastError ||= err.message; // the first error is the cause; later ones are its consequences
   });
   const timeout = new Promise<never>((_, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer in ${CONNECT_TIMEOUT_SECONDS} s`)), CONNECT_TIMEOUT_SECONDS * 1000);
@@ -78,8 +78,9 @@ export async function connectRedis(target: QueueTarget): Promise<Redis> {
     ready = true;
   } catch (err) {
     client.disconnect();
-    const reason = (err instanceof Error ? err.message : String(err)) || lastError;
-    throw new UsageError(`cannot use the queue at ${target.display}: ${oneLine(reason || lastError)}`);
+    // The server's own error (a refused password, a refused connection) says more than "Connection is closed".
+    const reason = lastError || (err instanceof Error ? err.message : String(err));
+    throw new UsageError(`cannot use the queue at ${target.display}: ${oneLine(reason)}`);
   }
   return client;
 }

@@ -212,7 +212,6 @@ function queueResult(spec: JobSpec, t: JobTotals, complete: boolean, seconds: nu
     regions: t.regions, lps: t.lps + spec.splitLps, witnessHits: t.witnessHits, stepHits: t.stepHits,
     cellRefutations: t.cellRefutations, lpFailures: t.lpFailures, ambiguous: t.ambiguous,
   };
-  const units = `${t.units} units${t.splits ? `, ${t.splits} split` : ""}`;
   return {
     method: "engine",
     regions: t.regions,
@@ -230,7 +229,8 @@ function queueResult(spec: JobSpec, t: JobTotals, complete: boolean, seconds: nu
     tighteningLps: spec.tighteningLps,
     splitLps: spec.splitLps,
     splitTasks: spec.tasks,
-    execution: `queue ${where} job ${spec.name}, ${workers ? `${workers} worker process${workers > 1 ? "es" : ""}, ` : ""}${units}`,
+    execution: `queue job ${spec.name} on ${where}` + (workers ? `, ${workers} worker process${workers > 1 ? "es" : ""}` : "") +
+      (t.splits ? `, ${t.splits} time split${t.splits > 1 ? "s" : ""}` : ""),
     queue: {
       job: spec.name, units: t.units, splits: t.splits, reruns: t.reruns, unitSeconds: t.unitSeconds, abandonedSeconds: t.abandonedSeconds,
     },

@@ -4,6 +4,7 @@
  * that two workers ran (one of them thought dead) is counted once and its children are never orphans. A malformed
  * unit is rejected to BullMQ's failed set with a one-line reason; the worker goes on.
  */
+import { hostname } from "node:os";
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { connectRedis, oneLine, type QueueTarget } from "./connection.ts";
@@ -121,6 +122,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const lockMs = Math.round((opts.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000);
   const worker = new Worker(UNIT_QUEUE, process, {
     connection: redis,
+    // Shown as the `processedBy` of the units it runs, and in the queue's list of workers.
+    name: `${hostname()}:${globalThis.process.pid}`,
     concurrency: opts.concurrency,
     lockDuration: lockMs,
     stalledInterval: Math.max(100, Math.round(lockMs / 2)),

@@ -1,0 +1,89 @@
+/** A throw-away Redis server and `tessera worker` processes for the distributed tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { repoRoot } from "./helpers/fixtures.ts";
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; closed again before Redis takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestRedis {
+  port: number;
+  /** redis://[:password@]127.0.0.1:port/db */
+  url(db?: number): string;
+  client(db?: number): Redis;
+  stop(): Promise<void>;
+}
+
+/** Start `redis-server` on a free port of 127.0.0.1, without persistence; resolves once it accepts connections. */
+export async function startRedis(password?: string): Promise<TestRedis> {
+  const port = await freePort();
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  if (password) args.push("--requirepass", password);
+  const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout!.on("data", (d) => (log += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${log}`)), 10_000);
+    proc.stdout!.on("data", () => {
+      if (/Ready to accept connections/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.on("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${log}`)));
+  });
+  const clients: Redis[] = [];
+  const auth = password ? `:${password}@` : "";
+  return {
+    port,
+    url: (db = 0) => `redis://${auth}127.0.0.1:${port}/${db}`,
+    client: (db = 0) => {
+      const c = new Redis({ host: "127.0.0.1", port, db, password, maxRetriesPerRequest: null });
+      clients.push(c);
+      return c;
+    },
+    stop: async () => {
+      for (const c of clients) c.disconnect();
+      proc.kill("SIGKILL");
+      await new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r(null) : proc.once("exit", r)));
+    },
+  };
+}
+
+/** A CLI process whose output is collected as it runs. */
+export interface Spawned {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Start `node bin/tessera.mjs ARGS` in the background. */
+export function spawnCli(args: string[]): Spawned {
+  const proc = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Poll `check` every 50 ms until it returns true (or `seconds` pass: then throw, naming `what`). */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, seconds = 30): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
