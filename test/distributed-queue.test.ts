@@ -7,7 +7,7 @@ import { Queue } from "bullmq";
 import { JobLedger } from "../src/distributed/ledger.ts";
 import { jobKeys, UNIT_QUEUE } from "../src/distributed/job-keys.ts";
 import { enqueueUnits } from "../src/distributed/unit-queue.ts";
-import { saveModel } from "../src/io/load.ts";
+import { loadModel, saveModel } from "../src/io/load.ts";
 import { uniformBox } from "../src/model/network.ts";
 import { runCli, runCliAll } from "./helpers/cli.ts";
 import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
@@ -187,6 +187,34 @@ describe("tessera count --queue with tessera worker processes", () => {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  });
+});
+
+describe("the API for other commands (tessera study --queue)", () => {
+  it("enqueueCount + awaitCount count through an in-process worker; enqueueCount with reuse takes the same job back", async () => {
+    const { CountQueue, startQueueWorker, parseQueueUrl } = await import("../src/node.ts");
+    const loaded = await loadModel(fixturePath("random-2-8-8-s1"));
+    const box = uniformBox(2, -1, 1);
+    const worker = await startQueueWorker({ target: parseQueueUrl(redis.url()), concurrency: 1, lockSeconds: 1, log: () => {} });
+    const q = await CountQueue.open(redis.url());
+    try {
+      const req = { job: "api", model: "random-2-8-8-s1", network: loaded.network, box, threshold: 1e-8, tightening: "lp" as const };
+      const spec = await q.enqueueCount(req);
+      const fractions: number[] = [];
+      const r = await q.awaitCount("api", { onProgress: (p) => fractions.push(p.fraction) });
+      assert.equal(r.regions, expectedOf("random-2-8-8-s1").regions);
+      assert.equal(r.complete, true);
+      assert.equal(r.tasks, spec.tasks);
+      assert.ok(fractions.every((f) => f >= 0 && f <= 1));
+      await assert.rejects(q.enqueueCount(req), /job api already exists/);
+      assert.equal((await q.enqueueCount(req, { reuse: true })).fingerprint, spec.fingerprint);
+      assert.equal((await q.awaitCount("api")).regions, r.regions);
+      const other = randomNet(3, 2, [4]);
+      await assert.rejects(q.enqueueCount({ ...req, network: other }, { reuse: true }), /job api counts another model/);
+    } finally {
+      await q.close();
+      await worker.stop();
     }
   });
 });

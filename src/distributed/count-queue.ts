@@ -16,7 +16,8 @@ import { patternToString } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
 import { connectRedis, oneLine, parseQueueUrl, type QueueTarget } from "./connection.ts";
 import { checkJobName, jobKeys, UNIT_QUEUE } from "./job-keys.ts";
-import { decodeJob, DEFAULT_UNIT_SECONDS, describeJob, type JobSpec } from "./job-spec.ts";
+import { networkFingerprint } from "../model/fingerprint.ts";
+import { decodeJob, DEFAULT_UNIT_SECONDS, describeJob, encodeFloats, type JobSpec } from "./job-spec.ts";
 import { JobLedger, type JobTotals } from "./ledger.ts";
 import { enqueueUnits } from "./unit-queue.ts";
 
@@ -72,6 +73,17 @@ export class JobFailedError extends Error {
   override name = "JobFailedError";
 }
 
+/** How a published job differs from the count asked for (`undefined`: it is that count). */
+export function countMismatch(spec: JobSpec, network: Network, box: Box, threshold: number, tightening: "lp" | "interval"): string | undefined {
+  if (spec.fingerprint !== networkFingerprint(network)) return `counts another model (${spec.model})`;
+  if (spec.threshold !== threshold) return `was published with --threshold ${spec.threshold}`;
+  if (spec.tightening !== tightening) return `was published with --tightening ${spec.tightening}`;
+  if (spec.box.lo !== encodeFloats(Float64Array.from(box.lo)) || spec.box.hi !== encodeFloats(Float64Array.from(box.hi))) {
+    return "was published over a different domain";
+  }
+  return undefined;
+}
+
 /** A connection to the queue, for publishing and following count jobs. */
 export class CountQueue {
   private constructor(readonly redis: Redis, readonly queue: Queue, readonly target: QueueTarget) {}
@@ -96,13 +108,20 @@ export class CountQueue {
 
   /**
    * Publish a count: tighten the bounds, split the search, store the job and seed its units. Throws
-   * {@link UsageError} if a job of that name exists.
+   * {@link UsageError} if a job of that name exists, unless `reuse` is set and that job is the same count (same
+   * model, domain, threshold and tightening): then it is resumed as it is (e.g. a study run again).
    */
-  async enqueueCount(req: CountJobRequest): Promise<JobSpec> {
+  async enqueueCount(req: CountJobRequest, opts: { reuse?: boolean } = {}): Promise<JobSpec> {
     const job = checkJobName(req.job);
     const keys = jobKeys(job);
     const taken = () => new UsageError(`job ${job} already exists on ${this.target.display}: continue it with --resume, or choose another --job`);
-    if (await this.redis.exists(keys.meta)) throw taken();
+    if (await this.redis.exists(keys.meta)) {
+      if (!opts.reuse) throw taken();
+      const spec = await this.resumeJob(job);
+      const problem = countMismatch(spec, req.network, req.box, req.threshold, req.tightening);
+      if (problem) throw new UsageError(`job ${job} ${problem}: choose another job name`);
+      return spec;
+    }
     const created = Date.now();
     const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(req.network, req.box, req.tightening);
     const enumerator = new RegionEnumerator(req.network, { box: req.box, threshold: req.threshold, bounds, exact: highsMarginSolver(highs) });

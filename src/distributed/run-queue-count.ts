@@ -4,12 +4,10 @@
  * the job, not the job: it goes on on the workers, and `--resume` follows it again.
  */
 import type { LoadedModel } from "../io/load.ts";
-import { networkFingerprint } from "../model/fingerprint.ts";
 import type { Box } from "../model/network.ts";
 import { UsageError } from "../cli/errors.ts";
 import { formatCount, ProgressBar } from "../cli/progress.ts";
-import { CountQueue, type QueueCountResult } from "./count-queue.ts";
-import { encodeFloats, type JobSpec } from "./job-spec.ts";
+import { CountQueue, countMismatch, type QueueCountResult } from "./count-queue.ts";
 
 export interface QueueCountOptions {
   url: string;
@@ -22,17 +20,6 @@ export interface QueueCountOptions {
   tightening: "lp" | "interval";
   unitSeconds?: number;
   progress: boolean;
-}
-
-/** Refuse to follow a job that counts something else than what the command line asks. */
-function checkSameCount(spec: JobSpec, opts: QueueCountOptions): void {
-  const job = `job ${spec.name}`;
-  if (spec.fingerprint !== networkFingerprint(opts.loaded.network)) throw new UsageError(`${job} counts another model (${spec.model})`);
-  if (spec.threshold !== opts.threshold) throw new UsageError(`${job} was published with --threshold ${spec.threshold}`);
-  if (spec.tightening !== opts.tightening) throw new UsageError(`${job} was published with --tightening ${spec.tightening}`);
-  if (spec.box.lo !== encodeFloats(Float64Array.from(opts.box.lo)) || spec.box.hi !== encodeFloats(Float64Array.from(opts.box.hi))) {
-    throw new UsageError(`${job} was published over a different domain`);
-  }
 }
 
 /** Run a distributed count from the command line. */
@@ -48,8 +35,11 @@ export async function runQueueCount(opts: QueueCountOptions): Promise<QueueCount
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    if (opts.resume) checkSameCount(await queue.resumeJob(opts.job), opts);
-    else {
+    if (opts.resume) {
+      const spec = await queue.resumeJob(opts.job);
+      const problem = countMismatch(spec, opts.loaded.network, opts.box, opts.threshold, opts.tightening);
+      if (problem) throw new UsageError(`job ${opts.job} ${problem}`);
+    } else {
       await queue.enqueueCount({
         job: opts.job, model: opts.loaded.path, network: opts.loaded.network, box: opts.box, threshold: opts.threshold,
         tightening: opts.tightening, unitSeconds: opts.unitSeconds,
