@@ -5,6 +5,7 @@ import {
   KEPT_WHOLE,
   chebyshevCenter,
   clipHalfPlane,
+  clipLineToPolygon,
   edgeMargin,
   polygonArea,
   polygonCentroid,
@@ -118,5 +119,17 @@ describe("convex polygons on flat arrays", () => {
       }
       assert.ok(exact >= best - 1e-12 && exact <= best + 0.0075, `trial ${trial}: exact ${exact}, grid ${best}`);
     }
+  });
+});
+
+describe("lines through convex polygons", () => {
+  it("clipLineToPolygon: the diagonal of the square, a line that misses it, and a vertical chord", () => {
+    const sq = rectanglePolygon(-1, 1, -1, 1).poly;
+    const d = clipLineToPolygon(1, -1, 0, sq, 4)!; // x = y
+    assert.deepEqual([Math.min(d[0], d[2]), Math.max(d[0], d[2])], [-1, 1]);
+    assert.equal(clipLineToPolygon(1, 0, -3, sq, 4), undefined); // x = 3
+    const v = clipLineToPolygon(2, 0, -1, sq, 4)!; // x = 0.5
+    close(v[0], 0.5);
+    close(Math.abs(v[3] - v[1]), 2);
   });
 });

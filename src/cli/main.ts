@@ -6,6 +6,7 @@ import { registerBounds } from "./commands/bounds.ts";
 import { registerCount } from "./commands/count.ts";
 import { registerWorker } from "./commands/worker.ts";
 import { registerMerge } from "./commands/merge.ts";
+import { registerBoundary } from "./commands/boundary.ts";
 
 /** Exit code for bad input: malformed files, wrong dimensions, impossible options. */
 export const EXIT_BAD_INPUT = 2;
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCount(program);
   registerWorker(program);
   registerMerge(program);
+  registerBoundary(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

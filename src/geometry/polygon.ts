@@ -297,3 +297,31 @@ export function chebyshevCenter(poly: ArrayLike<number>, labels: ArrayLike<numbe
   }
   return best;
 }
+
+/**
+ * The part of the line ax·x + ay·y + c = 0 inside a convex counter-clockwise polygon (Cyrus–Beck), as
+ * [x0, y0, x1, y1], or undefined when the line misses it (or the form has no gradient).
+ */
+export function clipLineToPolygon(ax: number, ay: number, c: number, poly: ArrayLike<number>, n: number): [number, number, number, number] | undefined {
+  const norm2 = ax * ax + ay * ay;
+  if (norm2 < ZERO_GRADIENT * ZERO_GRADIENT) return undefined;
+  // Parametrise the line as p(t) = p0 + t·d with p0 the foot of the origin and d along the line.
+  const px = (-c * ax) / norm2, py = (-c * ay) / norm2, dx = -ay, dy = ax;
+  let t0 = -Infinity, t1 = Infinity;
+  for (let i = 0; i < n; i++) {
+    const j = i + 1 === n ? 0 : i + 1;
+    const ex = poly[2 * j] - poly[2 * i], ey = poly[2 * j + 1] - poly[2 * i + 1];
+    // Inside edge i ⇔ (−ey, ex)·(p − v_i) ≥ 0.
+    const nx = -ey, ny = ex;
+    const num = nx * (px - poly[2 * i]) + ny * (py - poly[2 * i + 1]), den = nx * dx + ny * dy;
+    if (den === 0) {
+      if (num < 0) return undefined;
+      continue;
+    }
+    const t = -num / den;
+    if (den > 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 >= t1) return undefined;
+  }
+  return [px + t0 * dx, py + t0 * dy, px + t1 * dx, py + t1 * dy];
+}

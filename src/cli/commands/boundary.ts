@@ -1,0 +1,249 @@
+import type { Command } from "commander";
+import { describeBox } from "../../bounds/from-network.ts";
+import { checkBoundaryContinuity, classBoundary, type ClassBoundary, type ContinuityReport } from "../../geometry/class-boundary.ts";
+import { planarPartition, type PlanarPartition } from "../../geometry/partition.ts";
+import {
+  clipToBox,
+  rectDomain,
+  sliceNetwork,
+  sliceThrough,
+  throughRect,
+  type PlaneDomain,
+  type PlaneRect,
+  type Slice,
+} from "../../geometry/slice.ts";
+import { verifyPartition, type PartitionReport } from "../../geometry/verify.ts";
+import { loadModel } from "../../io/load.ts";
+import type { Box, Network } from "../../model/network.ts";
+import { resolveDomain } from "../domain.ts";
+import { UsageError } from "../errors.ts";
+import { readInputPoint } from "../input-vector.ts";
+import { ProgressBar, formatCount } from "../progress.ts";
+
+/** Flags shared by `tessera draw` and `tessera boundary` that choose the plane and its domain. */
+export interface PlaneFlags {
+  slice?: string;
+  through?: string;
+  range?: string;
+  box?: string;
+  boxFile?: string;
+  /** False with `--no-clip`. */
+  clip: boolean;
+  progress: boolean;
+}
+
+/** A plane ready to partition: the 2-input network of (u, v), its rectangle and its (possibly clipped) domain. */
+export interface ResolvedPlane {
+  network: Network;
+  kind: "inputs" | "slice" | "through";
+  rect: PlaneRect;
+  domain: PlaneDomain;
+  /** True when the rectangle was cut down to the part whose points lie in the model's input box. */
+  clipped: boolean;
+  slice?: Slice;
+  /** One line for text output. */
+  description: string;
+}
+
+/** Add the model argument and the plane flags to a command. */
+export function addPlaneOptions(cmd: Command): Command {
+  return cmd
+    .argument("<model>", "ONNX, TF.js model.json, or Tessera JSON")
+    .option("--slice <o,a,b>", "the plane x = o + u·a + v·b: three vector files (JSON arrays of the model's input size)")
+    .option("--through <x1,x2,x3>", "the plane through three inputs (files), at (u,v) = (0,0), (1,0), (0,1)")
+    .option("--range <umin,umax,vmin,vmax>", "rectangle of plane coordinates (default: the model's box for 2 inputs; around the three inputs for --through)")
+    .option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)")
+    .option("--box-file <file>", 'input box from JSON {"lo": …, "hi": …}')
+    .option("--no-clip", "keep the whole rectangle instead of only the points inside the input box")
+    .option("--no-progress", "no progress line on stderr");
+}
+
+/** Parse `--range umin,umax,vmin,vmax`. */
+export function parseRange(text: string): PlaneRect {
+  const parts = text.split(",").map((t) => t.trim());
+  const v = parts.map(Number);
+  if (parts.length !== 4 || parts.some((p) => p === "") || v.some((x) => !Number.isFinite(x))) {
+    throw new UsageError(`--range "${text}": give four finite numbers umin,umax,vmin,vmax (e.g. --range -1,1,-1,1)`);
+  }
+  if (!(v[0] < v[1]) || !(v[2] < v[3])) throw new UsageError(`--range "${text}": needs umin < umax and vmin < vmax`);
+  return { umin: v[0], umax: v[1], vmin: v[2], vmax: v[3] };
+}
+
+/** Split `A,B,C` into three file names. */
+function threeFiles(text: string, flag: string): [string, string, string] {
+  const parts = text.split(",").map((t) => t.trim());
+  if (parts.length !== 3 || parts.some((p) => p === "")) throw new UsageError(`${flag} "${text}": give three files separated by commas`);
+  return parts as [string, string, string];
+}
+
+/** The model's input box for clipping, or undefined when none is known and none was given. */
+async function boxFor(loaded: Awaited<ReturnType<typeof loadModel>>, flags: PlaneFlags): Promise<{ box: Box; from: string } | undefined> {
+  try {
+    return await resolveDomain(loaded, { box: flags.box, boxFile: flags.boxFile });
+  } catch (err) {
+    if (err instanceof UsageError && flags.box === undefined && flags.boxFile === undefined && /no input domain/.test(err.message)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Resolve the plane of a `draw`/`boundary` call: the 2-input network (the model itself, or its slice), the rectangle
+ * (from --range, the model's box, or around the three --through inputs) and the domain (the rectangle, cut down to
+ * the input box unless --no-clip). Bad flags and files throw one-line UsageErrors.
+ */
+export async function resolvePlane(path: string, flags: PlaneFlags): Promise<ResolvedPlane> {
+  const loaded = await loadModel(path);
+  const net = loaded.network, n0 = net.inputDim;
+  if (flags.slice !== undefined && flags.through !== undefined) throw new UsageError("give either --slice or --through, not both");
+  const range = flags.range !== undefined ? parseRange(flags.range) : undefined;
+  const known = await boxFor(loaded, flags);
+
+  let kind: ResolvedPlane["kind"] = "inputs", slice: Slice | undefined, rect: PlaneRect, what: string;
+  if (flags.slice !== undefined) {
+    const [o, a, b] = threeFiles(flags.slice, "--slice");
+    slice = { origin: readInputPoint({ xFile: o }, n0, path), a: readInputPoint({ xFile: a }, n0, path), b: readInputPoint({ xFile: b }, n0, path) };
+    if (!range) throw new UsageError("--slice needs --range umin,umax,vmin,vmax (plane coordinates to draw)");
+    kind = "slice";
+    rect = range;
+    what = `x = o + u·a + v·b (o = ${o}, a = ${a}, b = ${b})`;
+  } else if (flags.through !== undefined) {
+    const files = threeFiles(flags.through, "--through");
+    const [x1, x2, x3] = files.map((f) => readInputPoint({ xFile: f }, n0, path));
+    slice = sliceThrough(x1, x2, x3);
+    kind = "through";
+    rect = range ?? throughRect();
+    what = `through ${files.join(", ")} at (0,0), (1,0), (0,1)`;
+  } else {
+    if (n0 !== 2) throw new UsageError(`${path} takes ${n0} inputs: choose a plane with --slice o,a,b or --through x1,x2,x3`);
+    if (!range && !known) throw new UsageError(`${path}: no input domain in the model; give --range umin,umax,vmin,vmax or --box lo,hi`);
+    rect = range ?? { umin: known!.box.lo[0], umax: known!.box.hi[0], vmin: known!.box.lo[1], vmax: known!.box.hi[1] };
+    what = "the model's two inputs (u, v) = (x1, x2)";
+  }
+  let network: Network;
+  try {
+    network = slice ? sliceNetwork(net, slice) : net;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const identity: Slice = { origin: new Float64Array(2), a: Float64Array.of(1, 0), b: Float64Array.of(0, 1) };
+  let domain = rectDomain(rect), clipped = false;
+  if (flags.clip && known) {
+    const cut = clipToBox(rect, slice ?? identity, known.box);
+    if (!cut) throw new UsageError(`the plane does not meet the input box ${describeBox(known.box)} inside the rectangle; change --range or pass --no-clip`);
+    domain = cut;
+    clipped = cut.labels.length !== 4 || cut.poly.some((v, i) => v !== rectDomain(rect).poly[i]);
+  }
+  const fmt = (v: number) => String(Number(v.toPrecision(6)));
+  const description =
+    `${what}; (u, v) in [${fmt(rect.umin)}, ${fmt(rect.umax)}] × [${fmt(rect.vmin)}, ${fmt(rect.vmax)}]` +
+    (clipped ? `, clipped to the input box ${describeBox(known!.box)}` : known || !flags.clip ? "" : " (no input box known: not clipped)");
+  return { network, kind, rect, domain, clipped, slice, description };
+}
+
+/** Resolve the plane and partition it, with a progress line per layer on stderr. */
+export async function partitionPlane(path: string, flags: PlaneFlags): Promise<{ plane: ResolvedPlane; partition: PlanarPartition; seconds: number }> {
+  const plane = await resolvePlane(path, flags);
+  const bar = new ProgressBar("partition", flags.progress);
+  const t0 = performance.now();
+  const partition = planarPartition(plane.network, plane.domain, {
+    onLayer: (layer, layers, pieces) => bar.update(pieces, layer / layers, `layer ${layer} of ${layers}`),
+  });
+  bar.done();
+  return { plane, partition, seconds: (performance.now() - t0) / 1000 };
+}
+
+
+/** What `--verify` found: the partition verifier and the boundary's continuity check. */
+export interface PlaneVerification {
+  ok: boolean;
+  partition: PartitionReport;
+  continuity: ContinuityReport;
+}
+
+/** Run both checks of `--verify`. */
+export function verifyPlane(plane: ResolvedPlane, partition: PlanarPartition, boundary: ClassBoundary): PlaneVerification {
+  const p = verifyPartition(plane.network, partition);
+  const c = checkBoundaryContinuity(partition, boundary);
+  return { ok: p.ok && c.ok, partition: p, continuity: c };
+}
+
+/** Lines describing a verification, for text output. */
+export function verificationLines(v: PlaneVerification): string[] {
+  const p = v.partition, c = v.continuity;
+  const lines = [
+    `verify     partition ${p.ok ? "ok" : `FAILED (${p.problemCount} problems)`}: areas add up to the domain's (relative error ` +
+      `${p.relativeAreaError.toExponential(1)}), ${formatCount(p.regions)} interior points have their pattern, ` +
+      `${formatCount(p.edges)} unit edges shared exactly`,
+    `           boundary ${c.ok ? "ok" : `FAILED (${c.problemCount} problems)`}: ${formatCount(c.endpoints)} piece ends, ` +
+      `${formatCount(c.metAcrossEdges)} met across region edges, ${c.junctions} at junctions, ${c.onDomainBoundary} on the domain's edge`,
+  ];
+  for (const line of [...p.problems, ...c.problems]) lines.push(`  ${line}`);
+  return lines;
+}
+
+/** "1 polyline", "3 polylines" (`many` for irregular plurals). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
+}
+
+/** Count of polylines that close on themselves. */
+export function closedCount(b: ClassBoundary): number {
+  return b.polylines.filter((l) => l.closed).length;
+}
+
+/** Distinct classes predicted somewhere in the domain. */
+export function classesPresent(b: ClassBoundary): number {
+  return new Set(b.cells.map((c) => c.cls)).size;
+}
+
+/**
+ * `tessera boundary MODEL [--slice …|--through …] [--range …] [--json] [--verify]`: regions of a plane, class
+ * boundary pieces and polylines.
+ */
+export function registerBoundary(program: Command): void {
+  const cmd = program
+    .command("boundary")
+    .description("linear regions and class boundary of a model on a plane: regions, boundary pieces, polylines");
+  addPlaneOptions(cmd)
+    .option("--json", "print one JSON object (regions, boundaryPieces, polylines, rectangle, seconds, …)")
+    .option("--verify", "check the partition (areas, patterns, shared edges) and the boundary's continuity")
+    .action(async (path: string, flags: PlaneFlags & { json?: boolean; verify?: boolean }) => {
+      const { plane, partition, seconds } = await partitionPlane(path, flags);
+      const t0 = performance.now();
+      const boundary = classBoundary(partition);
+      const totalSeconds = seconds + (performance.now() - t0) / 1000;
+      const v = flags.verify ? verifyPlane(plane, partition, boundary) : undefined;
+      if (flags.json) {
+        process.stdout.write(
+          JSON.stringify({
+            model: path,
+            plane: plane.kind,
+            rectangle: plane.rect,
+            domain: { clipped: plane.clipped, vertices: plane.domain.labels.length, area: partition.domainArea },
+            regions: partition.regions.length,
+            slivers: partition.slivers.length,
+            threshold: partition.threshold,
+            classes: boundary.classes,
+            classesPresent: classesPresent(boundary),
+            boundaryPieces: boundary.pieces.count,
+            polylines: boundary.polylines.length,
+            closedPolylines: closedCount(boundary),
+            seconds: Number(totalSeconds.toFixed(4)),
+            ...(v ? { verify: { ok: v.ok, partition: v.partition, continuity: v.continuity } } : {}),
+          }) + "\n",
+        );
+      } else {
+        const lines = [
+          `model      ${path}`,
+          `plane      ${plane.description}`,
+          `regions    ${formatCount(partition.regions.length)}${partition.slivers.length ? ` (+ ${partition.slivers.length} slivers thinner than ${partition.threshold})` : ""}`,
+          `boundary   ${plural(boundary.pieces.count, "piece")} in ${plural(boundary.polylines.length, "polyline")} (${closedCount(boundary)} closed); ` +
+            `${classesPresent(boundary)} of ${boundary.classes} classes present`,
+          `seconds    ${totalSeconds.toFixed(3)}`,
+        ];
+        if (v) lines.push(...verificationLines(v));
+        process.stdout.write(lines.join("\n") + "\n");
+      }
+      if (v && !v.ok) process.exitCode = 1;
+    });
+}
