@@ -23,12 +23,16 @@ for id in string.gmatch(ARGV[3], '[^,]+') do redis.call('HSET', KEYS[3], id, '1'
 return 1
 `;
 
-const MARK_DONE = `
+/** Count the run; write the outcome only if the unit has none (else count a rerun and stop). KEYS: outcome, totals, runs. */
+const RECORD_ONCE = `
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   redis.call('HINCRBY', KEYS[2], 'reruns', 1)
   return 0
 end
+`;
+
+const MARK_DONE = RECORD_ONCE + `
 local w = redis.call('HGET', KEYS[4], ARGV[1]) or '1'
 local names = {'regions', 'lps', 'witnessHits', 'ambiguous', 'lpFailures', 'stepHits', 'cellRefutations'}
 for i, name in ipairs(names) do redis.call('HINCRBY', KEYS[2], name, ARGV[2 + i]) end
@@ -39,12 +43,7 @@ redis.call('HINCRBY', KEYS[2], 'pending', -1)
 return 1
 `;
 
-const MARK_SPLIT = `
-redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  redis.call('HINCRBY', KEYS[2], 'reruns', 1)
-  return 0
-end
+const MARK_SPLIT = RECORD_ONCE + `
 local w = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '1')
 local k = #ARGV - 4
 if k == 0 then
