@@ -7,6 +7,7 @@ import { registerCount } from "./commands/count.ts";
 import { registerWorker } from "./commands/worker.ts";
 import { registerMerge } from "./commands/merge.ts";
 import { registerBoundary } from "./commands/boundary.ts";
+import { registerDraw } from "./commands/draw.ts";
 
 /** Exit code for bad input: malformed files, wrong dimensions, impossible options. */
 export const EXIT_BAD_INPUT = 2;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerMerge(program);
   registerBoundary(program);
+  registerDraw(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

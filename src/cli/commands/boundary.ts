@@ -34,6 +34,9 @@ export interface PlaneFlags {
 
 /** A plane ready to partition: the 2-input network of (u, v), its rectangle and its (possibly clipped) domain. */
 export interface ResolvedPlane {
+  /** The model as loaded. */
+  model: Network;
+  /** The 2-input network of (u, v): the model itself, or its slice. */
   network: Network;
   kind: "inputs" | "slice" | "through";
   rect: PlaneRect;
@@ -137,7 +140,7 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
   const description =
     `${what}; (u, v) in [${fmt(rect.umin)}, ${fmt(rect.umax)}] × [${fmt(rect.vmin)}, ${fmt(rect.vmax)}]` +
     (clipped ? `, clipped to the input box ${describeBox(known!.box)}` : known || !flags.clip ? "" : " (no input box known: not clipped)");
-  return { network, kind, rect, domain, clipped, slice, description };
+  return { model: net, network, kind, rect, domain, clipped, slice, description };
 }
 
 /** Resolve the plane and partition it, with a progress line per layer on stderr. */
