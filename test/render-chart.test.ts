@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { svgToPng } from "../src/io/png.ts";
 import { patternToString } from "../src/model/evaluate.ts";
+import { lineChart, logTicks, makeAxis, niceStep, niceTicks, scatterChart } from "../src/render/chart.ts";
 import { CLASS_COLOUR_COUNT, classColour, classFill, escapeXml, fmt, patternColour, redBlue, svgDocument } from "../src/render/svg.ts";
 
 /** Minimal well-formedness check: every tag closes in order, attributes are quoted, entities are known. */
@@ -77,4 +78,84 @@ test("redBlue runs from red through light grey to blue and clamps", () => {
   assert.equal(redBlue(7), redBlue(1));
   assert.equal(redBlue(0.5), "#c4bcce");
   assert.match(redBlue(0.37), /^#[0-9a-f]{6}$/);
+});
+
+test("niceTicks: 1-2-5 steps inside the range, exact zero, degenerate range", () => {
+  assert.deepEqual(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(-1, 1), [-1, -0.5, 0, 0.5, 1]);
+  assert.deepEqual(niceTicks(0.3, 9.7), [2, 4, 6, 8]);
+  assert.deepEqual(niceTicks(-0.35, 0.35), [-0.2, 0, 0.2]);
+  assert.deepEqual(niceTicks(-0.35, 0.35, 10), [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3]);
+  assert.deepEqual(niceTicks(0, 1e30, 5), [0, 2e29, 4e29, 6e29, 8e29, 1e30]);
+  assert.deepEqual(niceTicks(3, 3), [3]);
+  for (const [lo, hi] of [[0.001, 0.0137], [-523, 17], [1e5, 1.3e5], [2, 2.0001]]) {
+    const t = niceTicks(lo, hi);
+    const step = t[1] - t[0];
+    assert.ok(t.length >= 2 && t.length <= 7, `${lo}..${hi}: ${t}`);
+    assert.ok(t[0] >= lo && t[t.length - 1] <= hi);
+    const mantissa = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
+    assert.ok([1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6), `step ${step}`);
+  }
+  assert.equal(niceStep(10, 5), 2);
+});
+
+test("logTicks: decades labelled 10^k up to 1e30, stride when many, plain 1-2-5 on short ranges", () => {
+  const a = logTicks(3, 5e4);
+  assert.deepEqual([a.lo, a.hi], [0, 5]);
+  assert.deepEqual(a.ticks.filter((t) => t.label !== null).map((t) => t.exponent), [0, 1, 2, 3, 4, 5]);
+  assert.ok(a.ticks.some((t) => t.value === 300 && t.label === null), "minor ticks at 2..9 × 10^k");
+  const b = logTicks(1, 1e30);
+  assert.deepEqual([b.lo, b.hi], [0, 30]);
+  assert.deepEqual(b.ticks.filter((t) => t.label !== null).map((t) => t.exponent), [0, 5, 10, 15, 20, 25, 30]);
+  assert.ok(b.ticks.every((t) => Number.isFinite(t.value)));
+  const c = logTicks(1e-200, 1e250);
+  assert.ok(c.ticks.filter((t) => t.label !== null).length <= 8);
+  const d = logTicks(1, 16);
+  assert.deepEqual([d.lo, Math.round(10 ** d.hi)], [0, 20]);
+  assert.deepEqual(d.ticks.filter((t) => t.label !== null).map((t) => t.label), ["1", "2", "5", "10", "20"]);
+  assert.throws(() => logTicks(0, 10), RangeError);
+  const axis = makeAxis("log", 1, 1e30);
+  assert.equal(axis.at(1e15), 0.5);
+  assert.ok(Number.isNaN(axis.at(0)) && Number.isNaN(axis.at(-1)));
+});
+
+test("a log line chart with values up to 1e30, bands and NaN gaps is well-formed and renders", () => {
+  const x = [0, 1, 2, 3, 4, 5];
+  const svg = lineChart({
+    title: "Regions & bounds <log>", xLabel: "epoch", yLabel: "regions", yScale: "log", x,
+    series: [
+      { name: "count", values: [10, 40, NaN, 900, 2e3, NaN], band: { lo: [8, 30, NaN, 700, 1e3, NaN], hi: [12, 50, NaN, 1e3, 3e3, NaN] }, markers: true },
+      { name: "bound", values: [1e30, 1e29, 1e28, 0, 1e26, 1e25], dashed: true },
+      { name: "all gaps", values: x.map(() => NaN) },
+    ],
+  });
+  assertWellFormedXml(svg);
+  assert.doesNotMatch(svg, /NaN|Infinity/);
+  assert.match(svg, /<tspan[^>]*>30<\/tspan>/, "top decade labelled 10^30");
+  assert.match(svg, /fill-opacity="0.18"/, "band drawn as a translucent area");
+  assert.ok(svgToPng(svg).length > 1000);
+});
+
+test("a categorical line chart and an empty one are well-formed; mismatched lengths are refused", () => {
+  const cat = lineChart({ x: ["1", "2", "4", "8"], yLabel: "speed-up", series: [{ name: "a", values: [1, 2, 3.5, NaN] }] });
+  assertWellFormedXml(cat);
+  assert.ok(svgToPng(cat).length > 1000);
+  const empty = lineChart({ x: [], series: [] });
+  assertWellFormedXml(empty);
+  assert.throws(() => lineChart({ x: [1, 2], series: [{ name: "a", values: [1] }] }), /1 values for 2/);
+});
+
+test("a scatter chart with log axes, a colour bar, groups and reference line is well-formed and renders", () => {
+  const svg = scatterChart({
+    title: "scatter", xLabel: "x", yLabel: "y", xScale: "log", yScale: "log",
+    points: [{ x: 10, y: 5, t: 0.1, label: "a & b" }, { x: 1e4, y: 2e3, t: 0.9 }, { x: -1, y: 3 }, { x: NaN, y: 1 }],
+    series: [{ name: "group", points: [{ x: 100, y: 80 }] }],
+    lines: [{ name: "y = x", points: [[1, 1], [1e4, 1e4]], dashed: true }],
+    colourScale: { label: "radius", min: 0, max: 1 },
+  });
+  assertWellFormedXml(svg);
+  assert.doesNotMatch(svg, /NaN|Infinity/);
+  assert.match(svg, /linearGradient/);
+  assert.equal((svg.match(/<circle/g) ?? []).length, 3 + 1, "three drawable points and one legend dot");
+  assert.ok(svgToPng(svg).length > 1000);
 });
