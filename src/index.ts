@@ -34,3 +34,9 @@ export * from "./count/verify.ts";
 export * from "./util/random.ts";
 export { countRegionsMilp, type MilpCheckpoint, type MilpCountOptions } from "./milp/count.ts";
 export { mipBound, type MipBoundOptions, type MipBoundResult } from "./milp/mipbound.ts";
+// Pictures (SVG strings), 2-D datasets and statistics shared by the CLI, the studies and the browser explorer.
+export * from "./render/svg.ts";
+export * from "./render/chart.ts";
+export * from "./data/dataset.ts";
+export * from "./data/planar.ts";
+export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
