@@ -40,3 +40,4 @@ export * from "./render/chart.ts";
 export * from "./data/dataset.ts";
 export * from "./data/planar.ts";
 export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
+export * from "./util/stats.ts";

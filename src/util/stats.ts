@@ -1,0 +1,94 @@
+/**
+ * Descriptive statistics and correlations on plain arrays (isomorphic). Order statistics and ranks refuse NaN
+ * (a RangeError), since sorting NaN is meaningless; empty input gives NaN.
+ */
+
+function checkNoNaN(xs: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < xs.length; i++) if (Number.isNaN(xs[i])) throw new RangeError(`${what}: NaN at index ${i}`);
+}
+
+function sortedCopy(xs: ArrayLike<number>, what: string): Float64Array {
+  checkNoNaN(xs, what);
+  return Float64Array.from(xs).sort();
+}
+
+/** Arithmetic mean (NaN for an empty array). */
+export function mean(xs: ArrayLike<number>): number {
+  if (xs.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}
+
+/**
+ * The q-quantile (q in [0, 1]) by linear interpolation between order statistics: position q·(n − 1) in the sorted
+ * data (Hyndman & Fan 1996, definition 7; R's and NumPy's default). NaN for an empty array.
+ */
+export function quantile(xs: ArrayLike<number>, q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
+  const s = sortedCopy(xs, "quantile");
+  if (s.length === 0) return NaN;
+  const pos = q * (s.length - 1), k = Math.floor(pos), f = pos - k;
+  return f === 0 ? s[k] : s[k] + (s[k + 1] - s[k]) * f;
+}
+
+/** Median: the 0.5-quantile (the mean of the two middle values for an even count). */
+export function median(xs: ArrayLike<number>): number {
+  return quantile(xs, 0.5);
+}
+
+/** Smallest and largest value ({min: NaN, max: NaN} for an empty array). */
+export function minMax(xs: ArrayLike<number>): { min: number; max: number } {
+  checkNoNaN(xs, "minMax");
+  if (xs.length === 0) return { min: NaN, max: NaN };
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] < min) min = xs[i];
+    if (xs[i] > max) max = xs[i];
+  }
+  return { min, max };
+}
+
+/** Ranks 1…n of the values, tied values sharing the average of their ranks (fractional ranking). */
+export function ranks(xs: ArrayLike<number>): Float64Array {
+  checkNoNaN(xs, "ranks");
+  const n = xs.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && xs[order[j + 1]] === xs[order[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) r[order[k]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+/**
+ * Pearson's correlation coefficient of paired samples (two-pass: means first, then centred sums). NaN when there are
+ * fewer than 2 pairs or either sample is constant; a RangeError when the lengths differ.
+ */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) throw new RangeError(`pearson: ${x.length} x values but ${y.length} y values`);
+  if (x.length < 2) return NaN;
+  const mx = mean(x), my = mean(y);
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    const dx = x[i] - mx, dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return NaN;
+  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+}
+
+/**
+ * Spearman's rank correlation: Pearson's coefficient of the ranks, ties given average ranks (Spearman 1904; with
+ * ties this is the standard tie-corrected value, not 1 − 6Σd²/(n(n²−1))). NaN when a sample is constant.
+ */
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length !== y.length) throw new RangeError(`spearman: ${x.length} x values but ${y.length} y values`);
+  return pearson(ranks(x), ranks(y));
+}
