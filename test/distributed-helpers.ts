@@ -19,16 +19,27 @@ export function freePort(): Promise<number> {
 
 export interface TestRedis {
   port: number;
-  /** redis://[:password@]127.0.0.1:port/db */
+  /** redis://[:password@]127.0.0.1:port/db (the test servers listen on 127.0.0.1 only) */
   url(db?: number): string;
   client(db?: number): Redis;
   stop(): Promise<void>;
 }
 
-/** Start `redis-server` on a free port of 127.0.0.1, without persistence; resolves once it accepts connections. */
-export async function startRedis(password?: string): Promise<TestRedis> {
+/** How to start a test server: a password, and TLS only (a certificate and its key, PEM files). */
+export interface TestRedisOptions {
+  password?: string;
+  tls?: { cert: string; key: string };
+}
+
+/**
+ * Start `redis-server` on a free port of 127.0.0.1, without persistence; resolves once it accepts connections. With
+ * `tls`, the port speaks TLS only (use `url` with `rediss:` and the host name of the certificate).
+ */
+export async function startRedis(opts: TestRedisOptions = {}): Promise<TestRedis> {
+  const { password, tls } = opts;
   const port = await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  if (tls) args.splice(0, 2, "--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-auth-clients", "no");
   if (password) args.push("--requirepass", password);
   const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -49,7 +60,7 @@ export async function startRedis(password?: string): Promise<TestRedis> {
     port,
     url: (db = 0) => `redis://${auth}127.0.0.1:${port}/${db}`,
     client: (db = 0) => {
-      const c = new Redis({ host: "127.0.0.1", port, db, password, maxRetriesPerRequest: null });
+      const c = new Redis({ host: "127.0.0.1", port, db, password, maxRetriesPerRequest: null, ...(tls ? { tls: { rejectUnauthorized: false } } : {}) });
       clients.push(c);
       return c;
     },
@@ -69,14 +80,21 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Start `node bin/tessera.mjs ARGS` in the background. */
-export function spawnCli(args: string[]): Spawned {
-  const proc = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Start `node bin/tessera.mjs ARGS` in the background (with `env` instead of this process's environment). */
+export function spawnCli(args: string[], env?: NodeJS.ProcessEnv): Spawned {
+  const proc = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "", err = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
   return { proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Run `node bin/tessera.mjs ARGS` with environment `env` to the end. */
+export async function runCliEnv(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const s = spawnCli(args, env);
+  const code = await s.exited;
+  return { code, stdout: s.stdout(), stderr: s.stderr() };
 }
 
 /** Poll `check` every 50 ms until it returns true (or `seconds` pass: then throw, naming `what`). */

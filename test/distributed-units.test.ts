@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RegionEnumerator } from "../src/count/engine.ts";
 import { parseQueueUrl } from "../src/distributed/connection.ts";
+import { checkJobName } from "../src/distributed/job-keys.ts";
 import { decodeFloats, decodeJob, describeJob, encodeFloats, MalformedJobError } from "../src/distributed/job-spec.ts";
 import { parseOutcome } from "../src/distributed/ledger.ts";
 import { parseShard } from "../src/distributed/shards.ts";
@@ -15,12 +16,13 @@ import { intervalBounds } from "../src/tighten/interval.ts";
 import { randomNet } from "./helpers/nets.ts";
 
 describe("queue URLs", () => {
-  it("give host, port, database, user and percent-decoded password; rediss:// turns TLS on with the host's name", () => {
+  it("give host, port, database, user and percent-decoded password; rediss:// turns TLS on (with the host's name for SNI)", () => {
     const a = parseQueueUrl("redis://alice:p%40ss%3Aword@cache.example:6380/3");
     assert.deepEqual(a.options, { host: "cache.example", port: 6380, db: 3, username: "alice", password: "p@ss:word" });
     assert.equal(a.display, "redis://alice:***@cache.example:6380/3");
     const b = parseQueueUrl("rediss://:secret@10.0.0.5");
-    assert.deepEqual(b.options, { host: "10.0.0.5", port: 6379, db: 0, password: "secret", tls: { servername: "10.0.0.5" } });
+    assert.deepEqual(b.options, { host: "10.0.0.5", port: 6379, db: 0, password: "secret", tls: {} });
+    assert.deepEqual(parseQueueUrl("rediss://cache.example/1").options.tls, { servername: "cache.example" });
     assert.equal(parseQueueUrl("redis://[::1]:7000/0").options.host, "::1");
   });
 
@@ -29,6 +31,13 @@ describe("queue URLs", () => {
     assert.throws(() => parseQueueUrl("redis://h/queue"), /path must be a database number/);
     assert.throws(() => parseQueueUrl("localhost:6379"), /scheme|not a URL/);
     assert.throws(() => parseQueueUrl("redis://:pw@h/x"), (e: Error) => !e.message.includes("pw@") && /\*\*\*/.test(e.message));
+  });
+});
+
+describe("job names", () => {
+  it("are 1 to 64 letters, digits, _ or -", () => {
+    assert.equal(checkJobName("mnist_a-1"), "mnist_a-1");
+    for (const bad of ["", "a b", "a.b", "a:b", "x".repeat(65)]) assert.throws(() => checkJobName(bad), /--job ".*": use 1 to 64 letters/);
   });
 });
 

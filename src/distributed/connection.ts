@@ -3,11 +3,14 @@
  * TLS), a connection that fails with one line instead of retrying forever when the server cannot be reached at the
  * start, and the URL as it may be printed (password hidden).
  */
+import { isIP } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import { UsageError } from "../cli/errors.ts";
 
 /** Default Redis port when the URL gives none. */
 const DEFAULT_REDIS_PORT = 6379;
+/** Milliseconds a closing socket gets before it is destroyed. */
+const DISCONNECT_MS = 200;
 /** Seconds to wait for the first connection before giving up with a one-line error. */
 const CONNECT_TIMEOUT_SECONDS = 10;
 
@@ -45,7 +48,8 @@ export function parseQueueUrl(text: string): QueueTarget {
     db: dbText === "" ? 0 : Number(dbText),
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.protocol === "rediss:" ? { tls: { servername: host } } : {}),
+    // TLS checks the certificate against the host; SNI takes host names only (RFC 6066), not IP addresses.
+    ...(url.protocol === "rediss:" ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   };
   return { options, display };
 }
@@ -62,6 +66,9 @@ export async function connectRedis(target: QueueTarget): Promise<Redis> {
     ...target.options,
     lazyConnect: true,
     maxRetriesPerRequest: null,
+    // A closed connection's socket is destroyed after this many ms if it does not close by itself (ioredis waits
+    // 2 s by default, which holds a failed command's process open that long).
+    disconnectTimeout: DISCONNECT_MS,
     // Before the first ready: give up (the CLI reports it); afterwards: keep reconnecting, up to 2 s apart.
     retryStrategy: (times) => (ready ? Math.min(100 * times, 2000) : null),
   });
