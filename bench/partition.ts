@@ -6,6 +6,7 @@
  * Usage: node --import tsx bench/partition.ts [--runs N] [--no-engine]
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { countRegions } from "../src/count/count.ts";
 import { classBoundary } from "../src/geometry/class-boundary.ts";
@@ -32,7 +33,7 @@ const nets: [string, Network][] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t: number) => (t < 10 ? t.toFixed(2) : t.toFixed(0));
 
-console.log(`Machine: ${process.versions.node ? `Node ${process.version}` : ""}, ${runs} runs per network, one process.\n`);
+console.log(`Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${runs} runs per network after a first one, one process.\n`);
 console.log("| network | regions | slivers | partition ms (median) | first run ms | boundary pieces | boundary ms | verify ms |" + (withEngine ? " engine ms (1 run) |" : ""));
 console.log("|---|--:|--:|--:|--:|--:|--:|--:|" + (withEngine ? "--:|" : ""));
 for (const [name, net] of nets) {

@@ -34,6 +34,12 @@ export * from "./count/verify.ts";
 export * from "./util/random.ts";
 export { countRegionsMilp, type MilpCheckpoint, type MilpCountOptions } from "./milp/count.ts";
 export { mipBound, type MipBoundOptions, type MipBoundResult } from "./milp/mipbound.ts";
+export * from "./geometry/polygon.ts";
+export * from "./geometry/slice.ts";
+export * from "./geometry/partition.ts";
+export * from "./geometry/class-boundary.ts";
+export * from "./geometry/verify.ts";
+export * from "./render/partition-svg.ts";
 // Pictures (SVG strings), 2-D datasets and statistics shared by the CLI, the studies and the browser explorer.
 export * from "./render/svg.ts";
 export * from "./render/chart.ts";

@@ -322,6 +322,3 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
 export function allPolygons(p: PlanarPartition): PlanarRegion[] {
   return p.slivers.length === 0 ? p.regions : [...p.regions, ...p.slivers];
 }
-
-/** The domain edge label, re-exported for callers that inspect `edges`. */
-export { DOMAIN_EDGE };

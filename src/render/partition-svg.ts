@@ -9,6 +9,7 @@ import { allPolygons, type PlanarPartition } from "../geometry/partition.ts";
 import { clipLineToPolygon } from "../geometry/polygon.ts";
 import type { PlaneRect } from "../geometry/slice.ts";
 import type { Network } from "../model/network.ts";
+import { niceTicks } from "./chart.ts";
 import { classColour, classFill, escapeXml, fmt, patternColour, svgDocument } from "./svg.ts";
 
 /** How regions are filled. */
@@ -47,18 +48,9 @@ export interface PartitionSvgOptions {
 
 /** Width of the legend column in pixels. */
 const LEGEND_WIDTH = 210;
+/** First-layer hyperplanes lie on region edges: a colour of their own keeps the dashes visible on top of them. */
+const HYPERPLANE_COLOUR = "#b91c1c";
 const MARGIN = { left: 64, right: 18, top: 58, bottom: 54 };
-
-/** Round numbers of ticks covering [lo, hi]: steps of 1, 2 or 5 times a power of ten, about `count` of them. */
-export function niceTicks(lo: number, hi: number, count = 6): number[] {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const raw = span / count, mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : Number(t.toPrecision(12)));
-  return ticks;
-}
 
 /** "1 region", "1,557 regions". */
 function counted(n: number, word: string): string {
@@ -169,7 +161,7 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
       hyperplaneCount++;
       d += `M${fmt(X(seg[0]))} ${fmt(Y(seg[1]))}L${fmt(X(seg[2]))} ${fmt(Y(seg[3]))}`;
     }
-    if (d) body.push(`<path d="${d}" fill="none" stroke="#111827" stroke-opacity="0.8" stroke-width="1.1" stroke-dasharray="7 4"/>`);
+    if (d) body.push(`<path d="${d}" fill="none" stroke="${HYPERPLANE_COLOUR}" stroke-width="1.4" stroke-dasharray="7 4"/>`);
   }
 
   // The domain's outline (the input box cut by the plane, when clipped).
@@ -246,7 +238,7 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
   if (showBoundary && boundary) {
     sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="#000000" stroke-width="2.4"/>`, "class boundary");
   }
-  if (hyperplaneCount) sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="#111827" stroke-width="1.1" stroke-dasharray="7 4"/>`, "layer-1 hyperplane");
+  if (hyperplaneCount) sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="${HYPERPLANE_COLOUR}" stroke-width="1.4" stroke-dasharray="7 4"/>`, "layer-1 hyperplane");
   const domainIsView = domN === 4 && dom.poly[0] === rect.umin && dom.poly[1] === rect.vmin && dom.poly[4] === rect.umax && dom.poly[5] === rect.vmax;
   if (!domainIsView) sample(`<rect x="$X0" y="${fmt(ly - 12)}" width="30" height="14" fill="url(#outside)" stroke="#9ca3af"/>`, "outside the input box");
   if (colouring === "class" && classesShown.size) {

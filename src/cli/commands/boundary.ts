@@ -44,6 +44,8 @@ export interface ResolvedPlane {
   /** True when the rectangle was cut down to the part whose points lie in the model's input box. */
   clipped: boolean;
   slice?: Slice;
+  /** For --through: the three inputs at (0,0), (1,0), (0,1), labelled by their file names. */
+  markers?: [number, number, string][];
   /** One line for text output. */
   description: string;
 }
@@ -102,6 +104,7 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
   const known = await boxFor(loaded, flags);
 
   let kind: ResolvedPlane["kind"] = "inputs", slice: Slice | undefined, rect: PlaneRect, what: string;
+  let markers: [number, number, string][] | undefined;
   if (flags.slice !== undefined) {
     const [o, a, b] = threeFiles(flags.slice, "--slice");
     slice = { origin: readInputPoint({ xFile: o }, n0, path), a: readInputPoint({ xFile: a }, n0, path), b: readInputPoint({ xFile: b }, n0, path) };
@@ -115,6 +118,10 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
     slice = sliceThrough(x1, x2, x3);
     kind = "through";
     rect = range ?? throughRect();
+    markers = files.map((f, i): [number, number, string] => {
+      const base = f.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, "");
+      return [i === 1 ? 1 : 0, i === 2 ? 1 : 0, base.length > 0 && base.length <= 16 ? base : `x${i + 1}`];
+    });
     what = `through ${files.join(", ")} at (0,0), (1,0), (0,1)`;
   } else {
     if (n0 !== 2) throw new UsageError(`${path} takes ${n0} inputs: choose a plane with --slice o,a,b or --through x1,x2,x3`);
@@ -140,7 +147,7 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
   const description =
     `${what}; (u, v) in [${fmt(rect.umin)}, ${fmt(rect.umax)}] × [${fmt(rect.vmin)}, ${fmt(rect.vmax)}]` +
     (clipped ? `, clipped to the input box ${describeBox(known!.box)}` : known || !flags.clip ? "" : " (no input box known: not clipped)");
-  return { model: net, network, kind, rect, domain, clipped, slice, description };
+  return { model: net, network, kind, rect, domain, clipped, slice, markers, description };
 }
 
 /** Resolve the plane and partition it, with a progress line per layer on stderr. */

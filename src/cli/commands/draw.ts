@@ -24,6 +24,13 @@ export function parseSize(text: string): { width: number; height: number } {
   return { width: w, height: h };
 }
 
+/** Check `--out` (an .svg or .png name) and `--size` before any work; returns the output path and the size. */
+export function checkDrawFlags(flags: { out?: string; size: string }): { out: string; size: { width: number; height: number } } {
+  if (!flags.out) throw new UsageError("give the picture to write with --out FILE.svg or --out FILE.png");
+  if (!/\.(svg|png)$/i.test(flags.out)) throw new UsageError(`--out "${flags.out}": the file must end in .svg or .png`);
+  return { out: flags.out, size: parseSize(flags.size) };
+}
+
 interface DrawFlags extends PlaneFlags {
   out?: string;
   colour: string;
@@ -49,9 +56,7 @@ export function registerDraw(program: Command): void {
     .option("--title <text>", "title above the picture (default: the model's file name)")
     .option("--verify", "check the partition and the boundary's continuity before drawing")
     .action(async (path: string, flags: DrawFlags) => {
-      if (!flags.out) throw new UsageError("give the picture to write with --out FILE.svg or --out FILE.png");
-      if (!/\.(svg|png)$/i.test(flags.out)) throw new UsageError(`--out "${flags.out}": the file must end in .svg or .png`);
-      const size = parseSize(flags.size);
+      const { out, size } = checkDrawFlags(flags);
       const { plane, partition, seconds } = await partitionPlane(path, flags);
       const boundary = classBoundary(partition);
       const v = flags.verify ? verifyPlane(plane, partition, boundary) : undefined;
@@ -67,16 +72,16 @@ export function registerDraw(program: Command): void {
         title: flags.title ?? path.split(/[\\/]/).pop(),
         subtitle: `${architecture(plane.model)}${plane.kind === "inputs" ? "" : plane.kind === "through" ? " · plane through three inputs" : " · slice x = o + u·a + v·b"}${plane.clipped ? ", inside the input box" : ""}`,
         axisLabels: plane.kind === "inputs" ? ["x1", "x2"] : ["u", "v"],
-        markers: plane.kind === "through" ? [[0, 0, "x1"], [1, 0, "x2"], [0, 1, "x3"]] : undefined,
+        markers: plane.markers,
       });
       try {
-        writePicture(flags.out, svg);
+        writePicture(out, svg);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        throw new UsageError(`${flags.out}: cannot write the picture (${code ?? (err instanceof Error ? err.message : String(err))})`);
+        throw new UsageError(`${out}: cannot write the picture (${code ?? (err instanceof Error ? err.message : String(err))})`);
       }
       const lines = [
-        `wrote ${flags.out}: ${plural(partition.regions.length, "region")}, ${plural(boundary.pieces.count, "boundary piece")} in ` +
+        `wrote ${out}: ${plural(partition.regions.length, "region")}, ${plural(boundary.pieces.count, "boundary piece")} in ` +
           `${plural(boundary.polylines.length, "polyline")} (${closedCount(boundary)} closed), ${plural(classesPresent(boundary), "class", "classes")}; ` +
           `partition ${seconds.toFixed(3)} s`,
       ];
