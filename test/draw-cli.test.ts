@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { partitionPlane, resolvePlane, type PlaneFlags } from "../src/cli/commands/boundary.ts";
 import { checkDrawFlags } from "../src/cli/commands/draw.ts";
+import { svgToPng } from "../src/io/png.ts";
+import { renderPartitionSvg } from "../src/render/partition-svg.ts";
 import { runCliAll } from "./helpers/cli.ts";
 import { expectedOf, fixturePath, repoRoot } from "./helpers/fixtures.ts";
 
@@ -144,5 +146,29 @@ describe("plane resolution (in process)", () => {
     assert.throws(() => checkDrawFlags({ out: "x.jpg", size: "900x760" }), /must end in \.svg or \.png/);
     assert.throws(() => checkDrawFlags({ out: "x.svg", size: "big" }), /--size "big"/);
     assert.throws(() => checkDrawFlags({ out: "x.svg", size: "100x100" }), /width 400 to 8000/);
+  });
+});
+
+describe("renderPartitionSvg", () => {
+  it("a well-formed SVG with a training point per label, marked inputs, and the outside of a clipped domain hatched", async () => {
+    const { partition, plane } = await partitionPlane(mnist, flags({ through }));
+    const svg = renderPartitionSvg(partition, {
+      network: plane.network,
+      rect: plane.rect,
+      hyperplanes: true,
+      markers: plane.markers,
+      points: { uv: [0.1, 0.1, 0.6, 0.2, 0.1, 0.7], labels: [0, 1, 7] },
+      title: "a <title> & more",
+    });
+    assert.doesNotMatch(svg, /NaN|undefined|Infinity/);
+    assert.match(svg, /a &lt;title&gt; &amp; more/);
+    assert.equal(svg.match(/<circle [^>]*r="3"/g)?.length, 3);
+    assert.equal(svg.match(/mnist-digit-[017]</g)?.length, 3);
+    assert.match(svg, /outside the input box/);
+    // Balanced tags: every opened element is closed.
+    const opened = svg.match(/<[a-zA-Z][^>]*[^/]>/g)?.length ?? 0, closed = svg.match(/<\/[a-zA-Z]+>/g)?.length ?? 0;
+    assert.equal(opened, closed);
+    const png = svgToPng(svg);
+    assert.ok(png.length > 1000);
   });
 });
