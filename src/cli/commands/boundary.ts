@@ -16,7 +16,8 @@ import { verifyPartition, type PartitionReport } from "../../geometry/verify.ts"
 import { loadModel } from "../../io/load.ts";
 import type { Box, Network } from "../../model/network.ts";
 import { resolveDomain } from "../domain.ts";
-import { UsageError } from "../errors.ts";
+import { parseThreshold, UsageError } from "../errors.ts";
+import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { readInputPoint } from "../input-vector.ts";
 import { ProgressBar, formatCount } from "../progress.ts";
 
@@ -30,6 +31,8 @@ export interface PlaneFlags {
   /** False with `--no-clip`. */
   clip: boolean;
   progress: boolean;
+  /** `--threshold` as typed (default DEFAULT_INTERIOR_THRESHOLD). */
+  threshold?: string;
 }
 
 /** A plane ready to partition: the 2-input network of (u, v), its rectangle and its (possibly clipped) domain. */
@@ -60,6 +63,7 @@ export function addPlaneOptions(cmd: Command): Command {
     .option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)")
     .option("--box-file <file>", 'input box from JSON {"lo": …, "hi": …}')
     .option("--no-clip", "keep the whole rectangle instead of only the points inside the input box")
+    .option("--threshold <r>", "a region counts when it holds a disc of this radius clear of every unit's line", String(DEFAULT_INTERIOR_THRESHOLD))
     .option("--no-progress", "no progress line on stderr");
 }
 
@@ -152,10 +156,12 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
 
 /** Resolve the plane and partition it, with a progress line per layer on stderr. */
 export async function partitionPlane(path: string, flags: PlaneFlags): Promise<{ plane: ResolvedPlane; partition: PlanarPartition; seconds: number }> {
+  const threshold = flags.threshold === undefined ? DEFAULT_INTERIOR_THRESHOLD : parseThreshold(flags.threshold);
   const plane = await resolvePlane(path, flags);
   const bar = new ProgressBar("partition", flags.progress);
   const t0 = performance.now();
   const partition = planarPartition(plane.network, plane.domain, {
+    threshold,
     onLayer: (layer, layers, pieces) => bar.update(pieces, layer / layers, `layer ${layer} of ${layers}`),
   });
   bar.done();

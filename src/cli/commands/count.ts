@@ -10,7 +10,7 @@ import type { MipBoundResult } from "../../milp/mipbound.ts";
 import type { Box } from "../../model/network.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { resolveDomain } from "../domain.ts";
-import { UsageError } from "../errors.ts";
+import { parseThreshold, UsageError } from "../errors.ts";
 import { formatCount } from "../progress.ts";
 import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
@@ -55,12 +55,6 @@ function positiveNumber(text: string, flag: string): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} "${text}": give a positive number`);
   return v;
-}
-
-function parseThreshold(text: string): number {
-  const t = Number(text);
-  if (!Number.isFinite(t) || t <= 0 || t >= 1) throw new UsageError(`--threshold "${text}": give a number in (0, 1), e.g. 1e-8`);
-  return t;
 }
 
 function textReport(r: CountRunResult, model: string, domain: string): string {
