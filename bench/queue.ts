@@ -25,6 +25,8 @@ import { jobKeys } from "../src/distributed/job-keys.ts";
 import { recordedUnits, serialSeconds, simulateSchedule } from "../src/distributed/simulate.ts";
 import { parseOutcome, type UnitOutcome } from "../src/distributed/ledger.ts";
 import { writePicture } from "../src/io/png.ts";
+import { lineChart } from "../src/render/chart.ts";
+import { mean, median, minMax, quantile } from "../src/util/stats.ts";
 import { spawnCli, startRedis, waitFor, type TestRedis } from "../test/distributed-helpers.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -108,10 +110,6 @@ function outcomesOf(run: QueueRun): Map<string, UnitOutcome> {
   return map;
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))];
-}
-
 const fmt = (x: number, d = 2) => x.toFixed(d);
 
 function report(m: Measurements): { text: string; table: number[][] } {
@@ -131,10 +129,10 @@ function report(m: Measurements): { text: string; table: number[][] } {
   lines.push("|---|---|---|---|---|---|---|---|---|");
   for (const r of [a, b]) {
     const o = [...outcomesOf(r).values()];
-    const t = o.filter((x) => x.kind === "counted").map((x) => x.seconds).sort((x, y) => x - y);
+    const t = o.filter((x) => x.kind === "counted").map((x) => x.seconds);
     const abandoned = o.filter((x) => x.kind === "split").reduce((s, x) => s + x.seconds, 0);
     const sum = t.reduce((s, x) => s + x, 0);
-    lines.push(`| ${r.processes} × ${r.threads}, limit ${r.unitSeconds} s | ${t.length} | ${fmt(sum, 1)} | ${fmt(sum / t.length, 3)} | ${fmt(quantile(t, 0.5), 3)} | ${fmt(quantile(t, 0.9), 3)} | ${fmt(quantile(t, 0.99), 3)} | ${fmt(t[t.length - 1], 3)} | ${fmt(abandoned, 1)} |`);
+    lines.push(`| ${r.processes} × ${r.threads}, limit ${r.unitSeconds} s | ${t.length} | ${fmt(sum, 1)} | ${fmt(mean(t), 3)} | ${fmt(median(t), 3)} | ${fmt(quantile(t, 0.9), 3)} | ${fmt(quantile(t, 0.99), 3)} | ${fmt(minMax(t).max, 3)} | ${fmt(abandoned, 1)} |`);
   }
   const roots = recordedUnits(b.seeds, outcomesOf(b), b.unitSeconds);
   const serial = serialSeconds(roots);
@@ -152,14 +150,14 @@ function report(m: Measurements): { text: string; table: number[][] } {
   return { text: lines.join("\n"), table };
 }
 
-async function plots(m: Measurements, table: number[][]): Promise<void> {
-  const { lineChart } = await import("../src/render/chart.ts");
+function plots(m: Measurements, table: number[][]): void {
   const speedup = lineChart({
     title: `Expected speed-up of ${m.model.split("/").pop()!.replace(/\.onnx$/, "")} through the queue (simulated)`,
     xLabel: "workers (threads)",
     yLabel: "speed-up over one thread",
+    xScale: "log",
     yScale: "log",
-    x: SIM_WORKERS.map(String),
+    x: SIM_WORKERS,
     series: [
       { name: "ideal", values: SIM_WORKERS, dashed: true },
       ...SIM_LIMITS.map((l, k) => ({ name: l === Infinity ? "no time splits" : `split after ${l} s`, values: table.map((row) => row[k]), markers: true })),
@@ -174,6 +172,7 @@ async function plots(m: Measurements, table: number[][]): Promise<void> {
     title: "Unit times, longest first",
     xLabel: "unit rank",
     yLabel: "seconds",
+    xScale: "log",
     yScale: "log",
     x: ranks,
     series: [
@@ -201,4 +200,4 @@ if (!values.from) {
 }
 const { text, table } = report(measurements);
 process.stdout.write(text + "\n");
-await plots(measurements, table);
+plots(measurements, table);

@@ -98,7 +98,7 @@ export async function runCliEnv(args: string[], env: NodeJS.ProcessEnv): Promise
 }
 
 /** Poll `check` every 50 ms until it returns true (or `seconds` pass: then throw, naming `what`). */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, seconds = 30): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, seconds = 120): Promise<void> {
   const end = Date.now() + seconds * 1000;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

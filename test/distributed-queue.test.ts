@@ -66,17 +66,18 @@ async function checkBooks(job: string) {
 
 describe("tessera count --queue with tessera worker processes", () => {
   it("survives a SIGKILLed worker and a killed coordinator: the same totals as one process on several nets, each unit counted once", async () => {
+    // Three workers wait on the queue before the job is published, so they share it from its first unit.
+    const three = [startWorker(), startWorker(), startWorker()];
+    await waitFor("three workers", () => three.every((w) => / on redis:/.test(w.stderr())));
     const single = runCli(["count", big, "--json", "--no-progress"]);
-    // The coordinator publishes before any worker runs, so every kill below lands mid-job.
     const coordinator = spawnCli(["count", big, "--queue", redis.url(), "--job", "big", "--unit-seconds", "0.05", "--json", "--no-progress"]);
     const r = redis.client();
-    await waitFor("the job to be seeded", async () => (await r.hget(jobKeys("big").meta, "status")) === "running");
-    const [w1] = [startWorker(), startWorker(), startWorker()];
     const ledger = new JobLedger(r, "big");
     const queue = new Queue(UNIT_QUEUE, { connection: redis.client() });
+    const running = async (w: Spawned) => (await queue.getActive()).some((j) => j.processedBy === `${hostname()}:${w.proc.pid}`);
     await waitFor("the first worker to run units, after some units are counted", async () =>
-      (await ledger.totals()).units >= 10 && (await queue.getActive()).some((j) => j.processedBy === `${hostname()}:${w1.proc.pid}`));
-    w1.proc.kill("SIGKILL");
+      (await r.hget(jobKeys("big").meta, "status")) === "running" && (await ledger.totals()).units >= 10 && (await running(three[0])));
+    three[0].proc.kill("SIGKILL");
     startWorker();
     const spec = await r.hget(jobKeys("big").meta, "spec");
     const seeds = (JSON.parse(spec!) as { tasks: number }).tasks;

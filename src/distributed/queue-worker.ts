@@ -52,6 +52,8 @@ export interface QueueWorkerHandle {
 }
 
 interface LoadedJob {
+  /** Name and creation time: what the threads key their enumerators by. */
+  key: string;
   decoded: DecodedJob;
   thread: ThreadJob;
 }
@@ -64,12 +66,19 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const jobs = new Map<string, Promise<LoadedJob>>();
   const stats: QueueWorkerStats = { counted: 0, split: 0, alreadyRecorded: 0, failed: 0 };
 
-  const loadJob = (name: string): Promise<LoadedJob> => {
-    let p = jobs.get(name);
+  /**
+   * The job's decoded spec, cached under its name and creation time: a job published again under the same name
+   * (after the old one expired or was deleted) is read afresh. One round trip per unit to read the time.
+   */
+  const loadJob = async (name: string): Promise<LoadedJob> => {
+    const created = await redis.hget(jobKeys(name).meta, "created");
+    if (created === null) throw missingJob(name);
+    const key = `${name}@${created}`;
+    let p = jobs.get(key);
     if (!p) {
-      p = readJob(redis, name);
-      jobs.set(name, p);
-      p.catch(() => jobs.delete(name));
+      p = readJob(redis, name, key);
+      jobs.set(key, p);
+      p.catch(() => jobs.delete(key));
       if (jobs.size > JOBS_KEPT) jobs.delete(jobs.keys().next().value!);
     }
     return p;
@@ -97,7 +106,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     }
     let run;
     try {
-      run = await pool.run(unit.job, () => job.thread, unit.task, job.decoded.spec.unitSeconds);
+      run = await pool.run(job.key, () => job.thread, unit.task, job.decoded.spec.unitSeconds);
     } catch (err) {
       if (err instanceof UnitAbortedError && token) {
         await bull.moveToWait(token);
@@ -153,12 +162,18 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   };
 }
 
+/** The error of a unit whose job is not in Redis. */
+function missingJob(name: string): MalformedJobError {
+  return new MalformedJobError(`job ${name} is not on this queue (never published, or finished and expired)`);
+}
+
 /** Read and decode a job's spec; a job that is not there is a malformed reference. */
-async function readJob(redis: Redis, name: string): Promise<LoadedJob> {
+async function readJob(redis: Redis, name: string, key: string): Promise<LoadedJob> {
   const text = await redis.hget(jobKeys(name).meta, "spec");
-  if (text === null) throw new MalformedJobError(`job ${name} is not on this queue (never published, or finished and expired)`);
+  if (text === null) throw missingJob(name);
   const decoded = decodeJob(text, name);
   return {
+    key,
     decoded,
     thread: { network: decoded.network, box: decoded.box, threshold: decoded.spec.threshold, bounds: decoded.bounds },
   };
