@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { evaluate } from "../src/model/evaluate.ts";
+import { hiddenWidths, type Network } from "../src/model/network.ts";
+import { loadTrainingData, type Samples } from "../src/train/data.ts";
+import { resolveTrainOptions, trainMlp, TrainingError } from "../src/train/mlp.ts";
+
+/** Fraction of samples whose argmax output (Tessera's float64 evaluation) differs from the label. */
+function errorOf(net: Network, s: Samples, dim: number): number {
+  let wrong = 0;
+  for (let i = 0; i < s.count; i++) {
+    const out = evaluate(net, s.x.subarray(i * dim, (i + 1) * dim)).output;
+    let best = 0;
+    for (let k = 1; k < out.length; k++) if (out[k] > out[best]) best = k;
+    if (best !== s.y[i]) wrong++;
+  }
+  return wrong / s.count;
+}
+
+function sameWeights(a: Network, b: Network): boolean {
+  return a.layers.every((l, i) =>
+    l.weights.length === b.layers[i].weights.length &&
+    l.weights.every((w, j) => Object.is(w, b.layers[i].weights[j])) &&
+    l.bias.every((w, j) => Object.is(w, b.layers[i].bias[j])),
+  );
+}
+
+describe("trainMlp", () => {
+  const spiral = loadTrainingData("spiral", { noise: 0.1 });
+
+  it("one seed gives bit-identical weights on every run; another seed gives other weights", async () => {
+    const opts = { hidden: [8, 8], epochs: 4, batch: 32, lr: 0.01, seed: 5 };
+    const a = await trainMlp(spiral, opts), b = await trainMlp(spiral, opts), c = await trainMlp(spiral, { ...opts, seed: 6 });
+    assert.ok(sameWeights(a.network, b.network), "same seed, same weights");
+    assert.deepEqual(a.history.map((h) => h.trainLoss), b.history.map((h) => h.trainLoss));
+    assert.ok(!sameWeights(a.network, c.network), "another seed, other weights");
+  });
+
+  it("is bit-identical on MNIST too (two runs of one epoch on 1,000 digits)", async () => {
+    const mnist = loadTrainingData("mnist", { mnistTrain: 1000 });
+    const opts = { hidden: [6, 5], epochs: 1, seed: 2 };
+    const a = await trainMlp(mnist, opts), b = await trainMlp(mnist, opts);
+    assert.ok(sameWeights(a.network, b.network));
+    assert.deepEqual(hiddenWidths(a.network), [6, 5]);
+    assert.equal(a.network.inputDim, 784);
+  });
+
+  it("converts float32 weights to float64 exactly and transposes kernels: Tessera's evaluation reproduces TF.js's errors", async () => {
+    const gauss = loadTrainingData("gauss", { noise: 0.1 });
+    const r = await trainMlp(gauss, { hidden: [6], epochs: 30, lr: 0.01, seed: 1 });
+    for (const layer of r.network.layers) {
+      for (const w of [...layer.weights, ...layer.bias]) assert.equal(Math.fround(w), w, "every weight is a float32 value");
+    }
+    // Float32 versus float64 arithmetic may flip a sample within ~1e-6 of a tie: allow one such sample.
+    assert.ok(Math.abs(errorOf(r.network, gauss.train, 2) - r.final.trainError) <= 1 / gauss.train.count);
+    assert.ok(Math.abs(errorOf(r.network, gauss.test, 2) - r.final.testError) <= 1 / gauss.test.count);
+    assert.ok(r.final.trainError < 0.05, `two Gaussians are nearly separable: train error ${r.final.trainError}`);
+  });
+
+  it("reports epoch 0 (initialisation) on request, then every epoch with a decreasing loss on an easy set", async () => {
+    const gauss = loadTrainingData("gauss");
+    const seen: number[] = [];
+    const r = await trainMlp(gauss, { hidden: [4], epochs: 5, lr: 0.02, reportInitial: true }, (rep, net) => {
+      seen.push(rep.epoch);
+      assert.equal(net().layers.length, 2);
+    });
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
+    assert.ok(r.history[5].trainLoss < r.history[0].trainLoss);
+  });
+
+  it("builds leaky-ReLU networks with the given slope", async () => {
+    const r = await trainMlp(spiral, { hidden: [4], epochs: 1, activation: "leaky", alpha: 0.1 });
+    assert.deepEqual(r.network.layers[0].activation, { kind: "leaky-relu", alpha: 0.1 });
+    assert.deepEqual(r.network.layers[1].activation, { kind: "identity" });
+  });
+
+  it("rejects impossible options with one-line TrainingErrors", () => {
+    assert.throws(() => resolveTrainOptions({ hidden: [] }), TrainingError);
+    assert.throws(() => resolveTrainOptions({ hidden: [3], lr: -1 }), /learning rate/);
+    assert.throws(() => resolveTrainOptions({ hidden: [3], batch: 0 }), /batch/);
+    assert.throws(() => resolveTrainOptions({ hidden: [3], seed: 1.5 }), /seed/);
+  });
+
+  it("refuses non-finite samples and reports divergence instead of saving NaN weights", async () => {
+    const xor = loadTrainingData("xor");
+    const withNaN = { ...xor, train: { ...xor.train, x: xor.train.x.map((v, i) => (i === 7 ? NaN : v)) } };
+    await assert.rejects(trainMlp(withNaN, { hidden: [4], epochs: 1 }), /training sample 3 has the value NaN/);
+    const huge = { ...xor, train: { ...xor.train, x: xor.train.x.map((v) => v * 1e37) } };
+    await assert.rejects(trainMlp(huge, { hidden: [4], epochs: 2, lr: 10 }), /diverged/);
+  });
+});
