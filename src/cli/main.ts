@@ -8,6 +8,7 @@ import { registerWorker } from "./commands/worker.ts";
 import { registerMerge } from "./commands/merge.ts";
 import { registerBoundary } from "./commands/boundary.ts";
 import { registerDraw } from "./commands/draw.ts";
+import { registerTrain } from "./commands/train.ts";
 
 /** Exit code for bad input: malformed files, wrong dimensions, impossible options. */
 export const EXIT_BAD_INPUT = 2;
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerBoundary(program);
   registerDraw(program);
+  registerTrain(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
