@@ -67,7 +67,7 @@ interface Row {
 
 function usage(): never {
   process.stderr.write(
-    "usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--runs R] [--workers W] [--out FILE] [--no-milp] [--no-bounds]\n",
+    "usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--runs R] [--workers W] [--out FILE] [--no-milp] [--no-bounds] [--no-partition]\n",
   );
   process.exit(2);
 }
@@ -84,6 +84,7 @@ function parseFlags() {
         out: { type: "string" },
         "no-milp": { type: "boolean", default: false },
         "no-bounds": { type: "boolean", default: false },
+        "no-partition": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       allowPositionals: false,
@@ -111,6 +112,7 @@ function parseFlags() {
     out: v.out,
     milp: !v["no-milp"],
     bounds: !v["no-bounds"],
+    partition: !v["no-partition"],
   };
 }
 
@@ -291,12 +293,12 @@ async function milpSection(rows: Row[], runsFlag: number | undefined): Promise<s
   ].join("\n");
 }
 
-async function boundsSection(): Promise<string> {
-  const title = "## Bounds (bench/bounds.ts)";
-  log("bench/bounds.ts …");
+/** Run another bench script in a child process and put its stdout under `title` (indented unless it is a table). */
+async function childSection(title: string, script: string, asTable = false): Promise<string> {
+  log(`${script} …`);
   try {
-    const { stdout } = await runChild(["--import", "tsx", join(REPO, "bench/bounds.ts")]);
-    const body = stdout.trim().split("\n").map((l) => `    ${l}`).join("\n");
+    const { stdout } = await runChild(["--import", "tsx", join(REPO, script)]);
+    const body = asTable ? stdout.trim() : stdout.trim().split("\n").map((l) => `    ${l}`).join("\n");
     return `${title}\n\n${body}`;
   } catch (e) {
     process.exitCode = 1;
@@ -357,7 +359,8 @@ async function main(): Promise<void> {
   if (!rows.every(rowOk)) process.exitCode = 1;
   const sections = [header, `## Exact count (fast engine)\n\n${engineTable(rows)}`];
   if (flags.milp) sections.push(await milpSection(rows, flags.runs));
-  if (flags.bounds) sections.push(await boundsSection());
+  if (flags.bounds) sections.push(await childSection("## Bounds (bench/bounds.ts)", "bench/bounds.ts"));
+  if (flags.partition) sections.push(await childSection("## Exact 2-D partitions (bench/partition.ts)", "bench/partition.ts", true));
   const md = sections.join("\n\n") + "\n";
   process.stdout.write(md);
   if (flags.out) {
