@@ -9,6 +9,8 @@ import { registerMerge } from "./commands/merge.ts";
 import { registerBoundary } from "./commands/boundary.ts";
 import { registerDraw } from "./commands/draw.ts";
 import { registerTrain } from "./commands/train.ts";
+import { registerLocal } from "./commands/local.ts";
+import { registerLocalStudy } from "./commands/local-study.ts";
 
 /** Exit code for bad input: malformed files, wrong dimensions, impossible options. */
 export const EXIT_BAD_INPUT = 2;
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerBoundary(program);
   registerDraw(program);
   registerTrain(program);
+  registerLocal(program);
+  registerLocalStudy(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -5,7 +5,7 @@
 import type { Network } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator } from "./engine.ts";
-import type { EngineStats, ExactMarginSolver } from "./engine.ts";
+import type { CellFilter, EngineStats, ExactMarginSolver } from "./engine.ts";
 import type { CountOptions, CountResult } from "./types.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import { regionForms } from "../model/evaluate.ts";
@@ -22,6 +22,8 @@ export interface EngineCountOptions extends CountOptions {
   exactCells?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
+  /** Count only the regions whose cells this monotone filter accepts (e.g. those meeting a ball); see `CellFilter`. */
+  acceptCell?: CellFilter;
 }
 
 /** Engine result: the common counting result plus the engine's own statistics. */
@@ -40,7 +42,7 @@ export interface EngineCountResult extends CountResult {
 export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells });
+  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, acceptCell: opts.acceptCell });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
   const sink = onRegion

@@ -90,6 +90,14 @@ export type ExactMarginSolver = (
   box: Box,
 ) => { t: number; x: Float64Array };
 
+/**
+ * A filter on the cells of the search (e.g. "meets a ball"): called when a child cell is kept, with its half-spaces
+ * rows[i] · x ≥ rhs[i] (i < m, rows m × n0 row-major, unit normals; the box bounds x as well), an interior point and
+ * that point's margin. Returning false prunes the cell and its whole subtree, so the predicate must be monotone:
+ * true for a cell ⇒ true for every cell that contains it. The arrays are reused buffers: copy what you keep.
+ */
+export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, point: Float64Array, margin: number) => boolean;
+
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
   /** Exact oracle for borderline LPs (e.g. HiGHS via `highsMarginSolver`). Without it they are decided by the
@@ -101,6 +109,8 @@ export interface EnumeratorOptions {
   exactCells?: boolean;
   /** Pre-activation bounds over the box (default: interval arithmetic). Tighter bounds mean fewer hyperplanes. */
   bounds?: PreActivationBounds;
+  /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */
+  acceptCell?: CellFilter;
 }
 
 /**
@@ -113,6 +123,10 @@ export class RegionEnumerator {
   readonly threshold: number;
   readonly bounds: PreActivationBounds;
   private readonly exact: ExactMarginSolver | undefined;
+  private readonly acceptCell: CellFilter | undefined;
+  /** Buffers handing the current cell's rows to `acceptCell` (allocated only with a filter). */
+  private filterRows: Float64Array | undefined;
+  private filterRhs: Float64Array | undefined;
   /** Total hidden units (pattern length). */
   readonly unitCount: number;
   readonly stats: EngineStats = { regions: 0, lps: 0, witnessHits: 0, stepHits: 0, cellRefutations: 0, lpFailures: 0, ambiguous: 0 };
@@ -153,6 +167,7 @@ export class RegionEnumerator {
     this.threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
     this.bounds = opts.bounds ?? intervalBounds(net, opts.box);
     this.exact = opts.exact;
+    this.acceptCell = opts.acceptCell;
     this.n0 = net.inputDim;
     if (opts.box.lo.length !== this.n0 || opts.box.hi.length !== this.n0) {
       throw new RangeError(`box has ${opts.box.lo.length} coordinates, the network takes ${this.n0} inputs`);
@@ -197,6 +212,10 @@ export class RegionEnumerator {
     // t is capped at the box diameter: every hyperplane meeting the box is within that distance of every point.
     this.diameter = Math.sqrt(diam) || 1;
     this.lp = new MarginLP(lo, hi, capRows, this.diameter);
+    if (this.acceptCell) {
+      this.filterRows = new Float64Array(capRows * this.n0);
+      this.filterRhs = new Float64Array(capRows);
+    }
     this.pattern = new Uint8Array(N);
     this.witness = Array.from({ length: N + 2 }, () => new Float64Array(this.n0));
     this.childRows = Array.from({ length: N + 1 }, () => new Float64Array(maxRank * (maxRank - 1) * this.n0));
@@ -610,7 +629,7 @@ export class RegionEnumerator {
       this.pattern[u] = wChild;
       this.witness[depth + 1].set(w);
       this.witnessMargin[depth + 1] = wChildMargin;
-      this.visit(u + 1, depth + 1);
+      if (!this.acceptCell || this.cellAccepted(depth + 1)) this.visit(u + 1, depth + 1);
       dirty = true;
     }
     for (let c = 0; c < kids; c++) {
@@ -624,9 +643,17 @@ export class RegionEnumerator {
       dirty = true;
       this.addChildRows(depth, c);
       if (!this.stepAcross(depth, c, w, wm) && !this.solveInto(depth + 1)) continue;
+      if (this.acceptCell && !this.cellAccepted(depth + 1)) continue;
       this.pattern[u] = c;
       this.visit(u + 1, depth + 1);
     }
+  }
+
+  /** Ask `acceptCell` about the cell now in the LP, whose witness is at `depth`. */
+  private cellAccepted(depth: number): boolean {
+    const lp = this.lp, n0 = this.n0, rows = this.filterRows!, rhs = this.filterRhs!;
+    for (let i = 0; i < lp.m; i++) rhs[i] = lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
+    return this.acceptCell!(rows, rhs, lp.m, this.witness[depth], this.witnessMargin[depth]);
   }
 
   /**
