@@ -47,3 +47,5 @@ export * from "./data/dataset.ts";
 export * from "./data/planar.ts";
 export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
 export * from "./util/stats.ts";
+export * from "./local/index.ts";
+export type { CellFilter } from "./count/engine.ts";

@@ -9,3 +9,4 @@ export * from "./polyhedron-distance.ts";
 export * from "./region-boundary.ts";
 export * from "./class-boundary.ts";
 export * from "./analyze.ts";
+export * from "./study.ts";
