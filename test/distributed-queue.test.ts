@@ -172,14 +172,16 @@ describe("tessera count --queue with tessera worker processes", () => {
   });
 
   it("refuses a second job of the same name, an unknown job, and a resume with another model, each in one line", async () => {
+    const { CountQueue } = await import("../src/distributed/count-queue.ts");
+    const q = await CountQueue.open(redis.url());
+    await assert.rejects(q.resumeJob("nope"), (e: Error) => e.name === "UsageError" && /^no job nope on redis:\/\/127\.0\.0\.1:\d+\/0 /.test(e.message));
+    await q.close();
     const cases: [string[], RegExp][] = [
-      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url(), "--job", "after-bad"], /job after-bad already exists .*--resume/],
-      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url(), "--job", "nope", "--resume"], /no job nope on redis/],
-      [["count", fixturePath("random-2-8-8-s1"), "--queue", redis.url(), "--job", "after-bad", "--resume"], /job after-bad counts another model/],
-      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url()], /--queue and --job go together/],
-      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url(), "--job", "x", "--workers", "2"], /--queue does not take --workers/],
+      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url(), "--job", "after-bad"], /^tessera: job after-bad already exists .*--resume/],
+      [["count", fixturePath("random-2-8-8-s1"), "--queue", redis.url(), "--job", "after-bad", "--resume"], /^tessera: job after-bad counts another model/],
+      [["count", fixturePath("random-2-16-s2"), "--queue", redis.url(), "--job", "x", "--workers", "2"], /^tessera: --queue does not take --workers/],
     ];
-    const runs = await runCliAll(cases.map(([args]) => [...args, "--no-progress"]), 4);
+    const runs = await runCliAll(cases.map(([args]) => [...args, "--no-progress"]), 3);
     for (const [k, [, message]] of cases.entries()) {
       const r = runs[k];
       assert.equal(r.code, 2, r.stderr);

@@ -70,15 +70,17 @@ describe("tessera count --shard i/N and tessera merge", () => {
     assert.equal(cli.stderr, "tessera: missing part: shard 1 of 3\n");
   });
 
-  it("--shard needs --out and a shard number below N", async () => {
+  it("--shard needs --out and a shard number below N (and --queue needs --job)", async () => {
     const m = fixturePath("random-2-16-s2");
     const runs = await runCliAll([
       ["count", m, "--shard", "0/2"],
       ["count", m, "--out", join(dir, "x.json")],
       ["count", m, "--shard", "2/2", "--out", join(dir, "x.json")],
       ["count", m, "--shard", "0/2", "--out", join(dir, "x.json"), "--verify"],
+      ["count", m, "--queue", "redis://127.0.0.1:1/0"],
     ], 2);
-    const messages = [/--shard needs --out/, /--out writes a shard's part: give --shard/, /--shard "2\/2": give i\/N with 0 ≤ i < N/, /--verify checks a whole partition/];
+    const messages = [/--shard needs --out/, /--out writes a shard's part: give --shard/, /--shard "2\/2": give i\/N with 0 ≤ i < N/,
+      /--verify checks a whole partition/, /--queue and --job go together/];
     runs.forEach((r, k) => {
       assert.equal(r.code, 2);
       assert.match(r.stderr, messages[k]);
