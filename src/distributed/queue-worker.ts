@@ -84,7 +84,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     return p;
   };
 
-  const process = async (bull: Job, token?: string): Promise<string> => {
+  const processUnit = async (bull: Job, token?: string): Promise<string> => {
     let unit: UnitMessage;
     let job: LoadedJob;
     try {
@@ -129,10 +129,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   };
 
   const lockMs = Math.round((opts.lockSeconds ?? DEFAULT_LOCK_SECONDS) * 1000);
-  const worker = new Worker(UNIT_QUEUE, process, {
+  const worker = new Worker(UNIT_QUEUE, processUnit, {
     connection: redis,
     // Shown as the `processedBy` of the units it runs, and in the queue's list of workers.
-    name: `${hostname()}:${globalThis.process.pid}`,
+    name: `${hostname()}:${process.pid}`,
     concurrency: opts.concurrency,
     lockDuration: lockMs,
     stalledInterval: Math.max(100, Math.round(lockMs / 2)),
