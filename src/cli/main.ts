@@ -8,6 +8,7 @@ import { registerWorker } from "./commands/worker.ts";
 import { registerMerge } from "./commands/merge.ts";
 import { registerBoundary } from "./commands/boundary.ts";
 import { registerDraw } from "./commands/draw.ts";
+import { registerExplore } from "./commands/explore.ts";
 import { registerTrain } from "./commands/train.ts";
 import { registerLocal } from "./commands/local.ts";
 import { registerLocalStudy } from "./commands/local-study.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerBoundary(program);
   registerDraw(program);
+  registerExplore(program);
   registerTrain(program);
   registerLocal(program);
   registerLocalStudy(program);

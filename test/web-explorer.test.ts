@@ -1,0 +1,178 @@
+/**
+ * End-to-end tests of the browser explorer: the built app (web/dist, served from a sub-path by a tiny static server)
+ * driven in Debian's headless Chromium with playwright-core. The region count the page shows is checked against two
+ * other methods on the exported network (the counting engine and `tessera count` over the same rectangle, and the
+ * 2-D partition run in Node); training is checked to be reproducible; CSV uploads, bad files, model files, exports,
+ * hovering and `tessera explore` are exercised.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Download, Page } from "playwright-core";
+import { countRegions } from "../src/count/count.ts";
+import { planarPartition } from "../src/geometry/partition.ts";
+import { loadModel } from "../src/io/load.ts";
+import { runCli } from "./helpers/cli.ts";
+import { expectedOf, fixturePath, repoRoot } from "./helpers/fixtures.ts";
+import { currentRun, launchChromium, pageErrors, shownPartition, startExplorerSession, stepEpochs } from "./web-helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tessera-web-"));
+
+async function saveDownload(page: Page, click: string): Promise<string> {
+  const [download]: [Download, void] = await Promise.all([page.waitForEvent("download"), page.click(click)]);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return path;
+}
+
+describe("the explorer in Chromium", { timeout: 120_000 }, () => {
+  let session: Awaited<ReturnType<typeof startExplorerSession>>;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    session = await startExplorerSession();
+    page = await session.context.newPage();
+    errors = pageErrors(page);
+    await page.goto(session.url);
+  });
+  after(async () => {
+    await session?.close();
+  });
+
+  let exported = "";
+  let shown = { regions: 0, rect: { umin: 0, umax: 0, vmin: 0, vmax: 0 } };
+
+  it("trains 5 seeded epochs on XOR; the region count shown equals countRegions and the 2-D partition of the exported JSON", async () => {
+    await page.selectOption("#dataset", "xor");
+    await page.fill("#seed", "3");
+    await page.press("#seed", "Enter");
+    await stepEpochs(page, 5);
+    shown = await shownPartition(page, 5);
+    assert.deepEqual(shown.rect, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+    assert.ok(shown.regions > 1, `regions shown: ${shown.regions}`);
+    exported = await saveDownload(page, "#export-json");
+    const loaded = await loadModel(exported);
+    assert.deepEqual([...loaded.network.layers.map((l) => l.outDim)], [8, 8, 2]);
+    assert.deepEqual({ lo: [...loaded.domain!.lo], hi: [...loaded.domain!.hi] }, { lo: [-1, -1], hi: [1, 1] });
+    assert.equal(loaded.metadata?.epoch, 5);
+    assert.equal(countRegions(loaded.network, { box: loaded.domain! }).regions, shown.regions);
+    assert.equal(planarPartition(loaded.network, shown.rect).regions.length, shown.regions);
+  });
+
+  it("tessera count --box-file over the same rectangle agrees with the page", async () => {
+    const boxFile = join(dir, "box.json");
+    writeFileSync(boxFile, JSON.stringify({ lo: [shown.rect.umin, shown.rect.vmin], hi: [shown.rect.umax, shown.rect.vmax] }));
+    const r = await runCli(["count", exported, "--box-file", boxFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^regions\\s+${shown.regions}$`, "m"));
+  });
+
+  it("reset and the same 5 epochs give bit-identical weights (seeded initialisation and shuffles)", async () => {
+    const run = await currentRun(page);
+    await page.click("#reset");
+    await page.waitForSelector(`#epoch[data-run="${run + 1}"]`);
+    await stepEpochs(page, 5);
+    await shownPartition(page, 5);
+    const again = await saveDownload(page, "#export-json");
+    const a = await loadModel(exported), b = await loadModel(again);
+    assert.deepEqual(b.network, a.network);
+  });
+
+  it("hovering a region shows its pattern and affine map; hovering a unit reports its bent hyperplane", async () => {
+    const box = (await page.locator("#plot").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
+    await page.waitForFunction(() => document.querySelector("#hover")!.textContent!.includes("f1(x) ="));
+    const text = (await page.textContent("#hover"))!;
+    assert.match(text, /region \d+ of \d+/);
+    assert.match(text, /layer 1: [01]{8} {3}layer 2: [01]{8}/);
+    await page.hover("#diagram circle.unit >> nth=0");
+    await page.waitForFunction(() => document.querySelector("#unit-info")!.textContent!.includes("bent hyperplane"));
+    assert.match((await page.textContent("#unit-info"))!, /layer 1, unit 1: .* \d+ pieces?/);
+  });
+
+  it("exports the picture as SVG and PNG, and writes a screenshot", async () => {
+    const svg = readFileSync(await saveDownload(page, "#export-svg"), "utf8");
+    assert.match(svg, /^<svg [^>]*font-family="DejaVu Sans, sans-serif"/);
+    assert.match(svg, new RegExp(`${shown.regions} regions`));
+    const png = readFileSync(await saveDownload(page, "#export-png"));
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const shot = join(dir, "explorer.png");
+    await page.screenshot({ path: shot });
+    assert.ok(statSync(shot).size > 10_000);
+  });
+
+  it("a CSV upload becomes the dataset; a malformed CSV gets a one-line message and nothing breaks", async () => {
+    const rows = ["x,y,label"];
+    for (let i = 0; i < 40; i++) rows.push(`${(i % 8) / 4 - 1},${Math.floor(i / 8) / 2 - 1},${i % 2 ? "cat" : "dog"}`);
+    const good = join(dir, "points.csv"), bad = join(dir, "bad.csv");
+    writeFileSync(good, rows.join("\n") + "\n");
+    writeFileSync(bad, "x,y,label\n0.1,0.2,1\n0.3,oops,0\n");
+    await page.setInputFiles("#csv-input", good);
+    await page.waitForFunction(() => document.querySelector("#data-info")!.textContent!.startsWith("points.csv: 20 train + 20 test points, 2 classes (dog, cat)"));
+    await shownPartition(page, 0);
+    await page.setInputFiles("#csv-input", bad);
+    await page.waitForSelector("#message.error");
+    const message = (await page.textContent("#message"))!;
+    assert.equal(message, 'bad.csv: line 3: y "oops" is not a finite number');
+    assert.ok((await page.textContent("#data-info"))!.startsWith("points.csv:"), "the previous dataset stays");
+    await stepEpochs(page, 1);
+    const after = await shownPartition(page, 1);
+    assert.ok(after.regions >= 1);
+  });
+
+  it("a dropped ONNX model is shown exactly and trained on from its weights; a 784-input model is refused in one line", async () => {
+    await page.goto(session.url);
+    await page.setInputFiles("#model-input", fixturePath("random-2-8-8-s1"));
+    await page.waitForFunction(() => document.querySelector("#message")!.textContent!.startsWith("loaded random-2-8-8-s1.onnx"));
+    const loaded = await shownPartition(page, 0);
+    assert.equal(loaded.regions, expectedOf("random-2-8-8-s1").regions);
+    await page.setInputFiles("#model-input", fixturePath("mnist-10-12-s1"));
+    await page.waitForSelector("#message.error");
+    assert.match((await page.textContent("#message"))!, /^mnist-10-12-s1\.onnx: the explorer draws networks with 2 inputs, this one takes 784/);
+    assert.deepEqual(errors, []);
+  });
+});
+
+describe("tessera explore", { timeout: 60_000 }, () => {
+  it("serves the app and the model on 127.0.0.1 and prints the URL; the page opens the model", async () => {
+    const child = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), "explore", fixturePath("random-2-16-s2"), "--port", "0", "--no-open"]);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/\?model=model)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(url);
+        await page.waitForFunction(() => document.querySelector("#message")!.textContent!.startsWith("loaded random-2-16-s2.onnx (Tessera JSON)"));
+        const shown = await shownPartition(page, 0);
+        assert.equal(shown.regions, expectedOf("random-2-16-s2").regions);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.on("exit", r)));
+    assert.equal(code, 0);
+  });
+
+  it("bad input: a 784-input model and a bad port are one-line errors with exit code 2", async () => {
+    for (const args of [["explore", fixturePath("mnist-10-12-s1"), "--no-open"], ["explore", "--port", "http", "--no-open"]]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, /^tessera: /);
+    }
+  });
+});

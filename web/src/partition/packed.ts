@@ -1,0 +1,103 @@
+/**
+ * A planar partition and its class boundary packed into flat typed arrays, so the partition worker can hand them to
+ * the page by transfer (no copying, no per-region objects): polygons with their edge labels, patterns and output
+ * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
+ */
+import { classBoundary } from "../../../src/geometry/class-boundary.ts";
+import { allPolygons, planarPartition } from "../../../src/geometry/partition.ts";
+import type { PlaneRect } from "../../../src/geometry/slice.ts";
+import { hiddenUnitCount, outputDim, type Network } from "../../../src/model/network.ts";
+
+/** The exact partition of a view rectangle, flat. Polygons are the regions first, then the slivers. */
+export interface PackedPartition {
+  rect: PlaneRect;
+  /** Hidden units (pattern length) and outputs of the network. */
+  units: number;
+  outputs: number;
+  /** Full-dimensional regions (what `tessera count` counts) and slivers (thinner than the threshold). */
+  regions: number;
+  slivers: number;
+  /** Polygon k has vertices polyStart[k] … polyStart[k+1] − 1 in `coords` (x, y pairs) and `labels` (edge k → k+1). */
+  polyStart: Uint32Array;
+  coords: Float64Array;
+  /** Edge labels: the hidden unit (pattern index) whose hyperplane carries the edge, or −1 on the rectangle. */
+  labels: Int32Array;
+  /** Pattern of polygon k: patterns[k·units … (k+1)·units − 1]. */
+  patterns: Uint8Array;
+  /** Output map of polygon k: f(x) = J x + c with J[k·outputs·2 …] row-major [outputs × 2], c[k·outputs …]. */
+  J: Float64Array;
+  c: Float64Array;
+  /** Class cells (a polygon clipped to where one class is predicted): vertices and class. */
+  cellStart: Uint32Array;
+  cellCoords: Float64Array;
+  cellClass: Uint16Array;
+  /** Class boundary polylines: vertices and whether each is closed. */
+  lineStart: Uint32Array;
+  lineCoords: Float64Array;
+  lineClosed: Uint8Array;
+  /** Boundary pieces (segments of f_i = f_j inside one region). */
+  boundaryPieces: number;
+  /** Time to partition and find the boundary, in milliseconds. */
+  ms: number;
+}
+
+/** Concatenate flat vertex arrays with their start offsets (in vertices). */
+function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32Array; data: Float64Array } {
+  const start = new Uint32Array(parts.length + 1);
+  for (let k = 0; k < parts.length; k++) start[k + 1] = start[k] + parts[k].length / perVertex;
+  const data = new Float64Array(start[parts.length] * perVertex);
+  parts.forEach((p, k) => data.set(p, start[k] * perVertex));
+  return { start, data };
+}
+
+/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both. */
+export function packPartition(net: Network, rect: PlaneRect): PackedPartition {
+  const t0 = performance.now();
+  const partition = planarPartition(net, rect);
+  const boundary = classBoundary(partition);
+  const ms = performance.now() - t0;
+  const polys = allPolygons(partition);
+  const units = hiddenUnitCount(net), outputs = outputDim(net);
+  const { start: polyStart, data: coords } = concat(polys.map((p) => p.polygon), 2);
+  const labels = new Int32Array(polyStart[polys.length]);
+  const patterns = new Uint8Array(polys.length * units);
+  const J = new Float64Array(polys.length * outputs * 2), c = new Float64Array(polys.length * outputs);
+  polys.forEach((p, k) => {
+    labels.set(p.edges, polyStart[k]);
+    patterns.set(p.pattern, k * units);
+    J.set(p.output.J, k * outputs * 2);
+    c.set(p.output.c, k * outputs);
+  });
+  const { start: cellStart, data: cellCoords } = concat(boundary.cells.map((cell) => cell.polygon), 2);
+  const cellClass = Uint16Array.from(boundary.cells, (cell) => cell.cls);
+  const { start: lineStart, data: lineCoords } = concat(boundary.polylines.map((l) => l.points), 2);
+  const lineClosed = Uint8Array.from(boundary.polylines, (l) => (l.closed ? 1 : 0));
+  return {
+    rect,
+    units,
+    outputs,
+    regions: partition.regions.length,
+    slivers: partition.slivers.length,
+    polyStart,
+    coords,
+    labels,
+    patterns,
+    J,
+    c,
+    cellStart,
+    cellCoords,
+    cellClass,
+    lineStart,
+    lineCoords,
+    lineClosed,
+    boundaryPieces: boundary.pieces.count,
+    ms,
+  };
+}
+
+/** The buffers of a packed partition, for `postMessage(…, transfer)`. */
+export function transferables(p: PackedPartition): ArrayBuffer[] {
+  return [p.polyStart, p.coords, p.labels, p.patterns, p.J, p.c, p.cellStart, p.cellCoords, p.cellClass, p.lineStart, p.lineCoords, p.lineClosed].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}

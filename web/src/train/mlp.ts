@@ -1,0 +1,205 @@
+/**
+ * A small multilayer perceptron trained with TF.js (tfjs-core ops, no Layers API): dense layers with ReLU or leaky
+ * ReLU, an affine output layer with softmax cross-entropy, Adam or plain SGD. Reproducible: the initial weights come
+ * from our seeded generator (Glorot & Bengio 2010 uniform, zero biases, as Keras's defaults) and every epoch's
+ * shuffle is a seeded permutation, so one seed gives the same weights on every run of the same backend.
+ * Runs in the training Web Worker; the backend (cpu or wasm) is chosen there before a trainer is built.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone has no gradients registered (the @tensorflow/tfjs bundle registers them): training needs them.
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import type { Activation, DenseLayer, Network } from "../../../src/model/network.ts";
+import { hiddenLayers, outputDim } from "../../../src/model/network.ts";
+import { seededPermutation } from "../../../src/data/dataset.ts";
+import { mulberry32, uniform } from "../../../src/util/random.ts";
+
+/** Hidden activations the explorer trains (the breakpoint of both is 0, so the partition code treats them alike). */
+export type TrainActivation = "relu" | "leaky-relu";
+
+/** Everything that defines a training run: the same config and data give the same weights. */
+export interface TrainConfig {
+  /** Hidden layer widths, e.g. [8, 8] for 2-8-8-K. */
+  widths: number[];
+  activation: TrainActivation;
+  /** Slope of leaky ReLU on the negative side. */
+  alpha: number;
+  learningRate: number;
+  batchSize: number;
+  seed: number;
+  optimizer: "adam" | "sgd";
+}
+
+/** Training and test points as TF.js wants them: float32 coordinates (2 per point) and integer labels. */
+export interface TrainData {
+  trainX: Float32Array;
+  trainY: Int32Array;
+  testX: Float32Array;
+  testY: Int32Array;
+  classes: number;
+}
+
+/** Mean softmax cross-entropy and accuracy on the training and test points (NaN when a set is empty). */
+export interface EpochMetrics {
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+/** Offset mixed into the seed of epoch e's shuffle, so that shuffles differ from the data's own split seeds. */
+const SHUFFLE_SEED_STRIDE = 0x9e3779b1;
+
+/** The seed of epoch `epoch`'s shuffle: one seeded permutation per (seed, epoch). */
+export function shuffleSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed, 2654435761) + Math.imul(epoch + 1, SHUFFLE_SEED_STRIDE)) | 0;
+}
+
+/**
+ * Glorot uniform initial weights (Glorot & Bengio 2010, eq. 16: U[−√(6/(n_in+n_out)), +√(6/(n_in+n_out))]) and zero
+ * biases for a 2-w1-…-K network, drawn from mulberry32(seed) layer by layer in row-major [out × in] order.
+ */
+export function initialNetwork(config: TrainConfig, classes: number): Network {
+  const rand = mulberry32(config.seed);
+  const dims = [2, ...config.widths, classes];
+  const hidden: Activation = config.activation === "relu" ? { kind: "relu" } : { kind: "leaky-relu", alpha: config.alpha };
+  const layers: DenseLayer[] = [];
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const inDim = dims[l], outDim = dims[l + 1];
+    const limit = Math.sqrt(6 / (inDim + outDim));
+    const weights = new Float64Array(outDim * inDim);
+    // Round to float32 here so that the network and its TF.js copy hold the same numbers.
+    for (let i = 0; i < weights.length; i++) weights[i] = Math.fround(uniform(rand, -limit, limit));
+    layers.push({ inDim, outDim, weights, bias: new Float64Array(outDim), activation: l + 2 < dims.length ? hidden : { kind: "identity" } });
+  }
+  return { inputDim: 2, layers };
+}
+
+/**
+ * Why a network cannot be trained here (undefined when it can): 2 inputs, dense layers with one ReLU or leaky ReLU
+ * activation, and one output per class.
+ */
+export function untrainableReason(net: Network, classes: number): string | undefined {
+  if (net.inputDim !== 2) return `it takes ${net.inputDim} inputs, not 2`;
+  const hidden = hiddenLayers(net);
+  if (hidden.length === 0) return "it has no hidden layer";
+  const kinds = new Set(hidden.map((l) => (l.activation.kind === "leaky-relu" ? `leaky-relu(${l.activation.alpha})` : l.activation.kind)));
+  if (kinds.size > 1) return `its hidden layers mix activations (${[...kinds].join(", ")})`;
+  const kind = hidden[0].activation.kind;
+  if (kind !== "relu" && kind !== "leaky-relu") return `the explorer trains ReLU and leaky ReLU networks, this one is ${kind}`;
+  if (outputDim(net) !== classes) return `it has ${outputDim(net)} output${outputDim(net) === 1 ? "" : "s"} and the data have ${classes} classes (training needs one output per class)`;
+  return undefined;
+}
+
+/** The training config that matches a trainable network (architecture and activation), keeping the other fields. */
+export function configOf(net: Network, base: TrainConfig): TrainConfig {
+  const hidden = hiddenLayers(net);
+  const act = hidden[0].activation;
+  return {
+    ...base,
+    widths: hidden.map((l) => l.outDim),
+    activation: act.kind === "leaky-relu" ? "leaky-relu" : "relu",
+    alpha: act.kind === "leaky-relu" ? act.alpha : base.alpha,
+  };
+}
+
+/** TF.js kernels are [in, out]; networks keep [out × in] row-major. */
+function transposeToTf(layer: DenseLayer): Float32Array {
+  const out = new Float32Array(layer.inDim * layer.outDim);
+  for (let r = 0; r < layer.outDim; r++) for (let k = 0; k < layer.inDim; k++) out[k * layer.outDim + r] = layer.weights[r * layer.inDim + k];
+  return out;
+}
+
+/** A running training: TF.js variables, the optimizer and the epoch counter. Call {@link dispose} when done. */
+export class MlpTrainer {
+  epoch = 0;
+  private readonly kernels: tf.Variable[] = [];
+  private readonly biases: tf.Variable[] = [];
+  private readonly optimizer: tf.Optimizer;
+  private readonly trainX: tf.Tensor2D;
+  private readonly trainOneHot: tf.Tensor2D;
+  private readonly testX: tf.Tensor2D;
+  private readonly testOneHot: tf.Tensor2D;
+
+  /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
+  constructor(readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
+    const net = initial ?? initialNetwork(config, data.classes);
+    for (const layer of net.layers) {
+      this.kernels.push(tf.variable(tf.tensor2d(transposeToTf(layer), [layer.inDim, layer.outDim])));
+      this.biases.push(tf.variable(tf.tensor1d(Float32Array.from(layer.bias))));
+    }
+    this.optimizer = config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.sgd(config.learningRate);
+    const nTrain = data.trainY.length, nTest = data.testY.length;
+    this.trainX = tf.tensor2d(data.trainX, [nTrain, 2]);
+    this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as tf.Tensor2D;
+    this.testX = tf.tensor2d(data.testX, [nTest, 2]);
+    this.testOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.testY, "int32"), data.classes), "float32")) as tf.Tensor2D;
+  }
+
+  /** The logits of a batch of inputs. */
+  private logits(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    const last = this.kernels.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const g = tf.add(tf.matMul(h, this.kernels[l]), this.biases[l]) as tf.Tensor2D;
+      h = l === last ? g : this.config.activation === "relu" ? tf.relu(g) : tf.leakyRelu(g, this.config.alpha);
+    }
+    return h;
+  }
+
+  /** One pass over the training points in a seeded order, in mini-batches of `batchSize`. */
+  trainEpoch(): void {
+    const n = this.data.trainY.length;
+    if (n === 0) return;
+    const order = seededPermutation(n, shuffleSeed(this.config.seed, this.epoch));
+    const indices = Int32Array.from(order);
+    const vars = [...this.kernels, ...this.biases];
+    for (let start = 0; start < n; start += this.config.batchSize) {
+      const batch = indices.subarray(start, Math.min(n, start + this.config.batchSize));
+      tf.tidy(() => {
+        const idx = tf.tensor1d(batch, "int32");
+        const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainOneHot, idx);
+        this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as tf.Scalar, false, vars);
+      });
+    }
+    this.epoch++;
+  }
+
+  /** Loss and accuracy on the training and test points. */
+  metrics(): EpochMetrics {
+    const measure = (x: tf.Tensor2D, y: tf.Tensor2D): [number, number] => {
+      if (x.shape[0] === 0) return [NaN, NaN];
+      const [loss, acc] = tf.tidy(() => {
+        const z = this.logits(x);
+        const l = tf.losses.softmaxCrossEntropy(y, z);
+        const a = tf.mean(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), "float32"));
+        return [l, a];
+      });
+      const out: [number, number] = [loss.dataSync()[0], acc.dataSync()[0]];
+      loss.dispose();
+      acc.dispose();
+      return out;
+    };
+    const [trainLoss, trainAccuracy] = measure(this.trainX, this.trainOneHot);
+    const [testLoss, testAccuracy] = measure(this.testX, this.testOneHot);
+    return { trainLoss, trainAccuracy, testLoss, testAccuracy };
+  }
+
+  /** The current weights as a Tessera network (float32 values, exactly, in Float64Arrays). */
+  network(): Network {
+    const hidden: Activation = this.config.activation === "relu" ? { kind: "relu" } : { kind: "leaky-relu", alpha: this.config.alpha };
+    const last = this.kernels.length - 1;
+    const layers = this.kernels.map((k, l): DenseLayer => {
+      const [inDim, outDim] = k.shape as [number, number];
+      const kt = k.dataSync(), weights = new Float64Array(outDim * inDim);
+      for (let r = 0; r < outDim; r++) for (let c = 0; c < inDim; c++) weights[r * inDim + c] = kt[c * outDim + r];
+      return { inDim, outDim, weights, bias: Float64Array.from(this.biases[l].dataSync()), activation: l === last ? { kind: "identity" } : hidden };
+    });
+    return { inputDim: 2, layers };
+  }
+
+  dispose(): void {
+    for (const v of [...this.kernels, ...this.biases]) v.dispose();
+    this.optimizer.dispose();
+    for (const t of [this.trainX, this.trainOneHot, this.testX, this.testOneHot]) t.dispose();
+  }
+}

@@ -1,0 +1,25 @@
+/** Messages between the page and the training worker (structured-cloned; networks travel as plain objects). */
+import type { Network } from "../../../src/model/network.ts";
+import type { EpochMetrics, TrainConfig, TrainData } from "./mlp.ts";
+
+/** The TF.js backends the worker can run on (headless Chromium has no GPU, so no WebGL). */
+export type TrainBackend = "cpu" | "wasm";
+
+/** Page → training worker. */
+export type TrainRequest =
+  /** Choose the backend (first message; without it the worker uses its default). */
+  | { type: "init"; backend?: TrainBackend }
+  /** Start over: new data, config and (optionally) weights to start from; the worker pauses and reports epoch 0. */
+  | { type: "reset"; run: number; config: TrainConfig; data: TrainData; initial?: Network }
+  | { type: "play" }
+  | { type: "pause" }
+  /** Train this many epochs, then pause. */
+  | { type: "step"; epochs: number };
+
+/** Training worker → page. */
+export type TrainReport =
+  | { type: "ready"; backend: TrainBackend; note?: string }
+  /** After reset (epoch 0) and after every epoch; `run` is the reset's number, so the page can drop stale reports. */
+  | { type: "epoch"; run: number; epoch: number; network: Network; metrics: EpochMetrics; epochMs: number }
+  | { type: "state"; playing: boolean }
+  | { type: "error"; message: string };
