@@ -10,6 +10,7 @@ import { registerBoundary } from "./commands/boundary.ts";
 import { registerDraw } from "./commands/draw.ts";
 import { registerExplore } from "./commands/explore.ts";
 import { registerTrain } from "./commands/train.ts";
+import { registerStudy } from "./commands/study.ts";
 import { registerLocal } from "./commands/local.ts";
 import { registerLocalStudy } from "./commands/local-study.ts";
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDraw(program);
   registerExplore(program);
   registerTrain(program);
+  registerStudy(program);
   registerLocal(program);
   registerLocalStudy(program);
   for (const cmd of program.commands) cmd.exitOverride();

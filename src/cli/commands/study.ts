@@ -1,0 +1,107 @@
+import type { Command } from "commander";
+import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
+import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
+import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
+import { StudyDirError } from "../../study/store.ts";
+import { UsageError } from "../errors.ts";
+import { intOption, positiveOption } from "./train.ts";
+
+/**
+ * Correlations are also reported over networks with no hidden layer narrower than this: a layer of w units passes
+ * on at most a w-dimensional image, and below 5 units (half the 10 classes) both the region count and the error are
+ * dominated by that bottleneck. Chosen before looking at the results.
+ */
+export const DEFAULT_MIN_WIDTH = 5;
+/** The full study of Serra et al. 2018: N1 = 1…21, 10 networks each, 20 epochs on 8,000 digits. */
+export const FULL_STUDY = { configs: "1..21", nets: 10, epochs: 20, trainDigits: 8000, minWidth: DEFAULT_MIN_WIDTH, dir: "study-serra2018" } as const;
+/**
+ * The reduced study of `--quick`: N1 = 1…4 (narrow first layers have few regions, so counts take seconds), 2
+ * networks each, 5 epochs on 2,000 digits, correlations also over N1 ≥ 3 so that the subset is not empty. Every step
+ * runs: training, counting, bounds, digit checks, table, both figures, correlations.
+ */
+export const QUICK_STUDY = { configs: "1..4", nets: 2, epochs: 5, trainDigits: 2000, minWidth: 3, dir: "study-serra2018-quick" } as const;
+
+interface SerraFlags {
+  configs?: string;
+  nets?: string;
+  epochs?: string;
+  trainDigits?: string;
+  batch: string;
+  lr: string;
+  threshold: string;
+  workers: string;
+  dir?: string;
+  quick?: boolean;
+  minWidth?: string;
+  progress: boolean;
+}
+
+/** The study's options from the flags (`--quick` changes the defaults; explicit flags still win). */
+export function serraOptions(flags: SerraFlags) {
+  const base = flags.quick ? QUICK_STUDY : FULL_STUDY;
+  let configs: number[];
+  try {
+    configs = parseConfigs(flags.configs ?? base.configs);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const threshold = Number(flags.threshold);
+  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold "${flags.threshold}": give a number in (0, 1), e.g. 1e-8`);
+  const settings: StudySettings = {
+    totalUnits: SERRA_TOTAL_UNITS,
+    epochs: intOption(flags.epochs ?? String(base.epochs), "--epochs", 1, 10_000),
+    batch: intOption(flags.batch, "--batch", 1, 10_000),
+    lr: positiveOption(flags.lr, "--lr", 10),
+    trainDigits: intOption(flags.trainDigits ?? String(base.trainDigits), "--train-digits", 100, 9_900),
+    splitSeed: 1,
+    threshold,
+  };
+  return {
+    dir: flags.dir ?? base.dir,
+    configs,
+    nets: intOption(flags.nets ?? String(base.nets), "--nets", 1, 1000),
+    settings,
+    workers: intOption(flags.workers, "--workers", 0, 64),
+    minWidth: intOption(flags.minWidth ?? String(base.minWidth), "--min-width", 1, SERRA_TOTAL_UNITS - 1),
+    progress: flags.progress,
+  };
+}
+
+/** `tessera study serra2018|dynamics`: the seed papers' experiments, one command each. */
+export function registerStudy(program: Command): void {
+  const study = program.command("study").description("the seed papers' experiments: serra2018 (MNIST region counts against bounds and error), dynamics (boundaries during training)");
+  study
+    .command("serra2018")
+    .description("train 784-N1-N2-10 ReLU networks on MNIST (N1 + N2 = 22), count every region in [0, 1]^784, set the counts beside the bounds and the training error")
+    .option("--configs <list>", `N1 values, e.g. 1..21 or 3,5,7 (default ${FULL_STUDY.configs}; --quick: ${QUICK_STUDY.configs})`)
+    .option("--nets <n>", `networks per configuration, seeds 1..n (default ${FULL_STUDY.nets}; --quick: ${QUICK_STUDY.nets})`)
+    .option("--epochs <n>", `training epochs (default ${FULL_STUDY.epochs}; --quick: ${QUICK_STUDY.epochs})`)
+    .option("--train-digits <n>", `training digits of the 10,000; the rest are the test set (default ${FULL_STUDY.trainDigits}; --quick: ${QUICK_STUDY.trainDigits})`)
+    .option("--batch <n>", "mini-batch size", "64")
+    .option("--lr <rate>", "Adam's learning rate", "0.001")
+    .option("--threshold <r>", "interior-radius threshold of the counts", String(DEFAULT_INTERIOR_THRESHOLD))
+    .option("--workers <n>", "networks in parallel on worker threads (each trains, then counts, on one core); 0: in this thread", "1")
+    .option("--dir <dir>", `study directory: results, networks, tables, figures (default ${FULL_STUDY.dir}; --quick: ${QUICK_STUDY.dir})`)
+    .option("--quick", "a reduced study that runs in about a minute and exercises every step")
+    .option("--min-width <w>", `also correlate over networks with no hidden layer narrower than w units (default ${FULL_STUDY.minWidth}; --quick: ${QUICK_STUDY.minWidth})`)
+    .option("--no-progress", "no progress bar on stderr")
+    .action(async (flags: SerraFlags) => {
+      const options = serraOptions(flags);
+      let result;
+      try {
+        result = await runSerraStudy(options);
+      } catch (e) {
+        if (e instanceof StudyDirError) throw new UsageError(e.message);
+        if (e instanceof StudyFailure) {
+          process.stderr.write(`tessera: ${e.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw e;
+      }
+      process.stdout.write(result.tableMarkdown);
+      process.stdout.write(`\n${result.ran.length} networks run now, ${result.skipped} found finished; ${result.records.length} of ${result.planned} done. Outputs in ${options.dir}/ ` +
+        `(table.md, table.csv, networks.csv, regions-vs-bounds.svg/.png, error-vs-regions.svg/.png).\n`);
+      if (result.interrupted) process.exitCode = result.interrupted === "SIGINT" ? 130 : 143;
+    });
+}

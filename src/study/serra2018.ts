@@ -1,0 +1,252 @@
+/**
+ * `tessera study serra2018`: the MNIST experiment of Serra, Tjandraatmadja & Ramalingam (ICML 2018, Section 7) —
+ * rectifier networks 784-N1-N2-10 with N1 + N2 = 22, several seeds per configuration, every region of [0, 1]^784
+ * counted exactly, beside the bounds and the training error. Networks run on worker threads (each trains, then
+ * counts, single-threaded) or in this thread; every finished network is stored at once, a rerun skips finished
+ * networks, and the table and figures are rewritten after each network, so a partial study is readable. Node only.
+ */
+import { Worker } from "node:worker_threads";
+import { formatCount, ProgressBar } from "../cli/progress.ts";
+import { errorFigure, regionsFigure } from "./figures.ts";
+import { runStudyJob, type JobProgress } from "./network-job.ts";
+import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } from "./plan.ts";
+import { StudyStore } from "./store.ts";
+import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
+import type { StudyWorkerReply, StudyWorkerRequest } from "./worker.ts";
+
+/** Options of {@link runSerraStudy}. */
+export interface SerraStudyOptions {
+  dir: string;
+  /** N1 values; N2 = totalUnits − N1. */
+  configs: readonly number[];
+  /** Networks per configuration (seeds 1…nets). */
+  nets: number;
+  settings: StudySettings;
+  /** Networks in parallel on worker threads; 0 runs them one by one in this thread. */
+  workers: number;
+  /** Correlations are also given over networks whose hidden layers all have at least this many units. */
+  minWidth: number;
+  progress: boolean;
+  /** Stop handing out networks after this many have finished in this run (for tests and partial runs). */
+  maxNetworks?: number;
+}
+
+/** What a study run did and what the directory now holds. */
+export interface SerraStudyResult {
+  records: NetworkRecord[];
+  rows: ConfigRow[];
+  correlation: ReturnType<typeof correlations>;
+  planned: number;
+  /** Networks finished by this run, and found finished from earlier runs. */
+  ran: string[];
+  skipped: number;
+  complete: boolean;
+  /** Set when a signal stopped the run. */
+  interrupted?: NodeJS.Signals;
+  tableMarkdown: string;
+}
+
+/** A network failed a check or crashed: the study stops (its details are in DIR/failed/). */
+export class StudyFailure extends Error {
+  override name = "StudyFailure";
+}
+
+/** Runs one job somewhere and reports its progress. */
+interface JobRunner {
+  run(job: StudyJob, onProgress: (p: JobProgress) => void): Promise<{ record: NetworkRecord; modelJson: string }>;
+  close(): void;
+}
+
+function inProcessRunner(settings: StudySettings): JobRunner {
+  return { run: (job, onProgress) => runStudyJob(job, settings, onProgress), close: () => {} };
+}
+
+/** A worker thread that runs one job at a time. */
+function threadRunner(settings: StudySettings): JobRunner {
+  const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url));
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once("error", reject);
+    const onReady = (m: StudyWorkerReply) => {
+      if (m.type === "ready") {
+        worker.off("message", onReady);
+        resolve();
+      }
+    };
+    worker.on("message", onReady);
+  });
+  return {
+    async run(job, onProgress) {
+      await ready;
+      return new Promise((resolve, reject) => {
+        const onMessage = (m: StudyWorkerReply) => {
+          if (m.type === "ready" || m.id !== job.id) return;
+          if (m.type === "progress") onProgress(m.progress);
+          else {
+            worker.off("message", onMessage);
+            worker.off("error", onError);
+            worker.off("exit", onExit);
+            if (m.type === "done") resolve({ record: m.record, modelJson: m.modelJson });
+            else reject(new Error(m.message));
+          }
+        };
+        const onError = (e: Error) => {
+          worker.off("message", onMessage);
+          worker.off("exit", onExit);
+          reject(e);
+        };
+        const onExit = (code: number) => onError(new Error(`the worker thread stopped (exit code ${code})`));
+        worker.on("message", onMessage);
+        worker.on("error", onError);
+        worker.once("exit", onExit);
+        worker.postMessage({ type: "job", job, settings } satisfies StudyWorkerRequest);
+      });
+    },
+    close: () => void worker.terminate(),
+  };
+}
+
+/** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
+const TRAIN_SHARE = 0.1;
+
+/** Rewrite the tables and figures from the records found in the directory. */
+export function writeStudyOutputs(store: StudyStore, records: NetworkRecord[], planned: number, settings: StudySettings, minWidth: number) {
+  const rows = configRows(records);
+  const correlation = correlations(records, minWidth);
+  const runs = store.runs();
+  const summary = summarise(records, planned, runs.reduce((s, r) => s + r.seconds, 0), runs.map((r) => r.workers));
+  const md = tableMarkdown(rows, correlation, summary, settings);
+  store.writeText("table.md", md);
+  store.writeText("table.csv", tableCsv(rows));
+  store.writeText("networks.csv", networksCsv(records));
+  if (records.length > 0) {
+    const nets = `${records.length} networks, ${settings.epochs} epochs`;
+    store.writeFigure("regions-vs-bounds", regionsFigure(rows, `784-N1-N2-10 ReLU, mean over seeds with min–max band; ${nets}`));
+    store.writeFigure("error-vs-regions", errorFigure(records, settings.totalUnits, `one point per network, coloured by N1 (red: narrow first layer, blue: wide); ${nets}`));
+  }
+  return { rows, correlation, md };
+}
+
+/**
+ * Run (or resume) the study in `options.dir`. Throws {@link StudyFailure} when a network fails a check (count below
+ * the digits' distinct patterns, above the stable-unit bound, a digit pattern missing) or crashes.
+ */
+export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraStudyResult> {
+  const { settings } = options;
+  const store = new StudyStore(options.dir);
+  store.open("serra2018", settings, settingsDifferences);
+  const jobs = studyJobs(options.configs, options.nets, settings.totalUnits);
+  const records = new Map(store.records().map((r) => [r.id, r]));
+  const todo = jobs.filter((j) => !records.has(j.id));
+  /** Finished networks of this study's plan (the directory may hold others, from runs with other --configs / --nets). */
+  const inStudy = () => jobs.map((j) => records.get(j.id)).filter((r): r is NetworkRecord => r !== undefined);
+  const skipped = jobs.length - todo.length;
+  const started = new Date().toISOString(), t0 = performance.now();
+  const workers = Math.max(0, Math.min(options.workers, todo.length));
+  const ran: string[] = [];
+  const run = () => ({ started, seconds: (performance.now() - t0) / 1000, networks: ran.length, workers: Math.max(1, workers), complete: ran.length === todo.length });
+
+  // Progress: each network's expected seconds from finished networks of its configuration (else of any).
+  const secondsOf = (job: StudyJob): number => {
+    const all = [...records.values()];
+    const same = all.filter((r) => r.n1 === job.n1);
+    const pool = same.length ? same : all;
+    return pool.length ? pool.reduce((s, r) => s + r.seconds, 0) / pool.length : 1;
+  };
+  const bar = new ProgressBar("study", options.progress);
+  const live = new Map<string, { share: number; regions: number; phase: string }>();
+  let regionsDone = 0;
+  const showProgress = (force = false) => {
+    const total = todo.reduce((s, j) => s + secondsOf(j), 0);
+    let done = 0, liveRegions = 0;
+    for (const j of todo) {
+      if (ran.includes(j.id)) done += secondsOf(j);
+      else if (live.has(j.id)) done += secondsOf(j) * live.get(j.id)!.share;
+    }
+    for (const l of live.values()) liveRegions += l.regions;
+    const running = [...live.entries()].map(([id, l]) => `${id} ${l.phase}`).join(", ");
+    bar.update(regionsDone + liveRegions, total > 0 ? Math.min(1, done / total) : 1,
+      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force);
+  };
+  const onProgress = (job: StudyJob) => (p: JobProgress) => {
+    if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, phase: `training ${p.epoch}/${p.epochs}` });
+    else {
+      const f = p.progress.fraction;
+      const prev = live.get(job.id);
+      const share = f === undefined ? (prev?.share ?? TRAIN_SHARE) : TRAIN_SHARE + (1 - TRAIN_SHARE) * f;
+      live.set(job.id, { share, regions: p.progress.regions, phase: `counting ${formatCount(p.progress.regions)}${f === undefined ? "" : ` (${Math.round(100 * f)}% of tasks)`}` });
+    }
+    showProgress();
+  };
+
+  const runners: JobRunner[] = workers === 0 ? [inProcessRunner(settings)] : Array.from({ length: workers }, () => threadRunner(settings));
+  let interrupted: NodeJS.Signals | undefined;
+  let failure: StudyFailure | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted ??= sig;
+    for (const r of runners) r.close();
+  };
+  // Worker threads can be stopped at once; in this thread a count cannot be interrupted, so signals keep their
+  // default effect there (finished networks are already on disk).
+  if (workers > 0) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  const limit = options.maxNetworks ?? Infinity;
+  let next = 0;
+  const stop = () => interrupted !== undefined || failure !== undefined || ran.length + live.size >= limit;
+  const slot = async (runner: JobRunner) => {
+    while (!stop() && next < todo.length) {
+      const job = todo[next++];
+      live.set(job.id, { share: 0, regions: 0, phase: "starting" });
+      let out: { record: NetworkRecord; modelJson: string };
+      try {
+        out = await runner.run(job, onProgress(job));
+      } catch (e) {
+        live.delete(job.id);
+        if (interrupted) return;
+        const message = e instanceof Error ? e.message : String(e);
+        store.saveFailure(job.id, { job, error: message, at: new Date().toISOString() });
+        failure ??= new StudyFailure(`network ${job.id} failed: ${message} (details in ${store.path("failed")})`);
+        for (const r of runners) if (r !== runner) r.close();
+        return;
+      }
+      live.delete(job.id);
+      if (out.record.problems.length > 0) {
+        store.saveFailure(job.id, { ...out.record }, out.modelJson);
+        failure ??= new StudyFailure(`network ${job.id} failed its checks: ${out.record.problems.join("; ")} (details in ${store.path("failed", `${job.id}.json`)})`);
+        for (const r of runners) if (r !== runner) r.close();
+        return;
+      }
+      store.saveNetwork(out.record, out.modelJson);
+      records.set(job.id, out.record);
+      ran.push(job.id);
+      regionsDone += out.record.regions;
+      store.saveRun(run());
+      writeStudyOutputs(store, inStudy(), jobs.length, settings, options.minWidth);
+      showProgress(true);
+    }
+  };
+  try {
+    await Promise.all(runners.map(slot));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    for (const r of runners) r.close();
+    bar.done();
+  }
+  store.saveRun(run());
+  const final = inStudy();
+  const { rows, correlation, md } = writeStudyOutputs(store, final, jobs.length, settings, options.minWidth);
+  if (failure) throw failure;
+  return {
+    records: final,
+    rows,
+    correlation,
+    planned: jobs.length,
+    ran,
+    skipped,
+    complete: final.length === jobs.length,
+    interrupted,
+    tableMarkdown: md,
+  };
+}

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { serraOptions } from "../src/cli/commands/study.ts";
+import { loadModel } from "../src/io/load.ts";
+import { countRegionsMilp } from "../src/milp/count.ts";
+import { networkFingerprint } from "../src/model/fingerprint.ts";
+import { runSerraStudy } from "../src/study/serra2018.ts";
+import type { NetworkRecord } from "../src/study/table.ts";
+import { runCli } from "./helpers/cli.ts";
+import { repoRoot } from "./helpers/fixtures.ts";
+
+// The --quick study through the real CLI (the reduced study CI runs): 4 configurations × 2 networks. It is killed
+// with SIGKILL once a network is stored, then rerun to completion; the tests below reuse its directory.
+const dir = join(mkdtempSync(join(tmpdir(), "tessera-study-")), "quick");
+const resultsDir = join(dir, "results");
+const quickArgs = ["study", "serra2018", "--quick", "--dir", dir, "--workers", "2", "--no-progress"];
+const readRecord = (id: string) => JSON.parse(readFileSync(join(resultsDir, `${id}.json`), "utf8")) as NetworkRecord;
+
+/** Start the CLI and SIGKILL it as soon as `results/` holds a finished network; resolves with the results then. */
+function runAndKill(): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), ...quickArgs], { stdio: "ignore" });
+    let stored: string[] = [];
+    const poll = setInterval(() => {
+      stored = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => n.endsWith(".json")) : [];
+      if (stored.length > 0) {
+        clearInterval(poll);
+        child.kill("SIGKILL");
+      }
+    }, 100);
+    child.on("error", reject);
+    child.on("exit", () => {
+      clearInterval(poll);
+      resolve(stored);
+    });
+  });
+}
+
+describe("tessera study serra2018 --quick", () => {
+  let storedBeforeKill: string[] = [];
+  let rerun: Awaited<ReturnType<typeof runCli>>;
+  before(async () => {
+    storedBeforeKill = await runAndKill();
+    rerun = await runCli(quickArgs);
+  });
+
+  it("a killed study resumes: the rerun keeps the networks stored before the kill and finishes the rest", () => {
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.ok(storedBeforeKill.length >= 1 && storedBeforeKill.length < 8, `stored before the kill: ${storedBeforeKill.length}`);
+    const m = /(\d+) networks run now, (\d+) found finished; 8 of 8 done/.exec(rerun.stdout);
+    assert.ok(m, rerun.stdout);
+    assert.ok(Number(m[2]) >= storedBeforeKill.length);
+    assert.equal(Number(m[1]) + Number(m[2]), 8);
+  });
+
+  it("every count lies between the digits' distinct patterns and the stable-unit bound, which is at most the rectifier bound", () => {
+    const names = readdirSync(resultsDir).filter((n) => n.endsWith(".json"));
+    assert.equal(names.length, 8);
+    for (const n of names) {
+      const r = readRecord(n.replace(/\.json$/, ""));
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.probes, 10000);
+      assert.equal(r.probePatternsMissed, 0, `${r.id}: every digit pattern is a counted region`);
+      assert.ok(r.regions >= r.probePatterns, r.id);
+      assert.ok(BigInt(r.regions) <= BigInt(r.bounds.serra2018Stable), r.id);
+      assert.ok(BigInt(r.bounds.serra2018Stable) <= BigInt(r.bounds.serra2018), r.id);
+      assert.equal(r.bounds.montufar2014, String(2 ** 22));
+    }
+  });
+
+  it("writes the table (Markdown, CSV), the per-network CSV and both figures as SVG and PNG", () => {
+    const csv = readFileSync(join(dir, "table.csv"), "utf8").trim().split("\n");
+    assert.deepEqual(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")), ["1,21,2", "2,20,2", "3,19,2", "4,18,2"]);
+    assert.match(readFileSync(join(dir, "table.md"), "utf8"), /Spearman's ρ .* over all 8 networks, train -?\d\.\d{3}, test -?\d\.\d{3}; over the 4 networks with no hidden layer narrower than 3 units/);
+    for (const name of ["regions-vs-bounds", "error-vs-regions"]) {
+      assert.match(readFileSync(join(dir, `${name}.svg`), "utf8"), /^<svg[\s\S]*<\/svg>\s*$/);
+      assert.deepEqual([...readFileSync(join(dir, `${name}.png`)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    }
+  });
+
+  it("after deleting one network's result a rerun retrains only that network: same weights, same count, same table; one more rerun does nothing", async () => {
+    const id = "n1-03_n2-19_seed-02";
+    const before = readRecord(id);
+    const table = readFileSync(join(dir, "table.csv"), "utf8");
+    rmSync(join(resultsDir, `${id}.json`));
+    const options = { ...serraOptions({ quick: true, dir, batch: "64", lr: "0.001", threshold: "1e-8", workers: "0", progress: false }) };
+    const again = await runSerraStudy(options);
+    assert.deepEqual(again.ran, [id]);
+    assert.equal(again.skipped, 7);
+    const after = readRecord(id);
+    assert.equal(after.fingerprint, before.fingerprint, "retrained from its seed: bit-identical weights");
+    assert.equal(after.regions, before.regions);
+    assert.equal(after.trainError, before.trainError);
+    assert.equal(networkFingerprint((await loadModel(join(dir, "networks", `${id}.json`))).network), before.fingerprint);
+    assert.equal(readFileSync(join(dir, "table.csv"), "utf8"), table);
+    const noop = await runSerraStudy(options);
+    assert.deepEqual(noop.ran, []);
+    assert.equal(noop.skipped, 8);
+    assert.equal(readFileSync(join(dir, "table.csv"), "utf8"), table);
+  });
+
+  it("refuses to resume a directory made with other settings", async () => {
+    const options = serraOptions({ quick: true, dir, epochs: "3", batch: "64", lr: "0.001", threshold: "1e-8", workers: "0", progress: false });
+    await assert.rejects(runSerraStudy(options), /holds a study made with other settings \(epochs: 5 ≠ 3\)/);
+  });
+
+  it("the engine's count equals the MILP method's count (Serra et al. 2018, Section 4) on the small trained configurations", async () => {
+    for (const id of ["n1-01_n2-21_seed-01", "n1-02_n2-20_seed-01"]) {
+      const model = await loadModel(join(dir, "networks", `${id}.json`));
+      const milp = await countRegionsMilp(model.network, { box: model.domain! });
+      assert.equal(milp.regions, readRecord(id).regions, id);
+    }
+  });
+});

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { serraOptions } from "../src/cli/commands/study.ts";
+import { UsageError } from "../src/cli/errors.ts";
+import { checkRegionAnalysis, type RegionAnalysis } from "../src/study/analyse.ts";
+import { errorFigure, regionsFigure } from "../src/study/figures.ts";
+import { jobId, parseConfigs, settingsDifferences, studyJobs, type StudySettings } from "../src/study/plan.ts";
+import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type NetworkRecord } from "../src/study/table.ts";
+
+const settings: StudySettings = { totalUnits: 22, epochs: 20, batch: 64, lr: 0.001, trainDigits: 8000, splitSeed: 1, threshold: 1e-8 };
+
+function analysis(regions: number, extra: Partial<RegionAnalysis> = {}): RegionAnalysis {
+  return {
+    regions, threshold: 1e-8, countSeconds: 1, tighteningSeconds: 0.1, lps: 10, stableActive: [0, 0], stableInactive: [0, 1],
+    bounds: { montufar2014: "4194304", montufar2017: "844", serra2018: "254", serra2018Stable: "200" },
+    probePatterns: 50, probePatternsMissed: 0, probes: 10000, ...extra,
+  };
+}
+
+function record(n1: number, seed: number, regions: number, trainError: number, stable = 200): NetworkRecord {
+  const a = analysis(regions);
+  return {
+    ...a, bounds: { ...a.bounds, serra2018Stable: String(stable) }, format: "tessera-study-network", version: 1, id: jobId(n1, 22 - n1, seed), n1, n2: 22 - n1, seed,
+    settings, trainLoss: 1, trainError, testLoss: 1, testError: trainError + 0.01, trainSeconds: 1, seconds: 10 * seed, fingerprint: "x", finishedAt: "", problems: [],
+  };
+}
+
+describe("study plan", () => {
+  it("parses --configs ranges and lists, sorted and without duplicates; N2 = 22 − N1 must stay ≥ 1", () => {
+    assert.deepEqual(parseConfigs("1..21"), Array.from({ length: 21 }, (_, i) => i + 1));
+    assert.deepEqual(parseConfigs("7,3..5,3"), [3, 4, 5, 7]);
+    assert.throws(() => parseConfigs("0..3"), /N1 must run from 1 to 21/);
+    assert.throws(() => parseConfigs("22"), /N1 must run from 1 to 21/);
+    assert.throws(() => parseConfigs("a"), /"a" is not N1/);
+  });
+
+  it("orders networks seed-major, so every configuration has a network early", () => {
+    const jobs = studyJobs([10, 11, 12], 2);
+    assert.deepEqual(jobs.map((j) => [j.n1, j.n2, j.seed]), [[10, 12, 1], [11, 11, 1], [12, 10, 1], [10, 12, 2], [11, 11, 2], [12, 10, 2]]);
+    assert.equal(jobs[0].id, "n1-10_n2-12_seed-01");
+  });
+
+  it("names the settings that differ", () => {
+    assert.deepEqual(settingsDifferences(settings, { ...settings, epochs: 5 }), ["epochs: 20 ≠ 5"]);
+    assert.deepEqual(settingsDifferences(settings, { ...settings }), []);
+  });
+
+  it("--quick changes the defaults, explicit flags win, bad values are one-line usage errors", () => {
+    const base = { batch: "64", lr: "0.001", threshold: "1e-8", workers: "2", progress: false };
+    const quick = serraOptions({ ...base, quick: true });
+    assert.deepEqual(quick.configs, [1, 2, 3, 4]);
+    assert.equal(quick.nets, 2);
+    assert.equal(quick.settings.trainDigits, 2000);
+    assert.equal(quick.minWidth, 3);
+    assert.equal(serraOptions({ ...base, quick: true, configs: "2", nets: "1" }).nets, 1);
+    const full = serraOptions(base);
+    assert.equal(full.configs.length, 21);
+    assert.equal(full.nets, 10);
+    assert.equal(full.settings.epochs, 20);
+    assert.equal(full.minWidth, 5);
+    assert.throws(() => serraOptions({ ...base, configs: "0..30" }), UsageError);
+    assert.throws(() => serraOptions({ ...base, threshold: "2" }), /--threshold "2"/);
+    assert.throws(() => serraOptions({ ...base, workers: "-1" }), /--workers "-1"/);
+  });
+});
+
+describe("study checks", () => {
+  it("accepts a count between the digits' patterns and the stable-unit bound, and names every violation", () => {
+    assert.deepEqual(checkRegionAnalysis(analysis(120)), []);
+    assert.match(checkRegionAnalysis(analysis(40))[0], /count 40 is below the 50 distinct activation patterns/);
+    assert.match(checkRegionAnalysis(analysis(201))[0], /exceeds the stable-unit bound 200/);
+    assert.match(checkRegionAnalysis(analysis(120, { probePatternsMissed: 2 }))[0], /2 activation patterns of digits are not among the counted regions/);
+  });
+});
+
+describe("study table", () => {
+  const records = [record(2, 1, 100, 0.3, 150), record(2, 2, 80, 0.4, 170), record(3, 1, 400, 0.2), record(3, 2, 500, 0.1)];
+
+  it("aggregates per configuration: mean, min, max of counts and of the stable bound, mean errors", () => {
+    const rows = configRows(records);
+    assert.deepEqual(rows.map((r) => [r.n1, r.n2, r.nets, r.regionsMean, r.regionsMin, r.regionsMax, r.stableMean, r.stableMin, r.stableMax]), [
+      [2, 20, 2, 90, 80, 100, 160, 150, 170],
+      [3, 19, 2, 450, 400, 500, 200, 200, 200],
+    ]);
+    assert.ok(Math.abs(rows[0].trainErrorMean - 0.35) < 1e-15);
+    assert.equal(rows[1].secondsMax, 20);
+  });
+
+  it("computes Spearman's ρ over all networks and over the wide ones", () => {
+    // Counts 100, 80, 400, 500 against errors 0.3, 0.4, 0.2, 0.1: the ranks are exactly reversed, ρ = −1.
+    const c = correlations(records, 3);
+    assert.equal(c.all.networks, 4);
+    assert.equal(c.all.train, -1);
+    assert.equal(c.wide.networks, 2);
+    assert.equal(c.wide.train, -1);
+    assert.ok(Number.isNaN(correlations(records.slice(0, 1), 1).all.train));
+  });
+
+  it("writes Markdown and CSV with exact bounds; the CSV has no timings", () => {
+    const rows = configRows(records);
+    const md = tableMarkdown(rows, correlations(records, 3), summarise(records, 8, 3725, [2]), settings);
+    assert.match(md, /Networks: 4 of 8 finished/);
+    assert.match(md, /\| 2 \| 20 \| 2 \| 90 \| 80 \| 100 \| 4,194,304 \| 844 \| 254 \| 160 \| 35\.00 \| 36\.00 \|/);
+    assert.match(md, /1 h 02 min of wall-clock time/);
+    assert.match(md, /slowest network n1-02_n2-20_seed-02: 20 s/);
+    const csv = tableCsv(rows).trim().split("\n");
+    assert.equal(csv.length, 3);
+    assert.equal(csv[1], "2,20,2,90,80,100,4194304,844,254,160,150,170,0.35,0.36");
+    assert.equal(networksCsv(records).trim().split("\n").length, 5);
+  });
+
+  it("draws both figures as SVG in DejaVu Sans", () => {
+    for (const svg of [regionsFigure(configRows(records), "test"), errorFigure(records, 22, "test")]) {
+      assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /DejaVu Sans, sans-serif/);
+      assert.match(svg, /<\/svg>\s*$/);
+    }
+  });
+});
