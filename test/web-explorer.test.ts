@@ -17,7 +17,7 @@ import { planarPartition } from "../src/geometry/partition.ts";
 import { loadModel } from "../src/io/load.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixturePath, repoRoot } from "./helpers/fixtures.ts";
-import { currentRun, launchChromium, pageErrors, shownPartition, startExplorerSession, stepEpochs } from "./web-helpers.ts";
+import { currentRun, launchChromium, pageErrors, shownPartition, startExplorerSession, stepEpochs, waitForText } from "./web-helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-web-"));
 
@@ -85,13 +85,11 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
   it("hovering a region shows its pattern and affine map; hovering a unit reports its bent hyperplane", async () => {
     const box = (await page.locator("#plot").boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4);
-    await page.waitForFunction(() => document.querySelector("#hover")!.textContent!.includes("f1(x) ="));
-    const text = (await page.textContent("#hover"))!;
+    const text = await waitForText(page, "#hover", /f1\(x\) =/);
     assert.match(text, /region \d+ of \d+/);
     assert.match(text, /layer 1: [01]{8} {3}layer 2: [01]{8}/);
     await page.hover("#diagram circle.unit >> nth=0");
-    await page.waitForFunction(() => document.querySelector("#unit-info")!.textContent!.includes("bent hyperplane"));
-    assert.match((await page.textContent("#unit-info"))!, /layer 1, unit 1: .* \d+ pieces?/);
+    assert.match(await waitForText(page, "#unit-info", /bent hyperplane/), /layer 1, unit 1: .* \d+ pieces?/);
   });
 
   it("exports the picture as SVG and PNG, and writes a screenshot", async () => {
@@ -112,7 +110,7 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
     writeFileSync(good, rows.join("\n") + "\n");
     writeFileSync(bad, "x,y,label\n0.1,0.2,1\n0.3,oops,0\n");
     await page.setInputFiles("#csv-input", good);
-    await page.waitForFunction(() => document.querySelector("#data-info")!.textContent!.startsWith("points.csv: 20 train + 20 test points, 2 classes (dog, cat)"));
+    await waitForText(page, "#data-info", /^points\.csv: 20 train \+ 20 test points, 2 classes \(dog, cat\)/);
     await shownPartition(page, 0);
     await page.setInputFiles("#csv-input", bad);
     await page.waitForSelector("#message.error");
@@ -127,7 +125,7 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
   it("a dropped ONNX model is shown exactly and trained on from its weights; a 784-input model is refused in one line", async () => {
     await page.goto(session.url);
     await page.setInputFiles("#model-input", fixturePath("random-2-8-8-s1"));
-    await page.waitForFunction(() => document.querySelector("#message")!.textContent!.startsWith("loaded random-2-8-8-s1.onnx"));
+    await waitForText(page, "#message", /^loaded random-2-8-8-s1\.onnx \(ONNX\): 2-8-8-2 relu; training continues/);
     const loaded = await shownPartition(page, 0);
     assert.equal(loaded.regions, expectedOf("random-2-8-8-s1").regions);
     await page.setInputFiles("#model-input", fixturePath("mnist-10-12-s1"));
@@ -154,7 +152,7 @@ describe("tessera explore", { timeout: 60_000 }, () => {
       try {
         const page = await browser.context.newPage();
         await page.goto(url);
-        await page.waitForFunction(() => document.querySelector("#message")!.textContent!.startsWith("loaded random-2-16-s2.onnx (Tessera JSON)"));
+        await waitForText(page, "#message", /^loaded random-2-16-s2\.onnx \(Tessera JSON\)/);
         const shown = await shownPartition(page, 0);
         assert.equal(shown.regions, expectedOf("random-2-16-s2").regions);
       } finally {

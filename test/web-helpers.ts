@@ -108,6 +108,17 @@ export async function shownPartition(page: Page, epoch: number): Promise<{ regio
   return { regions: Number(text.replace(/,/g, "")), rect };
 }
 
+/** Poll an element's text until it matches `pattern` (returns the text; throws with the last text on timeout). */
+export async function waitForText(page: Page, selector: string, pattern: RegExp, timeout = 30_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const text = (await page.textContent(selector)) ?? "";
+    if (pattern.test(text)) return text;
+    if (Date.now() - t0 > timeout) throw new Error(`${selector}: waited ${timeout} ms for ${pattern}, the text is "${text}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Train `n` epochs with the Step button, one at a time, waiting for each epoch's report. */
 export async function stepEpochs(page: Page, n: number): Promise<void> {
   const start = Number(await page.getAttribute("#epoch", "data-epoch"));

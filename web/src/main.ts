@@ -18,15 +18,19 @@ import type { PackedPartition } from "./partition/packed.ts";
 import type { PartitionReport, PartitionRequest, PictureOptions } from "./partition/protocol.ts";
 import type { EpochMetrics, TrainConfig, TrainData } from "./train/mlp.ts";
 import { configOf, untrainableReason } from "./train/mlp.ts";
-import type { TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
+import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
+import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView, polygonAt } from "./view/plot.ts";
 
 /** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
 const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;
-/** Charts are redrawn at most this often while training (ms). */
-const CHART_INTERVAL = 250;
+/**
+ * The network diagram and the charts (SVG: costly to restyle and repaint, with no GPU) are redrawn at most this
+ * often while training (ms); the numbers follow every epoch.
+ */
+const CHART_INTERVAL = 300;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -64,8 +68,12 @@ const state = {
   historyRect: undefined as PlaneRect | undefined,
 };
 const history = new History();
+/** The plane point under the pointer (to refresh the hover text when a new partition arrives). */
+let hoverPoint: [number, number] | null = null;
 /** Timings of the last partition cycles, for bench/explorer.ts: worker time, request → drawn. */
 const timings: { epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number }[] = [];
+/** Milliseconds of every training epoch of the current run (the worker's own measure), for bench/explorer.ts. */
+const epochTimes: number[] = [];
 
 // ---------- helpers ----------
 
@@ -187,8 +195,6 @@ interface PartitionJob {
 let inFlight: (PartitionJob & { id: number; t0: number }) | undefined;
 let waiting: PartitionJob | undefined;
 const svgRequests = new Map<number, (svg: string) => void>();
-/** The partition drawn last, and when its request left, for the request → drawn time. */
-let drawPending: { epoch: number; regions: number; partitionMs: number; t0: number } | undefined;
 
 /** Ask for the partition of the newest network over the current view (replacing any request still waiting). */
 function requestPartition(): void {
@@ -222,7 +228,7 @@ partitionWorker.onmessage = (e: MessageEvent<PartitionReport>) => {
   if (m.type === "error") {
     setMessage(`partition: ${m.message}`, true);
   } else if (job && job.id === m.id) {
-    showPartition(m.partition, job, job.t0);
+    showPartition(m.partition, job, job.t0, m.drawMs);
   }
   pump();
 };
@@ -231,16 +237,14 @@ partitionWorker.onerror = (e) => setMessage(`partition worker failed: ${e.messag
 trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
   const m = e.data;
   switch (m.type) {
-    case "ready":
-      state.backend = m.backend;
-      if (m.note) setMessage(m.note, true);
-      break;
     case "epoch":
       if (m.run !== state.run) return; // from before the last reset
       state.network = m.network;
       state.epoch = m.epoch;
       state.metrics = m.metrics;
       state.epochMs = m.epochMs;
+      state.backend = m.backend;
+      if (m.epoch > 0) epochTimes.push(m.epochMs);
       history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss);
       requestPartition();
       scheduleUi();
@@ -258,15 +262,48 @@ trainWorker.onerror = (e) => setMessage(`training worker failed: ${e.message}`, 
 
 // ---------- picture ----------
 
-const plot = new PlotView($<HTMLCanvasElement>("plot"), { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+const plot = new PlotView($<HTMLCanvasElement>("plot-base"), $<HTMLCanvasElement>("plot"), { umin: -1, umax: 1, vmin: -1, vmax: 1 });
 const diagram = new NetworkDiagram($("diagram"));
 
-function showPartition(p: PackedPartition, job: PartitionJob, t0: number): void {
+function paintStyle(): PaintStyle {
+  return { colouring: select("colouring").value as PaintStyle["colouring"], showEdges: input("show-edges").checked };
+}
+
+/** Paints partitions on the page when the browser cannot hand the base canvas to the worker (no OffscreenCanvas). */
+let pagePainter: PartitionPainter | undefined;
+if ("transferControlToOffscreen" in plot.base) {
+  const canvas = plot.base.transferControlToOffscreen();
+  partitionWorker.postMessage({ type: "attach", canvas, style: paintStyle(), size: plot.size() } satisfies PartitionRequest, [canvas]);
+} else {
+  pagePainter = new PartitionPainter(plot.base, paintStyle(), plot.size());
+}
+
+/** Repaint the shown partition after a change of style or size. */
+function repaint(change: { style?: PaintStyle; size?: ReturnType<PlotView["size"]> }): void {
+  if (pagePainter) {
+    if (change.style) pagePainter.setStyle(change.style);
+    if (change.size) pagePainter.setSize(change.size);
+    pagePainter.draw();
+  } else {
+    sendPartition({ type: "paint", ...change });
+  }
+}
+plot.onResize = (size) => repaint({ size });
+
+function showPartition(p: PackedPartition, job: PartitionJob, t0: number, workerDrawMs: number): void {
   const { network, epoch } = job;
+  let drawMs = workerDrawMs;
+  if (pagePainter) {
+    pagePainter.setPartition(p);
+    drawMs = pagePainter.draw();
+  }
   state.shown = { partition: p, network, epoch, run: job.run };
-  plot.setPartition(p);
+  plot.setShown(p);
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
-  drawPending = { epoch, regions: p.regions, partitionMs: p.ms, t0 };
+  if (hoverPoint) plot.onHover(hoverPoint);
+  timings.push({ epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: performance.now() - t0 });
+  if (timings.length > 1000) timings.shift();
+  $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
   const regions = $("regions");
   regions.textContent = p.regions.toLocaleString("en-US");
   regions.dataset.epoch = String(epoch);
@@ -281,15 +318,6 @@ function showPartition(p: PackedPartition, job: PartitionJob, t0: number): void 
   history.addRegions(epoch, p.regions);
   scheduleUi();
 }
-
-plot.onDrawn = (drawMs: number) => {
-  if (!drawPending) return;
-  timings.push({ epoch: drawPending.epoch, regions: drawPending.regions, partitionMs: drawPending.partitionMs, drawMs, cycleMs: performance.now() - drawPending.t0 });
-  if (timings.length > 1000) timings.shift();
-  const t = timings[timings.length - 1];
-  $("timing").textContent = `${t.partitionMs.toFixed(1)} ms (+ draw ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
-  drawPending = undefined;
-};
 
 plot.onViewChange = (v) => {
   showView(v);
@@ -308,6 +336,7 @@ function setView(v: PlaneRect): void {
 }
 
 plot.onHover = (pt) => {
+  hoverPoint = pt;
   const shown = state.shown;
   const box = $("hover");
   if (!pt || !shown) {
@@ -378,10 +407,10 @@ function updateUi(): void {
   const m = state.metrics;
   $("train-metrics").textContent = m ? `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}` : "–";
   $("test-metrics").textContent = m ? `${num(m.testLoss)} · ${pct(m.testAccuracy)}` : "–";
-  if (state.network) diagram.setNetwork(state.network);
   const now = performance.now();
   if (now - lastChart >= CHART_INTERVAL) {
     lastChart = now;
+    if (state.network) diagram.setNetwork(state.network);
     $("chart-regions").innerHTML = regionChart(history);
     $("chart-loss").innerHTML = lossChart(history);
   } else if (!chartTimer) {
@@ -426,6 +455,8 @@ function restart(initial?: Network): void {
   state.epoch = 0;
   state.run++;
   $("epoch").dataset.run = String(state.run);
+  epochTimes.length = 0;
+  timings.length = 0;
   history.clear();
   state.historyRect = undefined;
   describeData();
@@ -643,11 +674,8 @@ input("csv-input").addEventListener("change", () => {
 input("model-input").addEventListener("change", () => {
   void takeFiles(input("model-input").files ?? []).then(() => (input("model-input").value = ""));
 });
-select("colouring").addEventListener("change", () => {
-  plot.colouring = select("colouring").value as "class" | "pattern";
-  plot.invalidate();
-});
-for (const [id, key] of [["show-edges", "showEdges"], ["show-train", "showTrain"], ["show-test", "showTest"]] as const) {
+for (const id of ["colouring", "show-edges"]) $(id).addEventListener("change", () => repaint({ style: paintStyle() }));
+for (const [id, key] of [["show-train", "showTrain"], ["show-test", "showTest"]] as const) {
   input(id).addEventListener("change", () => {
     plot[key] = input(id).checked;
     plot.schedule();
@@ -685,11 +713,12 @@ window.addEventListener("drop", (e) => {
 /** Hooks for the end-to-end tests and bench/explorer.ts (read-only views of the page's state). */
 (window as unknown as { explorer: unknown }).explorer = {
   timings,
+  epochTimes,
   state: () => ({ epoch: state.epoch, playing: state.playing, backend: state.backend, shownEpoch: state.shown?.epoch, view: { ...plot.view } }),
 };
 
 applyParams();
-sendTrain({ type: "init", backend: (params.get("backend") as TrainBackend | null) ?? undefined });
+sendTrain({ type: "init", backend: (params.get("backend") as BackendChoice | null) ?? undefined });
 showView(plot.view);
 const modelUrl = params.get("model");
 if (modelUrl) {

@@ -1,6 +1,6 @@
 /**
  * A planar partition and its class boundary packed into flat typed arrays, so the partition worker can hand them to
- * the page by transfer (no copying, no per-region objects): polygons with their edge labels, patterns and output
+ * the page cheaply (a few typed arrays, no per-region objects): polygons with their edge labels, patterns and output
  * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
  */
 import { classBoundary } from "../../../src/geometry/class-boundary.ts";
@@ -93,11 +93,4 @@ export function packPartition(net: Network, rect: PlaneRect): PackedPartition {
     boundaryPieces: boundary.pieces.count,
     ms,
   };
-}
-
-/** The buffers of a packed partition, for `postMessage(…, transfer)`. */
-export function transferables(p: PackedPartition): ArrayBuffer[] {
-  return [p.polyStart, p.coords, p.labels, p.patterns, p.J, p.c, p.cellStart, p.cellCoords, p.cellClass, p.lineStart, p.lineCoords, p.lineClosed].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
 }

@@ -1,25 +1,42 @@
 /**
  * The partition worker: the exact planar partition of the current weights over the view rectangle (the core's
- * planarPartition and classBoundary), packed and transferred to the page; and the SVG picture of a partition
- * (the core's renderPartitionSvg, the same picture `tessera draw` writes) for export. Stateless: every request
- * carries its network and rectangle.
+ * planarPartition and classBoundary), packed and sent to the page; and the SVG picture of a partition
+ * (the core's renderPartitionSvg, the same picture `tessera draw` writes) for export. Every request carries its
+ * network and rectangle. When the page hands over its base canvas, the worker also paints each partition on it, so
+ * drawing thousands of regions never blocks the page.
  */
 import { planarPartition } from "../../../src/geometry/partition.ts";
 import { renderPartitionSvg } from "../../../src/render/partition-svg.ts";
-import { packPartition, transferables } from "./packed.ts";
+import { PartitionPainter } from "../view/painter.ts";
+import { packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
 
-const post = (m: PartitionReport, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const post = (m: PartitionReport) => (self as unknown as Worker).postMessage(m);
 
 /** Picture size of exported SVGs (and PNGs, rendered from them). */
 const PICTURE = { width: 1000, height: 800 };
 
+let painter: PartitionPainter | undefined;
+
 self.onmessage = (e: MessageEvent<PartitionRequest>) => {
   const m = e.data;
+  if (m.type === "attach") {
+    painter = new PartitionPainter(m.canvas, m.style, m.size);
+    return;
+  }
+  if (m.type === "paint") {
+    if (m.style) painter?.setStyle(m.style);
+    if (m.size) painter?.setSize(m.size);
+    painter?.draw();
+    return;
+  }
   try {
     if (m.type === "partition") {
       const partition = packPartition(m.network, m.rect);
-      post({ type: "partition", id: m.id, partition }, transferables(partition));
+      // The painter keeps the arrays (a change of colouring rebuilds its paths), so the page gets a copy.
+      painter?.setPartition(partition);
+      const drawMs = painter ? painter.draw() : 0;
+      post({ type: "partition", id: m.id, partition, drawMs });
     } else {
       const partition = planarPartition(m.network, m.rect);
       const { picture } = m;

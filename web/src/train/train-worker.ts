@@ -1,7 +1,8 @@
 /**
  * The training worker: TF.js runs here so the page never freezes. It owns one {@link MlpTrainer}; "play" trains
  * epoch after epoch (yielding to the message queue between epochs so "pause" is heard at once), "step" trains a
- * given number of epochs. Every epoch is reported with the weights as a Tessera network and the metrics.
+ * given number of epochs. Every epoch is reported with the weights as a Tessera network and the metrics. Messages
+ * are handled one after another (a reset may wait for a backend to load).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -9,44 +10,57 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import wasmPlain from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url";
 import wasmSimd from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url";
 import wasmThreaded from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url";
-import { MlpTrainer } from "./mlp.ts";
-import type { TrainBackend, TrainReport, TrainRequest } from "./protocol.ts";
+import { MlpTrainer, type TrainConfig } from "./mlp.ts";
+import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./protocol.ts";
 
 /**
- * Default backend. Measured in headless Chromium 150 (bench/explorer.ts, docs/explorer.md): for the explorer's small
- * networks and batches the cpu backend is faster per epoch than wasm (per-op overhead dominates tiny matrices).
+ * Weights (Σ n_{l−1}·n_l) from which "auto" trains on wasm rather than cpu. Measured in headless Chromium 150
+ * (docs/explorer.md): with the explorer's batches of 16 points, per-op overhead dominates small matrices and the cpu
+ * backend is faster up to about 2-32-32-32-2 (2,176 weights; the two are even there), wasm is 2–3× faster at 2-64-64-2.
  */
-export const DEFAULT_BACKEND: TrainBackend = "cpu";
+export const WASM_FROM_WEIGHTS = 2000;
 
 const post = (m: TrainReport) => (self as unknown as Worker).postMessage(m);
 
+let choice: BackendChoice = "auto";
+let wasmFailed: string | undefined;
 let trainer: MlpTrainer | undefined;
 let run = 0;
 let playing = false;
 let stepsLeft = 0;
 let looping = false;
 
-async function initBackend(wanted: TrainBackend): Promise<void> {
-  tf.enableProdMode();
-  let note: string | undefined;
-  if (wanted === "wasm") {
-    setWasmPaths({ "tfjs-backend-wasm.wasm": wasmPlain, "tfjs-backend-wasm-simd.wasm": wasmSimd, "tfjs-backend-wasm-threaded-simd.wasm": wasmThreaded });
+/** The backend for a config: the forced one, or by size for "auto" (cpu when wasm failed to load). */
+function backendFor(config: TrainConfig, classes: number): TrainBackend {
+  if (wasmFailed) return "cpu";
+  if (choice !== "auto") return choice;
+  const dims = [2, ...config.widths, classes];
+  let weights = 0;
+  for (let l = 1; l < dims.length; l++) weights += dims[l - 1] * dims[l];
+  return weights >= WASM_FROM_WEIGHTS ? "wasm" : "cpu";
+}
+
+/** Switch TF.js to a backend (loading wasm the first time); falls back to cpu for good if wasm cannot load. */
+async function useBackend(b: TrainBackend): Promise<TrainBackend> {
+  if (tf.getBackend() === b) return b;
+  if (b === "wasm") {
     try {
-      if (!(await tf.setBackend("wasm"))) throw new Error("setBackend returned false");
+      if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+      await tf.ready();
+      return "wasm";
     } catch (err) {
-      note = `wasm backend unavailable (${err instanceof Error ? err.message : String(err)}), using cpu`;
-      await tf.setBackend("cpu");
+      wasmFailed = err instanceof Error ? err.message : String(err);
+      post({ type: "error", message: `TF.js wasm backend unavailable (${wasmFailed}): training on cpu` });
     }
-  } else {
-    await tf.setBackend("cpu");
   }
+  await tf.setBackend("cpu");
   await tf.ready();
-  post({ type: "ready", backend: tf.getBackend() as TrainBackend, note });
+  return "cpu";
 }
 
 function report(epochMs: number): void {
   if (!trainer) return;
-  post({ type: "epoch", run, epoch: trainer.epoch, network: trainer.network(), metrics: trainer.metrics(), epochMs });
+  post({ type: "epoch", run, epoch: trainer.epoch, network: trainer.network(), metrics: trainer.metrics(), epochMs, backend: tf.getBackend() as TrainBackend });
 }
 
 function setPlaying(p: boolean): void {
@@ -78,22 +92,19 @@ async function loop(): Promise<void> {
   }
 }
 
-let ready: Promise<void> | undefined;
-
-self.onmessage = async (e: MessageEvent<TrainRequest>) => {
-  const m = e.data;
-  if (m.type === "init") {
-    ready ??= initBackend(m.backend ?? DEFAULT_BACKEND);
-    return;
-  }
-  await (ready ??= initBackend(DEFAULT_BACKEND));
+async function handle(m: TrainRequest): Promise<void> {
   switch (m.type) {
+    case "init":
+      choice = m.backend ?? "auto";
+      break;
     case "reset":
-      trainer?.dispose();
       setPlaying(false);
       stepsLeft = 0;
+      trainer?.dispose();
+      trainer = undefined;
       run = m.run;
       try {
+        await useBackend(backendFor(m.config, m.data.classes));
         trainer = new MlpTrainer(m.config, m.data, m.initial);
       } catch (err) {
         trainer = undefined;
@@ -117,4 +128,11 @@ self.onmessage = async (e: MessageEvent<TrainRequest>) => {
       void loop();
       break;
   }
+}
+
+tf.enableProdMode();
+setWasmPaths({ "tfjs-backend-wasm.wasm": wasmPlain, "tfjs-backend-wasm-simd.wasm": wasmSimd, "tfjs-backend-wasm-threaded-simd.wasm": wasmThreaded });
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (e: MessageEvent<TrainRequest>) => {
+  queue = queue.then(() => handle(e.data));
 };

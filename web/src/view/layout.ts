@@ -1,0 +1,38 @@
+/**
+ * Where a view rectangle sits on a canvas: equal scales on both axes, centred (letterboxed). Shared by the painter
+ * (in the partition worker) and the page's overlay, and used to preview pan and zoom by a CSS transform of the last
+ * picture until the worker has drawn the new rectangle.
+ */
+import type { PlaneRect } from "../../../src/geometry/slice.ts";
+
+/** Pixels per plane unit `s` and the offsets of the view's top-left corner, for a w × h canvas (CSS pixels). */
+export interface ViewLayout {
+  w: number;
+  h: number;
+  s: number;
+  ox: number;
+  oy: number;
+}
+
+export function viewLayout(w: number, h: number, view: PlaneRect): ViewLayout {
+  const du = view.umax - view.umin, dv = view.vmax - view.vmin;
+  const s = Math.min(w / du, h / dv);
+  return { w, h, s, ox: (w - s * du) / 2, oy: (h - s * dv) / 2 };
+}
+
+/** Canvas x of plane coordinate u, and y of plane coordinate v (v grows upwards). */
+export function toPixels(l: ViewLayout, view: PlaneRect, u: number, v: number): [number, number] {
+  return [l.ox + (u - view.umin) * l.s, l.oy + (view.vmax - v) * l.s];
+}
+
+/**
+ * The CSS matrix (a, 0, 0, a, bx, by) that moves a picture drawn for `from` to where it belongs in `to`, on the same
+ * w × h canvas: x_to = a·x_from + bx, y_to = a·y_from + by.
+ */
+export function previewMatrix(w: number, h: number, from: PlaneRect, to: PlaneRect): [number, number, number] {
+  const lf = viewLayout(w, h, from), lt = viewLayout(w, h, to);
+  const a = lt.s / lf.s;
+  const bx = lt.ox + (from.umin - to.umin) * lt.s - a * lf.ox;
+  const by = lt.oy + (to.vmax - from.vmax) * lt.s - a * lf.oy;
+  return [a, bx, by];
+}

@@ -1,0 +1,153 @@
+/**
+ * Paints a packed exact partition on a canvas, as `renderPartitionSvg` draws it: regions filled by predicted class
+ * (class cells) or one colour per activation pattern, thin region edges, the class boundary thick over a white halo,
+ * the rectangle's outline. Paths are built once per partition in plane coordinates and drawn through one transform.
+ * Runs in the partition worker on an OffscreenCanvas (the page's main thread stays free), or on the page when the
+ * browser has no OffscreenCanvas.
+ */
+import { classFill, patternColour } from "../../../src/render/svg.ts";
+import type { PackedPartition } from "../partition/packed.ts";
+import { viewLayout } from "./layout.ts";
+
+/** How the picture is drawn. */
+export interface PaintStyle {
+  colouring: "class" | "pattern";
+  showEdges: boolean;
+}
+
+/** Canvas size in CSS pixels and the device pixel ratio. */
+export interface PaintSize {
+  width: number;
+  height: number;
+  dpr: number;
+}
+
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+interface Paths {
+  fills: { colour: string; path: Path2D }[];
+  edges: Path2D;
+  boundary: Path2D;
+}
+
+/**
+ * Region edge width in CSS pixels from the mean screen area of a polygon: 0.9 px while polygons are larger than
+ * about 40×40 px, thinning to 0.3 px as they shrink, so thousands of small regions stay readable.
+ */
+function edgeWidth(plotPixels: number, polygons: number): number {
+  const side = Math.sqrt(plotPixels / Math.max(1, polygons));
+  return Math.min(0.9, Math.max(0.3, side / 45));
+}
+
+/** Append a closed polygon (vertices from..to−1 of a flat x, y array) to a path. */
+export function addPolygon(path: Path2D, coords: Float64Array, from: number, to: number): void {
+  path.moveTo(coords[2 * from], coords[2 * from + 1]);
+  for (let i = from + 1; i < to; i++) path.lineTo(coords[2 * i], coords[2 * i + 1]);
+  path.closePath();
+}
+
+/** The painter of one canvas. */
+export class PartitionPainter {
+  private partition?: PackedPartition;
+  private paths?: Paths;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
+    private style: PaintStyle,
+    private size: PaintSize,
+  ) {}
+
+  setPartition(p: PackedPartition): void {
+    this.partition = p;
+    this.paths = undefined;
+  }
+
+  setStyle(style: PaintStyle): void {
+    if (style.colouring !== this.style.colouring) this.paths = undefined;
+    this.style = style;
+  }
+
+  setSize(size: PaintSize): void {
+    this.size = size;
+  }
+
+  private buildPaths(p: PackedPartition): Paths {
+    const n = p.polyStart.length - 1;
+    const groups = new Map<string, Path2D>();
+    const group = (colour: string) => {
+      let path = groups.get(colour);
+      if (!path) groups.set(colour, (path = new Path2D()));
+      return path;
+    };
+    if (this.style.colouring === "class") {
+      const order = [...new Set(p.cellClass)].sort((a, b) => a - b);
+      for (const cls of order) group(classFill(cls));
+      for (let k = 0; k + 1 < p.cellStart.length; k++) addPolygon(group(classFill(p.cellClass[k])), p.cellCoords, p.cellStart[k], p.cellStart[k + 1]);
+    } else {
+      for (let k = 0; k < n; k++) addPolygon(group(patternColour(p.patterns.subarray(k * p.units, (k + 1) * p.units))), p.coords, p.polyStart[k], p.polyStart[k + 1]);
+    }
+    const edges = new Path2D();
+    for (let k = 0; k < n; k++) addPolygon(edges, p.coords, p.polyStart[k], p.polyStart[k + 1]);
+    const boundary = new Path2D();
+    for (let k = 0; k + 1 < p.lineStart.length; k++) {
+      const from = p.lineStart[k], to = p.lineStart[k + 1];
+      boundary.moveTo(p.lineCoords[2 * from], p.lineCoords[2 * from + 1]);
+      for (let i = from + 1; i < to; i++) boundary.lineTo(p.lineCoords[2 * i], p.lineCoords[2 * i + 1]);
+      if (p.lineClosed[k]) boundary.closePath();
+    }
+    return { fills: [...groups].map(([colour, path]) => ({ colour, path })), edges, boundary };
+  }
+
+  /** Draw the partition over its own rectangle; returns the time taken (ms). */
+  draw(): number {
+    const t0 = performance.now();
+    const { width: w, height: h, dpr } = this.size;
+    const pw = Math.max(1, Math.round(w * dpr)), ph = Math.max(1, Math.round(h * dpr));
+    if (this.canvas.width !== pw || this.canvas.height !== ph) {
+      this.canvas.width = pw;
+      this.canvas.height = ph;
+    }
+    const ctx = this.canvas.getContext("2d") as Context2D | null;
+    const p = this.partition;
+    if (!ctx) return 0;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, pw, ph);
+    if (!p) return performance.now() - t0;
+    this.paths ??= this.buildPaths(p);
+    const paths = this.paths, r = p.rect;
+    const { s, ox, oy } = viewLayout(w, h, r);
+    ctx.save();
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.beginPath();
+    ctx.rect(ox, oy, s * (r.umax - r.umin), s * (r.vmax - r.vmin));
+    ctx.clip();
+    // Plane → pixels: x = ox + (u − umin)·s, y = oy + (vmax − v)·s.
+    ctx.setTransform(dpr * s, 0, 0, -dpr * s, dpr * (ox - r.umin * s), dpr * (oy + r.vmax * s));
+    const px = 1 / s; // one CSS pixel in plane units
+    ctx.lineJoin = "round";
+    for (const f of paths.fills) {
+      ctx.fillStyle = f.colour;
+      ctx.fill(f.path);
+      if (!this.style.showEdges) {
+        // A hairline of the fill colour closes anti-aliasing seams between cells (edges cover them otherwise).
+        ctx.strokeStyle = f.colour;
+        ctx.lineWidth = 0.6 * px;
+        ctx.stroke(f.path);
+      }
+    }
+    if (this.style.showEdges) {
+      ctx.strokeStyle = "rgba(55, 65, 81, 0.75)";
+      ctx.lineWidth = edgeWidth(s * s * (r.umax - r.umin) * (r.vmax - r.vmin), p.polyStart.length - 1) * px;
+      ctx.stroke(paths.edges);
+    }
+    ctx.lineCap = "round";
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 5 * px;
+    ctx.stroke(paths.boundary);
+    ctx.strokeStyle = "#000000";
+    ctx.lineWidth = 2.4 * px;
+    ctx.stroke(paths.boundary);
+    ctx.restore();
+    return performance.now() - t0;
+  }
+}
