@@ -15,8 +15,11 @@ import type { Download, Page } from "playwright-core";
 import { countRegions } from "../src/count/count.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
 import { loadModel } from "../src/io/load.ts";
+import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
+import { parseTfjs, toTfjs } from "../src/io/tfjs.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixturePath, repoRoot } from "./helpers/fixtures.ts";
+import { randomNet } from "./helpers/nets.ts";
 import { currentRun, launchChromium, pageErrors, shownPartition, startExplorerSession, stepEpochs, waitForText } from "./web-helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-web-"));
@@ -131,6 +134,40 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
     await page.setInputFiles("#model-input", fixturePath("mnist-10-12-s1"));
     await page.waitForSelector("#message.error");
     assert.match((await page.textContent("#message"))!, /^mnist-10-12-s1\.onnx: the explorer draws networks with 2 inputs, this one takes 784/);
+  });
+
+  it("TF.js models: model.json dropped with its weights, or with the weights inlined; alone it is refused in one line", async () => {
+    const net = randomNet(7, 2, [6, 5], 2);
+    const { modelJson, weightData } = toTfjs(net, "weights.bin");
+    const modelPath = join(dir, "model.json"), binPath = join(dir, "weights.bin"), inlinePath = join(dir, "inline.json");
+    writeFileSync(modelPath, JSON.stringify(modelJson));
+    writeFileSync(binPath, weightData);
+    const inline = structuredClone(modelJson) as { weightsManifest: { paths: string[] }[] };
+    inline.weightsManifest[0].paths = [`data:application/octet-stream;base64,${Buffer.from(weightData).toString("base64")}`];
+    writeFileSync(inlinePath, JSON.stringify(inline));
+    // TF.js stores float32: the page's network is the float32-rounded one, whose partition Node computes here.
+    const expected = planarPartition(parseTfjs(modelJson, new Map([["weights.bin", weightData]]), "model.json"), { umin: -1, umax: 1, vmin: -1, vmax: 1 }).regions.length;
+    await page.goto(session.url);
+    await page.setInputFiles("#model-input", [modelPath, binPath]);
+    await waitForText(page, "#message", /^loaded model\.json \(TF\.js\): 2-6-5-2 relu/);
+    assert.equal((await shownPartition(page, 0)).regions, expected);
+    await page.setInputFiles("#model-input", inlinePath);
+    await waitForText(page, "#message", /^loaded inline\.json \(TF\.js\)/);
+    assert.equal((await shownPartition(page, 0)).regions, expected);
+    await page.setInputFiles("#model-input", modelPath);
+    assert.equal(await waitForText(page, "#message", /missing/), "model.json: TF.js weights missing (weights.bin): drop model.json together with its weight files");
+  });
+
+  it("a maxout model (Tessera JSON) is shown as it is, not trained, with the region count of the 2-D partition", async () => {
+    const net = randomNet(11, 2, [5, 4], 3, { kind: "maxout", rank: 3 });
+    const path = join(dir, "maxout.json");
+    writeFileSync(path, stringifyTesseraJson(net, { lo: Float64Array.of(-2, -1), hi: Float64Array.of(2, 1) }));
+    await page.setInputFiles("#model-input", path);
+    await waitForText(page, "#message", /^loaded maxout\.json \(Tessera JSON\): 2-5-4-3 maxout\(3\); shown as it is, not trainable here: the explorer trains ReLU and leaky ReLU networks, this one is maxout$/);
+    const shown = await shownPartition(page, 0);
+    assert.deepEqual(shown.rect, { umin: -2, umax: 2, vmin: -1, vmax: 1 });
+    assert.equal(shown.regions, planarPartition(net, shown.rect).regions.length);
+    assert.equal(await page.isDisabled("#play"), true);
     assert.deepEqual(errors, []);
   });
 });

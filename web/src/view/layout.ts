@@ -36,3 +36,15 @@ export function previewMatrix(w: number, h: number, from: PlaneRect, to: PlaneRe
   const by = lt.oy + (to.vmax - from.vmax) * lt.s - a * lf.oy;
   return [a, bx, by];
 }
+
+/** A 2-D context whose transform {@link setPlaneTransform} can set (page canvas or OffscreenCanvas). */
+type Transformable = Pick<CanvasRenderingContext2D, "setTransform">;
+
+/**
+ * Draw in plane coordinates from now on: x = ox + (u − umin)·s, y = oy + (vmax − v)·s, times the device pixel ratio.
+ * Returns one CSS pixel in plane units (for line widths).
+ */
+export function setPlaneTransform(ctx: Transformable, l: ViewLayout, view: PlaneRect, dpr: number): number {
+  ctx.setTransform(dpr * l.s, 0, 0, -dpr * l.s, dpr * (l.ox - view.umin * l.s), dpr * (l.oy + view.vmax * l.s));
+  return 1 / l.s;
+}

@@ -7,7 +7,7 @@
  */
 import { classFill, patternColour } from "../../../src/render/svg.ts";
 import type { PackedPartition } from "../partition/packed.ts";
-import { viewLayout } from "./layout.ts";
+import { setPlaneTransform, viewLayout } from "./layout.ts";
 
 /** How the picture is drawn. */
 export interface PaintStyle {
@@ -22,7 +22,7 @@ export interface PaintSize {
   dpr: number;
 }
 
-type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+export type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 interface Paths {
   fills: { colour: string; path: Path2D }[];
@@ -37,6 +37,16 @@ interface Paths {
 function edgeWidth(plotPixels: number, polygons: number): number {
   const side = Math.sqrt(plotPixels / Math.max(1, polygons));
   return Math.min(0.9, Math.max(0.3, side / 45));
+}
+
+/** Stroke a path in `colour` over a white halo, so it reads on every fill (widths in CSS pixels; `px` in plane units). */
+export function strokeWithHalo(ctx: Context2D, path: Path2D, colour: string, width: number, halo: number, px: number): void {
+  ctx.strokeStyle = "#ffffff";
+  ctx.lineWidth = halo * px;
+  ctx.stroke(path);
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width * px;
+  ctx.stroke(path);
 }
 
 /** Append a closed polygon (vertices from..to−1 of a flat x, y array) to a path. */
@@ -115,15 +125,14 @@ export class PartitionPainter {
     if (!p) return performance.now() - t0;
     this.paths ??= this.buildPaths(p);
     const paths = this.paths, r = p.rect;
-    const { s, ox, oy } = viewLayout(w, h, r);
+    const layout = viewLayout(w, h, r);
+    const { s, ox, oy } = layout;
     ctx.save();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.beginPath();
     ctx.rect(ox, oy, s * (r.umax - r.umin), s * (r.vmax - r.vmin));
     ctx.clip();
-    // Plane → pixels: x = ox + (u − umin)·s, y = oy + (vmax − v)·s.
-    ctx.setTransform(dpr * s, 0, 0, -dpr * s, dpr * (ox - r.umin * s), dpr * (oy + r.vmax * s));
-    const px = 1 / s; // one CSS pixel in plane units
+    const px = setPlaneTransform(ctx, layout, r, dpr);
     ctx.lineJoin = "round";
     for (const f of paths.fills) {
       ctx.fillStyle = f.colour;
@@ -141,12 +150,7 @@ export class PartitionPainter {
       ctx.stroke(paths.edges);
     }
     ctx.lineCap = "round";
-    ctx.strokeStyle = "#ffffff";
-    ctx.lineWidth = 5 * px;
-    ctx.stroke(paths.boundary);
-    ctx.strokeStyle = "#000000";
-    ctx.lineWidth = 2.4 * px;
-    ctx.stroke(paths.boundary);
+    strokeWithHalo(ctx, paths.boundary, "#000000", 2.4, 5, px);
     ctx.restore();
     return performance.now() - t0;
   }

@@ -9,8 +9,8 @@ import type { LabelledPoints } from "../../../src/data/dataset.ts";
 import type { PlaneRect } from "../../../src/geometry/slice.ts";
 import { classColour } from "../../../src/render/svg.ts";
 import type { PackedPartition } from "../partition/packed.ts";
-import { previewMatrix, viewLayout } from "./layout.ts";
-import { addPolygon, type PaintSize } from "./painter.ts";
+import { previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
+import { addPolygon, strokeWithHalo, type PaintSize } from "./painter.ts";
 
 /** Zoom factor per wheel notch (100 px of deltaY). */
 const ZOOM_PER_NOTCH = 1.15;
@@ -160,7 +160,8 @@ export class PlotView {
       this.base.style.transform = a === 1 && bx === 0 && by === 0 ? "" : `matrix(${a}, 0, 0, ${a}, ${bx}, ${by})`;
     }
     const ctx = this.ctx;
-    const { s, ox, oy } = viewLayout(w, h, v);
+    const layout = viewLayout(w, h, v);
+    const { s, ox, oy } = layout;
     const plotW = s * (v.umax - v.umin), plotH = s * (v.vmax - v.vmin);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
@@ -169,18 +170,10 @@ export class PlotView {
     ctx.rect(ox, oy, plotW, plotH);
     ctx.clip();
     if (p && (this.unitPath || this.hoverPolygon >= 0)) {
-      ctx.setTransform(dpr * s, 0, 0, -dpr * s, dpr * (ox - v.umin * s), dpr * (oy + v.vmax * s));
-      const px = 1 / s;
+      const px = setPlaneTransform(ctx, layout, v, dpr);
       ctx.lineJoin = "round";
       ctx.lineCap = "round";
-      if (this.unitPath) {
-        ctx.strokeStyle = "#ffffff";
-        ctx.lineWidth = 6 * px;
-        ctx.stroke(this.unitPath);
-        ctx.strokeStyle = "#d00060";
-        ctx.lineWidth = 3 * px;
-        ctx.stroke(this.unitPath);
-      }
+      if (this.unitPath) strokeWithHalo(ctx, this.unitPath, "#d00060", 3, 6, px);
       if (this.hoverPolygon >= 0) {
         const hp = new Path2D();
         addPolygon(hp, p.coords, p.polyStart[this.hoverPolygon], p.polyStart[this.hoverPolygon + 1]);
