@@ -5,7 +5,7 @@
  * through `?model=model`.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -23,7 +23,7 @@ export const WEB_DIR = join(REPO, "web");
 export const WEB_DIST = join(WEB_DIR, "dist");
 /** Default port of `tessera explore`. */
 export const DEFAULT_EXPLORE_PORT = 5178;
-/** A build lock older than this is left over from a killed build and is taken over (ms). */
+/** A lock directory without a pid file older than this is left over from a killed build and is taken over (ms). */
 const STALE_LOCK_MS = 180_000;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -37,54 +37,76 @@ const CONTENT_TYPES: Record<string, string> = {
   ".map": "application/json",
 };
 
-/** Newest modification time (ms) of the files under `path` (a file or a directory, recursively). */
-function newestMtime(path: string): number {
-  let info;
+/** Modification time (ms) of a file, or Infinity when it is missing (a missing source forces a rebuild). */
+function mtimeOf(path: string): number {
   try {
-    info = statSync(path);
+    return statSync(path).mtimeMs;
   } catch {
-    return 0;
+    return Infinity;
   }
-  if (!info.isDirectory()) return info.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path)) {
-    if (entry === "dist" || entry === "node_modules" || entry.startsWith(".")) continue;
-    newest = Math.max(newest, newestMtime(join(path, entry)));
-  }
-  return newest;
 }
 
-/** Is web/dist missing or older than the explorer's sources (web/ and the core in src/ it bundles)? */
+/**
+ * Is web/dist missing, or older than one of the files it was built from? The build lists them (web/ and the core
+ * modules the app imports) in dist/build-sources.json; a build without that list counts as stale.
+ */
 export function explorerBuildIsStale(): boolean {
-  let built: number;
+  const built = mtimeOf(join(WEB_DIST, "index.html"));
+  if (built === Infinity) return true;
+  let sources: unknown;
   try {
-    built = statSync(join(WEB_DIST, "index.html")).mtimeMs;
+    sources = JSON.parse(readFileSync(join(WEB_DIST, "build-sources.json"), "utf8"));
   } catch {
     return true;
   }
-  return Math.max(newestMtime(WEB_DIR), newestMtime(join(REPO, "src"))) > built;
+  if (!Array.isArray(sources) || sources.length === 0) return true;
+  return sources.some((rel) => typeof rel !== "string" || mtimeOf(join(REPO, rel)) > built);
 }
 
-/** Run `fn` holding a lock directory (so concurrent builds, e.g. parallel test files, do not collide). */
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+/** Is the process that wrote a lock still running? */
+function lockHolderAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+  } catch {
+    // Just created and the pid not written yet, or left half-made: alive unless it is old.
+    return Date.now() - mtimeOf(lock) < STALE_LOCK_MS;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Run `fn` holding a lock directory (so concurrent builds, e.g. parallel test files, do not collide). A lock whose
+ * process has died (a build killed midway) is taken over.
+ */
+async function withBuildLock<T>(fn: () => Promise<T>, log: (line: string) => void): Promise<T> {
   const lock = join(WEB_DIR, ".build-lock");
+  let told = false;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
       break;
-    } catch {
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmdirSync(lock);
-      } catch {
-        // Released meanwhile: try again.
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (!lockHolderAlive(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
       }
+      if (!told) log("waiting for another build of the explorer to finish…");
+      told = true;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
     return await fn();
   } finally {
-    rmdirSync(lock);
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
@@ -105,7 +127,7 @@ export async function ensureExplorerBuilt(log: (line: string) => void = () => {}
     log("building the explorer (web/dist) with Vite…");
     await vite.build({ configFile: join(WEB_DIR, "vite.config.ts"), logLevel: "warn" });
     return true;
-  });
+  }, log);
 }
 
 /** A running explorer server. */
