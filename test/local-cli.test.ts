@@ -4,12 +4,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runCli, runCliAll } from "./helpers/cli.ts";
+import { main } from "../src/cli/main.ts";
 import { loadModel } from "../src/io/load.ts";
 import { parseNormFlag, parseRadius, readCenter } from "../src/cli/commands/local.ts";
 import { parseRadii } from "../src/cli/commands/local-study.ts";
 import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "tessera-local-"));
+
+/**
+ * Run the CLI's `main` in this process (the code path of bin/tessera.mjs without a 2-second process start) for calls
+ * that fail: only stderr is captured (stdout belongs to the test runner), plus the exit code.
+ */
+async function runMainFailing(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = "";
+  const err = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  process.exitCode = 0;
+  try {
+    await main(["node", "tessera", ...args]);
+  } finally {
+    process.stderr.write = err;
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { code, stderr };
+}
 
 describe("tessera local", () => {
   it("--json: a ball containing the box counts the box's regions; a small ball gives regions ≤ upperBound (a string); text report", async () => {
@@ -38,7 +58,7 @@ describe("tessera local", () => {
     assert.ok(s.regionBoundary.distance > 0);
   });
 
-  it("bad input: one line on stderr, exit 2 (wrong-length centre, negative or NaN radius, unknown norm, wrong data)", async () => {
+  it("bad input: one line on stderr, exit 2 (wrong-length centre, negative or NaN radius, unknown norm, wrong data; main() in process)", async () => {
     const short = join(tmp, "short.json");
     writeFileSync(short, "[0.1]");
     const m = fixturePath("random-2-8-8-s1");
@@ -47,9 +67,14 @@ describe("tessera local", () => {
       [["local", m, "--sample", "0", "--radius", "-1"], /--radius "-1"/],
       [["local", m, "--sample", "0", "--radius", "NaN"], /--radius "NaN"/],
       [["local", m, "--sample", "0", "--radius", "0.1", "--norm", "3"], /unknown norm "3"/],
+      [["local", m, "--sample", "0", "--radius", "0.1", "--norm", "inf", "--max-regions", "0"], /--max-regions "0"/],
+      [["local", join(tmp, "missing.onnx"), "--sample", "0", "--radius", "0.1"], /missing\.onnx/],
       [["local-study", fixturePath("mnist-10-12-s1"), "--data", "cifar"], /only mnist/],
+      [["local-study", m, "--data", "mnist"], /takes 2 inputs, MNIST digits have 784/],
+      [["local-study", fixturePath("mnist-10-12-s1"), "--data", "mnist", "--points", "0"], /--points "0"/],
     ];
-    const results = await runCliAll(cases.map(([args]) => args), 2);
+    const results: { code: number; stderr: string }[] = [];
+    for (const [args] of cases) results.push(await runMainFailing(args));
     results.forEach((r, k) => {
       assert.equal(r.code, 2, `${cases[k][0].join(" ")}: ${r.stderr}`);
       const lines = r.stderr.trim().split("\n");

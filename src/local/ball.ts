@@ -10,7 +10,7 @@ export type BallNorm = "2" | "inf";
 
 /** A ball {x : ‖x − center‖ < radius} (open; the counts do not depend on it, the closure adds no region). */
 export interface Ball {
-  center: Float64Array;
+  center: ArrayLike<number>;
   radius: number;
   norm: BallNorm;
 }

@@ -59,7 +59,7 @@ interface Polyhedron {
 }
 
 /** The half-spaces of the region of `pattern` (units stable over the search box left out: they hold everywhere in it). */
-function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: Int8Array[], extra?: { row: Float64Array; rhs: number }) {
+function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: PreActivationBounds, extra?: { row: Float64Array; rhs: number }) {
   const n = net.inputDim;
   const forms = regionForms(net, pattern);
   const rows: number[] = [], rhs: number[] = [];
@@ -82,7 +82,7 @@ function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: Int8
     const a = layer.activation;
     if (a.kind === "relu" || a.kind === "leaky-relu") {
       for (let r = 0; r < layer.outDim; r++) {
-        if (stable[l][r] !== 0) continue;
+        if (reluStability(stable.lower[l][r], stable.upper[l][r]) !== 0) continue;
         const s = pattern[off + r] ? 1 : -1;
         const g = J.subarray(r * n, (r + 1) * n).map((v) => s * v);
         push(g, s * c[r]);
@@ -105,25 +105,14 @@ function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: Int8
   return { poly, output: forms.output };
 }
 
-/** Per hidden pre-activation: ±1 for ReLU-like units stable over the box (their decision cannot flip there), else 0. */
-function stabilityOver(net: Network, bounds: PreActivationBounds): Int8Array[] {
-  return hiddenLayers(net).map((layer, l) => {
-    const f = new Int8Array(layer.outDim);
-    if (layer.activation.kind === "relu" || layer.activation.kind === "leaky-relu") {
-      for (let r = 0; r < layer.outDim; r++) f[r] = reluStability(bounds.lower[l][r], bounds.upper[l][r]);
-    }
-    return f;
-  });
-}
-
 /** The patterns across each facet candidate: one unit's decision changed (ReLU: flipped; maxout: another piece). */
-function neighbours(net: Network, pattern: ActivationPattern, stable: Int8Array[]): ActivationPattern[] {
+function neighbours(net: Network, pattern: ActivationPattern, stable: PreActivationBounds): ActivationPattern[] {
   const out: ActivationPattern[] = [];
   let off = 0;
   hiddenLayers(net).forEach((layer, l) => {
     const a = layer.activation;
     for (let u = 0; u < unitsOf(layer); u++) {
-      if ((a.kind === "relu" || a.kind === "leaky-relu") && stable[l][u] === 0) {
+      if ((a.kind === "relu" || a.kind === "leaky-relu") && reluStability(stable.lower[l][u], stable.upper[l][u]) === 0) {
         const p = Uint8Array.from(pattern);
         p[off + u] ^= 1;
         out.push(p);
@@ -204,7 +193,8 @@ export async function distanceToClassBoundary(
     const reach = opts.maxDistance ?? 10 * (1 + normOf(x0, "inf"));
     box = { lo: Float64Array.from(x0, (v) => v - reach), hi: Float64Array.from(x0, (v) => v + reach) };
   }
-  const stable = stabilityOver(net, intervalBounds(net, box));
+  // Units stable over the search box: their rows hold everywhere in it, and their decisions never flip.
+  const stable = intervalBounds(net, box);
   const { output } = evaluate(net, x0);
   let predicted = 0;
   for (let i = 1; i < output.length; i++) if (output[i] > output[predicted]) predicted = i;

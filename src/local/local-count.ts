@@ -99,7 +99,7 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
     highs: (opts.tightening ?? "lp") === "lp" ? highs : undefined,
     stats,
   })!;
-  const filter = ball.norm === "2" ? new BallDistanceFilter(ball.center, ball.radius, box) : undefined;
+  const filter = ball.norm === "2" ? new BallDistanceFilter(Float64Array.from(ball.center), ball.radius, box) : undefined;
   const result = countRegions(net, {
     box,
     threshold,

@@ -13,7 +13,7 @@
  * question "dist < r?" stops as soon as one certificate settles it. In low dimensions (≤ ACTIVE_SET_MAX_DIM) the
  * projection itself comes from the Goldfarb–Idnani active-set method and the dual only certifies it. Core-safe (no
  * Node APIs); written for this job because HiGHS's QP solver took ~0.4 s on one 784-dimensional projection
- * (measured) and failed with status −1 on some small ones; HiGHS is the test oracle.
+ * (measured) and stopped with status −1 on a 30-dimensional one; HiGHS is the test oracle.
  */
 import { goldfarbIdnani } from "./goldfarb-idnani.ts";
 
@@ -289,6 +289,37 @@ class DualProjection {
     };
   }
 
+  /**
+   * Backtracking (Armijo) along λ(α) = max(0, λ + α d) over the multipliers idx[0 … count) (d[p] for idx[p]), from
+   * α = start down to MIN_STEP · start. On success λ is updated in place and the new dual value returned.
+   */
+  private armijo(
+    lam: Float64Array,
+    D: number,
+    grad: Float64Array,
+    idx: Int32Array,
+    dir: Float64Array,
+    count: number,
+    start: number,
+    trial: Float64Array,
+  ): number | undefined {
+    for (let alpha = start; alpha >= MIN_STEP * start; alpha *= 0.5) {
+      trial.set(lam);
+      let ascent = 0;
+      for (let p = 0; p < count; p++) {
+        const i = idx[p];
+        trial[i] = Math.max(0, lam[i] + alpha * dir[p]);
+        ascent += grad[i] * (trial[i] - lam[i]);
+      }
+      const D2 = this.evaluate(trial);
+      if (D2 >= D + ARMIJO * ascent && D2 > D) {
+        lam.set(trial);
+        return D2;
+      }
+    }
+    return undefined;
+  }
+
   run(lam: Float64Array, opts: ProjectionOptions): ProjectionResult {
     const { m } = this;
     const n = this.x0.length;
@@ -300,6 +331,7 @@ class DualProjection {
     let D = this.evaluate(lam);
     const trial = new Float64Array(m), dir = new Float64Array(m), grad = new Float64Array(m);
     const S = new Int32Array(m);
+    const allRows = Int32Array.from({ length: m }, (_, i) => i);
     const M = new Float64Array(m * m);
     let it = 0;
     for (;; it++) {
@@ -345,52 +377,18 @@ class DualProjection {
       for (let p = 0; p < ns; p++) dir[p] = grad[S[p]];
       const newton = choleskySolve(M, ns, dir);
       // Line search along the projected path λ(α) = max(0, λ + α d).
-      let accepted = false;
+      let next: number | undefined;
       if (newton) {
         // A row whose coordinates are all clamped has a ridge-sized curvature and a huge step: start where no
         // multiplier moves by more than the cap (multipliers are distances in scale: x − x0 = Aᵀλ on free coordinates).
         let big = 0;
         for (let p = 0; p < ns; p++) big = Math.max(big, Math.abs(dir[p]));
-        const start = Math.min(1, (cap + 1) / big);
-        let alpha = start;
-        while (alpha >= MIN_STEP * start) {
-          trial.set(lam);
-          let ascent = 0;
-          for (let p = 0; p < ns; p++) {
-            const i = S[p];
-            trial[i] = Math.max(0, lam[i] + alpha * dir[p]);
-            ascent += grad[i] * (trial[i] - lam[i]);
-          }
-          const D2 = this.evaluate(trial);
-          if (D2 >= D + ARMIJO * ascent && D2 > D) {
-            lam.set(trial);
-            D = D2;
-            accepted = true;
-            break;
-          }
-          alpha *= 0.5;
-        }
+        next = this.armijo(lam, D, grad, S, dir, ns, Math.min(1, (cap + 1) / big), trial);
       }
-      if (!accepted) {
-        // Projected gradient step with backtracking: D is concave with a Lipschitz gradient (constant ≤ ‖A‖² ≤ m).
-        let alpha = 1 / Math.max(1, m);
-        while (alpha >= MIN_STEP) {
-          trial.set(lam);
-          let ascent = 0;
-          for (let i = 0; i < m; i++) {
-            trial[i] = Math.max(0, lam[i] + alpha * grad[i]);
-            ascent += grad[i] * (trial[i] - lam[i]);
-          }
-          const D2 = this.evaluate(trial);
-          if (D2 >= D + ARMIJO * ascent && D2 > D) {
-            lam.set(trial);
-            D = D2;
-            accepted = true;
-            break;
-          }
-          alpha *= 0.5;
-        }
-      }
+      // Else a projected gradient step: D is concave with a Lipschitz gradient (constant ≤ ‖A‖² ≤ m).
+      next ??= this.armijo(lam, D, grad, allRows, grad, m, 1 / Math.max(1, m), trial);
+      const accepted = next !== undefined;
+      if (next !== undefined) D = next;
       if (!accepted) {
         this.evaluate(lam);
         it++;

@@ -38,7 +38,7 @@ interface StudyFlags {
 }
 
 /** Default radii per norm: chosen on mnist-10-12-s1 so that counts run from ~1 to hundreds (docs/local.md). */
-export const DEFAULT_STUDY_RADII: Record<"2" | "inf", number[]> = { "2": [0.25, 0.5, 1, 1.5, 2], inf: [0.01, 0.02, 0.05, 0.1, 0.15] };
+export const DEFAULT_STUDY_RADII: Record<"2" | "inf", number[]> = { "2": [0.25, 0.5, 1, 1.5], inf: [0.01, 0.02, 0.05, 0.1] };
 
 /** Parse `--radii r1,r2,…`: positive finite numbers, increasing order after sorting, no duplicates. */
 export function parseRadii(text: string): number[] {
