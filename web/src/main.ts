@@ -14,7 +14,7 @@ import type { PlaneRect } from "../../src/geometry/slice.ts";
 import { stringifyTesseraJson } from "../../src/io/tessera-json.ts";
 import { activationName, hiddenLayers, hiddenWidths, outputDim, unitsOf, type Network } from "../../src/model/network.ts";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
-import type { PackedPartition } from "./partition/packed.ts";
+import { polygonAt, type PackedPartition } from "./partition/packed.ts";
 import type { PartitionReport, PartitionRequest, PictureOptions } from "./partition/protocol.ts";
 import type { EpochMetrics, TrainConfig, TrainData } from "./train/mlp.ts";
 import { configOf, untrainableReason } from "./train/mlp.ts";
@@ -22,7 +22,7 @@ import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./t
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
-import { PlotView, polygonAt } from "./view/plot.ts";
+import { PlotView } from "./view/plot.ts";
 
 /** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
 const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;

@@ -3,11 +3,13 @@
  * ReLU, an affine output layer with softmax cross-entropy, Adam or plain SGD. Reproducible: the initial weights come
  * from our seeded generator (Glorot & Bengio 2010 uniform, zero biases, as Keras's defaults) and every epoch's
  * shuffle is a seeded permutation, so one seed gives the same weights on every run of the same backend.
- * Runs in the training Web Worker; the backend (cpu or wasm) is chosen there before a trainer is built.
+ * Runs in the training Web Worker, which passes in tfjs-core with its gradients and a backend chosen; any TF.js
+ * namespace with gradients registered will do (the full @tensorflow/tfjs package in Node, as the tests use).
  */
-import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core alone has no gradients registered (the @tensorflow/tfjs bundle registers them): training needs them.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+
+/** The TF.js namespace a trainer computes with (tfjs-core's API; gradients must be registered). */
+export type Tf = typeof TF;
+import type * as TF from "@tensorflow/tfjs-core";
 import type { Activation, DenseLayer, Network } from "../../../src/model/network.ts";
 import { hiddenLayers, outputDim } from "../../../src/model/network.ts";
 import { seededPermutation } from "../../../src/data/dataset.ts";
@@ -112,16 +114,16 @@ function transposeToTf(layer: DenseLayer): Float32Array {
 /** A running training: TF.js variables, the optimizer and the epoch counter. Call {@link dispose} when done. */
 export class MlpTrainer {
   epoch = 0;
-  private readonly kernels: tf.Variable[] = [];
-  private readonly biases: tf.Variable[] = [];
-  private readonly optimizer: tf.Optimizer;
-  private readonly trainX: tf.Tensor2D;
-  private readonly trainOneHot: tf.Tensor2D;
-  private readonly testX: tf.Tensor2D;
-  private readonly testOneHot: tf.Tensor2D;
+  private readonly kernels: TF.Variable[] = [];
+  private readonly biases: TF.Variable[] = [];
+  private readonly optimizer: TF.Optimizer;
+  private readonly trainX: TF.Tensor2D;
+  private readonly trainOneHot: TF.Tensor2D;
+  private readonly testX: TF.Tensor2D;
+  private readonly testOneHot: TF.Tensor2D;
 
   /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
-  constructor(readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
+  constructor(private readonly tf: Tf, readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
     const net = initial ?? initialNetwork(config, data.classes);
     for (const layer of net.layers) {
       this.kernels.push(tf.variable(tf.tensor2d(transposeToTf(layer), [layer.inDim, layer.outDim])));
@@ -130,17 +132,18 @@ export class MlpTrainer {
     this.optimizer = config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.sgd(config.learningRate);
     const nTrain = data.trainY.length, nTest = data.testY.length;
     this.trainX = tf.tensor2d(data.trainX, [nTrain, 2]);
-    this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as tf.Tensor2D;
+    this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D;
     this.testX = tf.tensor2d(data.testX, [nTest, 2]);
-    this.testOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.testY, "int32"), data.classes), "float32")) as tf.Tensor2D;
+    this.testOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.testY, "int32"), data.classes), "float32")) as TF.Tensor2D;
   }
 
   /** The logits of a batch of inputs. */
-  private logits(x: tf.Tensor2D): tf.Tensor2D {
+  private logits(x: TF.Tensor2D): TF.Tensor2D {
+    const tf = this.tf;
     let h = x;
     const last = this.kernels.length - 1;
     for (let l = 0; l <= last; l++) {
-      const g = tf.add(tf.matMul(h, this.kernels[l]), this.biases[l]) as tf.Tensor2D;
+      const g = tf.add(tf.matMul(h, this.kernels[l]), this.biases[l]) as TF.Tensor2D;
       h = l === last ? g : this.config.activation === "relu" ? tf.relu(g) : tf.leakyRelu(g, this.config.alpha);
     }
     return h;
@@ -148,6 +151,7 @@ export class MlpTrainer {
 
   /** One pass over the training points in a seeded order, in mini-batches of `batchSize`. */
   trainEpoch(): void {
+    const tf = this.tf;
     const n = this.data.trainY.length;
     if (n === 0) return;
     const order = seededPermutation(n, shuffleSeed(this.config.seed, this.epoch));
@@ -158,7 +162,7 @@ export class MlpTrainer {
       tf.tidy(() => {
         const idx = tf.tensor1d(batch, "int32");
         const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainOneHot, idx);
-        this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as tf.Scalar, false, vars);
+        this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as TF.Scalar, false, vars);
       });
     }
     this.epoch++;
@@ -166,7 +170,8 @@ export class MlpTrainer {
 
   /** Loss and accuracy on the training and test points. */
   metrics(): EpochMetrics {
-    const measure = (x: tf.Tensor2D, y: tf.Tensor2D): [number, number] => {
+    const tf = this.tf;
+    const measure = (x: TF.Tensor2D, y: TF.Tensor2D): [number, number] => {
       if (x.shape[0] === 0) return [NaN, NaN];
       const [loss, acc] = tf.tidy(() => {
         const z = this.logits(x);

@@ -5,6 +5,8 @@
  * are handled one after another (a reset may wait for a backend to load).
  */
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone registers no gradients (the @tensorflow/tfjs package does): training needs them.
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import wasmPlain from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url";
@@ -105,7 +107,7 @@ async function handle(m: TrainRequest): Promise<void> {
       run = m.run;
       try {
         await useBackend(backendFor(m.config, m.data.classes));
-        trainer = new MlpTrainer(m.config, m.data, m.initial);
+        trainer = new MlpTrainer(tf, m.config, m.data, m.initial);
       } catch (err) {
         trainer = undefined;
         post({ type: "error", message: `cannot start training: ${err instanceof Error ? err.message : String(err)}` });

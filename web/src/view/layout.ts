@@ -38,7 +38,9 @@ export function previewMatrix(w: number, h: number, from: PlaneRect, to: PlaneRe
 }
 
 /** A 2-D context whose transform {@link setPlaneTransform} can set (page canvas or OffscreenCanvas). */
-type Transformable = Pick<CanvasRenderingContext2D, "setTransform">;
+interface Transformable {
+  setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void;
+}
 
 /**
  * Draw in plane coordinates from now on: x = ox + (u − umin)·s, y = oy + (vmax − v)·s, times the device pixel ratio.

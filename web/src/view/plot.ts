@@ -19,23 +19,6 @@ const DRAG_SLOP = 3;
 /** Narrowest and widest view the wheel allows (plane units), so the partition stays well conditioned. */
 const MIN_SPAN = 1e-6, MAX_SPAN = 1e6;
 
-/** Is (x, y) inside the counter-clockwise convex polygon with vertices from..to−1 of `coords` (edges included)? */
-export function insideConvex(coords: Float64Array, from: number, to: number, x: number, y: number): boolean {
-  for (let i = from; i < to; i++) {
-    const j = i + 1 < to ? i + 1 : from;
-    const ax = coords[2 * i], ay = coords[2 * i + 1];
-    if ((coords[2 * j] - ax) * (y - ay) - (coords[2 * j + 1] - ay) * (x - ax) < 0) return false;
-  }
-  return true;
-}
-
-/** Index of the polygon of a packed partition that holds (x, y), or −1. */
-export function polygonAt(p: PackedPartition, x: number, y: number): number {
-  const n = p.polyStart.length - 1;
-  for (let k = 0; k < n; k++) if (insideConvex(p.coords, p.polyStart[k], p.polyStart[k + 1], x, y)) return k;
-  return -1;
-}
-
 /** The picture's canvases and interactions. */
 export class PlotView {
   /** The rectangle shown (what the next partition covers). */

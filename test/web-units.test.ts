@@ -1,0 +1,191 @@
+/**
+ * The explorer's browser-free parts, checked in Node: the packed partition the page draws and hovers, the pan/zoom
+ * preview matrix, chart thinning, the files the page accepts, and the TF.js trainer of the training worker (seeded
+ * reproducibility, and that the network it exports computes what TF.js trained).
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { planarDataset } from "../src/data/planar.ts";
+import { planarPartition } from "../src/geometry/partition.ts";
+import { parseOnnx } from "../src/io/onnx.ts";
+import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
+import { toTfjs } from "../src/io/tfjs.ts";
+import { evaluate, forward, patternToString } from "../src/model/evaluate.ts";
+import { isInputError, readFiles } from "../web/src/files.ts";
+import { packPartition, polygonAt } from "../web/src/partition/packed.ts";
+import { configOf, initialNetwork, MlpTrainer, shuffleSeed, untrainableReason, type TrainConfig, type TrainData } from "../web/src/train/mlp.ts";
+import { History, thinned } from "../web/src/view/charts.ts";
+import { previewMatrix, toPixels, viewLayout } from "../web/src/view/layout.ts";
+import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
+import { randomNet } from "./helpers/nets.ts";
+
+const square = { umin: -1, umax: 1, vmin: -1, vmax: 1 };
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("packed partition", () => {
+  const net = parseOnnx(new Uint8Array(readFileSync(fixturePath("random-2-32-32-s5"))), "random-2-32-32-s5");
+  const packed = packPartition(net, square);
+  const partition = planarPartition(net, square);
+
+  it("holds the fixture's region count, and its polygons tile the square", () => {
+    assert.equal(packed.regions, expectedOf("random-2-32-32-s5").regions);
+    let area = 0;
+    for (let k = 0; k + 1 < packed.polyStart.length; k++) {
+      const from = packed.polyStart[k], to = packed.polyStart[k + 1];
+      for (let i = from; i < to; i++) {
+        const j = i + 1 < to ? i + 1 : from;
+        area += (packed.coords[2 * i] * packed.coords[2 * j + 1] - packed.coords[2 * j] * packed.coords[2 * i + 1]) / 2;
+      }
+    }
+    assert.ok(Math.abs(area - 4) < 1e-9, `area ${area}`);
+  });
+
+  it("point location finds each region from its interior point, whose pattern is the region's", () => {
+    partition.regions.forEach((region, k) => {
+      if (k % 7) return;
+      const [x, y] = region.point;
+      assert.equal(polygonAt(packed, x, y), k);
+      assert.equal(patternToString(packed.patterns.subarray(k * packed.units, (k + 1) * packed.units)), patternToString(evaluate(net, [x, y]).pattern));
+      const out = forward(net, [x, y]);
+      for (let r = 0; r < packed.outputs; r++) {
+        const f = packed.J[(k * packed.outputs + r) * 2] * x + packed.J[(k * packed.outputs + r) * 2 + 1] * y + packed.c[k * packed.outputs + r];
+        assert.ok(Math.abs(f - out[r]) < 1e-9);
+      }
+    });
+    assert.equal(polygonAt(packed, 1.5, 0), -1);
+  });
+});
+
+describe("view layout", () => {
+  it("the preview matrix puts every plane point where the new view draws it", () => {
+    const from = { umin: -1, umax: 1, vmin: -1, vmax: 1 }, to = { umin: -0.3, umax: 0.5, vmin: -0.7, vmax: 0.1 };
+    const [a, bx, by] = previewMatrix(640, 480, from, to);
+    const lf = viewLayout(640, 480, from), lt = viewLayout(640, 480, to);
+    for (const [u, v] of [[0, 0], [0.4, -0.2], [-0.9, 0.8]]) {
+      const [xf, yf] = toPixels(lf, from, u, v), [xt, yt] = toPixels(lt, to, u, v);
+      assert.ok(Math.abs(a * xf + bx - xt) < 1e-9 && Math.abs(a * yf + by - yt) < 1e-9);
+    }
+    assert.deepEqual(previewMatrix(640, 480, from, from), [1, 0, 0]);
+  });
+});
+
+describe("charts", () => {
+  it("thinning keeps the ends and at most the maximum", () => {
+    assert.deepEqual(thinned(5, 10), [0, 1, 2, 3, 4]);
+    const t = thinned(1000, 300);
+    assert.equal(t.length, 300);
+    assert.equal(t[0], 0);
+    assert.equal(t[299], 999);
+  });
+
+  it("history keeps one loss per epoch and the newest region count of an epoch", () => {
+    const h = new History();
+    h.addLoss(1, 0.5, 0.6);
+    h.addLoss(1, 0.4, 0.5);
+    h.addRegions(1, 10);
+    h.addRegions(1, 12);
+    h.addRegions(0, 3);
+    assert.deepEqual([h.lossEpochs, h.trainLoss, h.regionEpochs, h.regions], [[1], [0.5], [1], [12]]);
+  });
+});
+
+describe("files given to the page", () => {
+  const split = { seed: 1, testFraction: 0.25 };
+
+  it("a CSV becomes the dataset; a model file the network", () => {
+    const got = readFiles([{ name: "p.csv", bytes: bytes("0,0,a\n1,1,b\n0,1,a\n1,0,b\n") }], split);
+    assert.equal(got.kind, "data");
+    const net = randomNet(3, 2, [4], 2);
+    const model = readFiles([{ name: "m.json", bytes: bytes(stringifyTesseraJson(net)) }], split);
+    assert.equal(model.kind === "model" && model.format, "Tessera JSON");
+    assert.deepEqual(model.kind === "model" && model.network, net);
+  });
+
+  it("TF.js weights from the dropped files, from an inline weightData, or a one-line message naming the missing file", () => {
+    const { modelJson, weightData } = toTfjs(randomNet(4, 2, [3], 2), "w.bin");
+    const json = bytes(JSON.stringify(modelJson));
+    const dropped = readFiles([{ name: "model.json", bytes: json }, { name: "w.bin", bytes: weightData }], split);
+    const inline = readFiles([{ name: "model.json", bytes: bytes(JSON.stringify({ ...modelJson, weightData: Buffer.from(weightData).toString("base64") })) }], split);
+    assert.equal(dropped.kind === "model" && dropped.format, "TF.js");
+    assert.deepEqual(inline.kind === "model" && inline.network, dropped.kind === "model" && dropped.network);
+    assert.throws(() => readFiles([{ name: "model.json", bytes: json }], split), /^ModelError: model\.json: TF\.js weights missing \(w\.bin\): drop model\.json together with its weight files$/);
+  });
+
+  it("bad files: one-line input errors naming the file", () => {
+    const cases: [string, Uint8Array, RegExp][] = [
+      ["bad.json", bytes("{ not json"), /^bad\.json: not valid JSON/],
+      ["other.json", bytes('{"a": 1}'), /^other\.json: unknown JSON model/],
+      ["x.onnx", new Uint8Array([1, 2, 3]), /^x\.onnx: /],
+      ["wide.json", bytes(stringifyTesseraJson(randomNet(5, 3, [2], 2))), /^wide\.json: the explorer draws networks with 2 inputs, this one takes 3/],
+      ["notes.md", bytes("hello"), /^notes\.md: expected a model/],
+      ["bad.csv", bytes("0,0,a\n1,1\n"), /^bad\.csv: line 2: expected 3 columns/],
+    ];
+    for (const [name, content, message] of cases) {
+      try {
+        readFiles([{ name, bytes: content }], split);
+        assert.fail(`${name} was accepted`);
+      } catch (err) {
+        assert.ok(isInputError(err), `${name}: ${err}`);
+        assert.match((err as Error).message, message);
+        assert.equal((err as Error).message.split("\n").length, 1);
+      }
+    }
+  });
+});
+
+describe("the training worker's trainer (TF.js cpu backend)", async () => {
+  await tf.setBackend("cpu");
+  tf.enableProdMode();
+  const d = planarDataset("xor", { n: 120, noise: 0.1, seed: 2 });
+  const data: TrainData = {
+    trainX: Float32Array.from(d.train.x),
+    trainY: Int32Array.from(d.train.y),
+    testX: Float32Array.from(d.test.x),
+    testY: Int32Array.from(d.test.y),
+    classes: 2,
+  };
+  const config: TrainConfig = { widths: [6, 5], activation: "leaky-relu", alpha: 0.1, learningRate: 0.01, batchSize: 8, seed: 5, optimizer: "adam" };
+  const train = (c: TrainConfig, epochs: number) => {
+    const t = new MlpTrainer(tf, c, data);
+    for (let e = 0; e < epochs; e++) t.trainEpoch();
+    const out = { network: t.network(), metrics: t.metrics() };
+    t.dispose();
+    return out;
+  };
+
+  it("one seed gives bit-identical weights; another seed other weights", () => {
+    const a = train(config, 3), b = train(config, 3), c = train({ ...config, seed: 6 }, 3);
+    assert.deepEqual(a.network, b.network);
+    assert.notDeepEqual(a.network.layers[0].weights, c.network.layers[0].weights);
+    assert.notEqual(shuffleSeed(5, 0), shuffleSeed(5, 1));
+  });
+
+  it("the exported network computes TF.js's loss and accuracy (weights transposed, activation kept)", () => {
+    const { network, metrics } = train(config, 2);
+    let loss = 0, correct = 0;
+    const n = data.trainY.length;
+    for (let i = 0; i < n; i++) {
+      const z = forward(network, [data.trainX[2 * i], data.trainX[2 * i + 1]]);
+      const m = Math.max(...z), lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+      loss += lse - z[data.trainY[i]];
+      if ((z[1] > z[0] ? 1 : 0) === data.trainY[i]) correct++;
+    }
+    assert.ok(Math.abs(loss / n - metrics.trainLoss) < 1e-5, `${loss / n} vs ${metrics.trainLoss}`);
+    assert.equal(correct, Math.round(metrics.trainAccuracy * n)); // TF.js averages in float32
+  });
+
+  it("initial weights: Glorot-uniform bounds, float32 values, zero biases; trainable networks and reasons", () => {
+    const net = initialNetwork(config, 2);
+    net.layers.forEach((layer) => {
+      const limit = Math.sqrt(6 / (layer.inDim + layer.outDim));
+      assert.ok(layer.weights.every((w) => Math.abs(w) <= limit && Math.fround(w) === w));
+      assert.ok(layer.bias.every((b) => b === 0));
+    });
+    assert.equal(untrainableReason(net, 2), undefined);
+    assert.deepEqual(configOf(net, { ...config, widths: [1], activation: "relu" }), config);
+    assert.match(untrainableReason(net, 3)!, /2 outputs and the data have 3 classes/);
+    assert.match(untrainableReason(randomNet(1, 2, [3], 2, { kind: "maxout", rank: 2 }), 2)!, /this one is maxout/);
+  });
+});
