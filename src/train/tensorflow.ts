@@ -5,10 +5,9 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import type * as TfNamespace from "@tensorflow/tfjs";
 
-export type Tf = typeof tf;
+export type Tf = typeof TfNamespace;
 
 let ready: Promise<Tf> | undefined;
 
@@ -18,6 +17,9 @@ let ready: Promise<Tf> | undefined;
  */
 export function loadTensorflow(): Promise<Tf> {
   ready ??= (async () => {
+    // Loaded on first use, not at import: TensorFlow.js takes ~2 s to import, and every CLI command imports this file.
+    const tf = await import("@tensorflow/tfjs");
+    const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
     const dist = join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist");
     setWasmPaths(`${dist}/`);
     tf.enableProdMode();
