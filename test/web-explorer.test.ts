@@ -95,6 +95,30 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
     assert.match(await waitForText(page, "#unit-info", /bent hyperplane/), /layer 1, unit 1: .* \d+ pieces?/);
   });
 
+  it("zooming and panning re-partition the new rectangle exactly (export and count agree)", async () => {
+    const box = (await page.locator("#plot").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.45);
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55, { steps: 4 });
+    await page.mouse.up();
+    // Wait until the picture shows the rectangle the view settled on.
+    let view = "";
+    for (let t0 = Date.now(); Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 100))) {
+      view = JSON.stringify(await page.evaluate("explorer.state().view"));
+      if ((await page.getAttribute("#regions", "data-rect")) === view) break;
+    }
+    const rect = JSON.parse(view);
+    assert.equal(await page.getAttribute("#regions", "data-rect"), view);
+    assert.ok(rect.umax - rect.umin < 1.5 && rect.umin !== -1, `view ${view}`);
+    const regions = Number((await page.textContent("#regions"))!.replace(/,/g, ""));
+    const zoomed = await loadModel(await saveDownload(page, "#export-json"));
+    assert.deepEqual({ lo: [...zoomed.domain!.lo], hi: [...zoomed.domain!.hi] }, { lo: [rect.umin, rect.vmin], hi: [rect.umax, rect.vmax] });
+    assert.equal(countRegions(zoomed.network, { box: zoomed.domain! }).regions, regions);
+    await page.click("#reset-view");
+    await page.waitForSelector('#regions[data-rect=\'{"umin":-1,"umax":1,"vmin":-1,"vmax":1}\']');
+  });
+
   it("exports the picture as SVG and PNG, and writes a screenshot", async () => {
     const svg = readFileSync(await saveDownload(page, "#export-svg"), "utf8");
     assert.match(svg, /^<svg [^>]*font-family="DejaVu Sans, sans-serif"/);
