@@ -12,6 +12,8 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 360, HEIGHT = 250, PAD_X = 26, PAD_TOP = 22, PAD_BOTTOM = 12;
 /** Lines of weights below this share of the layer's largest |w| are barely drawn. */
 const FAINT = 0.04;
+/** Layers with more weights than this get no lines (tens of thousands of SVG lines would slow the page down). */
+const MAX_LINES_PER_LAYER = 4096;
 
 /** What a hovered hidden unit is. */
 export interface UnitInfo {
@@ -75,7 +77,7 @@ export class NetworkDiagram {
     const edges = el("g", {});
     svg.append(edges);
     this.lines = net.layers.map((layer, l) =>
-      Array.from({ length: cols[l + 1] * cols[l] }, (_, q) => {
+      Array.from({ length: cols[l + 1] * cols[l] > MAX_LINES_PER_LAYER ? 0 : cols[l + 1] * cols[l] }, (_, q) => {
         const j = Math.floor(q / cols[l]), k = q % cols[l];
         const line = el("line", { x1: xs[l], y1: ys[l][k], x2: xs[l + 1], y2: ys[l + 1][j], "stroke-linecap": "round" });
         edges.append(line);
