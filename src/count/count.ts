@@ -5,7 +5,7 @@
 import type { Network } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator } from "./engine.ts";
-import type { CellFilter, EngineStats, ExactMarginSolver } from "./engine.ts";
+import type { CellFilter, EngineStats, ExactMarginSolver, Task } from "./engine.ts";
 import type { CountOptions, CountResult } from "./types.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import { regionForms } from "../model/evaluate.ts";
@@ -24,6 +24,14 @@ export interface EngineCountOptions extends CountOptions {
   taskTarget?: number;
   /** Count only the regions whose cells this monotone filter accepts (e.g. those meeting a ball); see `CellFilter`. */
   acceptCell?: CellFilter;
+  /**
+   * Resuming: tasks already counted by an earlier run, skipped here. Identify a task by its decisions (`task`), not
+   * by its index: the split's set of cells is fixed, but their order follows the witnesses and may change between
+   * versions. The result then holds only this run's regions and LPs; the caller adds the earlier ones.
+   */
+  skipTask?: (task: Task, index: number) => boolean;
+  /** Called after each task with its decisions, its own regions and LPs, and the split's size (for checkpoints). */
+  onTaskDone?: (task: Task, regions: number, lps: number, tasks: number) => void;
 }
 
 /** Engine result: the common counting result plus the engine's own statistics. */
@@ -60,7 +68,10 @@ export function countRegions(net: Network, opts: EngineCountOptions): EngineCoun
     ? () => opts.onProgress!({ regions: engine.stats.regions, lps: engine.stats.lps })
     : undefined;
   for (let i = 0; i < tasks.length; i++) {
-    engine.runTask(tasks[i], sink, tick);
+    if (opts.skipTask?.(tasks[i], i)) continue;
+    const lpsBefore = engine.stats.lps;
+    const found = engine.runTask(tasks[i], sink, tick);
+    opts.onTaskDone?.(tasks[i], found, engine.stats.lps - lpsBefore, tasks.length);
     opts.onProgress?.({
       regions: engine.stats.regions,
       lps: engine.stats.lps,

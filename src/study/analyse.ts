@@ -47,10 +47,26 @@ export interface RegionAnalysis {
   probes: number;
 }
 
+/** A count resumed from a checkpoint: the finished tasks and what they found. */
+export interface ResumedCount {
+  /** Number of tasks of the split (must equal this run's: the split is deterministic). */
+  tasks: number;
+  /** Finished tasks: the task's decisions as a string of digits → [regions, lps]. */
+  done: Map<string, [number, number]>;
+  /** Probe patterns not yet found by the finished tasks. */
+  missing: string[];
+  /** Counting seconds of earlier runs. */
+  seconds: number;
+}
+
 /** Options of {@link analyseRegions}. */
 export interface AnalyseOptions {
   threshold?: number;
   onProgress?: (p: CountProgress) => void;
+  /** Skip the tasks an earlier run finished (see src/study/partial.ts). */
+  resume?: ResumedCount;
+  /** Called after each task with the state to checkpoint (the caller throttles writing). */
+  onCheckpoint?: (state: ResumedCount) => void;
 }
 
 /** Distinct activation patterns of `count` inputs stored row by row in `x`. */
@@ -70,23 +86,45 @@ export async function analyseRegions(net: Network, box: Box, probes: { x: Float3
   const t0 = performance.now();
   const { highs, bounds, seconds: tighteningSeconds, lps: tighteningLps } = await countingBounds(net, box, "lp");
   const wanted = patternsOf(net, probes.x, probes.count);
-  const missing = new Set(wanted);
+  const resume = options.resume;
+  const missing = resume ? new Set(resume.missing.filter((p) => wanted.has(p))) : new Set(wanted);
+  const done = new Map(resume?.done ?? []);
+  let earlierRegions = 0, earlierLps = 0;
+  for (const [r, l] of done.values()) {
+    earlierRegions += r;
+    earlierLps += l;
+  }
+  let matched = 0;
+  const state = (tasks: number): ResumedCount => ({ tasks, done, missing: [...missing], seconds: (resume?.seconds ?? 0) + (performance.now() - t0) / 1000 });
+  const onProgress = options.onProgress;
   const result = countRegions(net, {
     box,
     threshold,
     bounds,
     exact: highsMarginSolver(highs),
     onRegion: (r) => missing.delete(patternToString(r.pattern)),
-    onProgress: options.onProgress,
+    onProgress: onProgress && ((p) => onProgress({ ...p, regions: p.regions + earlierRegions })),
+    skipTask: (task) => {
+      const skip = resume !== undefined && resume.done.has(task.join(""));
+      if (skip) matched++;
+      return skip;
+    },
+    onTaskDone: (task, regions, lps, tasks) => {
+      if (resume && resume.tasks !== tasks) throw new Error(`the checkpoint has ${resume.tasks} tasks, this split ${tasks}`);
+      done.set(task.join(""), [regions, lps]);
+      options.onCheckpoint?.(state(tasks));
+    },
   });
+  // Every task the checkpoint lists must be a task of this split, or its regions would be counted for cells that are not.
+  if (resume && matched !== resume.done.size) throw new Error(`the count's checkpoint lists ${resume.done.size - matched} tasks that are not in this split: delete it to recount`);
   const stable = stableUnitsFromBounds(net, bounds);
   const n0 = net.inputDim, widths = hiddenWidths(net);
   return {
-    regions: result.regions,
+    regions: result.regions + earlierRegions,
     threshold,
-    countSeconds: (performance.now() - t0) / 1000,
+    countSeconds: (resume?.seconds ?? 0) + (performance.now() - t0) / 1000,
     tighteningSeconds,
-    lps: result.lps + tighteningLps,
+    lps: result.lps + earlierLps + tighteningLps,
     stableActive: [...stable.active],
     stableInactive: [...stable.inactive],
     bounds: {

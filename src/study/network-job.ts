@@ -10,7 +10,8 @@ import type { Network } from "../model/network.ts";
 import type { CountProgress } from "../count/types.ts";
 import { loadTrainingData } from "../train/data.ts";
 import { resolveTrainOptions, trainingMetadata, trainMlp } from "../train/mlp.ts";
-import { analyseRegions, checkRegionAnalysis } from "./analyse.ts";
+import { analyseRegions, checkRegionAnalysis, type ResumedCount } from "./analyse.ts";
+import { loadPartial, PARTIAL_SAVE_SECONDS, savePartial, type PartialCount } from "./partial.ts";
 import type { StudyJob, StudySettings } from "./plan.ts";
 import type { NetworkRecord } from "./table.ts";
 
@@ -24,16 +25,48 @@ export interface JobOutput {
   network: Network;
 }
 
-/** Train and analyse one network of the study. Deterministic apart from the timings. */
-export async function runStudyJob(job: StudyJob, settings: StudySettings, onProgress?: (p: JobProgress) => void): Promise<JobOutput> {
+/**
+ * Train and analyse one network of the study. Deterministic apart from the timings. With `partialDir`, the count
+ * checkpoints there every {@link PARTIAL_SAVE_SECONDS} seconds and resumes from a checkpoint of the same weights.
+ */
+export async function runStudyJob(job: StudyJob, settings: StudySettings, onProgress?: (p: JobProgress) => void, partialDir?: string): Promise<JobOutput> {
   const t0 = performance.now();
   const data = loadTrainingData("mnist", { dataSeed: settings.splitSeed, mnistTrain: settings.trainDigits });
   const options = resolveTrainOptions({ hidden: [job.n1, job.n2], epochs: settings.epochs, batch: settings.batch, lr: settings.lr, seed: job.seed });
   const trained = await trainMlp(data, options, (r) => onProgress?.({ phase: "train", epoch: r.epoch, epochs: r.epochs }));
   const digits = loadMnist();
+  const fingerprint = networkFingerprint(trained.network);
+  const partial = partialDir ? loadPartial(partialDir, job.id) : undefined;
+  const usable = partial && partial.fingerprint === fingerprint && partial.threshold === settings.threshold ? partial : undefined;
+  const resume: ResumedCount | undefined = usable && {
+    tasks: usable.tasks,
+    done: new Map(Object.entries(usable.done)),
+    missing: usable.missing,
+    seconds: usable.seconds,
+  };
+  let lastSave = performance.now();
+  const checkpoint = (s: ResumedCount, force = false) => {
+    if (!partialDir || (!force && performance.now() - lastSave < PARTIAL_SAVE_SECONDS * 1000)) return;
+    lastSave = performance.now();
+    const p: PartialCount = {
+      format: "tessera-study-partial",
+      version: 1,
+      id: job.id,
+      fingerprint,
+      threshold: settings.threshold,
+      tasks: s.tasks,
+      done: Object.fromEntries(s.done),
+      missing: s.missing,
+      seconds: s.seconds,
+      runs: (usable?.runs ?? 0) + 1,
+    };
+    savePartial(partialDir, p);
+  };
   const analysis = await analyseRegions(trained.network, data.domain, { x: digits.images, count: digits.count }, {
     threshold: settings.threshold,
     onProgress: (p) => onProgress?.({ phase: "count", progress: p }),
+    resume,
+    onCheckpoint: (s) => checkpoint(s),
   });
   const f = trained.final;
   const record: NetworkRecord = {
@@ -50,8 +83,10 @@ export async function runStudyJob(job: StudyJob, settings: StudySettings, onProg
     testError: f.testError,
     trainSeconds: trained.seconds,
     ...analysis,
-    seconds: (performance.now() - t0) / 1000,
-    fingerprint: networkFingerprint(trained.network),
+    // Earlier runs' counting time counts too: the network's cost is all the counting it took.
+    seconds: (performance.now() - t0) / 1000 + (usable?.seconds ?? 0),
+    ...(usable ? { countRuns: usable.runs + 1 } : {}),
+    fingerprint,
     finishedAt: new Date().toISOString(),
     problems: checkRegionAnalysis(analysis),
   };

@@ -11,6 +11,7 @@ import { errorFigure, regionsFigure } from "./figures.ts";
 import { runStudyJob, type JobProgress } from "./network-job.ts";
 import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } from "./plan.ts";
 import { StudyStore } from "./store.ts";
+import { partialDir, removePartial } from "./partial.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
 import type { StudyWorkerReply, StudyWorkerRequest } from "./worker.ts";
 
@@ -57,12 +58,12 @@ interface JobRunner {
   close(): void;
 }
 
-function inProcessRunner(settings: StudySettings): JobRunner {
-  return { run: (job, onProgress) => runStudyJob(job, settings, onProgress), close: () => {} };
+function inProcessRunner(settings: StudySettings, checkpoints: string): JobRunner {
+  return { run: (job, onProgress) => runStudyJob(job, settings, onProgress, checkpoints), close: () => {} };
 }
 
 /** A worker thread that runs one job at a time. */
-function threadRunner(settings: StudySettings): JobRunner {
+function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
   const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url));
   const ready = new Promise<void>((resolve, reject) => {
     worker.once("error", reject);
@@ -98,7 +99,7 @@ function threadRunner(settings: StudySettings): JobRunner {
         worker.on("message", onMessage);
         worker.on("error", onError);
         worker.once("exit", onExit);
-        worker.postMessage({ type: "job", job, settings } satisfies StudyWorkerRequest);
+        worker.postMessage({ type: "job", job, settings, partialDir: checkpoints } satisfies StudyWorkerRequest);
       });
     },
     close: () => void worker.terminate(),
@@ -178,7 +179,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     showProgress();
   };
 
-  const runners: JobRunner[] = workers === 0 ? [inProcessRunner(settings)] : Array.from({ length: workers }, () => threadRunner(settings));
+  const runners: JobRunner[] = workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));
   let interrupted: NodeJS.Signals | undefined;
   let failure: StudyFailure | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -218,6 +219,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
         return;
       }
       store.saveNetwork(out.record, out.modelJson);
+      removePartial(partialDir(options.dir), job.id);
       records.set(job.id, out.record);
       ran.push(job.id);
       regionsDone += out.record.regions;

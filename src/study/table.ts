@@ -24,6 +24,8 @@ export interface NetworkRecord extends RegionAnalysis {
   seconds: number;
   /** networkFingerprint of the trained weights (a retrained network must have the same). */
   fingerprint: string;
+  /** Runs the count took when it was resumed from a checkpoint (absent: one run). */
+  countRuns?: number;
   finishedAt: string;
   /** Failed checks (see checkRegionAnalysis); a study stops at the first network with any. */
   problems: string[];

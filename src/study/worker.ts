@@ -9,7 +9,7 @@ import type { StudyJob, StudySettings } from "./plan.ts";
 import type { NetworkRecord } from "./table.ts";
 
 /** Messages a study worker receives. */
-export type StudyWorkerRequest = { type: "job"; job: StudyJob; settings: StudySettings };
+export type StudyWorkerRequest = { type: "job"; job: StudyJob; settings: StudySettings; partialDir?: string };
 
 /** Messages a study worker posts. */
 export type StudyWorkerReply =
@@ -33,7 +33,7 @@ port.on("message", async (msg: StudyWorkerRequest) => {
       if (progress.phase === "count" && progress.progress.fraction === undefined && now - last < PROGRESS_EVERY_MS) return;
       last = now;
       port.postMessage({ type: "progress", id, progress } satisfies StudyWorkerReply);
-    });
+    }, msg.partialDir);
     port.postMessage({ type: "done", id, record, modelJson } satisfies StudyWorkerReply);
   } catch (e) {
     port.postMessage({ type: "error", id, message: e instanceof Error ? e.message : String(e) } satisfies StudyWorkerReply);
