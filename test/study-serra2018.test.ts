@@ -12,6 +12,7 @@ import { runSerraStudy } from "../src/study/serra2018.ts";
 import type { NetworkRecord } from "../src/study/table.ts";
 import { runCli } from "./helpers/cli.ts";
 import { repoRoot } from "./helpers/fixtures.ts";
+import { spawnCli, startRedis } from "./distributed-helpers.ts";
 
 // The --quick study through the real CLI (the reduced study CI runs): 4 configurations × 2 networks. It is killed
 // with SIGKILL once a network is stored, then rerun to completion; the tests below reuse its directory.
@@ -113,6 +114,38 @@ describe("tessera study serra2018 --quick", () => {
       const model = await loadModel(join(dir, "networks", `${id}.json`));
       const milp = await countRegionsMilp(model.network, { box: model.domain! });
       assert.equal(milp.regions, readRecord(id).regions, id);
+    }
+  });
+});
+
+describe("tessera study serra2018 --queue", () => {
+  it("networks counted by a `tessera worker` process through Redis get the in-process counts, fingerprints and bounds", async () => {
+    const redis = await startRedis();
+    const worker = spawnCli(["worker", "--queue", redis.url(), "--concurrency", "1"]);
+    try {
+      const qdir = join(mkdtempSync(join(tmpdir(), "tessera-study-queue-")), "quick");
+      const res = await runCli(["study", "serra2018", "--quick", "--configs", "2..3", "--nets", "1", "--dir", qdir, "--queue", redis.url(), "--no-progress"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /2 networks run now, 0 found finished; 2 of 2 done/);
+      for (const id of ["n1-02_n2-20_seed-01", "n1-03_n2-19_seed-01"]) {
+        const local = readRecord(id);
+        const viaQueue = JSON.parse(readFileSync(join(qdir, "results", `${id}.json`), "utf8")) as NetworkRecord;
+        assert.equal(viaQueue.fingerprint, local.fingerprint, `${id}: same weights`);
+        assert.equal(viaQueue.regions, local.regions, `${id}: same count`);
+        assert.deepEqual(viaQueue.bounds, local.bounds, `${id}: same bounds`);
+        assert.equal(viaQueue.probePatterns, local.probePatterns);
+        assert.equal(viaQueue.probePatternsMissed, null, "workers report counts, not patterns");
+        assert.deepEqual(viaQueue.problems, []);
+      }
+      // Run again: nothing left to do, no new queue job.
+      const again = await runCli(["study", "serra2018", "--quick", "--configs", "2..3", "--nets", "1", "--dir", qdir, "--queue", redis.url(), "--no-progress"]);
+      assert.match(again.stdout, /0 networks run now, 2 found finished/);
+      const bad = await runCli(["study", "serra2018", "--quick", "--dir", qdir, "--queue", "http://x"]);
+      assert.notEqual(bad.code, 0);
+      assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    } finally {
+      worker.proc.kill("SIGKILL");
+      await redis.stop();
     }
   });
 });

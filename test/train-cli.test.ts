@@ -36,7 +36,7 @@ describe("tessera train", () => {
     const lines = ["x,y,label"];
     for (let i = 0; i < 40; i++) lines.push(`${(i % 7) / 7},${(i % 5) / 5},${i % 2 ? "a" : "b"}`);
     writeFileSync(csv, lines.join("\n"));
-    const base: TrainFlags = { data: `csv:${csv}`, arch: "2,3,2", epochs: "1", batch: "64", lr: "0.001", activation: "relu", init: "glorot", seed: "1", dataSeed: "1", noise: "0", points: "500" };
+    const base: TrainFlags = { data: `csv:${csv}`, arch: "2,3,2", epochs: "1", batch: "64", lr: "0.001", activation: "relu", init: "glorot", seed: "1", dataSeed: "1", noise: "0", samples: "500" };
     const { data, options } = await resolveTraining(base);
     assert.equal(data.train.count, 32);
     assert.equal(data.test.count, 8);
@@ -47,7 +47,7 @@ describe("tessera train", () => {
   it("checks every option before training: one-line errors naming the flag or the file", async () => {
     const bad = join(dir, "bad.csv");
     writeFileSync(bad, "x,y,label\n0,1,a\n0,oops,b\n");
-    const base: TrainFlags = { epochs: "1", batch: "64", lr: "0.001", activation: "relu", init: "glorot", seed: "1", dataSeed: "1", noise: "0", points: "500" };
+    const base: TrainFlags = { epochs: "1", batch: "64", lr: "0.001", activation: "relu", init: "glorot", seed: "1", dataSeed: "1", noise: "0", samples: "500" };
     const cases: [Partial<TrainFlags>, RegExp][] = [
       [{ data: "mnist", arch: "784,10,12,9" }, /last entry must be the class count 10/],
       [{ data: "spiral", arch: "3,8,2" }, /first entry must be the data's input dimension 2/],

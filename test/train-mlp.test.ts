@@ -4,6 +4,8 @@ import { evaluate } from "../src/model/evaluate.ts";
 import { hiddenWidths, type Network } from "../src/model/network.ts";
 import { loadTrainingData, type Samples } from "../src/train/data.ts";
 import { resolveTrainOptions, trainMlp, TrainingError } from "../src/train/mlp.ts";
+import { loadTensorflow } from "../src/train/tensorflow.ts";
+import { MlpTrainer } from "../src/train/trainer.ts";
 
 /** Fraction of samples whose argmax output (Tessera's float64 evaluation) differs from the label. */
 function errorOf(net: Network, s: Samples, dim: number): number {
@@ -87,5 +89,22 @@ describe("trainMlp", () => {
     await assert.rejects(trainMlp(withNaN, { hidden: [4], epochs: 1 }), /training sample 3 has the value NaN/);
     const huge = { ...xor, train: { ...xor.train, x: xor.train.x.map((v) => v * 1e37) } };
     await assert.rejects(trainMlp(huge, { hidden: [4], epochs: 2, lr: 10 }), /diverged/);
+  });
+
+  it("is the explorer's trainer: the same seed gives the explorer's MlpTrainer the same weights, epoch by epoch", async () => {
+    const tf = await loadTensorflow();
+    const opts = { hidden: [6, 5], epochs: 3, batch: 16, lr: 0.01, seed: 9, activation: "leaky" as const, alpha: 0.05 };
+    const { network, history } = await trainMlp(spiral, opts);
+    const f32 = (x: Float32Array | Float64Array) => Float32Array.from(x);
+    const trainer = new MlpTrainer(tf, { widths: [6, 5], activation: "leaky-relu", alpha: 0.05, learningRate: 0.01, batchSize: 16, seed: 9, optimizer: "adam" }, {
+      dim: 2, classes: spiral.classes, trainX: f32(spiral.train.x), trainY: Int32Array.from(spiral.train.y), testX: f32(spiral.test.x), testY: Int32Array.from(spiral.test.y),
+    });
+    try {
+      for (let e = 0; e < 3; e++) trainer.trainEpoch();
+      assert.ok(sameWeights(network, trainer.network()));
+      assert.equal(trainer.metrics().trainLoss, history[2].trainLoss);
+    } finally {
+      trainer.dispose();
+    }
   });
 });

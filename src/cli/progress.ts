@@ -8,12 +8,15 @@ const PLAIN_EVERY_SECONDS = 10;
 /** Milliseconds between redraws on a terminal. */
 const REDRAW_EVERY_MS = 200;
 
+/** A duration as 7.5s, 42s, 3m07s or 2h05m (rounded first, so 179.6 s is 3m00s, never 2m60s). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
-  if (m < 60) return `${m}m${String(s).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+  if (seconds < 9.95) return `${seconds.toFixed(1)}s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
 }
 
 export const formatCount = (n: number): string => n.toLocaleString("en-US");

@@ -12,7 +12,7 @@ import { DEFAULT_INTERIOR_THRESHOLD, type CountProgress } from "../count/types.t
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { activationPatternAt, patternToString } from "../model/evaluate.ts";
 import { hiddenWidths, type Box, type Network } from "../model/network.ts";
-import { stableUnitsFromBounds } from "../tighten/interval.ts";
+import { stableUnitsFromBounds, type PreActivationBounds } from "../tighten/interval.ts";
 
 /** The bounds of one network, exact integers as decimal strings (JSON has no BigInt). */
 export interface StudyBounds {
@@ -41,8 +41,12 @@ export interface RegionAnalysis {
   bounds: StudyBounds;
   /** Distinct activation patterns among the probe inputs (every one is a region: a lower bound on `regions`). */
   probePatterns: number;
-  /** Probe patterns the count did not find (0 unless a probe lies in a region thinner than the threshold). */
-  probePatternsMissed: number;
+  /**
+   * Probe patterns the count did not find (0 unless a probe lies in a region thinner than the threshold); null when
+   * the count ran on a work queue, whose workers report numbers, not patterns (then only `regions ≥ probePatterns`
+   * is checked).
+   */
+  probePatternsMissed: number | null;
   /** Probe inputs evaluated. */
   probes: number;
 }
@@ -74,6 +78,22 @@ export function patternsOf(net: Network, x: ArrayLike<number> & { subarray(a: nu
   const seen = new Set<string>();
   for (let i = 0; i < count; i++) seen.add(patternToString(activationPatternAt(net, x.subarray(i * net.inputDim, (i + 1) * net.inputDim))));
   return seen;
+}
+
+/** The stable units and the bounds of Serra et al. 2018's figure, from the LP-tightened pre-activation bounds. */
+export function studyBoundsOf(net: Network, bounds: PreActivationBounds): Pick<RegionAnalysis, "stableActive" | "stableInactive" | "bounds"> {
+  const stable = stableUnitsFromBounds(net, bounds);
+  const n0 = net.inputDim, widths = hiddenWidths(net);
+  return {
+    stableActive: [...stable.active],
+    stableInactive: [...stable.inactive],
+    bounds: {
+      montufar2014: trivialUpperBound(widths).toString(),
+      montufar2017: montufar2017(n0, widths).toString(),
+      serra2018: serra2018Upper(n0, widths).toString(),
+      serra2018Stable: serra2018StableUpper(n0, widths, stable).toString(),
+    },
+  };
 }
 
 /**
@@ -117,22 +137,13 @@ export async function analyseRegions(net: Network, box: Box, probes: { x: Float3
   });
   // Every task the checkpoint lists must be a task of this split, or its regions would be counted for cells that are not.
   if (resume && matched !== resume.done.size) throw new Error(`the count's checkpoint lists ${resume.done.size - matched} tasks that are not in this split: delete it to recount`);
-  const stable = stableUnitsFromBounds(net, bounds);
-  const n0 = net.inputDim, widths = hiddenWidths(net);
   return {
     regions: result.regions + earlierRegions,
     threshold,
     countSeconds: (resume?.seconds ?? 0) + (performance.now() - t0) / 1000,
     tighteningSeconds,
     lps: result.lps + earlierLps + tighteningLps,
-    stableActive: [...stable.active],
-    stableInactive: [...stable.inactive],
-    bounds: {
-      montufar2014: trivialUpperBound(widths).toString(),
-      montufar2017: montufar2017(n0, widths).toString(),
-      serra2018: serra2018Upper(n0, widths).toString(),
-      serra2018Stable: serra2018StableUpper(n0, widths, stable).toString(),
-    },
+    ...studyBoundsOf(net, bounds),
     probePatterns: wanted.size,
     probePatternsMissed: missing.size,
     probes: probes.count,
@@ -147,7 +158,7 @@ export async function analyseRegions(net: Network, box: Box, probes: { x: Float3
 export function checkRegionAnalysis(a: RegionAnalysis): string[] {
   const problems: string[] = [];
   if (a.regions < a.probePatterns) problems.push(`count ${a.regions} is below the ${a.probePatterns} distinct activation patterns of the ${a.probes} digits`);
-  if (a.probePatternsMissed > 0) problems.push(`${a.probePatternsMissed} activation patterns of digits are not among the counted regions (a region thinner than the threshold ${a.threshold}?)`);
+  if (a.probePatternsMissed !== null && a.probePatternsMissed > 0) problems.push(`${a.probePatternsMissed} activation patterns of digits are not among the counted regions (a region thinner than the threshold ${a.threshold}?)`);
   if (BigInt(a.regions) > BigInt(a.bounds.serra2018Stable)) problems.push(`count ${a.regions} exceeds the stable-unit bound ${a.bounds.serra2018Stable}`);
   if (BigInt(a.bounds.serra2018Stable) > BigInt(a.bounds.serra2018)) problems.push(`the stable-unit bound ${a.bounds.serra2018Stable} exceeds the rectifier bound ${a.bounds.serra2018}`);
   return problems;

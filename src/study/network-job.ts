@@ -8,9 +8,9 @@ import { loadMnist } from "../io/mnist.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import type { Network } from "../model/network.ts";
 import type { CountProgress } from "../count/types.ts";
-import { loadTrainingData } from "../train/data.ts";
-import { resolveTrainOptions, trainingMetadata, trainMlp } from "../train/mlp.ts";
-import { analyseRegions, checkRegionAnalysis, type ResumedCount } from "./analyse.ts";
+import { loadTrainingData, type TrainingData } from "../train/data.ts";
+import { resolveTrainOptions, trainingMetadata, trainMlp, type ResolvedTrainOptions, type TrainResult } from "../train/mlp.ts";
+import { analyseRegions, checkRegionAnalysis, type RegionAnalysis, type ResumedCount } from "./analyse.ts";
 import { loadPartial, PARTIAL_SAVE_SECONDS, savePartial, type PartialCount } from "./partial.ts";
 import type { StudyJob, StudySettings } from "./plan.ts";
 import type { NetworkRecord } from "./table.ts";
@@ -25,17 +25,61 @@ export interface JobOutput {
   network: Network;
 }
 
+/** A trained network of the study, with its data and the options it was trained with. */
+export interface TrainedStudyNetwork {
+  data: TrainingData;
+  options: ResolvedTrainOptions;
+  trained: TrainResult;
+  fingerprint: string;
+}
+
+/** Train one network of the study from its seed (deterministic: the same weights on every run). */
+export async function trainStudyNetwork(job: StudyJob, settings: StudySettings, onProgress?: (p: JobProgress) => void): Promise<TrainedStudyNetwork> {
+  const data = loadTrainingData("mnist", { dataSeed: settings.splitSeed, mnistTrain: settings.trainDigits });
+  const options = resolveTrainOptions({ hidden: [job.n1, job.n2], epochs: settings.epochs, batch: settings.batch, lr: settings.lr, seed: job.seed });
+  const trained = await trainMlp(data, options, (r) => onProgress?.({ phase: "train", epoch: r.epoch, epochs: r.epochs }));
+  return { data, options, trained, fingerprint: networkFingerprint(trained.network) };
+}
+
+/**
+ * The record and model file of a finished network. `seconds` is the network's whole cost (training and all the
+ * counting it took, earlier runs included); `countRuns` is set when the count was resumed.
+ */
+export function finishStudyJob(job: StudyJob, settings: StudySettings, t: TrainedStudyNetwork, analysis: RegionAnalysis, seconds: number, countRuns?: number): JobOutput {
+  const f = t.trained.final;
+  const record: NetworkRecord = {
+    format: "tessera-study-network",
+    version: 1,
+    id: job.id,
+    n1: job.n1,
+    n2: job.n2,
+    seed: job.seed,
+    settings,
+    trainLoss: f.trainLoss,
+    trainError: f.trainError,
+    testLoss: f.testLoss,
+    testError: f.testError,
+    trainSeconds: t.trained.seconds,
+    ...analysis,
+    seconds,
+    ...(countRuns ? { countRuns } : {}),
+    fingerprint: t.fingerprint,
+    finishedAt: new Date().toISOString(),
+    problems: checkRegionAnalysis(analysis),
+  };
+  const metadata = { ...trainingMetadata(t.data, t.options, t.trained), study: "serra2018", regions: analysis.regions, threshold: analysis.threshold };
+  return { record, modelJson: stringifyTesseraJson(t.trained.network, t.data.domain, metadata), network: t.trained.network };
+}
+
 /**
  * Train and analyse one network of the study. Deterministic apart from the timings. With `partialDir`, the count
  * checkpoints there every {@link PARTIAL_SAVE_SECONDS} seconds and resumes from a checkpoint of the same weights.
  */
 export async function runStudyJob(job: StudyJob, settings: StudySettings, onProgress?: (p: JobProgress) => void, partialDir?: string): Promise<JobOutput> {
   const t0 = performance.now();
-  const data = loadTrainingData("mnist", { dataSeed: settings.splitSeed, mnistTrain: settings.trainDigits });
-  const options = resolveTrainOptions({ hidden: [job.n1, job.n2], epochs: settings.epochs, batch: settings.batch, lr: settings.lr, seed: job.seed });
-  const trained = await trainMlp(data, options, (r) => onProgress?.({ phase: "train", epoch: r.epoch, epochs: r.epochs }));
+  const t = await trainStudyNetwork(job, settings, onProgress);
+  const { fingerprint } = t;
   const digits = loadMnist();
-  const fingerprint = networkFingerprint(trained.network);
   const partial = partialDir ? loadPartial(partialDir, job.id) : undefined;
   const usable = partial && partial.fingerprint === fingerprint && partial.threshold === settings.threshold ? partial : undefined;
   const resume: ResumedCount | undefined = usable && {
@@ -62,34 +106,12 @@ export async function runStudyJob(job: StudyJob, settings: StudySettings, onProg
     };
     savePartial(partialDir, p);
   };
-  const analysis = await analyseRegions(trained.network, data.domain, { x: digits.images, count: digits.count }, {
+  const analysis = await analyseRegions(t.trained.network, t.data.domain, { x: digits.images, count: digits.count }, {
     threshold: settings.threshold,
     onProgress: (p) => onProgress?.({ phase: "count", progress: p }),
     resume,
     onCheckpoint: (s) => checkpoint(s),
   });
-  const f = trained.final;
-  const record: NetworkRecord = {
-    format: "tessera-study-network",
-    version: 1,
-    id: job.id,
-    n1: job.n1,
-    n2: job.n2,
-    seed: job.seed,
-    settings,
-    trainLoss: f.trainLoss,
-    trainError: f.trainError,
-    testLoss: f.testLoss,
-    testError: f.testError,
-    trainSeconds: trained.seconds,
-    ...analysis,
-    // Earlier runs' counting time counts too: the network's cost is all the counting it took.
-    seconds: (performance.now() - t0) / 1000 + (usable?.seconds ?? 0),
-    ...(usable ? { countRuns: usable.runs + 1 } : {}),
-    fingerprint,
-    finishedAt: new Date().toISOString(),
-    problems: checkRegionAnalysis(analysis),
-  };
-  const metadata = { ...trainingMetadata(data, options, trained), study: "serra2018", regions: analysis.regions, threshold: analysis.threshold };
-  return { record, modelJson: stringifyTesseraJson(trained.network, data.domain, metadata), network: trained.network };
+  // Earlier runs' counting time counts too: the network's cost is all the counting it took.
+  return finishStudyJob(job, settings, t, analysis, (performance.now() - t0) / 1000 + (usable?.seconds ?? 0), usable ? usable.runs + 1 : undefined);
 }

@@ -12,6 +12,7 @@ import { runStudyJob, type JobProgress } from "./network-job.ts";
 import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } from "./plan.ts";
 import { StudyStore } from "./store.ts";
 import { partialDir, removePartial } from "./partial.ts";
+import { QueueStudyRunner } from "./queue-runner.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
 import type { StudyWorkerReply, StudyWorkerRequest } from "./worker.ts";
 
@@ -30,6 +31,11 @@ export interface SerraStudyOptions {
   progress: boolean;
   /** Stop handing out networks after this many have finished in this run (for tests and partial runs). */
   maxNetworks?: number;
+  /**
+   * Count on a Redis work queue (`redis://…`): networks are trained here, `workers` at a time (at least one), and
+   * counted by `tessera worker` processes anywhere (src/study/queue-runner.ts).
+   */
+  queue?: string;
 }
 
 /** What a study run did and what the directory now holds. */
@@ -53,7 +59,7 @@ export class StudyFailure extends Error {
 }
 
 /** Runs one job somewhere and reports its progress. */
-interface JobRunner {
+export interface JobRunner {
   run(job: StudyJob, onProgress: (p: JobProgress) => void): Promise<{ record: NetworkRecord; modelJson: string }>;
   close(): void;
 }
@@ -179,16 +185,19 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     showProgress();
   };
 
-  const runners: JobRunner[] = workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));
+  const queueUrl = options.queue;
+  const runners: JobRunner[] = queueUrl !== undefined
+    ? await Promise.all(Array.from({ length: Math.max(todo.length ? 1 : 0, workers) }, () => QueueStudyRunner.open(queueUrl, settings)))
+    : workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));
   let interrupted: NodeJS.Signals | undefined;
   let failure: StudyFailure | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted ??= sig;
     for (const r of runners) r.close();
   };
-  // Worker threads can be stopped at once; in this thread a count cannot be interrupted, so signals keep their
-  // default effect there (finished networks are already on disk).
-  if (workers > 0) {
+  // Worker threads can be stopped at once, and so can following a queue job; in this thread a count cannot be
+  // interrupted, so signals keep their default effect there (finished networks are already on disk).
+  if (workers > 0 || queueUrl !== undefined) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }

@@ -68,6 +68,15 @@ export class StudyStore {
     return join(this.dir, ...parts);
   }
 
+  /** Create the directory itself (for outputs only). Throws {@link StudyDirError}. */
+  ensureDir(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw new StudyDirError(`${this.dir}: cannot create the directory (${(e as { code?: string }).code ?? (e as Error).message})`);
+    }
+  }
+
   /** Create the folders; check or write the settings (a directory holds one study with one set of settings). */
   open(study: string, settings: StudySettings, differences: (a: StudySettings, b: StudySettings) => string[]): void {
     try {

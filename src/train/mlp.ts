@@ -1,17 +1,15 @@
 /**
  * Training of fully connected ReLU / leaky-ReLU classifiers with TensorFlow.js (wasm backend): dense hidden layers,
- * softmax cross-entropy on the last affine layer, Adam, mini-batches. Reproducible: the initialisers are seeded
- * (Glorot or He uniform, seeds drawn from mulberry32(seed)) and every epoch's shuffle is a seeded permutation of ours,
- * so one seed gives bit-identical weights on every run. The result is a Tessera {@link Network} holding the float32
+ * softmax cross-entropy on the last affine layer, Adam, mini-batches, through the trainer the explorer uses
+ * (./trainer.ts). Reproducible: the initial weights are drawn from mulberry32(seed) (Glorot or He uniform) and every
+ * epoch's shuffle is a seeded permutation, so one seed gives bit-identical weights on every run. The result is a Tessera {@link Network} holding the float32
  * weights exactly as float64. Node only (through ./tensorflow.ts).
  */
-import type * as tfTypes from "@tensorflow/tfjs";
-import { seededPermutation } from "../data/dataset.ts";
-import type { Activation, DenseLayer, Network } from "../model/network.ts";
+import type { Network } from "../model/network.ts";
 import { validateNetwork } from "../model/validate.ts";
-import { mulberry32 } from "../util/random.ts";
 import type { Samples, TrainingData } from "./data.ts";
 import { loadTensorflow } from "./tensorflow.ts";
+import { MlpTrainer, type TrainData } from "./trainer.ts";
 
 /** Training failed (diverged, impossible options): a one-line message. */
 export class TrainingError extends Error {
@@ -99,15 +97,17 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
 /** Largest finite float32: TF.js computes in float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-interface Layer {
-  kernel: tfTypes.Variable; // [in, out], TF.js / Keras layout
-  bias: tfTypes.Variable;
-}
-
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/** The samples as the trainer takes them: float32 coordinates (TF.js refuses float64; 2-D sets are rounded) and labels. */
+function trainData(data: TrainingData): TrainData {
+  const f32 = (s: Samples) => (s.x instanceof Float32Array ? s.x : Float32Array.from(s.x));
+  return { dim: data.dim, classes: data.classes, trainX: f32(data.train), trainY: Int32Array.from(data.train.y), testX: f32(data.test), testY: Int32Array.from(data.test.y) };
+}
+
 /**
- * Train an MLP on `data` and return it as a Tessera network (hidden layers ReLU or leaky ReLU, identity output).
+ * Train an MLP on `data` with Adam (src/train/trainer.ts, the trainer the explorer uses too) and return it as a
+ * Tessera network (hidden layers ReLU or leaky ReLU, identity output).
  *
  * @example
  * const data = loadTrainingData("spiral", { noise: 0.1 });
@@ -122,99 +122,45 @@ export async function trainMlp(data: TrainingData, options: TrainOptions, onEpoc
   }
   const tf = await loadTensorflow();
   const t0 = performance.now();
-  const widths = [data.dim, ...o.hidden, data.classes];
-  // One stream of seeds: one per layer's initialiser, then one per epoch's shuffle.
-  const seeds = mulberry32(o.seed);
-  const nextSeed = () => Math.floor(seeds() * 2 ** 32);
-  const layers: Layer[] = [];
-  for (let l = 1; l < widths.length; l++) {
-    const init = o.init === "he" ? tf.initializers.heUniform({ seed: nextSeed() }) : tf.initializers.glorotUniform({ seed: nextSeed() });
-    const k = init.apply([widths[l - 1], widths[l]]);
-    layers.push({ kernel: tf.variable(k, true), bias: tf.variable(tf.zeros([widths[l]]), true) });
-    k.dispose();
-  }
-  const activation: Activation = o.activation === "leaky" ? { kind: "leaky-relu", alpha: o.alpha } : { kind: "relu" };
-  const forward = (x: tfTypes.Tensor2D): tfTypes.Tensor2D => {
-    let h = x;
-    layers.forEach((layer, l) => {
-      const g = tf.add(tf.matMul(h, layer.kernel), layer.bias) as tfTypes.Tensor2D;
-      h = l === layers.length - 1 ? g : o.activation === "leaky" ? tf.leakyRelu(g, o.alpha) : tf.relu(g);
-    });
-    return h;
+  const trainer = new MlpTrainer(tf, {
+    widths: o.hidden,
+    activation: o.activation === "leaky" ? "leaky-relu" : "relu",
+    alpha: o.alpha,
+    learningRate: o.lr,
+    batchSize: o.batch,
+    seed: o.seed,
+    optimizer: "adam",
+    init: o.init,
+  }, trainData(data));
+  const snapshot = () => {
+    const net = trainer.network();
+    validateNetwork(net);
+    return net;
   };
-  const toTensors = (s: Samples) => ({
-    // TF.js takes float32 (a Float64Array is refused): the 2-D sets are rounded to float32 for training.
-    x: tf.tensor2d(s.x instanceof Float32Array ? s.x : Float32Array.from(s.x), [s.count, data.dim], "float32"),
-    y: tf.tidy(() => tf.oneHot(tf.tensor1d(s.y, "int32"), data.classes).toFloat()),
-    labels: s.y,
-    count: s.count,
-  });
-  const train = toTensors(data.train), test = toTensors(data.test);
-  const optimizer = tf.train.adam(o.lr);
-  const vars = layers.flatMap((l) => [l.kernel, l.bias]);
-
-  const measure = (set: ReturnType<typeof toTensors>): { loss: number; error: number } => {
-    if (set.count === 0) return { loss: NaN, error: NaN };
-    const [loss, predicted] = tf.tidy(() => {
-      const logits = forward(set.x);
-      return [tf.losses.softmaxCrossEntropy(set.y, logits), tf.argMax(logits, 1)];
-    });
-    const lossValue = (loss.dataSync() as Float32Array)[0];
-    const p = predicted.dataSync();
-    loss.dispose();
-    predicted.dispose();
-    let wrong = 0;
-    for (let i = 0; i < set.count; i++) if (p[i] !== set.labels[i]) wrong++;
-    return { loss: lossValue, error: wrong / set.count };
-  };
-  const snapshot = () => toNetwork(layers, data.dim, activation);
   const history: EpochReport[] = [];
   const report = async (epoch: number) => {
-    const tr = measure(train), te = measure(test);
-    if (!Number.isFinite(tr.loss)) throw new TrainingError(`training diverged: the training loss is ${tr.loss} after epoch ${epoch} (lower the learning rate)`);
-    const r: EpochReport = { epoch, epochs: o.epochs, trainLoss: tr.loss, trainError: tr.error, testLoss: te.loss, testError: te.error, seconds: seconds(t0) };
+    const m = trainer.metrics();
+    if (!Number.isFinite(m.trainLoss)) throw new TrainingError(`training diverged: the training loss is ${m.trainLoss} after epoch ${epoch} (lower the learning rate)`);
+    // Accuracies are exact fractions correct / n: the errors are (n − correct) / n, computed without 1 − x rounding.
+    const error = (accuracy: number, n: number) => (n - Math.round(accuracy * n)) / n;
+    const r: EpochReport = {
+      epoch, epochs: o.epochs, trainLoss: m.trainLoss, trainError: error(m.trainAccuracy, data.train.count),
+      testLoss: m.testLoss, testError: data.test.count ? error(m.testAccuracy, data.test.count) : NaN, seconds: seconds(t0),
+    };
     history.push(r);
     await onEpoch?.(r, snapshot);
   };
-
   try {
     if (options.reportInitial) await report(0);
-    const n = data.train.count;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      const order = seededPermutation(n, nextSeed());
-      for (let start = 0; start < n; start += o.batch) {
-        const idx = tf.tensor1d(Int32Array.from(order.subarray(start, Math.min(n, start + o.batch))), "int32");
-        optimizer.minimize(() => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.gather(train.y, idx), forward(tf.gather(train.x, idx) as tfTypes.Tensor2D))) as tfTypes.Scalar, false, vars);
-        idx.dispose();
-      }
+      trainer.trainEpoch();
       await report(epoch);
     }
     if (history.length === 0) await report(0);
     return { network: snapshot(), history, final: history[history.length - 1], seconds: seconds(t0) };
   } finally {
-    optimizer.dispose();
-    for (const t of [...vars, train.x, train.y, test.x, test.y]) t.dispose();
+    trainer.dispose();
   }
-}
-
-/** The current weights as a Tessera network: kernels [in, out] transposed to row-major [out × in], float32 → float64 exactly. */
-function toNetwork(layers: Layer[], inputDim: number, activation: Activation): Network {
-  const dense: DenseLayer[] = layers.map((layer, l) => {
-    const [inDim, outDim] = layer.kernel.shape as [number, number];
-    const k = layer.kernel.dataSync() as Float32Array;
-    const weights = new Float64Array(outDim * inDim);
-    for (let i = 0; i < inDim; i++) for (let j = 0; j < outDim; j++) weights[j * inDim + i] = k[i * outDim + j];
-    return {
-      inDim,
-      outDim,
-      weights,
-      bias: Float64Array.from(layer.bias.dataSync() as Float32Array),
-      activation: l === layers.length - 1 ? { kind: "identity" } : { ...activation },
-    };
-  });
-  const net: Network = { inputDim, layers: dense };
-  validateNetwork(net);
-  return net;
 }
 
 /** The provenance and results of a training run, as stored in the trained model's `metadata` (JSON values only). */

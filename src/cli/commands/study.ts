@@ -3,8 +3,11 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
 import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
+import { boxDiameter, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
+import { StudyStore } from "../../study/store.ts";
 import { UsageError } from "../errors.ts";
-import { intOption, positiveOption } from "./train.ts";
+import { ProgressBar } from "../progress.ts";
+import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, resolveTraining, type TrainFlags } from "./train.ts";
 
 /**
  * Correlations are also reported over networks with no hidden layer narrower than this: a layer of w units passes
@@ -33,6 +36,7 @@ interface SerraFlags {
   dir?: string;
   quick?: boolean;
   minWidth?: string;
+  queue?: string;
   progress: boolean;
 }
 
@@ -63,8 +67,60 @@ export function serraOptions(flags: SerraFlags) {
     settings,
     workers: intOption(flags.workers, "--workers", 0, 64),
     minWidth: intOption(flags.minWidth ?? String(base.minWidth), "--min-width", 1, SERRA_TOTAL_UNITS - 1),
+    queue: flags.queue,
     progress: flags.progress,
   };
+}
+
+/** Default ball radius of `study dynamics`: this share of the domain's diameter. */
+export const DYNAMICS_RADIUS_SHARE = 0.02;
+
+interface DynamicsFlags extends TrainFlags {
+  points: string;
+  radius?: string;
+  dir: string;
+  progress: boolean;
+}
+
+/** `tessera study dynamics`: train, and after every epoch measure boundary distances and local counts. */
+async function studyDynamics(flags: DynamicsFlags): Promise<void> {
+  const { data, options } = await resolveTraining(flags);
+  const centres = intOption(flags.points, "--points", 1, 100_000);
+  const radius = flags.radius === undefined ? Number((DYNAMICS_RADIUS_SHARE * boxDiameter(data.domain)).toPrecision(2)) : positiveOption(flags.radius, "--radius");
+  let bar: ProgressBar | undefined;
+  const { rows } = await asUsageErrors(() =>
+    runDynamicsStudy(data, options, {
+      points: centres,
+      radius,
+      seed: options.seed,
+      onBall: (done, total, epoch) => {
+        bar ??= new ProgressBar(`epoch ${epoch}/${options.epochs}`, flags.progress);
+        bar.update(done, done / total, `balls of radius ${radius}`);
+      },
+      onEpoch: (epochRows) => {
+        bar?.done();
+        bar = undefined;
+        if (!flags.progress) return;
+        const e = epochRows[0];
+        process.stderr.write(`epoch ${e.epoch}/${options.epochs}: train loss ${e.trainLoss.toFixed(4)}, error ${(100 * e.trainError).toFixed(2)}%; ` +
+          epochRows.map((r) => `${r.kind}: median distance ${r.distance.median.toPrecision(3)}, median regions ${r.regions.median}`).join("; ") + "\n");
+      },
+    }),
+  );
+  const store = new StudyStore(flags.dir);
+  try {
+    store.ensureDir();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const md = dynamicsMarkdown(rows, radius);
+  store.writeText("table.md", md);
+  store.writeText("table.csv", dynamicsCsv(rows));
+  const subtitle = `${data.name}, ${[data.dim, ...options.hidden, data.classes].join("-")} ${options.activation}, seed ${options.seed}; ${centres} points of each kind`;
+  const figures = dynamicsFigures(rows, radius, subtitle);
+  store.writeFigure("dynamics-distance", figures.distance);
+  store.writeFigure("dynamics-regions", figures.regions);
+  process.stdout.write(md + `\nOutputs in ${flags.dir}/ (table.md, table.csv, dynamics-distance.svg/.png, dynamics-regions.svg/.png).\n`);
 }
 
 /** `tessera study serra2018|dynamics`: the seed papers' experiments, one command each. */
@@ -84,6 +140,7 @@ export function registerStudy(program: Command): void {
     .option("--dir <dir>", `study directory: results, networks, tables, figures (default ${FULL_STUDY.dir}; --quick: ${QUICK_STUDY.dir})`)
     .option("--quick", "a reduced study that runs in about a minute and exercises every step")
     .option("--min-width <w>", `also correlate over networks with no hidden layer narrower than w units (default ${FULL_STUDY.minWidth}; --quick: ${QUICK_STUDY.minWidth})`)
+    .option("--queue <url>", "count on a Redis work queue (redis://[:password@]host:port/db or rediss://…) with `tessera worker` processes on any hosts; networks are trained here, --workers at a time")
     .option("--no-progress", "no progress bar on stderr")
     .action(async (flags: SerraFlags) => {
       const options = serraOptions(flags);
@@ -104,4 +161,13 @@ export function registerStudy(program: Command): void {
         `(table.md, table.csv, networks.csv, regions-vs-bounds.svg/.png, error-vs-regions.svg/.png).\n`);
       if (result.interrupted) process.exitCode = result.interrupted === "SIGINT" ? 130 : 143;
     });
+  const dynamics = study
+    .command("dynamics")
+    .description("train, and after every epoch measure the exact distance from training and random points to their region's boundary and the exact regions in a ball around them (after Zhu, Lin & Tang 2020)");
+  addTrainOptions(dynamics, "10")
+    .option("--points <n>", "ball centres of each kind: training points and uniform random points of the domain", "200")
+    .option("--radius <r>", `radius of the 2-balls (default ${DYNAMICS_RADIUS_SHARE} × the domain's diameter)`)
+    .option("--dir <dir>", "output directory: table.md, table.csv, two figures", "study-dynamics")
+    .option("--no-progress", "no progress on stderr")
+    .action(studyDynamics);
 }

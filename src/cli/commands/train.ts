@@ -43,7 +43,7 @@ export interface TrainFlags {
   seed: string;
   dataSeed: string;
   noise: string;
-  points: string;
+  samples: string;
 }
 
 /** Add the training flags to a command (shared by `train` and `study dynamics`). */
@@ -59,7 +59,7 @@ export function addTrainOptions(cmd: Command, defaultEpochs = "20"): Command {
     .option("--seed <s>", "seed of the initial weights and the shuffles", "1")
     .option("--data-seed <s>", "seed of the 2-D generators and of the train/test split", "1")
     .option("--noise <x>", "noise of the 2-D sets (Playground's 0 to 0.5)", "0")
-    .option("--points <n>", "points of a 2-D set, train and test together", "500");
+    .option("--samples <n>", "points of a 2-D set, train and test together", "500");
 }
 
 /** Check the flags, load the data and check the architecture against it: every problem is a one-line error. */
@@ -85,7 +85,7 @@ export async function resolveTraining(flags: TrainFlags): Promise<{ data: Traini
     loadTrainingData(flags.data!, {
       dataSeed: intOption(flags.dataSeed, "--data-seed", -(2 ** 31), 2 ** 31 - 1),
       noise,
-      points: intOption(flags.points, "--points", 4, 1_000_000),
+      points: intOption(flags.samples, "--samples", 4, 1_000_000),
     }),
   );
   if (inputDim !== data.dim) throw new UsageError(`--arch "${flags.arch}": the first entry must be the data's input dimension ${data.dim} (${data.name}), got ${inputDim}`);

@@ -1,0 +1,188 @@
+/**
+ * The one MLP trainer of Tessera (`tessera train`, the studies and the browser explorer): dense layers with ReLU or
+ * leaky ReLU, an affine output layer with softmax cross-entropy, Adam or plain SGD, in TF.js (tfjs-core ops, no
+ * Layers API). Reproducible: the initial weights come from our seeded generator (Glorot & Bengio 2010 uniform or He
+ * et al. 2015 uniform, zero biases, as Keras's initialisers) and every epoch's shuffle is a seeded permutation, so
+ * one seed gives the same weights on every run of the same backend. Isomorphic: the caller passes in a TF.js
+ * namespace with gradients registered (tfjs-core with a backend in the explorer's Web Worker, @tensorflow/tfjs on
+ * its wasm backend in Node).
+ */
+
+/** The TF.js namespace a trainer computes with (tfjs-core's API; gradients must be registered). */
+export type Tf = typeof TF;
+import type * as TF from "@tensorflow/tfjs-core";
+import type { Activation, DenseLayer, Network } from "../model/network.ts";
+import { seededPermutation } from "../data/dataset.ts";
+import { mulberry32, uniform } from "../util/random.ts";
+
+/** Hidden activations the trainer knows (the breakpoint of both is 0, so the partition code treats them alike). */
+export type TrainActivation = "relu" | "leaky-relu";
+
+/** Everything that defines a training run: the same config and data give the same weights. */
+export interface TrainConfig {
+  /** Hidden layer widths, e.g. [8, 8] for 2-8-8-K. */
+  widths: number[];
+  activation: TrainActivation;
+  /** Slope of leaky ReLU on the negative side. */
+  alpha: number;
+  learningRate: number;
+  batchSize: number;
+  seed: number;
+  optimizer: "adam" | "sgd";
+  /** Initial weights: Glorot uniform (the default, Keras's) or He uniform. */
+  init?: "glorot" | "he";
+}
+
+/** Training and test points as TF.js wants them: float32 coordinates (`dim` per point, 2 when absent) and integer labels. */
+export interface TrainData {
+  dim?: number;
+  trainX: Float32Array;
+  trainY: Int32Array;
+  testX: Float32Array;
+  testY: Int32Array;
+  classes: number;
+}
+
+/** Mean softmax cross-entropy and accuracy on the training and test points (NaN when a set is empty). */
+export interface EpochMetrics {
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+/** Offset mixed into the seed of epoch e's shuffle, so that shuffles differ from the data's own split seeds. */
+const SHUFFLE_SEED_STRIDE = 0x9e3779b1;
+
+/** The seed of epoch `epoch`'s shuffle: one seeded permutation per (seed, epoch). */
+export function shuffleSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed, 2654435761) + Math.imul(epoch + 1, SHUFFLE_SEED_STRIDE)) | 0;
+}
+
+/**
+ * Seeded initial weights and zero biases for a d-w1-…-K network, drawn from mulberry32(seed) layer by layer in
+ * row-major [out × in] order: Glorot uniform (Glorot & Bengio 2010, eq. 16: U[±√(6/(n_in+n_out))]) or He uniform
+ * (He et al. 2015, as Keras's he_uniform: U[±√(6/n_in)]).
+ */
+export function initialNetwork(config: TrainConfig, classes: number, inputDim = 2): Network {
+  const rand = mulberry32(config.seed);
+  const dims = [inputDim, ...config.widths, classes];
+  const hidden: Activation = config.activation === "relu" ? { kind: "relu" } : { kind: "leaky-relu", alpha: config.alpha };
+  const layers: DenseLayer[] = [];
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const inDim = dims[l], outDim = dims[l + 1];
+    const limit = config.init === "he" ? Math.sqrt(6 / inDim) : Math.sqrt(6 / (inDim + outDim));
+    const weights = new Float64Array(outDim * inDim);
+    // Round to float32 here so that the network and its TF.js copy hold the same numbers.
+    for (let i = 0; i < weights.length; i++) weights[i] = Math.fround(uniform(rand, -limit, limit));
+    layers.push({ inDim, outDim, weights, bias: new Float64Array(outDim), activation: l + 2 < dims.length ? hidden : { kind: "identity" } });
+  }
+  return { inputDim, layers };
+}
+
+/** TF.js kernels are [in, out]; networks keep [out × in] row-major. */
+function transposeToTf(layer: DenseLayer): Float32Array {
+  const out = new Float32Array(layer.inDim * layer.outDim);
+  for (let r = 0; r < layer.outDim; r++) for (let k = 0; k < layer.inDim; k++) out[k * layer.outDim + r] = layer.weights[r * layer.inDim + k];
+  return out;
+}
+
+/** A running training: TF.js variables, the optimizer and the epoch counter. Call {@link dispose} when done. */
+export class MlpTrainer {
+  epoch = 0;
+  private readonly kernels: TF.Variable[] = [];
+  private readonly biases: TF.Variable[] = [];
+  private readonly optimizer: TF.Optimizer;
+  private readonly trainX: TF.Tensor2D;
+  private readonly trainOneHot: TF.Tensor2D;
+  private readonly testX: TF.Tensor2D;
+  private readonly testOneHot: TF.Tensor2D;
+
+  /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
+  constructor(private readonly tf: Tf, readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
+    const dim = data.dim ?? 2;
+    const net = initial ?? initialNetwork(config, data.classes, dim);
+    for (const layer of net.layers) {
+      this.kernels.push(tf.variable(tf.tensor2d(transposeToTf(layer), [layer.inDim, layer.outDim])));
+      this.biases.push(tf.variable(tf.tensor1d(Float32Array.from(layer.bias))));
+    }
+    this.optimizer = config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.sgd(config.learningRate);
+    const nTrain = data.trainY.length, nTest = data.testY.length;
+    this.trainX = tf.tensor2d(data.trainX, [nTrain, dim]);
+    this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D;
+    this.testX = tf.tensor2d(data.testX, [nTest, dim]);
+    this.testOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.testY, "int32"), data.classes), "float32")) as TF.Tensor2D;
+  }
+
+  /** The logits of a batch of inputs. */
+  private logits(x: TF.Tensor2D): TF.Tensor2D {
+    const tf = this.tf;
+    let h = x;
+    const last = this.kernels.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const g = tf.add(tf.matMul(h, this.kernels[l]), this.biases[l]) as TF.Tensor2D;
+      h = l === last ? g : this.config.activation === "relu" ? tf.relu(g) : tf.leakyRelu(g, this.config.alpha);
+    }
+    return h;
+  }
+
+  /** One pass over the training points in a seeded order, in mini-batches of `batchSize`. */
+  trainEpoch(): void {
+    const tf = this.tf;
+    const n = this.data.trainY.length;
+    if (n === 0) return;
+    const order = seededPermutation(n, shuffleSeed(this.config.seed, this.epoch));
+    const indices = Int32Array.from(order);
+    const vars = [...this.kernels, ...this.biases];
+    for (let start = 0; start < n; start += this.config.batchSize) {
+      const batch = indices.subarray(start, Math.min(n, start + this.config.batchSize));
+      tf.tidy(() => {
+        const idx = tf.tensor1d(batch, "int32");
+        const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainOneHot, idx);
+        this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as TF.Scalar, false, vars);
+      });
+    }
+    this.epoch++;
+  }
+
+  /** Loss and accuracy on the training and test points. */
+  metrics(): EpochMetrics {
+    const tf = this.tf;
+    // Accuracy is counted exactly (correct / n) from the predicted classes, not averaged in float32.
+    const measure = (x: TF.Tensor2D, y: TF.Tensor2D, labels: Int32Array): [number, number] => {
+      if (x.shape[0] === 0) return [NaN, NaN];
+      const [loss, predicted] = tf.tidy(() => {
+        const z = this.logits(x);
+        return [tf.losses.softmaxCrossEntropy(y, z), tf.argMax(z, 1)];
+      });
+      const lossValue = loss.dataSync()[0], p = predicted.dataSync();
+      loss.dispose();
+      predicted.dispose();
+      let correct = 0;
+      for (let i = 0; i < labels.length; i++) if (p[i] === labels[i]) correct++;
+      return [lossValue, correct / labels.length];
+    };
+    const [trainLoss, trainAccuracy] = measure(this.trainX, this.trainOneHot, this.data.trainY);
+    const [testLoss, testAccuracy] = measure(this.testX, this.testOneHot, this.data.testY);
+    return { trainLoss, trainAccuracy, testLoss, testAccuracy };
+  }
+
+  /** The current weights as a Tessera network (float32 values, exactly, in Float64Arrays). */
+  network(): Network {
+    const hidden: Activation = this.config.activation === "relu" ? { kind: "relu" } : { kind: "leaky-relu", alpha: this.config.alpha };
+    const last = this.kernels.length - 1;
+    const layers = this.kernels.map((k, l): DenseLayer => {
+      const [inDim, outDim] = k.shape as [number, number];
+      const kt = k.dataSync(), weights = new Float64Array(outDim * inDim);
+      for (let r = 0; r < outDim; r++) for (let c = 0; c < inDim; c++) weights[r * inDim + c] = kt[c * outDim + r];
+      return { inDim, outDim, weights, bias: Float64Array.from(this.biases[l].dataSync()), activation: l === last ? { kind: "identity" } : hidden };
+    });
+    return { inputDim: layers[0].inDim, layers };
+  }
+
+  dispose(): void {
+    for (const v of [...this.kernels, ...this.biases]) v.dispose();
+    this.optimizer.dispose();
+    for (const t of [this.trainX, this.trainOneHot, this.testX, this.testOneHot]) t.dispose();
+  }
+}
