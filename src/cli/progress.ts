@@ -21,6 +21,9 @@ export function formatDuration(seconds: number): string {
 
 export const formatCount = (n: number): string => n.toLocaleString("en-US");
 
+/** A rate: whole numbers from 10 up, two significant digits below (a slow count shows 0.25/s, not 0/s). */
+export const formatRate = (r: number): string => (r >= 9.95 ? formatCount(Math.round(r)) : r > 0 ? String(Number(r.toPrecision(2))) : "0");
+
 /** A progress line: what is counted, how far, how fast, how long still. */
 export class ProgressBar {
   private readonly start = Date.now();
@@ -37,19 +40,22 @@ export class ProgressBar {
     this.tty = Boolean(stream.isTTY);
   }
 
-  /** Update with the number of items found, the fraction of the work done (if known) and a detail text. */
-  update(found: number, fraction: number | undefined, detail: string, force = false): void {
+  /**
+   * Update with the number of items found, the fraction of the work done (if known) and a detail text. `carried`
+   * of the items found come from an earlier run (a checkpoint): they are shown but not counted in the rate.
+   */
+  update(found: number, fraction: number | undefined, detail: string, force = false, carried = 0): void {
     if (!this.enabled) return;
     const now = Date.now();
     const elapsed = (now - this.start) / 1000;
-    const rate = elapsed > 0 ? found / elapsed : 0;
+    const rate = elapsed > 0 ? Math.max(0, found - carried) / elapsed : 0;
     const eta = fraction !== undefined && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Infinity;
     const pct = fraction !== undefined ? `${(100 * fraction).toFixed(0).padStart(3)}%` : "";
     const width = 20;
     const filled = fraction !== undefined ? Math.round(width * Math.min(1, fraction)) : 0;
     const bar = fraction !== undefined ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct} ` : "";
     const line =
-      `${this.label} ${bar}${formatCount(found)} ${rate >= 0 ? `| ${formatCount(Math.round(rate))}/s ` : ""}` +
+      `${this.label} ${bar}${formatCount(found)} | ${formatRate(rate)}/s ` +
       `| ${detail} | ${formatDuration(elapsed)} elapsed${fraction !== undefined && fraction < 1 ? `, ETA ${formatDuration(eta)}` : ""}`;
     if (this.tty) {
       if (!force && now - this.lastDraw < REDRAW_EVERY_MS) return;

@@ -36,6 +36,8 @@ export interface CountProgress {
   fraction?: number;
   /** Units of work (subtrees, tasks) still pending. */
   pending?: number;
+  /** Of `regions`, those carried over from a checkpoint (found by an earlier run, not this one). */
+  resumedRegions?: number;
 }
 
 /** The result of counting the regions of a network inside a domain. */

@@ -123,7 +123,7 @@ export async function analyseRegions(net: Network, box: Box, probes: { x: Float3
     bounds,
     exact: highsMarginSolver(highs),
     onRegion: (r) => missing.delete(patternToString(r.pattern)),
-    onProgress: onProgress && ((p) => onProgress({ ...p, regions: p.regions + earlierRegions })),
+    onProgress: onProgress && ((p) => onProgress({ ...p, regions: p.regions + earlierRegions, resumedRegions: earlierRegions })),
     skipTask: (task) => {
       const skip = resume !== undefined && resume.done.has(task.join(""));
       if (skip) matched++;

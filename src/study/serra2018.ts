@@ -160,27 +160,32 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     return pool.length ? pool.reduce((s, r) => s + r.seconds, 0) / pool.length : 1;
   };
   const bar = new ProgressBar("study", options.progress);
-  const live = new Map<string, { share: number; regions: number; phase: string }>();
+  const live = new Map<string, { share: number; regions: number; carried: number; phase: string }>();
   let regionsDone = 0;
+  /** Regions of networks finished in this run that earlier runs had found (checkpoints): not part of the rate. */
+  let carriedDone = 0;
   const showProgress = (force = false) => {
     const total = todo.reduce((s, j) => s + secondsOf(j), 0);
-    let done = 0, liveRegions = 0;
+    let done = 0, liveRegions = 0, carried = 0;
     for (const j of todo) {
       if (ran.includes(j.id)) done += secondsOf(j);
       else if (live.has(j.id)) done += secondsOf(j) * live.get(j.id)!.share;
     }
-    for (const l of live.values()) liveRegions += l.regions;
+    for (const l of live.values()) {
+      liveRegions += l.regions;
+      carried += l.carried;
+    }
     const running = [...live.entries()].map(([id, l]) => `${id} ${l.phase}`).join(", ");
     bar.update(regionsDone + liveRegions, total > 0 ? Math.min(1, done / total) : 1,
-      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force);
+      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone);
   };
   const onProgress = (job: StudyJob) => (p: JobProgress) => {
-    if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, phase: `training ${p.epoch}/${p.epochs}` });
+    if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, carried: 0, phase: `training ${p.epoch}/${p.epochs}` });
     else {
       const f = p.progress.fraction;
       const prev = live.get(job.id);
       const share = f === undefined ? (prev?.share ?? TRAIN_SHARE) : TRAIN_SHARE + (1 - TRAIN_SHARE) * f;
-      live.set(job.id, { share, regions: p.progress.regions, phase: `counting ${formatCount(p.progress.regions)}${f === undefined ? "" : ` (${Math.round(100 * f)}% of tasks)`}` });
+      live.set(job.id, { share, regions: p.progress.regions, carried: p.progress.resumedRegions ?? 0, phase: `counting ${formatCount(p.progress.regions)}${f === undefined ? "" : ` (${Math.round(100 * f)}% of tasks)`}` });
     }
     showProgress();
   };
@@ -207,7 +212,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   const slot = async (runner: JobRunner) => {
     while (!stop() && next < todo.length) {
       const job = todo[next++];
-      live.set(job.id, { share: 0, regions: 0, phase: "starting" });
+      live.set(job.id, { share: 0, regions: 0, carried: 0, phase: "starting" });
       let out: { record: NetworkRecord; modelJson: string };
       try {
         out = await runner.run(job, onProgress(job));
@@ -220,6 +225,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
         for (const r of runners) if (r !== runner) r.close();
         return;
       }
+      const carriedHere = live.get(job.id)?.carried ?? 0;
       live.delete(job.id);
       if (out.record.problems.length > 0) {
         store.saveFailure(job.id, { ...out.record }, out.modelJson);
@@ -232,6 +238,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
       records.set(job.id, out.record);
       ran.push(job.id);
       regionsDone += out.record.regions;
+      carriedDone += carriedHere;
       store.saveRun(run());
       writeStudyOutputs(store, inStudy(), jobs.length, settings, options.minWidth);
       showProgress(true);
