@@ -58,6 +58,15 @@ describe("tessera study serra2018 --quick", () => {
     assert.equal(Number(m[1]) + Number(m[2]), 8);
   });
 
+  it("the killed and rerun study has exactly the table of an uninterrupted run (table.csv holds no timings)", async () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), "tessera-study-fresh-")), "quick");
+    const whole = await runCli(["study", "serra2018", "--quick", "--dir", fresh, "--workers", "2", "--no-progress"]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.equal(readFileSync(join(dir, "table.csv"), "utf8"), readFileSync(join(fresh, "table.csv"), "utf8"));
+    const counts = (d: string) => readFileSync(join(d, "networks.csv"), "utf8").trim().split("\n").map((l) => l.split(",").slice(0, 7).join(","));
+    assert.deepEqual(counts(dir), counts(fresh));
+  });
+
   it("every count lies between the digits' distinct patterns and the stable-unit bound, which is at most the rectifier bound", () => {
     const names = readdirSync(resultsDir).filter((n) => n.endsWith(".json"));
     assert.equal(names.length, 8);
