@@ -5,6 +5,7 @@ import { UsageError } from "../src/cli/errors.ts";
 import { checkRegionAnalysis, type RegionAnalysis } from "../src/study/analyse.ts";
 import { errorFigure, regionsFigure } from "../src/study/figures.ts";
 import { jobId, parseConfigs, settingsDifferences, studyJobs, type StudySettings } from "../src/study/plan.ts";
+import { expectedSeconds } from "../src/study/serra2018.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type NetworkRecord } from "../src/study/table.ts";
 
 const settings: StudySettings = { totalUnits: 22, epochs: 20, batch: 64, lr: 0.001, trainDigits: 8000, splitSeed: 1, threshold: 1e-8 };
@@ -61,6 +62,17 @@ describe("study plan", () => {
     assert.throws(() => serraOptions({ ...base, configs: "0..30" }), UsageError);
     assert.throws(() => serraOptions({ ...base, threshold: "2" }), /--threshold "2"/);
     assert.throws(() => serraOptions({ ...base, workers: "-1" }), /--workers "-1"/);
+  });
+});
+
+describe("study progress estimate", () => {
+  it("uses a configuration's own finished networks, else seconds per unit of the Serra et al. 2018 bound", () => {
+    const rec = (n1: number, seconds: number) => ({ ...record(n1, 1, 100, 0.1), seconds });
+    // 784-4-18: bound 9,109; 784-8-14: 600,370 (README table).
+    const done = [rec(4, 10), rec(4, 30)];
+    assert.equal(expectedSeconds({ n1: 4, n2: 18 }, done), 20);
+    assert.ok(Math.abs(expectedSeconds({ n1: 8, n2: 14 }, done) - (40 / (2 * 9109)) * 600370) < 1e-6);
+    assert.equal(expectedSeconds({ n1: 8, n2: 14 }, []), 1);
   });
 });
 

@@ -11,6 +11,7 @@ import { errorFigure, regionsFigure } from "./figures.ts";
 import { runStudyJob, type JobProgress } from "./network-job.ts";
 import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } from "./plan.ts";
 import { StudyStore } from "./store.ts";
+import { serra2018Upper } from "../bounds/rectifier-upper.ts";
 import { partialDir, removePartial } from "./partial.ts";
 import { QueueStudyRunner } from "./queue-runner.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
@@ -112,6 +113,9 @@ function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
   };
 }
 
+/** Inputs of the study's networks (28 × 28 grey levels). */
+const MNIST_INPUTS = 784;
+
 /** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
 const TRAIN_SHARE = 0.1;
 
@@ -133,6 +137,29 @@ export function writeStudyOutputs(store: StudyStore, records: NetworkRecord[], p
   return { rows, correlation, md };
 }
 
+/** Theorem 1 bound of 784-n1-n2 (cached: the estimate below asks for it on every progress update). */
+const boundCache = new Map<string, number>();
+function serraBound(n1: number, n2: number): number {
+  const key = `${n1},${n2}`;
+  let b = boundCache.get(key);
+  if (b === undefined) boundCache.set(key, (b = Number(serra2018Upper(MNIST_INPUTS, [n1, n2]))));
+  return b;
+}
+
+/**
+ * Expected seconds of a network, for the study's progress: the mean of finished networks of its configuration; for a
+ * configuration not reached yet, the finished networks' seconds per unit of the Serra et al. 2018 bound times its
+ * bound (counting time grows with the count, and counts are a fairly steady share of that bound); 1 with no record.
+ */
+export function expectedSeconds(job: { n1: number; n2: number }, finished: Iterable<NetworkRecord>): number {
+  const all = [...finished];
+  const same = all.filter((r) => r.n1 === job.n1 && r.n2 === job.n2);
+  if (same.length) return same.reduce((s, r) => s + r.seconds, 0) / same.length;
+  if (!all.length) return 1;
+  const perBound = all.reduce((s, r) => s + r.seconds, 0) / all.reduce((s, r) => s + serraBound(r.n1, r.n2), 0);
+  return perBound * serraBound(job.n1, job.n2);
+}
+
 /**
  * Run (or resume) the study in `options.dir`. Throws {@link StudyFailure} when a network fails a check (count below
  * the digits' distinct patterns, above the stable-unit bound, a digit pattern missing) or crashes.
@@ -152,13 +179,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   const ran: string[] = [];
   const run = () => ({ started, seconds: (performance.now() - t0) / 1000, networks: ran.length, workers: Math.max(1, workers), complete: ran.length === todo.length });
 
-  // Progress: each network's expected seconds from finished networks of its configuration (else of any).
-  const secondsOf = (job: StudyJob): number => {
-    const all = [...records.values()];
-    const same = all.filter((r) => r.n1 === job.n1);
-    const pool = same.length ? same : all;
-    return pool.length ? pool.reduce((s, r) => s + r.seconds, 0) / pool.length : 1;
-  };
+  const secondsOf = (job: StudyJob) => expectedSeconds(job, records.values());
   const bar = new ProgressBar("study", options.progress);
   const live = new Map<string, { share: number; regions: number; carried: number; phase: string }>();
   let regionsDone = 0;
