@@ -42,14 +42,15 @@ export class ProgressBar {
 
   /**
    * Update with the number of items found, the fraction of the work done (if known) and a detail text. `carried`
-   * of the items found come from an earlier run (a checkpoint): they are shown but not counted in the rate.
+   * of the items found come from an earlier run (a checkpoint): they are shown but not counted in the rate. `eta`
+   * (seconds) replaces the estimate from the elapsed time and the fraction, for callers that know better.
    */
-  update(found: number, fraction: number | undefined, detail: string, force = false, carried = 0): void {
+  update(found: number, fraction: number | undefined, detail: string, force = false, carried = 0, eta?: number): void {
     if (!this.enabled) return;
     const now = Date.now();
     const elapsed = (now - this.start) / 1000;
     const rate = elapsed > 0 ? Math.max(0, found - carried) / elapsed : 0;
-    const eta = fraction !== undefined && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Infinity;
+    eta ??= fraction !== undefined && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Infinity;
     const pct = fraction !== undefined ? `${(100 * fraction).toFixed(0).padStart(3)}%` : "";
     const width = 20;
     const filled = fraction !== undefined ? Math.round(width * Math.min(1, fraction)) : 0;

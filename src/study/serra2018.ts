@@ -185,11 +185,14 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   let regionsDone = 0;
   /** Regions of networks finished in this run that earlier runs had found (checkpoints): not part of the rate. */
   let carriedDone = 0;
+  // The bar covers the whole study (networks of earlier runs included); the ETA is the expected work left over the
+  // parallel slots, since this run's elapsed time says nothing about work done by earlier runs.
+  const slots = Math.max(1, workers);
   const showProgress = (force = false) => {
-    const total = todo.reduce((s, j) => s + secondsOf(j), 0);
+    const total = jobs.reduce((s, j) => s + secondsOf(j), 0);
     let done = 0, liveRegions = 0, carried = 0;
-    for (const j of todo) {
-      if (ran.includes(j.id)) done += secondsOf(j);
+    for (const j of jobs) {
+      if (records.has(j.id)) done += secondsOf(j);
       else if (live.has(j.id)) done += secondsOf(j) * live.get(j.id)!.share;
     }
     for (const l of live.values()) {
@@ -198,7 +201,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     }
     const running = [...live.entries()].map(([id, l]) => `${id} ${l.phase}`).join(", ");
     bar.update(regionsDone + liveRegions, total > 0 ? Math.min(1, done / total) : 1,
-      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone);
+      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone, Math.max(0, total - done) / slots);
   };
   const onProgress = (job: StudyJob) => (p: JobProgress) => {
     if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, carried: 0, phase: `training ${p.epoch}/${p.epochs}` });
