@@ -13,6 +13,8 @@ import type { NetworkRecord } from "../src/study/table.ts";
 import { runCli } from "./helpers/cli.ts";
 import { repoRoot } from "./helpers/fixtures.ts";
 import { spawnCli, startRedis } from "./distributed-helpers.ts";
+import { jobKeys } from "../src/distributed/job-keys.ts";
+import { studyQueueJobName } from "../src/study/queue-runner.ts";
 
 // The --quick study through the real CLI (the reduced study CI runs): 4 configurations × 2 networks. It is killed
 // with SIGKILL once a network is stored, then rerun to completion; the tests below reuse its directory.
@@ -148,7 +150,21 @@ describe("tessera study serra2018 --queue", () => {
       }
       // Run again: nothing left to do, no new queue job.
       const again = await runCli(["study", "serra2018", "--quick", "--configs", "2..3", "--nets", "1", "--dir", qdir, "--queue", redis.url(), "--no-progress"]);
+      assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /0 networks run now, 2 found finished/);
+      // A network whose record is lost is retrained to the same weights and takes over its finished queue job.
+      const id = "n1-03_n2-19_seed-01";
+      const first = JSON.parse(readFileSync(join(qdir, "results", `${id}.json`), "utf8")) as NetworkRecord;
+      rmSync(join(qdir, "results", `${id}.json`));
+      const retaken = await runCli(["study", "serra2018", "--quick", "--configs", "2..3", "--nets", "1", "--dir", qdir, "--queue", redis.url(), "--no-progress"]);
+      assert.equal(retaken.code, 0, retaken.stderr);
+      assert.match(retaken.stdout, /1 networks run now, 1 found finished/);
+      const second = JSON.parse(readFileSync(join(qdir, "results", `${id}.json`), "utf8")) as NetworkRecord;
+      assert.equal(second.regions, first.regions);
+      // The record keeps the job's own time (publication to end), not just the second coordinator's short wait.
+      const meta = await redis.client().hgetall(jobKeys(studyQueueJobName({ n1: 3, n2: 19, seed: 1, id }, first.fingerprint, first.threshold)).meta);
+      const jobSeconds = (Number(meta.finished) - Number(meta.created)) / 1000;
+      assert.ok(jobSeconds > 0 && second.countSeconds >= jobSeconds, `${second.countSeconds} s recorded, the job took ${jobSeconds} s`);
       const bad = await runCli(["study", "serra2018", "--quick", "--dir", qdir, "--queue", "http://x"]);
       assert.notEqual(bad.code, 0);
       assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);

@@ -18,9 +18,13 @@ export class QueueCountStopped extends Error {
   override name = "QueueCountStopped";
 }
 
-/** The queue job of one network: the study's job id and the first 12 hex digits of the weights' fingerprint. */
-export function studyQueueJobName(job: StudyJob, fingerprint: string): string {
-  return `serra2018-${job.id}-${fingerprint.slice(0, 12)}`;
+/**
+ * The queue job of one network: the study's job id, the first 12 hex digits of the weights' fingerprint, and the
+ * threshold's exponent digits (studies with other thresholds on one Redis get other jobs). At most 64 characters.
+ */
+export function studyQueueJobName(job: StudyJob, fingerprint: string, threshold: number): string {
+  const t = threshold.toExponential().replace(/[^0-9a-z-]/gi, "");
+  return `serra2018-${job.id}-${fingerprint.slice(0, 12)}-t${t}`.slice(0, 64);
 }
 
 /**
@@ -41,15 +45,21 @@ export async function analyseRegionsOnQueue(
   // The coordinator's LP-tightened bounds travel with the job: the stable-unit bound uses the very bounds the count used.
   const { bounds } = decodeJob(JSON.stringify(spec), jobName);
   const wanted = patternsOf(net, probes.x, probes.count);
+  // A job taken over may hold regions counted before this coordinator followed it: not part of this run's rate.
+  let before: number | undefined;
   const result = await queue.awaitCount(jobName, {
     signal: options.signal,
-    onProgress: ({ totals, fraction }) => options.onProgress?.({ regions: totals.regions, lps: 0, fraction, pending: totals.pending }),
+    onProgress: ({ totals, fraction }) => {
+      before ??= totals.regions;
+      options.onProgress?.({ regions: totals.regions, lps: 0, fraction, pending: totals.pending, resumedRegions: before });
+    },
   });
   if (!result.complete) throw new QueueCountStopped(`stopped following queue job ${jobName}; it goes on on the workers`);
   return {
     regions: result.regions,
     threshold: options.threshold,
-    countSeconds: (performance.now() - t0) / 1000,
+    // The job's own time, from its publication to its end: a job taken over (an earlier coordinator died) keeps it.
+    countSeconds: Math.max(result.seconds, (performance.now() - t0) / 1000),
     tighteningSeconds: spec.tighteningSeconds,
     lps: result.lps,
     ...studyBoundsOf(net, bounds),
@@ -77,12 +87,12 @@ export class QueueStudyRunner {
     const t = await trainStudyNetwork(job, this.settings, onProgress);
     if (this.stop.signal.aborted) throw new QueueCountStopped("stopped before counting");
     const digits = loadMnist();
-    const analysis = await analyseRegionsOnQueue(queue, studyQueueJobName(job, t.fingerprint), t.trained.network, t.data.domain, { x: digits.images, count: digits.count }, {
+    const analysis = await analyseRegionsOnQueue(queue, studyQueueJobName(job, t.fingerprint, this.settings.threshold), t.trained.network, t.data.domain, { x: digits.images, count: digits.count }, {
       threshold: this.settings.threshold,
       onProgress: (p) => onProgress({ phase: "count", progress: p }),
       signal: this.stop.signal,
     });
-    return finishStudyJob(job, this.settings, t, analysis, (performance.now() - t0) / 1000);
+    return finishStudyJob(job, this.settings, t, analysis, t.trained.seconds + analysis.countSeconds);
   }
 
   /** Stop following the jobs (they go on on the workers) and disconnect. */

@@ -116,6 +116,18 @@ function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
 /** Inputs of the study's networks (28 × 28 grey levels). */
 const MNIST_INPUTS = 784;
 
+/** Open `count` queue connections one by one; if one fails, close those already open (or the process never exits). */
+async function openQueueRunners(url: string, settings: StudySettings, count: number): Promise<JobRunner[]> {
+  const open: QueueStudyRunner[] = [];
+  try {
+    for (let i = 0; i < count; i++) open.push(await QueueStudyRunner.open(url, settings));
+  } catch (e) {
+    for (const r of open) r.close();
+    throw e;
+  }
+  return open;
+}
+
 /** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
 const TRAIN_SHARE = 0.1;
 
@@ -186,14 +198,19 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   /** Regions of networks finished in this run that earlier runs had found (checkpoints): not part of the rate. */
   let carriedDone = 0;
   // The bar covers the whole study (networks of earlier runs included); the ETA is the expected work left over the
-  // parallel slots, since this run's elapsed time says nothing about work done by earlier runs.
+  // parallel slots (never less than the longest network left), since this run's elapsed time says nothing about
+  // work done by earlier runs.
   const slots = Math.max(1, workers);
   const showProgress = (force = false) => {
     const total = jobs.reduce((s, j) => s + secondsOf(j), 0);
-    let done = 0, liveRegions = 0, carried = 0;
+    let done = 0, liveRegions = 0, carried = 0, longest = 0;
     for (const j of jobs) {
       if (records.has(j.id)) done += secondsOf(j);
-      else if (live.has(j.id)) done += secondsOf(j) * live.get(j.id)!.share;
+      else {
+        const left = secondsOf(j) * (1 - (live.get(j.id)?.share ?? 0));
+        done += secondsOf(j) - left;
+        longest = Math.max(longest, left);
+      }
     }
     for (const l of live.values()) {
       liveRegions += l.regions;
@@ -201,7 +218,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     }
     const running = [...live.entries()].map(([id, l]) => `${id} ${l.phase}`).join(", ");
     bar.update(regionsDone + liveRegions, total > 0 ? Math.min(1, done / total) : 1,
-      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone, Math.max(0, total - done) / slots);
+      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone, Math.max(longest, Math.max(0, total - done) / slots));
   };
   const onProgress = (job: StudyJob) => (p: JobProgress) => {
     if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, carried: 0, phase: `training ${p.epoch}/${p.epochs}` });
@@ -216,7 +233,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
 
   const queueUrl = options.queue;
   const runners: JobRunner[] = queueUrl !== undefined
-    ? await Promise.all(Array.from({ length: Math.max(todo.length ? 1 : 0, workers) }, () => QueueStudyRunner.open(queueUrl, settings)))
+    ? await openQueueRunners(queueUrl, settings, Math.max(todo.length ? 1 : 0, workers))
     : workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));
   let interrupted: NodeJS.Signals | undefined;
   let failure: StudyFailure | undefined;
@@ -242,7 +259,8 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
         out = await runner.run(job, onProgress(job));
       } catch (e) {
         live.delete(job.id);
-        if (interrupted) return;
+        // Closed because of a signal or because another network failed: this network is not at fault.
+        if (interrupted || failure) return;
         const message = e instanceof Error ? e.message : String(e);
         store.saveFailure(job.id, { job, error: message, at: new Date().toISOString() });
         failure ??= new StudyFailure(`network ${job.id} failed: ${message} (details in ${store.path("failed")})`);

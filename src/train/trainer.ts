@@ -103,8 +103,12 @@ export class MlpTrainer {
     const dim = data.dim ?? 2;
     const net = initial ?? initialNetwork(config, data.classes, dim);
     for (const layer of net.layers) {
-      this.kernels.push(tf.variable(tf.tensor2d(transposeToTf(layer), [layer.inDim, layer.outDim])));
-      this.biases.push(tf.variable(tf.tensor1d(Float32Array.from(layer.bias))));
+      // tf.variable copies its initial value: the temporary tensors are disposed here.
+      const k = tf.tensor2d(transposeToTf(layer), [layer.inDim, layer.outDim]), b = tf.tensor1d(Float32Array.from(layer.bias));
+      this.kernels.push(tf.variable(k));
+      this.biases.push(tf.variable(b));
+      k.dispose();
+      b.dispose();
     }
     this.optimizer = config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.sgd(config.learningRate);
     const nTrain = data.trainY.length, nTest = data.testY.length;
