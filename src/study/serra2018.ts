@@ -13,7 +13,7 @@ import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } fro
 import { StudyStore } from "./store.ts";
 import { serra2018Upper } from "../bounds/rectifier-upper.ts";
 import { partialDir, removePartial } from "./partial.ts";
-import { QueueStudyRunner } from "./queue-runner.ts";
+import { CountQueue } from "../distributed/count-queue.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
 import type { StudyWorkerReply, StudyWorkerRequest } from "./worker.ts";
 
@@ -70,7 +70,7 @@ function inProcessRunner(settings: StudySettings, checkpoints: string): JobRunne
 }
 
 /** A worker thread that runs one job at a time. */
-function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
+function threadRunner(settings: StudySettings, checkpoints: string, queue?: string): JobRunner {
   const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url));
   const ready = new Promise<void>((resolve, reject) => {
     worker.once("error", reject);
@@ -106,7 +106,7 @@ function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
         worker.on("message", onMessage);
         worker.on("error", onError);
         worker.once("exit", onExit);
-        worker.postMessage({ type: "job", job, settings, partialDir: checkpoints } satisfies StudyWorkerRequest);
+        worker.postMessage({ type: "job", job, settings, partialDir: checkpoints, queue } satisfies StudyWorkerRequest);
       });
     },
     close: () => void worker.terminate(),
@@ -115,18 +115,6 @@ function threadRunner(settings: StudySettings, checkpoints: string): JobRunner {
 
 /** Inputs of the study's networks (28 × 28 grey levels). */
 const MNIST_INPUTS = 784;
-
-/** Open `count` queue connections one by one; if one fails, close those already open (or the process never exits). */
-async function openQueueRunners(url: string, settings: StudySettings, count: number): Promise<JobRunner[]> {
-  const open: QueueStudyRunner[] = [];
-  try {
-    for (let i = 0; i < count; i++) open.push(await QueueStudyRunner.open(url, settings));
-  } catch (e) {
-    for (const r of open) r.close();
-    throw e;
-  }
-  return open;
-}
 
 /** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
 const TRAIN_SHARE = 0.1;
@@ -218,7 +206,9 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
     }
     const running = [...live.entries()].map(([id, l]) => `${id} ${l.phase}`).join(", ");
     bar.update(regionsDone + liveRegions, total > 0 ? Math.min(1, done / total) : 1,
-      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone, Math.max(longest, Math.max(0, total - done) / slots));
+      `${ran.length + skipped}/${jobs.length} networks${skipped ? ` (${skipped} from earlier runs)` : ""}${running ? ` | ${running}` : ""}`, force, carried + carriedDone,
+      // Without a finished network there is no measure of a network's time yet: the bar's own estimate.
+      records.size ? Math.max(longest, Math.max(0, total - done) / slots) : undefined);
   };
   const onProgress = (job: StudyJob) => (p: JobProgress) => {
     if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, carried: 0, phase: `training ${p.epoch}/${p.epochs}` });
@@ -232,8 +222,11 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   };
 
   const queueUrl = options.queue;
+  // With a queue, networks train on worker threads (at least one) and wait there for the queue's workers; the URL
+  // is checked here first, so that a bad one is one usage error rather than a failed network.
+  if (queueUrl !== undefined && todo.length) await (await CountQueue.open(queueUrl)).close();
   const runners: JobRunner[] = queueUrl !== undefined
-    ? await openQueueRunners(queueUrl, settings, Math.max(todo.length ? 1 : 0, workers))
+    ? Array.from({ length: Math.max(todo.length ? 1 : 0, workers) }, () => threadRunner(settings, partialDir(options.dir), queueUrl))
     : workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));
   let interrupted: NodeJS.Signals | undefined;
   let failure: StudyFailure | undefined;
@@ -243,7 +236,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   };
   // Worker threads can be stopped at once, and so can following a queue job; in this thread a count cannot be
   // interrupted, so signals keep their default effect there (finished networks are already on disk).
-  if (workers > 0 || queueUrl !== undefined) {
+  if (runners.length > 0 && (workers > 0 || queueUrl !== undefined)) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
