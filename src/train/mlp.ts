@@ -96,6 +96,8 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
 
 /** Largest finite float32: TF.js computes in float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
+/** Version of the training procedure recorded in the metadata: one seed gives the same weights within a version. */
+export const TRAINER_VERSION = 2;
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -168,6 +170,9 @@ export function trainingMetadata(data: TrainingData, options: ResolvedTrainOptio
   const f = result.final;
   return {
     trainedWith: "tessera train (TensorFlow.js 4.22, wasm backend)",
+    // 2: initial weights from mulberry32(seed) and shuffles by (seed, epoch), shared with the explorer (2026-12-05);
+    // a model of an earlier trainer does not reproduce from its seed with this one.
+    trainer: TRAINER_VERSION,
     data: data.name,
     dataProvenance: data.provenance,
     arch: [data.dim, ...options.hidden, data.classes].join(","),
