@@ -130,7 +130,8 @@ describe("tessera study serra2018 --quick", () => {
 });
 
 describe("tessera study serra2018 --queue", () => {
-  it("networks counted by a `tessera worker` process through Redis get the in-process counts, fingerprints and bounds", async () => {
+  // A timeout, so that a dead worker fails the test instead of leaving the study waiting for ever.
+  it("networks counted by a `tessera worker` process through Redis get the in-process counts, fingerprints and bounds", { timeout: 600_000 }, async () => {
     const redis = await startRedis();
     const worker = spawnCli(["worker", "--queue", redis.url(), "--concurrency", "1"]);
     try {
