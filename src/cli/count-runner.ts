@@ -132,15 +132,23 @@ export async function countingBounds(net: Network, box: Box, tightening: "lp" | 
   const t0 = Date.now();
   // The engine asks HiGHS only for a few tightening LPs and rare borderline LPs: compiling its wasm with V8's
   // baseline tier only avoids ~0.3 s of optimising compilation that otherwise competes with the engine's own JIT
-  // (random-2-32-32-s5 from a cold process: 0.69 s → 0.34 s). Set before HiGHS is first compiled in this process.
+  // (random-2-32-32-s5 from a cold process: 0.69 s → 0.34 s). The flags are process-wide, so they are restored as
+  // soon as HiGHS is compiled and the bounds are computed: MarginLP's pivot kernel (also WebAssembly, and compiled
+  // later, in this thread or in worker threads) needs the optimising tier, without which it runs 4× slower.
   setFlagsFromString("--liftoff-only");
-  const highs = await loadHighs();
-  const tightenStats = { lps: 0 };
-  const bounds: PreActivationBounds =
-    tightening === "lp"
-      ? lpBounds(net, box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, box) })
-      : intervalBounds(net, box);
-  return { highs, bounds, lps: tightenStats.lps, seconds: (Date.now() - t0) / 1000 };
+  try {
+    const highs = await loadHighs();
+    const tightenStats = { lps: 0 };
+    const bounds: PreActivationBounds =
+      tightening === "lp"
+        ? lpBounds(net, box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, box) })
+        : intervalBounds(net, box);
+    return { highs, bounds, lps: tightenStats.lps, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    // --liftoff-only also switched dynamic tiering off: both are restored.
+    setFlagsFromString("--no-liftoff-only");
+    setFlagsFromString("--wasm-dynamic-tiering");
+  }
 }
 
 /** The tasks of shard `index` of `count`: those whose index in the split is ≡ index (mod count). */

@@ -1,5 +1,4 @@
 import { availableParallelism, hostname } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import { Option, type Command } from "commander";
 import { DEFAULT_LOCK_SECONDS } from "../../distributed/job-keys.ts";
 import { UsageError } from "../errors.ts";
@@ -32,8 +31,6 @@ export function registerWorker(program: Command): void {
       const { startQueueWorker } = await import("../../distributed/queue-worker.ts");
       const target = parseQueueUrl(flags.queue);
       const log = (line: string) => process.stderr.write(`tessera worker: ${line}\n`);
-      // HiGHS serves only borderline LPs here: its baseline-tier compilation is enough (as in tessera count).
-      setFlagsFromString("--liftoff-only");
       const worker = await startQueueWorker({ target, concurrency, lockSeconds, log });
       if (!flags.quiet) log(`${hostname()} pid ${process.pid}: ${concurrency} thread${concurrency > 1 ? "s" : ""} on ${target.display}`);
       await new Promise<void>((resolve) => {

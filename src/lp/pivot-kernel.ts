@@ -1,0 +1,53 @@
+import { PIVOT_KERNEL_BASE64 } from "./pivot-kernel-bytes.ts";
+
+/** A WebAssembly memory, as far as the kernel's user needs it (the core's lib has no WebAssembly types). */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The part of the global WebAssembly API used here. */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+/** Exports of the pivot-row kernel (src/lp/pivot-kernel.wat). */
+export interface PivotKernel {
+  memory: KernelMemory;
+  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, and n. */
+  layout(
+    A: number, rho: number, alpha: number, pos: number, upper: number, d: number,
+    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number,
+  ): void;
+  /** Pivot row and ratio-test candidates for m rows and leaving direction sgn; returns the number of candidates. */
+  pivot(m: number, sgn: number, tol: number): number;
+}
+
+let compiled: object | null | undefined;
+
+/**
+ * The compiled kernel module, or null where WebAssembly or its SIMD extension is unavailable (MarginLP then uses its
+ * JS path, which computes the same numbers). Compiled once; 751 bytes, so synchronous compilation is allowed on a
+ * browser's main thread too.
+ */
+export function pivotKernelModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return compiled;
+  const bin = atob(PIVOT_KERNEL_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  if (wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+  return compiled;
+}
+
+/** A fresh kernel instance with its own memory (null where unavailable). */
+export function instantiatePivotKernel(): PivotKernel | null {
+  const mod = pivotKernelModule();
+  if (!mod) return null;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+  return new wasm.Instance(mod, {}).exports as PivotKernel;
+}

@@ -1,0 +1,136 @@
+;; MarginLP's pivot-row kernel (WebAssembly with 128-bit SIMD); its TypeScript twin is MarginLP's JS path.
+;; Compiled by `npm run build:wasm` (scripts/build-wasm.mjs, wabt) into src/lp/pivot-kernel-bytes.ts; a test checks
+;; that the committed bytes are this file's compilation and that both paths give bit-identical results.
+;;
+;; pivot(m, sgn, tol): alpha_j = sum_i rho_i A[i, j] for the structural columns j < n (A row-major, stride n; rows
+;; summed in order 0..m-1 exactly as the JS path does; eight columns at a time in four SIMD accumulators), alpha_{n+k} = -rho_k for the
+;; row activities, and in the same pass the bound-flipping ratio test's candidates: nonbasic columns j (pos[j] < 0)
+;; with sgn*alpha_j > tol at lower or < -tol at upper, their ratio max(0, d_j / (sgn*alpha_j)) and their slope drop
+;; (ub_j - lb_j) |alpha_j|. Returns the number of candidates. Arrays live in this module's memory at the byte offsets
+;; given once to `layout`.
+(module
+  (memory (export "memory") 1)
+  (global $A (mut i32) (i32.const 0))
+  (global $rho (mut i32) (i32.const 0))
+  (global $alpha (mut i32) (i32.const 0))
+  (global $pos (mut i32) (i32.const 0))
+  (global $upper (mut i32) (i32.const 0))
+  (global $d (mut i32) (i32.const 0))
+  (global $lb (mut i32) (i32.const 0))
+  (global $ub (mut i32) (i32.const 0))
+  (global $cand (mut i32) (i32.const 0))
+  (global $ratio (mut i32) (i32.const 0))
+  (global $drop (mut i32) (i32.const 0))
+  (global $n (mut i32) (i32.const 0))
+  (func (export "layout") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (global.set $A (local.get 0)) (global.set $rho (local.get 1)) (global.set $alpha (local.get 2))
+    (global.set $pos (local.get 3)) (global.set $upper (local.get 4)) (global.set $d (local.get 5))
+    (global.set $lb (local.get 6)) (global.set $ub (local.get 7)) (global.set $cand (local.get 8))
+    (global.set $ratio (local.get 9)) (global.set $drop (local.get 10)) (global.set $n (local.get 11)))
+  ;; alpha_j = sum_i rho_i A[i, j] (j < n), alpha_{n+k} = -rho_k; candidates collected; returns their number
+  (func (export "pivot") (param $m i32) (param $sgn f64) (param $tol f64) (result i32)
+    (local $j i32) (local $i i32) (local $p i32) (local $r i32) (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $rv v128) (local $s f64) (local $stride i32) (local $n i32) (local $nv i32) (local $nc i32) (local $at f64)
+    (local.set $n (global.get $n))
+    (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
+    ;; blocks of 8 columns: four independent accumulators hide the latency of the additions
+    (block $b_done
+      (loop $blocks
+        (br_if $b_done (i32.gt_s (i32.add (local.get $j) (i32.const 8)) (local.get $n)))
+        (local.set $acc (v128.const f64x2 0 0))
+        (local.set $acc1 (v128.const f64x2 0 0))
+        (local.set $acc2 (v128.const f64x2 0 0))
+        (local.set $acc3 (v128.const f64x2 0 0))
+        (local.set $p (i32.add (global.get $A) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $r (global.get $rho))
+        (local.set $i (local.get $m))
+        (block $brows_done
+          (loop $brows
+            (br_if $brows_done (i32.eqz (local.get $i)))
+            (local.set $rv (f64x2.splat (f64.load (local.get $r))))
+            (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $rv) (v128.load (local.get $p)))))
+            (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $rv) (v128.load offset=16 (local.get $p)))))
+            (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.mul (local.get $rv) (v128.load offset=32 (local.get $p)))))
+            (local.set $acc3 (f64x2.add (local.get $acc3) (f64x2.mul (local.get $rv) (v128.load offset=48 (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (local.get $stride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 8)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $brows)))
+        (local.set $p (i32.add (global.get $alpha) (i32.shl (local.get $j) (i32.const 3))))
+        (v128.store (local.get $p) (local.get $acc))
+        (v128.store offset=16 (local.get $p) (local.get $acc1))
+        (v128.store offset=32 (local.get $p) (local.get $acc2))
+        (v128.store offset=48 (local.get $p) (local.get $acc3))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $blocks)))
+    ;; remaining pairs
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.gt_s (i32.add (local.get $j) (i32.const 2)) (local.get $n)))
+        (local.set $acc (v128.const f64x2 0 0))
+        (local.set $p (i32.add (global.get $A) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $r (global.get $rho))
+        (local.set $i (local.get $m))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.eqz (local.get $i)))
+            (local.set $acc (f64x2.add (local.get $acc)
+              (f64x2.mul (f64x2.splat (f64.load (local.get $r))) (v128.load (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (local.get $stride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 8)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (v128.store (i32.add (global.get $alpha) (i32.shl (local.get $j) (i32.const 3))) (local.get $acc))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $pairs)))
+    ;; odd tail
+    (if (i32.lt_s (local.get $j) (local.get $n))
+      (then
+        (local.set $s (f64.const 0))
+        (local.set $p (i32.add (global.get $A) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $r (global.get $rho))
+        (local.set $i (local.get $m))
+        (block $t_done
+          (loop $t_rows
+            (br_if $t_done (i32.eqz (local.get $i)))
+            (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $r)) (f64.load (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (local.get $stride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 8)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $t_rows)))
+        (f64.store (i32.add (global.get $alpha) (i32.shl (local.get $j) (i32.const 3))) (local.get $s))))
+    ;; row activities
+    (local.set $i (i32.const 0))
+    (block $k_done
+      (loop $ks
+        (br_if $k_done (i32.ge_s (local.get $i) (local.get $m)))
+        (f64.store (i32.add (global.get $alpha) (i32.shl (i32.add (local.get $n) (local.get $i)) (i32.const 3)))
+          (f64.neg (f64.load (i32.add (global.get $rho) (i32.shl (local.get $i) (i32.const 3))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $ks)))
+    ;; candidates over all n + m columns
+    (local.set $nv (i32.add (local.get $n) (local.get $m)))
+    (local.set $j (i32.const 0))
+    (block $c_done
+      (loop $cs
+        (br_if $c_done (i32.ge_s (local.get $j) (local.get $nv)))
+        (if (i32.lt_s (i32.load (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 0))
+          (then
+            (local.set $at (f64.mul (local.get $sgn)
+              (f64.load (i32.add (global.get $alpha) (i32.shl (local.get $j) (i32.const 3))))))
+            (if (if (result i32) (i32.load8_u (i32.add (global.get $upper) (local.get $j)))
+                  (then (f64.lt (local.get $at) (f64.neg (local.get $tol))))
+                  (else (f64.gt (local.get $at) (local.get $tol))))
+              (then
+                (local.set $s (f64.div (f64.load (i32.add (global.get $d) (i32.shl (local.get $j) (i32.const 3)))) (local.get $at)))
+                (if (f64.lt (local.get $s) (f64.const 0)) (then (local.set $s (f64.const 0))))
+                (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (local.get $j))
+                (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3))) (local.get $s))
+                (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3)))
+                  (f64.mul
+                    (f64.sub (f64.load (i32.add (global.get $ub) (i32.shl (local.get $j) (i32.const 3))))
+                             (f64.load (i32.add (global.get $lb) (i32.shl (local.get $j) (i32.const 3)))))
+                    (f64.abs (local.get $at))))
+                (local.set $nc (i32.add (local.get $nc) (i32.const 1)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $cs)))
+    (local.get $nc)))
