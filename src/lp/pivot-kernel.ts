@@ -51,3 +51,8 @@ export function instantiatePivotKernel(): PivotKernel | null {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
   return new wasm.Instance(mod, {}).exports as PivotKernel;
 }
+
+// Compiled at import, before anything in this thread can switch V8 to --liftoff-only (tessera count does while it
+// loads HiGHS, and V8's flags are process-wide, so another thread may do it at any time): a module compiled with
+// dynamic tiering keeps tiering up to the optimising compiler, which the kernel needs to be fast.
+pivotKernelModule();
