@@ -111,6 +111,8 @@ export interface EnumeratorOptions {
   bounds?: PreActivationBounds;
   /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */
   acceptCell?: CellFilter;
+  /** MarginLP's pivot-row path: "auto" (the WebAssembly SIMD kernel where available) or "js" (benchmarks, tests). */
+  lpKernel?: "auto" | "js";
 }
 
 /**
@@ -211,7 +213,7 @@ export class RegionEnumerator {
     for (let j = 0; j < this.n0; j++) diam += (hi[j] - lo[j]) ** 2;
     // t is capped at the box diameter: every hyperplane meeting the box is within that distance of every point.
     this.diameter = Math.sqrt(diam) || 1;
-    this.lp = new MarginLP(lo, hi, capRows, this.diameter);
+    this.lp = new MarginLP(lo, hi, capRows, this.diameter, { kernel: opts.lpKernel });
     if (this.acceptCell) {
       this.filterRows = new Float64Array(capRows * this.n0);
       this.filterRhs = new Float64Array(capRows);

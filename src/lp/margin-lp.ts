@@ -608,6 +608,7 @@ export class MarginLP {
     alpha.fill(0, 0, n);
     for (let i = 0; i < m; i++) {
       const ri = rho[i];
+      if (ri === 0) continue; // B^{-1} is sparse after a few pivots
       const base = i * n;
       for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
     }

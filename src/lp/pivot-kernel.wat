@@ -2,12 +2,13 @@
 ;; Compiled by `npm run build:wasm` (scripts/build-wasm.mjs, wabt) into src/lp/pivot-kernel-bytes.ts; a test checks
 ;; that the committed bytes are this file's compilation and that both paths give bit-identical results.
 ;;
-;; pivot(m, sgn, tol): alpha_j = sum_i rho_i A[i, j] for the structural columns j < n (A row-major, stride n; rows
-;; summed in order 0..m-1 exactly as the JS path does; eight columns at a time in four SIMD accumulators), alpha_{n+k} = -rho_k for the
-;; row activities, and in the same pass the bound-flipping ratio test's candidates: nonbasic columns j (pos[j] < 0)
-;; with sgn*alpha_j > tol at lower or < -tol at upper, their ratio max(0, d_j / (sgn*alpha_j)) and their slope drop
-;; (ub_j - lb_j) |alpha_j|. Returns the number of candidates. Arrays live in this module's memory at the byte offsets
-;; given once to `layout`.
+;; pivot(m, sgn, tol): alpha_j = sum_i rho_i A[i, j] for the structural columns j < n (A row-major, stride n;
+;; rows summed in order 0..m-1, rows with rho_i = 0 skipped, exactly as the JS path does; eight columns at a time in
+;; four SIMD accumulators), alpha_{n+k} = -rho_k for the row activities, and then the bound-flipping ratio test's
+;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
+;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|. Returns the number of candidates.
+;; Arrays live in this module's memory at the byte offsets given once to `layout`.
+
 (module
   (memory (export "memory") 1)
   (global $A (mut i32) (i32.const 0))
@@ -46,11 +47,14 @@
         (block $brows_done
           (loop $brows
             (br_if $brows_done (i32.eqz (local.get $i)))
-            (local.set $rv (f64x2.splat (f64.load (local.get $r))))
-            (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $rv) (v128.load (local.get $p)))))
-            (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $rv) (v128.load offset=16 (local.get $p)))))
-            (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.mul (local.get $rv) (v128.load offset=32 (local.get $p)))))
-            (local.set $acc3 (f64x2.add (local.get $acc3) (f64x2.mul (local.get $rv) (v128.load offset=48 (local.get $p)))))
+            ;; rows with rho_i = 0 (B^-1 is sparse after a few pivots) add nothing and are skipped, as in JS
+            (if (f64.ne (f64.load (local.get $r)) (f64.const 0))
+              (then
+                (local.set $rv (f64x2.splat (f64.load (local.get $r))))
+                (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $rv) (v128.load (local.get $p)))))
+                (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $rv) (v128.load offset=16 (local.get $p)))))
+                (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.mul (local.get $rv) (v128.load offset=32 (local.get $p)))))
+                (local.set $acc3 (f64x2.add (local.get $acc3) (f64x2.mul (local.get $rv) (v128.load offset=48 (local.get $p)))))))
             (local.set $p (i32.add (local.get $p) (local.get $stride)))
             (local.set $r (i32.add (local.get $r) (i32.const 8)))
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))
@@ -73,8 +77,9 @@
         (block $rows_done
           (loop $rows
             (br_if $rows_done (i32.eqz (local.get $i)))
-            (local.set $acc (f64x2.add (local.get $acc)
-              (f64x2.mul (f64x2.splat (f64.load (local.get $r))) (v128.load (local.get $p)))))
+            (if (f64.ne (f64.load (local.get $r)) (f64.const 0))
+              (then (local.set $acc (f64x2.add (local.get $acc)
+                (f64x2.mul (f64x2.splat (f64.load (local.get $r))) (v128.load (local.get $p)))))))
             (local.set $p (i32.add (local.get $p) (local.get $stride)))
             (local.set $r (i32.add (local.get $r) (i32.const 8)))
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))
@@ -92,7 +97,8 @@
         (block $t_done
           (loop $t_rows
             (br_if $t_done (i32.eqz (local.get $i)))
-            (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $r)) (f64.load (local.get $p)))))
+            (if (f64.ne (f64.load (local.get $r)) (f64.const 0))
+              (then (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $r)) (f64.load (local.get $p)))))))
             (local.set $p (i32.add (local.get $p) (local.get $stride)))
             (local.set $r (i32.add (local.get $r) (i32.const 8)))
             (local.set $i (i32.sub (local.get $i) (i32.const 1)))
