@@ -7,6 +7,12 @@ import { gaussian, mulberry32 } from "../src/util/random.ts";
 // @ts-expect-error: a plain .mjs script without type declarations
 import { compileKernel } from "../scripts/build-wasm.mjs";
 
+/** The bytes of one of a MarginLP's private typed arrays. */
+function bytesOf(lp: MarginLP, key: string): Uint8Array {
+  const a = (lp as unknown as Record<string, Float64Array | Int32Array>)[key];
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+}
+
 describe("MarginLP's WebAssembly pivot kernel", () => {
   it("the committed kernel bytes are the compilation of pivot-kernel.wat", async () => {
     const bytes: Buffer = await compileKernel();
@@ -54,6 +60,10 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
           assert.equal(wasm.iterations, js.iterations);
           assert.equal(wasm.objective(), js.objective());
           assert.deepEqual(wasm.point(xw), js.point(xj));
+          // The last pivot row, its candidates and the duals agree byte for byte (signed zeros included).
+          for (const key of ["alpha", "cand", "ratio", "drop", "d", "val"]) {
+            assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), key);
+          }
           solves++;
         }
       }

@@ -128,14 +128,21 @@ export interface CountingBounds {
  * only, so last-layer units that sample points show taking both signs skip their LPs) or interval arithmetic.
  * The tree the engine explores depends on these bounds, so every part of one count must use the same ones.
  */
-export async function countingBounds(net: Network, box: Box, tightening: "lp" | "interval"): Promise<CountingBounds> {
+export async function countingBounds(
+  net: Network,
+  box: Box,
+  tightening: "lp" | "interval",
+  baselineWasm = false,
+): Promise<CountingBounds> {
   const t0 = Date.now();
-  // The engine asks HiGHS only for a few tightening LPs and rare borderline LPs: compiling its wasm with V8's
-  // baseline tier only avoids ~0.3 s of optimising compilation that otherwise competes with the engine's own JIT
-  // (random-2-32-32-s5 from a cold process: 0.69 s → 0.34 s). The flags are process-wide, so they are restored as
-  // soon as HiGHS is compiled and the bounds are computed: MarginLP's pivot kernel (also WebAssembly, and compiled
-  // later, in this thread or in worker threads) needs the optimising tier, without which it runs 4× slower.
-  setFlagsFromString("--liftoff-only");
+  // With `baselineWasm` (only `tessera count`, a single thread at this point, calls it so): the engine asks HiGHS
+  // only for a few tightening LPs and rare borderline LPs, so compiling HiGHS's wasm with V8's baseline tier only
+  // avoids ~0.3 s of optimising compilation that otherwise competes with the engine's own JIT (random-2-32-32-s5
+  // from a cold process: 0.69 s → 0.34 s). V8's flags are process-wide and a module compiled under --liftoff-only
+  // never tiers up (V8 also shares compiled modules between threads), so the flags are restored at once, and
+  // MarginLP's pivot kernel, compiled when the engine was imported, keeps its optimising tier (4× faster). Studies,
+  // whose threads run this concurrently, and the queue coordinator leave the flags alone.
+  if (baselineWasm) setFlagsFromString("--liftoff-only");
   try {
     const highs = await loadHighs();
     const tightenStats = { lps: 0 };
@@ -145,9 +152,11 @@ export async function countingBounds(net: Network, box: Box, tightening: "lp" | 
         : intervalBounds(net, box);
     return { highs, bounds, lps: tightenStats.lps, seconds: (Date.now() - t0) / 1000 };
   } finally {
-    // --liftoff-only also switched dynamic tiering off: both are restored.
-    setFlagsFromString("--no-liftoff-only");
-    setFlagsFromString("--wasm-dynamic-tiering");
+    if (baselineWasm) {
+      // --liftoff-only also switched dynamic tiering off: both are restored.
+      setFlagsFromString("--no-liftoff-only");
+      setFlagsFromString("--wasm-dynamic-tiering");
+    }
   }
 }
 
@@ -160,7 +169,7 @@ export function shardTasks<T>(tasks: T[], shard: { index: number; count: number 
 export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
   const t0 = Date.now();
   const net = opts.loaded.network;
-  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, opts.box, opts.tightening);
+  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, opts.box, opts.tightening, true);
   const tightenStats = { lps: tighteningLps };
   const enumerator = new RegionEnumerator(net, {
     box: opts.box,

@@ -137,10 +137,18 @@ export class MarginLP {
       offsets.push(bytes);
       bytes += Math.ceil(size / 16) * 16;
     }
-    const kernel = options.kernel === "js" || bytes > KERNEL_MAX_BYTES ? null : instantiatePivotKernel();
+    let kernel = options.kernel === "js" || bytes > KERNEL_MAX_BYTES ? null : instantiatePivotKernel();
+    let buffer: ArrayBuffer | undefined;
+    if (kernel) {
+      try {
+        buffer = growTo(kernel.memory, bytes);
+      } catch {
+        kernel = null; // the memory could not grow (address space): the JS path runs
+      }
+    }
     this.kernel = kernel;
     this.kernelKind = kernel ? "wasm" : "js";
-    const buffer = kernel ? growTo(kernel.memory, bytes) : new ArrayBuffer(bytes);
+    buffer ??= new ArrayBuffer(bytes);
     const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop] = offsets;
     this.A = new Float64Array(buffer, oA, this.cap * this.n);
     this.rho = new Float64Array(buffer, oRho, this.cap);

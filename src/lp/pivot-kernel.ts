@@ -29,8 +29,9 @@ let compiled: object | null | undefined;
 
 /**
  * The compiled kernel module, or null where WebAssembly or its SIMD extension is unavailable (MarginLP then uses its
- * JS path, which computes the same numbers). Compiled once; 751 bytes, so synchronous compilation is allowed on a
- * browser's main thread too.
+ * JS path, which computes the same numbers): also where compiling is refused (a browser's Content Security Policy
+ * without 'wasm-unsafe-eval'). Compiled once; about 1 KB, so synchronous compilation is allowed on a browser's main
+ * thread too.
  */
 export function pivotKernelModule(): object | null {
   if (compiled !== undefined) return compiled;
@@ -40,7 +41,11 @@ export function pivotKernelModule(): object | null {
   const bin = atob(PIVOT_KERNEL_BASE64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  if (wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+  try {
+    if (wasm.validate(bytes)) compiled = new wasm.Module(bytes);
+  } catch {
+    compiled = null; // refused by the environment: the JS path runs
+  }
   return compiled;
 }
 
@@ -49,10 +54,14 @@ export function instantiatePivotKernel(): PivotKernel | null {
   const mod = pivotKernelModule();
   if (!mod) return null;
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
-  return new wasm.Instance(mod, {}).exports as PivotKernel;
+  try {
+    return new wasm.Instance(mod, {}).exports as PivotKernel;
+  } catch {
+    return null; // e.g. out of address space for another memory: the JS path runs
+  }
 }
 
-// Compiled at import, before anything in this thread can switch V8 to --liftoff-only (tessera count does while it
-// loads HiGHS, and V8's flags are process-wide, so another thread may do it at any time): a module compiled with
-// dynamic tiering keeps tiering up to the optimising compiler, which the kernel needs to be fast.
+// Compiled at import, before `tessera count` switches V8 to --liftoff-only while it loads HiGHS: a module compiled
+// under that flag never tiers up to the optimising compiler, which the kernel needs to be fast, and V8 hands the same
+// compiled module to worker threads that compile the same bytes later (kept alive by `compiled`).
 pivotKernelModule();
