@@ -48,6 +48,10 @@ const REFACTOR_EVERY = 40;
 const MAX_ITERATIONS = 5000;
 /** Ratios closer than this count as tied in the bound-flipping ratio test (below the perturbation's spread). */
 const RATIO_TIE = 1e-14;
+/** Ratio test: the first pass keeps about this many of the smallest ratios (the flips' 90th percentile is ~50). */
+const RATIO_TEST_PREFIX = 32;
+/** Ratio test: candidates sampled to choose a pass's split. */
+const RATIO_SAMPLE = 15;
 /** Largest memory (bytes) the kernel's buffers may take; beyond it the JS path runs (wasm32 memory is at most 4 GiB). */
 const KERNEL_MAX_BYTES = 1 << 30;
 
@@ -120,6 +124,11 @@ export class MarginLP {
   private readonly order: Int32Array;
   private readonly lu: Float64Array; // cap × 2cap for refactorisation
   private readonly sorted: Int32Array;
+  /** Ratio test: candidates left after a pass (ping-pong buffers), the ratio sample, and the last test's flips. */
+  private readonly restA: Int32Array;
+  private readonly restB: Int32Array;
+  private readonly sampleBuf: Float64Array;
+  private flips = 0;
   private readonly stepBuf: Float64Array;
   private readonly slots: Snapshot[] = [];
 
@@ -170,6 +179,9 @@ export class MarginLP {
     this.order = new Int32Array(nv);
     this.lu = new Float64Array(this.cap * 2 * this.cap);
     this.sorted = new Int32Array(nv);
+    this.restA = new Int32Array(nv);
+    this.restB = new Int32Array(nv);
+    this.sampleBuf = new Float64Array(RATIO_SAMPLE);
     this.stepBuf = new Float64Array(nv);
     for (let j = 0; j < n0; j++) {
       this.lb[j] = lo[j];
@@ -278,7 +290,7 @@ export class MarginLP {
    */
   solve(stopAtOrBelow = -Infinity): LPStatus {
     const stopBound = stopAtOrBelow - this.perturbationError;
-    const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, cand, ratio, order } = this;
+    const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
       const m = this.m;
       // dualBound() ≥ t − perturbationSpan, so the exact bound is only needed once t is within that of the stop.
@@ -312,86 +324,20 @@ export class MarginLP {
       const nv = n + m;
       const nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL) : this.pivotRowCandidates(m, sgn);
       if (nc === 0) return LPStatus.Infeasible;
-      // Bound-flipping ratio test (candidates by increasing ratio: flip each boxed column while the leaving row stays
-      // violated; the first that cannot flip enters). Quickselect-style: partition around a pivot ratio, flip whole
-      // parts whose total drop fits, and order only the short final part.
-      const idx = this.sorted;
-      for (let s = 0; s < nc; s++) idx[s] = s;
-      let slope = Math.abs(delta);
-      let flips = 0;
-      let lo = 0, hi = nc;
-      while (hi - lo > 16) {
-        const pr = median3(ratio[idx[lo]], ratio[idx[(lo + hi) >> 1]], ratio[idx[hi - 1]]);
-        // Three-way partition of idx[lo, hi): [lo, lt) < pr, [lt, gt) = pr, [gt, hi) > pr.
-        let lt = lo, gt = hi, i = lo;
-        while (i < gt) {
-          const r = ratio[idx[i]];
-          if (r < pr) {
-            const t = idx[i]; idx[i] = idx[lt]; idx[lt] = t;
-            lt++; i++;
-          } else if (r > pr) {
-            gt--;
-            const t = idx[i]; idx[i] = idx[gt]; idx[gt] = t;
-          } else i++;
-        }
-        const dropLess = this.dropOf(idx, lo, lt);
-        if (slope - dropLess <= PRIMAL_TOL) {
-          hi = lt; // the entering column is among the smaller ratios
-          continue;
-        }
-        for (let k = lo; k < lt; k++) order[flips++] = cand[idx[k]];
-        slope -= dropLess;
-        const dropEq = this.dropOf(idx, lt, gt);
-        if (slope - dropEq > PRIMAL_TOL) {
-          for (let k = lt; k < gt; k++) order[flips++] = cand[idx[k]];
-          slope -= dropEq;
-          lo = gt;
-        } else {
-          lo = lt;
-          hi = gt;
-          break;
-        }
-      }
-      // Final short part: insertion sort by ratio, then walk.
-      for (let a = lo + 1; a < hi; a++) {
-        const v = idx[a], rv = ratio[v];
-        let b = a - 1;
-        while (b >= lo && ratio[idx[b]] > rv) {
-          idx[b + 1] = idx[b];
-          b--;
-        }
-        idx[b + 1] = v;
-      }
-      let q = -1;
-      for (let s = lo; s < hi; s++) {
-        const c = idx[s];
-        const j = cand[c];
-        const drop = this.drop[c];
-        if (slope - drop > PRIMAL_TOL) {
-          slope -= drop;
-          order[flips++] = j;
-          continue;
-        }
-        q = j;
-        let bestAbs = Math.abs(alpha[j]);
-        const limit = ratio[c] + RATIO_TIE;
-        for (let t = s + 1; t < hi && ratio[idx[t]] <= limit; t++) {
-          const jt = cand[idx[t]];
-          if (Math.abs(alpha[jt]) > bestAbs) {
-            bestAbs = Math.abs(alpha[jt]);
-            q = jt;
-          }
-        }
-        break;
-      }
+      // Bound-flipping ratio test: walk the candidates by increasing ratio, flipping each boxed column while the
+      // leaving row stays violated; the first that cannot flip enters.
+      const q = this.boundFlippingRatioTest(nc, Math.abs(delta));
+      const flips = this.flips;
       if (q < 0) {
         // Every candidate can flip and the row still cannot be satisfied: infeasible row.
         return LPStatus.Infeasible;
       }
       const thetaD = d[q] / alpha[q];
       // Dual update.
+      // Dual update, over every column without a branch; basic columns' reduced costs are then reset to 0.
       if (thetaD !== 0) {
-        for (let j = 0; j < nv; j++) if (pos[j] < 0) d[j] -= thetaD * alpha[j];
+        for (let j = 0; j < nv; j++) d[j] -= thetaD * alpha[j];
+        for (let k = 0; k < m; k++) d[head[k]] = 0;
       }
       // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).
       if (flips > 0) {
@@ -518,15 +464,13 @@ export class MarginLP {
       if (ck === 0) continue;
       for (let i = 0; i < m; i++) rho[i] += ck * binv[k * cap + i];
     }
-    for (let j = 0; j < n; j++) {
-      if (pos[j] >= 0) {
-        d[j] = 0;
-        continue;
-      }
-      let s = this.cost[j];
-      for (let i = 0; i < m; i++) s -= rho[i] * A[i * n + j];
-      d[j] = s;
+    // Row by row (contiguous), then 0 for the basic columns.
+    d.set(this.cost);
+    for (let i = 0; i < m; i++) {
+      const ri = rho[i], base = i * n;
+      if (ri !== 0) for (let j = 0; j < n; j++) d[j] -= ri * A[base + j];
     }
+    for (let j = 0; j < n; j++) if (pos[j] >= 0) d[j] = 0;
     for (let i = 0; i < m; i++) d[n + i] = pos[n + i] >= 0 ? 0 : rho[i];
     // Boxed columns whose reduced cost has the wrong sign after the fresh computation move to the other bound.
     let moved = false;
@@ -550,7 +494,9 @@ export class MarginLP {
     for (let i = 0; i < m; i++) {
       let s = 0;
       const base = i * n;
-      for (let j = 0; j < n; j++) if (pos[j] < 0) s += A[base + j] * val[j];
+      for (let j = 0; j < n; j++) s += A[base + j] * val[j];
+      // Without a branch in the loop: the basic structural columns' terms are taken out afterwards.
+      for (let k = 0; k < m; k++) if (head[k] < n) s -= A[base + head[k]] * val[head[k]];
       if (pos[n + i] < 0) s -= val[n + i];
       w[i] = s;
     }
@@ -635,6 +581,165 @@ export class MarginLP {
     }
     return nc;
   }
+  /**
+   * The bound-flipping ratio test over the `nc` candidates of the pivot row (Koberstein 2005, §3.1.2): in increasing
+   * order of ratio, each candidate flips to its other bound while the remaining slope stays positive; the first one
+   * that cannot flip enters the basis (among ratios tied within RATIO_TIE, the largest |alpha_j|, for stability).
+   * Returns the entering column (−1: every candidate can flip, the row is infeasible); the flipped columns are
+   * `order[0, flips)`.
+   *
+   * Only a few candidates flip (on the MNIST fixtures a median of 7 of ~420, 90 % of iterations ≤ 52), so instead of
+   * ordering all candidates, a pass keeps those at or below a low sample quantile of the ratios (about
+   * RATIO_TEST_PREFIX of them); when they all flip, the next pass continues on the rest with a larger prefix. The
+   * short list is then ordered by quickselect and insertion sort as far as the walk needs.
+   */
+  private boundFlippingRatioTest(nc: number, slope: number): number {
+    const { ratio, drop, cand, alpha, order } = this;
+    let flips = 0;
+    let src: Int32Array | null = null; // the candidates still to walk: all (null), or src[0, rest)
+    let rest = nc, want = RATIO_TEST_PREFIX, spare = this.restA;
+    const idx = this.sorted;
+    let count: number, pr = Infinity;
+    for (;;) {
+      if (rest <= 2 * want) {
+        // Few left: walk them all.
+        for (let s = 0; s < rest; s++) idx[s] = src ? src[s] : s;
+        count = rest;
+        pr = Infinity;
+        break;
+      }
+      // Pivot: the sample's quantile that leaves about `want` candidates at or below it.
+      const sample = this.sampleBuf, S = RATIO_SAMPLE, stride = rest / S;
+      for (let k = 0; k < S; k++) {
+        const v = ratio[src ? src[Math.floor(k * stride)] : Math.floor(k * stride)];
+        let b = k - 1;
+        while (b >= 0 && sample[b] > v) {
+          sample[b + 1] = sample[b];
+          b--;
+        }
+        sample[b + 1] = v;
+      }
+      pr = sample[Math.min(S - 1, Math.max(0, Math.round((S * want) / rest) - 1))];
+      // The candidates with ratio ≤ pr, in order of appearance (branch-free: most candidates are above pr).
+      let k = 0;
+      if (src) {
+        for (let s = 0; s < rest; s++) {
+          const c = src[s];
+          idx[k] = c;
+          k += ratio[c] <= pr ? 1 : 0;
+        }
+      } else {
+        for (let c = 0; c < rest; c++) {
+          idx[k] = c;
+          k += ratio[c] <= pr ? 1 : 0;
+        }
+      }
+      const dropLow = this.dropOf(idx, 0, k);
+      if (slope - dropLow <= PRIMAL_TOL || k === rest) {
+        count = k;
+        break;
+      }
+      // Every candidate up to pr flips: continue on the others with a longer prefix.
+      for (let s = 0; s < k; s++) order[flips++] = cand[idx[s]];
+      slope -= dropLow;
+      let g = 0;
+      if (src) {
+        for (let s = 0; s < rest; s++) {
+          const c = src[s];
+          spare[g] = c;
+          g += ratio[c] > pr ? 1 : 0;
+        }
+      } else {
+        for (let c = 0; c < rest; c++) {
+          spare[g] = c;
+          g += ratio[c] > pr ? 1 : 0;
+        }
+      }
+      const used = spare;
+      spare = used === this.restA ? this.restB : this.restA;
+      src = used;
+      rest = g;
+      want *= 4;
+    }
+    // Order idx[0, count) as far as needed. Quickselect-style: partition around a pivot ratio, flip whole parts whose
+    // total drop fits, and order only the short final part.
+    let lo = 0, hi = count;
+    while (hi - lo > 16) {
+      const pv = median3(ratio[idx[lo]], ratio[idx[(lo + hi) >> 1]], ratio[idx[hi - 1]]);
+      // Three-way partition of idx[lo, hi): [lo, lt) < pv, [lt, gt) = pv, [gt, hi) > pv.
+      let lt = lo, gt = hi, i = lo;
+      while (i < gt) {
+        const r = ratio[idx[i]];
+        if (r < pv) {
+          const t = idx[i]; idx[i] = idx[lt]; idx[lt] = t;
+          lt++; i++;
+        } else if (r > pv) {
+          gt--;
+          const t = idx[i]; idx[i] = idx[gt]; idx[gt] = t;
+        } else i++;
+      }
+      const dropLess = this.dropOf(idx, lo, lt);
+      if (slope - dropLess <= PRIMAL_TOL) {
+        hi = lt; // the entering column is among the smaller ratios
+        continue;
+      }
+      for (let k = lo; k < lt; k++) order[flips++] = cand[idx[k]];
+      slope -= dropLess;
+      const dropEq = this.dropOf(idx, lt, gt);
+      if (slope - dropEq > PRIMAL_TOL) {
+        for (let k = lt; k < gt; k++) order[flips++] = cand[idx[k]];
+        slope -= dropEq;
+        lo = gt;
+      } else {
+        lo = lt;
+        hi = gt;
+        break;
+      }
+    }
+    // Final short part: insertion sort by ratio, then walk.
+    for (let a = lo + 1; a < hi; a++) {
+      const v = idx[a], rv = ratio[v];
+      let b = a - 1;
+      while (b >= lo && ratio[idx[b]] > rv) {
+        idx[b + 1] = idx[b];
+        b--;
+      }
+      idx[b + 1] = v;
+    }
+    this.flips = flips;
+    for (let s = lo; s < hi; s++) {
+      const c = idx[s];
+      if (slope - drop[c] > PRIMAL_TOL) {
+        slope -= drop[c];
+        order[this.flips++] = cand[c];
+        continue;
+      }
+      // Entering: the largest |alpha_j| among the candidates tied with c (the later part of idx, and beyond pr).
+      let q = cand[c], bestAbs = Math.abs(alpha[q]);
+      const limit = ratio[c] + RATIO_TIE;
+      for (let t = s + 1; t < hi && ratio[idx[t]] <= limit; t++) {
+        const jt = cand[idx[t]];
+        if (Math.abs(alpha[jt]) > bestAbs) {
+          bestAbs = Math.abs(alpha[jt]);
+          q = jt;
+        }
+      }
+      if (limit > pr) {
+        // Ties across the split (rare): candidates above pr but within RATIO_TIE of c.
+        for (let t = 0; t < rest; t++) {
+          const ct = src ? src[t] : t;
+          if (ratio[ct] <= pr || ratio[ct] > limit) continue;
+          if (Math.abs(alpha[cand[ct]]) > bestAbs) {
+            bestAbs = Math.abs(alpha[cand[ct]]);
+            q = cand[ct];
+          }
+        }
+      }
+      return q;
+    }
+    return -1;
+  }
+
   /** Total slope drop of the candidates idx[from, to): Σ range_j |alpha_j| (∞ if one is unbounded). */
   private dropOf(idx: Int32Array, from: number, to: number): number {
     const drop = this.drop;
