@@ -336,7 +336,8 @@ export class MarginLP {
       // Dual update.
       // Dual update, over every column without a branch; basic columns' reduced costs are then reset to 0.
       if (thetaD !== 0) {
-        for (let j = 0; j < nv; j++) d[j] -= thetaD * alpha[j];
+        if (this.kernel) this.kernel.dualUpdate(nv, thetaD);
+        else for (let j = 0; j < nv; j++) d[j] -= thetaD * alpha[j];
         for (let k = 0; k < m; k++) d[head[k]] = 0;
       }
       // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).

@@ -23,6 +23,8 @@ export interface PivotKernel {
   ): void;
   /** Pivot row and ratio-test candidates for m rows and leaving direction sgn; returns the number of candidates. */
   pivot(m: number, sgn: number, tol: number): number;
+  /** The dual step d_j −= theta · alpha_j for every column j < nv. */
+  dualUpdate(nv: number, theta: number): void;
 }
 
 let compiled: object | null | undefined;

@@ -7,6 +7,7 @@
 ;; four SIMD accumulators), alpha_{n+k} = -rho_k for the row activities, and then the bound-flipping ratio test's
 ;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
 ;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|. Returns the number of candidates.
+;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
 
 (module
@@ -139,4 +140,24 @@
                 (local.set $nc (i32.add (local.get $nc) (i32.const 1)))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $cs)))
-    (local.get $nc)))
+    (local.get $nc))
+;; dualUpdate(nv, theta): d_j -= theta * alpha_j for every column j < nv (basic ones included: the caller resets
+;; those to 0), two columns at a time; the same multiply-then-subtract as the JS path, so bit-identical.
+  (func (export "dualUpdate") (param $nv i32) (param $theta f64)
+    (local $p i32) (local $q i32) (local $end i32) (local $tv v128)
+    (local.set $tv (f64x2.splat (local.get $theta)))
+    (local.set $p (global.get $d))
+    (local.set $q (global.get $alpha))
+    (local.set $end (i32.add (global.get $d) (i32.shl (i32.and (local.get $nv) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (local.get $p)
+          (f64x2.sub (v128.load (local.get $p)) (f64x2.mul (local.get $tv) (v128.load (local.get $q)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $nv) (i32.const 1))
+      (then (f64.store (local.get $p)
+        (f64.sub (f64.load (local.get $p)) (f64.mul (local.get $theta) (f64.load (local.get $q))))))))
+)
