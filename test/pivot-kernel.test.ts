@@ -26,7 +26,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
     assert.equal(new MarginLP(lo, hi, 2, 2, { kernel: "js" }).kernelKind, "js");
   });
 
-  it("the kernel and the JS path take the same simplex path bit for bit (objective, point, iterations, status)", () => {
+  it("the kernel and the JS path take the same simplex path bit for bit (objective, point, iterations, status, margins)", () => {
     const rand = mulberry32(77);
     let solves = 0;
     // n = n0 + 1 covers the kernel's 8-column blocks, its remaining pairs and its odd tail.
@@ -60,6 +60,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
           assert.equal(wasm.iterations, js.iterations);
           assert.equal(wasm.objective(), js.objective());
           assert.deepEqual(wasm.point(xw), js.point(xj));
+          // The margin of a point (the kernel's row dot products) agrees to the bit.
+          assert.ok(Object.is(wasm.marginOf(xw), js.marginOf(xw)), "marginOf");
           // The last pivot row, its candidates and the duals agree byte for byte (signed zeros included).
           for (const key of ["alpha", "cand", "ratio", "drop", "d", "val"]) {
             assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), key);

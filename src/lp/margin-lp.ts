@@ -121,6 +121,8 @@ export class MarginLP {
   private readonly cand: Int32Array;
   private readonly ratio: Float64Array;
   private readonly drop: Float64Array; // per candidate: range_j · |alpha_j|, the slope it removes when it flips
+  private readonly dotX: Float64Array; // n: the vector of `rowDots`
+  private readonly dotOut: Float64Array; // cap: its dot products with the rows
   private readonly order: Int32Array;
   private readonly lu: Float64Array; // cap × 2cap for refactorisation
   private readonly sorted: Int32Array;
@@ -139,7 +141,9 @@ export class MarginLP {
     this.cap = Math.max(1, capRows);
     const nv = this.n + this.cap;
     // The arrays the pivot kernel reads and writes live in its memory (16-byte aligned), or in the JS heap.
-    const sizes = [8 * this.cap * this.n, 8 * this.cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv];
+    const sizes = [
+      8 * this.cap * this.n, 8 * this.cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * this.n, 8 * this.cap,
+    ];
     const offsets: number[] = [];
     let bytes = 0;
     for (const size of sizes) {
@@ -158,7 +162,7 @@ export class MarginLP {
     this.kernel = kernel;
     this.kernelKind = kernel ? "wasm" : "js";
     buffer ??= new ArrayBuffer(bytes);
-    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop] = offsets;
+    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
     this.A = new Float64Array(buffer, oA, this.cap * this.n);
     this.rho = new Float64Array(buffer, oRho, this.cap);
     this.alpha = new Float64Array(buffer, oAlpha, nv);
@@ -170,7 +174,9 @@ export class MarginLP {
     this.cand = new Int32Array(buffer, oCand, nv);
     this.ratio = new Float64Array(buffer, oRatio, nv);
     this.drop = new Float64Array(buffer, oDrop, nv);
-    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n);
+    this.dotX = new Float64Array(buffer, oX, this.n);
+    this.dotOut = new Float64Array(buffer, oOut, this.cap);
+    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n, oX, oOut);
     this.val = new Float64Array(nv);
     this.head = new Int32Array(this.cap);
     this.binv = new Float64Array(this.cap * this.cap);
@@ -490,21 +496,47 @@ export class MarginLP {
 
   /** x_B = −B^{-1} (N x_N): the basic values from the nonbasic ones, from scratch. */
   private computeBasicValues(): void {
-    const { n, m, cap, A, head, binv, val, pos } = this;
+    const { n, m, cap, head, binv, val, pos, dotX, dotOut } = this;
     const w = this.work;
-    for (let i = 0; i < m; i++) {
-      let s = 0;
-      const base = i * n;
-      for (let j = 0; j < n; j++) s += A[base + j] * val[j];
-      // Without a branch in the loop: the basic structural columns' terms are taken out afterwards.
-      for (let k = 0; k < m; k++) if (head[k] < n) s -= A[base + head[k]] * val[head[k]];
-      if (pos[n + i] < 0) s -= val[n + i];
-      w[i] = s;
-    }
+    for (let j = 0; j < n; j++) dotX[j] = pos[j] < 0 ? val[j] : 0;
+    this.rowDots(m, n);
+    for (let i = 0; i < m; i++) w[i] = pos[n + i] < 0 ? dotOut[i] - val[n + i] : dotOut[i];
     for (let k = 0; k < m; k++) {
       let s = 0;
       for (let i = 0; i < m; i++) s += binv[k * cap + i] * w[i];
       val[head[k]] = -s;
+    }
+  }
+
+  /**
+   * dotOut_i = Σ_{j < cols} A[i, j] · dotX_j for the rows i < m: in the kernel, or in JS in the kernel's order (four
+   * running sums over columns j ≡ 0, 1, 2, 3 mod 4, a remaining pair into the first two, combined as
+   * (s0 + s2) + (s1 + s3), then the odd column), so both paths give the same bits.
+   */
+  private rowDots(m: number, cols: number): void {
+    if (this.kernel) {
+      this.kernel.rowDots(m, cols);
+      return;
+    }
+    const { n, A, dotX: x, dotOut: out } = this;
+    const end4 = cols & ~3, end2 = cols & ~1;
+    for (let i = 0; i < m; i++) {
+      const base = i * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, j = 0;
+      for (; j < end4; j += 4) {
+        s0 += A[base + j] * x[j];
+        s1 += A[base + j + 1] * x[j + 1];
+        s2 += A[base + j + 2] * x[j + 2];
+        s3 += A[base + j + 3] * x[j + 3];
+      }
+      if (j < end2) {
+        s0 += A[base + j] * x[j];
+        s1 += A[base + j + 1] * x[j + 1];
+        j += 2;
+      }
+      let s = (s0 + s2) + (s1 + s3);
+      if (j < cols) s += A[base + j] * x[j];
+      out[i] = s;
     }
   }
 
@@ -757,16 +789,17 @@ export class MarginLP {
 
   /** Margin of `x` against the current rows, computed directly: min_i (a_i · x − b_i); +∞ with no rows. */
   marginOf(x: ArrayLike<number>): number {
-    const { n, n0, m, A, lb } = this;
+    const { n, n0, m, lb, dotX, dotOut } = this;
+    for (let j = 0; j < n0; j++) dotX[j] = x[j];
+    this.rowDots(m, n0);
     let best = Infinity;
     for (let i = 0; i < m; i++) {
-      let s = -lb[n + i];
-      const base = i * n;
-      for (let j = 0; j < n0; j++) s += A[base + j] * x[j];
+      const s = dotOut[i] - lb[n + i];
       if (s < best) best = s;
     }
     return best;
   }
+
 }
 
 /** Grow a wasm memory to at least `bytes` and return its buffer (the buffer object changes when memory grows). */

@@ -16,15 +16,17 @@ interface WasmApi {
 /** Exports of the pivot-row kernel (src/lp/pivot-kernel.wat). */
 export interface PivotKernel {
   memory: KernelMemory;
-  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, and n. */
+  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, n, then x and out. */
   layout(
     A: number, rho: number, alpha: number, pos: number, upper: number, d: number,
-    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number,
+    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number,
   ): void;
   /** Pivot row and ratio-test candidates for m rows and leaving direction sgn; returns the number of candidates. */
   pivot(m: number, sgn: number, tol: number): number;
   /** The dual step d_j −= theta · alpha_j for every column j < nv. */
   dualUpdate(nv: number, theta: number): void;
+  /** out_i = Σ_{j < cols} A[i, j] · x_j for the rows i < m (summation order in pivot-kernel.wat). */
+  rowDots(m: number, cols: number): void;
 }
 
 let compiled: object | null | undefined;

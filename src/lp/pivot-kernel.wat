@@ -8,6 +8,7 @@
 ;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
 ;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|. Returns the number of candidates.
 ;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
+;; rowDots(m, cols): the rows' dot products with a vector x (margins of a point, basic values from nonbasic ones).
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
 
 (module
@@ -24,11 +25,14 @@
   (global $ratio (mut i32) (i32.const 0))
   (global $drop (mut i32) (i32.const 0))
   (global $n (mut i32) (i32.const 0))
-  (func (export "layout") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
+  (global $x (mut i32) (i32.const 0))
+  (global $out (mut i32) (i32.const 0))
+  (func (export "layout") (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
     (global.set $A (local.get 0)) (global.set $rho (local.get 1)) (global.set $alpha (local.get 2))
     (global.set $pos (local.get 3)) (global.set $upper (local.get 4)) (global.set $d (local.get 5))
     (global.set $lb (local.get 6)) (global.set $ub (local.get 7)) (global.set $cand (local.get 8))
-    (global.set $ratio (local.get 9)) (global.set $drop (local.get 10)) (global.set $n (local.get 11)))
+    (global.set $ratio (local.get 9)) (global.set $drop (local.get 10)) (global.set $n (local.get 11))
+    (global.set $x (local.get 12)) (global.set $out (local.get 13)))
   ;; alpha_j = sum_i rho_i A[i, j] (j < n), alpha_{n+k} = -rho_k; candidates collected; returns their number
   (func (export "pivot") (param $m i32) (param $sgn f64) (param $tol f64) (result i32)
     (local $j i32) (local $i i32) (local $p i32) (local $r i32) (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $rv v128) (local $s f64) (local $stride i32) (local $n i32) (local $nv i32) (local $nc i32) (local $at f64)
@@ -160,4 +164,39 @@
     (if (i32.and (local.get $nv) (i32.const 1))
       (then (f64.store (local.get $p)
         (f64.sub (f64.load (local.get $p)) (f64.mul (local.get $theta) (f64.load (local.get $q))))))))
+;; rowDots(m, cols): out_i = sum_{j < cols} A[i, j] x_j for the rows i < m. Columns in fours: lanes (a0, a1) take
+;; columns j, j+1 and lanes (b0, b1) columns j+2, j+3; a remaining pair goes to (a0, a1); then
+;; out_i = (a0 + b0) + (a1 + b1), plus the odd column's product. The JS twin sums in exactly this order.
+  (func (export "rowDots") (param $m i32) (param $cols i32)
+    (local $i i32) (local $p i32) (local $q i32) (local $end4 i32) (local $end2 i32) (local $accA v128) (local $accB v128) (local $v v128) (local $s f64)
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_s (local.get $i) (local.get $m)))
+        (local.set $accA (v128.const f64x2 0 0))
+        (local.set $accB (v128.const f64x2 0 0))
+        (local.set $p (i32.add (global.get $A) (i32.shl (i32.mul (local.get $i) (global.get $n)) (i32.const 3))))
+        (local.set $q (global.get $x))
+        (local.set $end4 (i32.add (global.get $x) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 3))))
+        (local.set $end2 (i32.add (global.get $x) (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3))))
+        (block $q_done
+          (loop $quads
+            (br_if $q_done (i32.ge_u (local.get $q) (local.get $end4)))
+            (local.set $accA (f64x2.add (local.get $accA) (f64x2.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (local.set $accB (f64x2.add (local.get $accB)
+              (f64x2.mul (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (br $quads)))
+        (if (i32.lt_u (local.get $q) (local.get $end2))
+          (then
+            (local.set $accA (f64x2.add (local.get $accA) (f64x2.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))))
+        (local.set $v (f64x2.add (local.get $accA) (local.get $accB)))
+        (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+        (if (i32.and (local.get $cols) (i32.const 1))
+          (then (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $p)) (f64.load (local.get $q)))))))
+        (f64.store (i32.add (global.get $out) (i32.shl (local.get $i) (i32.const 3))) (local.get $s))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
 )
