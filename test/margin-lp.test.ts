@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it, before } from "node:test";
-import { LPStatus, MarginLP } from "../src/lp/margin-lp.ts";
+import { LPStatus, MarginLP, PRIMAL_TOL } from "../src/lp/margin-lp.ts";
 import { solveMarginWithHighs } from "../src/lp/highs-margin.ts";
 import { loadHighs, type Highs } from "../src/lp/highs.ts";
 import { gaussian, mulberry32 } from "../src/util/random.ts";
@@ -92,5 +92,58 @@ describe("MarginLP (bounded dual simplex) against HiGHS", () => {
     assert.equal(lp.m, 1);
     assert.equal(lp.objective(), t0);
     assert.deepEqual(lp.point(new Float64Array(n0)), x0);
+  });
+});
+
+describe("MarginLP's bound-flipping ratio test", () => {
+  it("flips exactly the candidates below the entering ratio and picks the one a full sort would, over many passes", () => {
+    const rand = mulberry32(4242);
+    const n0 = 3000;
+    const lp = new MarginLP(new Float64Array(n0), new Float64Array(n0).fill(1), 1, 10);
+    // The test reaches into the solver's buffers: candidates c < nc with column cand[c], ratio, drop and alpha.
+    const s = lp as unknown as {
+      cand: Int32Array; ratio: Float64Array; drop: Float64Array; alpha: Float64Array; order: Int32Array; flips: number;
+      boundFlippingRatioTest(nc: number, slope: number): number;
+    };
+    let multiPass = 0, allFlip = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const nc = 1 + Math.floor(rand() * 2500);
+      const cols = Array.from({ length: n0 }, (_, j) => j).sort(() => rand() - 0.5).slice(0, nc);
+      // Distinct ratios (spaced far above RATIO_TIE), a tenth of them 0 for the tie at zero, random drops.
+      const ratios = Array.from({ length: nc }, (_, c) => (rand() < 0.1 ? 0 : (c + 1) * 1e-6 * (1 + rand() * 0.5)));
+      let zeroSeen = false;
+      for (let c = 0; c < nc; c++) {
+        if (ratios[c] === 0) {
+          if (zeroSeen) ratios[c] = 1e-3 + c * 1e-9; // keep one zero only: ties are a separate matter
+          zeroSeen = true;
+        }
+        s.cand[c] = cols[c];
+        s.ratio[c] = ratios[c];
+        s.drop[c] = rand() * 0.02;
+        s.alpha[cols[c]] = 0.5 + rand();
+      }
+      const total = Array.from(s.drop.subarray(0, nc)).reduce((a, b) => a + b, 0);
+      const slope = rand() < 0.1 ? total * 2 : rand() * total;
+      // Reference: every candidate in increasing ratio, flipping while the slope stays above the tolerance.
+      const order = Array.from({ length: nc }, (_, c) => c).sort((a, b) => s.ratio[a] - s.ratio[b]);
+      let left = slope, want = -1;
+      const flipped: number[] = [];
+      for (const c of order) {
+        if (left - s.drop[c] > PRIMAL_TOL) {
+          left -= s.drop[c];
+          flipped.push(s.cand[c]);
+          continue;
+        }
+        want = s.cand[c];
+        break;
+      }
+      const q = s.boundFlippingRatioTest(nc, slope);
+      assert.equal(q, want, `trial ${trial}: entering column`);
+      if (q >= 0) {
+        assert.deepEqual([...s.order.subarray(0, s.flips)].sort((a, b) => a - b), flipped.sort((a, b) => a - b));
+      } else allFlip++;
+      if (flipped.length > 64) multiPass++;
+    }
+    assert.ok(multiPass > 20 && allFlip > 10, `multi-pass ${multiPass}, all flip ${allFlip}`);
   });
 });
