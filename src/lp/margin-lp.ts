@@ -757,6 +757,14 @@ export class MarginLP {
           q = jt;
         }
       }
+      // The parts quickselect set aside above this one (larger ratios, rarely within RATIO_TIE).
+      for (let t = hi; t < count; t++) {
+        const jt = cand[idx[t]];
+        if (ratio[idx[t]] <= limit && Math.abs(alpha[jt]) > bestAbs) {
+          bestAbs = Math.abs(alpha[jt]);
+          q = jt;
+        }
+      }
       if (limit > pr) {
         // Ties across the split (rare): candidates above pr but within RATIO_TIE of c.
         for (let t = 0; t < rest; t++) {
@@ -769,6 +777,12 @@ export class MarginLP {
         }
       }
       return q;
+    }
+    // The walk flipped its whole part. Where larger ratios remain (set aside by quickselect or above pr), the part's
+    // drop sum and the walk's one-by-one subtraction disagreed by round-off: the last column walked enters instead.
+    if (hi > lo && (hi < count || count < rest)) {
+      this.flips--;
+      return cand[idx[hi - 1]];
     }
     return -1;
   }
