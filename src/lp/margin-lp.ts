@@ -653,18 +653,19 @@ export class MarginLP {
         sample[b + 1] = v;
       }
       pr = sample[Math.min(S - 1, Math.max(0, Math.round((S * want) / rest) - 1))];
-      // The candidates with ratio ≤ pr, in order of appearance (branch-free: most candidates are above pr).
+      // The candidates with ratio ≤ pr, in order of appearance; branch-free (V8 turns Number(bool) into a flag move,
+      // about twice as fast as a branch or `? 1 : 0` here).
       let k = 0;
       if (src) {
         for (let s = 0; s < rest; s++) {
           const c = src[s];
           idx[k] = c;
-          k += ratio[c] <= pr ? 1 : 0;
+          k += Number(ratio[c] <= pr);
         }
       } else {
         for (let c = 0; c < rest; c++) {
           idx[k] = c;
-          k += ratio[c] <= pr ? 1 : 0;
+          k += Number(ratio[c] <= pr);
         }
       }
       const dropLow = this.dropOf(idx, 0, k);
@@ -680,12 +681,12 @@ export class MarginLP {
         for (let s = 0; s < rest; s++) {
           const c = src[s];
           spare[g] = c;
-          g += ratio[c] > pr ? 1 : 0;
+          g += Number(ratio[c] > pr);
         }
       } else {
         for (let c = 0; c < rest; c++) {
           spare[g] = c;
-          g += ratio[c] > pr ? 1 : 0;
+          g += Number(ratio[c] > pr);
         }
       }
       const used = spare;
