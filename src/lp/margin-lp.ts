@@ -339,7 +339,6 @@ export class MarginLP {
         return LPStatus.Infeasible;
       }
       const thetaD = d[q] / alpha[q];
-      // Dual update.
       // Dual update, over every column without a branch; basic columns' reduced costs are then reset to 0.
       if (thetaD !== 0) {
         if (this.kernel) this.kernel.dualUpdate(nv, thetaD);
@@ -751,15 +750,8 @@ export class MarginLP {
       // Entering: the largest |alpha_j| among the candidates tied with c (the later part of idx, and beyond pr).
       let q = cand[c], bestAbs = Math.abs(alpha[q]);
       const limit = ratio[c] + RATIO_TIE;
-      for (let t = s + 1; t < hi && ratio[idx[t]] <= limit; t++) {
-        const jt = cand[idx[t]];
-        if (Math.abs(alpha[jt]) > bestAbs) {
-          bestAbs = Math.abs(alpha[jt]);
-          q = jt;
-        }
-      }
-      // The parts quickselect set aside above this one (larger ratios, rarely within RATIO_TIE).
-      for (let t = hi; t < count; t++) {
+      // The rest of the short list: this part, then the parts quickselect set aside above it.
+      for (let t = s + 1; t < count; t++) {
         const jt = cand[idx[t]];
         if (ratio[idx[t]] <= limit && Math.abs(alpha[jt]) > bestAbs) {
           bestAbs = Math.abs(alpha[jt]);
@@ -769,11 +761,10 @@ export class MarginLP {
       if (limit > pr) {
         // Ties across the split (rare): candidates above pr but within RATIO_TIE of c.
         for (let t = 0; t < rest; t++) {
-          const ct = src ? src[t] : t;
-          if (ratio[ct] <= pr || ratio[ct] > limit) continue;
-          if (Math.abs(alpha[cand[ct]]) > bestAbs) {
-            bestAbs = Math.abs(alpha[cand[ct]]);
-            q = cand[ct];
+          const ct = src ? src[t] : t, jt = cand[ct];
+          if (ratio[ct] > pr && ratio[ct] <= limit && Math.abs(alpha[jt]) > bestAbs) {
+            bestAbs = Math.abs(alpha[jt]);
+            q = jt;
           }
         }
       }
@@ -814,7 +805,6 @@ export class MarginLP {
     }
     return best;
   }
-
 }
 
 /** Grow a wasm memory to at least `bytes` and return its buffer (the buffer object changes when memory grows). */
