@@ -313,4 +313,20 @@ describe("784-dimensional LPs (MNIST)", () => {
     assert.ok(a.regions > 1);
     assert.equal(countRegions(net, { box, exact, taskTarget: 4 }).regions, a.regions);
   });
+
+  it("the line search across a new hyperplane replaces LPs without changing the count, and its points verify", () => {
+    const net = parseOnnx(fixtureBytes("mnist-10-12-s1"), "mnist");
+    const x0 = expectedOf("mnist-10-12-s1").samples[1].x;
+    const r = 0.12; // 155 regions
+    const box = { lo: Float64Array.from(x0, (v) => Math.max(0, v - r)), hi: Float64Array.from(x0, (v) => Math.min(1, v + r)) };
+    const v = new PartitionVerifier(net, box, { samples: 1000, seed: 4 });
+    const withSearch = countRegions(net, { box, exact, onRegion: (g) => v.add(patternToString(g.pattern), g.point, g.radius) });
+    const report = v.finish();
+    assert.ok(report.ok, report.problems.join("; "));
+    const lpsOnly = countRegions(net, { box, exact, lineSearch: false });
+    assert.equal(withSearch.regions, lpsOnly.regions);
+    assert.ok(withSearch.regions > 50, `${withSearch.regions} regions: too few to exercise the search`);
+    assert.ok(withSearch.stats.stepHits > lpsOnly.stats.stepHits, "the line search certified no child");
+    assert.ok(withSearch.stats.lps < lpsOnly.stats.lps);
+  });
 });

@@ -20,6 +20,8 @@ export interface EngineCountOptions extends CountOptions {
   affineMaps?: boolean;
   /** Exact cells in 1-D and 2-D (default true): see `EnumeratorOptions.exactCells`. */
   exactCells?: boolean;
+  /** Line search across new hyperplanes instead of some LPs (default true): see `EnumeratorOptions.lineSearch`. */
+  lineSearch?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
   /** Count only the regions whose cells this monotone filter accepts (e.g. those meeting a ball); see `CellFilter`. */
@@ -50,7 +52,7 @@ export interface EngineCountResult extends CountResult {
 export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, acceptCell: opts.acceptCell });
+  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, acceptCell: opts.acceptCell });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
   const sink = onRegion

@@ -793,6 +793,23 @@ export class MarginLP {
     return this.lb[this.n + i];
   }
 
+  /** out_i = a_i · v (the rows' coefficients on x) for the current rows i < m; returns m. */
+  rowProducts(v: ArrayLike<number>, out: Float64Array): number {
+    const { n0, m, dotX, dotOut } = this;
+    for (let j = 0; j < n0; j++) dotX[j] = v[j];
+    this.rowDots(m, n0);
+    for (let i = 0; i < m; i++) out[i] = dotOut[i];
+    return m;
+  }
+
+  /** out_i = a_i · x − b_i, the margin of `x` for each current row i < m; returns m. */
+  margins(x: ArrayLike<number>, out: Float64Array): number {
+    const { n, m, lb } = this;
+    this.rowProducts(x, out);
+    for (let i = 0; i < m; i++) out[i] -= lb[n + i];
+    return m;
+  }
+
   /** Margin of `x` against the current rows, computed directly: min_i (a_i · x − b_i); +∞ with no rows. */
   marginOf(x: ArrayLike<number>): number {
     const { n, n0, m, lb, dotX, dotOut } = this;
