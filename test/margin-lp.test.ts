@@ -93,6 +93,57 @@ describe("MarginLP (bounded dual simplex) against HiGHS", () => {
     assert.equal(lp.objective(), t0);
     assert.deepEqual(lp.point(new Float64Array(n0)), x0);
   });
+
+  it("with equality rows the point lies on their hyperplanes, its margin is HiGHS's optimum, and restore drops them", () => {
+    const rand = mulberry32(77);
+    let checked = 0;
+    for (const n0 of [3, 7, 30, 784]) {
+      for (let trial = 0; trial < (n0 === 784 ? 4 : 10); trial++) {
+        const lo = new Float64Array(n0).fill(0), hi = new Float64Array(n0).fill(1);
+        const m = 1 + Math.floor(rand() * 16), k = 1 + Math.floor(rand() * Math.min(4, n0 - 1));
+        const lp = new MarginLP(lo, hi, m + k + 1, Math.sqrt(n0));
+        // Hyperplanes through a point of the box (so the equalities can hold) and rows of either sign around it.
+        const x0 = Float64Array.from({ length: n0 }, () => 0.2 + 0.6 * rand());
+        const rows: Float64Array[] = [], rhs: number[] = [];
+        const push = (margin: number) => {
+          const a = unitRow(rand, n0);
+          let ax = 0;
+          for (let j = 0; j < n0; j++) ax += a[j] * x0[j];
+          rows.push(a);
+          rhs.push(ax - margin);
+        };
+        for (let i = 0; i < m; i++) push(0.05 * gaussian(rand) + 0.02);
+        for (let i = 0; i < m; i++) lp.addRow(rows[i], rhs[i]);
+        lp.solve();
+        lp.save(0);
+        for (let i = 0; i < k; i++) push(0);
+        for (let i = m; i < m + k; i++) lp.addEquality(rows[i], rhs[i]);
+        const status = lp.solve();
+        const flat = new Float64Array((m + k) * n0);
+        rows.forEach((r, i) => flat.set(r, i * n0));
+        const ref = solveMarginWithHighs(highs, flat, Float64Array.from(rhs), m + k, { lo, hi }, k);
+        assert.equal(status, LPStatus.Optimal);
+        const x = lp.point(new Float64Array(n0)), g = new Float64Array(m + k);
+        lp.margins(x, g);
+        for (let i = m; i < m + k; i++) assert.ok(Math.abs(g[i]) < 1e-9, `equality ${i - m} off by ${g[i]}`);
+        const margin = Math.min(...g.subarray(0, m));
+        assert.ok(Math.abs(margin - ref.t) < 1e-7, `n0 = ${n0}: ${margin} vs HiGHS ${ref.t}`);
+        // Restoring drops the equalities: a plain row added next solves as without them.
+        lp.restore(0);
+        const extra = unitRow(rand, n0);
+        lp.addRow(extra, -0.1);
+        assert.equal(lp.solve(), LPStatus.Optimal);
+        const flat2 = new Float64Array((m + 1) * n0);
+        rows.slice(0, m).forEach((r, i) => flat2.set(r, i * n0));
+        flat2.set(extra, m * n0);
+        const ref2 = solveMarginWithHighs(highs, flat2, Float64Array.from([...rhs.slice(0, m), -0.1]), m + 1, { lo, hi });
+        const x2 = lp.point(new Float64Array(n0));
+        assert.ok(Math.abs(Math.min(lp.marginOf(x2), Math.sqrt(n0)) - ref2.t) < 1e-7);
+        checked++;
+      }
+    }
+    assert.equal(checked, 34);
+  });
 });
 
 describe("MarginLP's bound-flipping ratio test", () => {

@@ -12,6 +12,7 @@
  * count is the same whatever the number of workers.
  */
 import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
+import { CentralWorkspace, centralMargin, centralPoint } from "./central.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
@@ -43,6 +44,21 @@ export const EXACT_CELL_MAX_DIM = 2;
 const LINE_SEARCH_STEPS = 50;
 /** The line search is tried only for hyperplanes closer to the witness than this many times its margin. */
 const LINE_SEARCH_REACH = 4;
+/**
+ * The central certificate ({@link centralMargin}) is tried on the last layer's remaining units once at most this many
+ * are left. Measured on study networks (784 inputs, two hidden layers of 22 units): 4 does best where the last layer
+ * has 4 units (a quarter of the iterations), and as well as 3 where it has 6 or 8; larger groups rarely succeed.
+ */
+const CENTRAL_MAX_GROUP = 4;
+/** Tries per group size and task before its success rate decides whether to go on trying. */
+const CENTRAL_WARMUP = 4;
+/**
+ * Keep trying a group size while (success rate) × (mean LPs of a searched subtree) exceeds this (see centralWorthIt):
+ * 1 is the break-even point of the LP count.
+ */
+const CENTRAL_MIN_GAIN = 1;
+/** A group size that stopped paying is still tried at every this-many-th opportunity (cells differ along a task). */
+const CENTRAL_PROBE_EVERY = 16;
 
 /** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
 export const DEFAULT_TASK_TARGET = 256;
@@ -122,6 +138,9 @@ export interface EnumeratorOptions {
   bounds?: PreActivationBounds;
   /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */
   acceptCell?: CellFilter;
+  /** Certify the last layer's children at once around a point on all their hyperplanes (default true; false for
+   * comparisons). Counts are the same either way. */
+  central?: boolean;
   /** MarginLP's pivot-row path: "auto" (the WebAssembly SIMD kernel where available) or "js" (benchmarks, tests). */
   lpKernel?: "auto" | "js";
 }
@@ -138,6 +157,30 @@ export class RegionEnumerator {
   private readonly exact: ExactMarginSolver | undefined;
   private readonly acceptCell: CellFilter | undefined;
   private readonly lineSearch: boolean;
+  /** Certify all children of the last layer's remaining units at once when one point lies on all their hyperplanes. */
+  private readonly central: boolean;
+  /** The last hidden layer with units, its first unit and its number of units (−1: none, or not ReLU-like). */
+  private readonly lastLayer: number;
+  private readonly lastStart: number;
+  private readonly lastEnd: number;
+  private readonly centralWs: CentralWorkspace | undefined;
+  private readonly centralNormals: Float64Array;
+  private readonly centralOffsets: Float64Array;
+  private readonly centralUnits: Int32Array;
+  private readonly centralMargins: Float64Array;
+  private readonly centralRows: Float64Array;
+  private readonly centralPointBuf: Float64Array;
+  /** Central certificates tried (one LP each) and found, over the enumerator's lifetime. */
+  centralTries = 0;
+  centralHits = 0;
+  /** Per group size: central certificates tried and found in the current task (reset per task, so LP counts are the
+   * same whatever worker runs the task). */
+  private readonly centralTaskTries = new Int32Array(33);
+  private readonly centralTaskHits = new Int32Array(33);
+  private readonly centralTaskSkips = new Int32Array(33);
+  /** Per group size: subtrees searched without a certificate in the current task, and the LPs they took. */
+  private readonly centralTaskSearches = new Int32Array(33);
+  private readonly centralTaskSearchLps = new Float64Array(33);
   /** Buffers handing the current cell's rows to `acceptCell` (allocated only with a filter). */
   private filterRows: Float64Array | undefined;
   private filterRhs: Float64Array | undefined;
@@ -186,6 +229,7 @@ export class RegionEnumerator {
     this.exact = opts.exact;
     this.acceptCell = opts.acceptCell;
     this.lineSearch = opts.lineSearch !== false;
+    this.central = opts.central ?? true;
     this.n0 = net.inputDim;
     if (opts.box.lo.length !== this.n0 || opts.box.hi.length !== this.n0) {
       throw new RangeError(`box has ${opts.box.lo.length} coordinates, the network takes ${this.n0} inputs`);
@@ -210,6 +254,26 @@ export class RegionEnumerator {
       if (this.rank[l] > maxRank) maxRank = this.rank[l];
       capRows += unitsOf(L) * Math.max(1, this.rank[l] - 1);
     });
+    // The last layer with units: its remaining units form the group of the central certificate (ReLU-like only).
+    let lastLayer = -1, lastStart = 0;
+    for (let l = 0, start = 0; l < hidden.length; start += unitsOf(hidden[l]), l++) {
+      if (unitsOf(hidden[l]) > 0) {
+        lastLayer = l;
+        lastStart = start;
+      }
+    }
+    const lastWidth = lastLayer >= 0 ? unitsOf(hidden[lastLayer]) : 0;
+    this.lastLayer = lastLayer >= 0 && this.rank[lastLayer] === 1 ? lastLayer : -1;
+    this.lastStart = lastStart;
+    this.lastEnd = lastStart + lastWidth;
+    const maxK = Math.min(lastWidth, this.n0);
+    this.centralWs = this.central && this.lastLayer >= 0 && maxK >= 2 ? new CentralWorkspace(this.n0, maxK) : undefined;
+    this.centralNormals = new Float64Array(this.centralWs ? maxK * this.n0 : 0);
+    this.centralOffsets = new Float64Array(maxK);
+    this.centralUnits = new Int32Array(maxK);
+    this.centralMargins = new Float64Array(capRows + maxK);
+    this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
+    this.centralPointBuf = new Float64Array(this.n0);
     this.formA = hidden.map((L) => new Float64Array(L.outDim * this.n0));
     this.formC = hidden.map((L) => new Float64Array(L.outDim));
     if (hidden.length > 0) {
@@ -339,6 +403,11 @@ export class RegionEnumerator {
 
   private startRoot(): void {
     this.lp.reset();
+    this.centralTaskTries.fill(0);
+    this.centralTaskHits.fill(0);
+    this.centralTaskSkips.fill(0);
+    this.centralTaskSearches.fill(0);
+    this.centralTaskSearchLps.fill(0);
     if (this.cells) {
       const c = this.cells[0], lo = this.box.lo, hi = this.box.hi;
       if (this.n0 === 1) {
@@ -626,6 +695,19 @@ export class RegionEnumerator {
       if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
       return;
     }
+    // The last layer's remaining units at once, when few are left and that has been paying in this task.
+    let group = 0, lpsBefore = -1;
+    if (this.centralWs && u >= this.lastStart && this.stopUnit < 0 && !this.acceptCell &&
+      (group = this.unstableFrom(u)) <= CENTRAL_MAX_GROUP && group >= 2) {
+      if (this.centralWorthIt(group)) {
+        this.centralTaskTries[group]++;
+        if (this.tryCentral(u, depth)) {
+          this.centralTaskHits[group]++;
+          return;
+        }
+      }
+      lpsBefore = this.stats.lps;
+    }
     const w = this.witness[depth];
     const wm = this.witnessMargin[depth];
     const cnt = this.childCount[depth];
@@ -668,6 +750,98 @@ export class RegionEnumerator {
       this.pattern[u] = c;
       this.visit(u + 1, depth + 1);
     }
+    if (lpsBefore >= 0) {
+      this.centralTaskSearches[group]++;
+      this.centralTaskSearchLps[group] += this.stats.lps - lpsBefore;
+    }
+  }
+
+  /**
+   * Whether to try the central certificate on a group of k units. A success costs one LP instead of the C LPs the
+   * search of the subtree takes, a failure costs one LP more; with success rate p a try pays when p·C > 1. Both are
+   * taken from the current task's record (C: the mean LPs of the subtrees of this size searched so far).
+   */
+  private centralWorthIt(k: number): boolean {
+    const tries = this.centralTaskTries[k], hits = this.centralTaskHits[k], searches = this.centralTaskSearches[k];
+    if (tries < CENTRAL_WARMUP || searches === 0) return true;
+    if (hits * this.centralTaskSearchLps[k] > CENTRAL_MIN_GAIN * tries * searches) return true;
+    // Not paying so far: still probe now and then, since the cells of a task differ along the search.
+    return ++this.centralTaskSkips[k] % CENTRAL_PROBE_EVERY === 0;
+  }
+
+  /** Units of the last layer from u on that the bounds leave unstable. */
+  private unstableFrom(u: number): number {
+    const flags = this.flags[this.lastLayer];
+    let k = 0;
+    for (let v = u; v < this.lastEnd; v++) k += flags[this.unitIndex[v]] === 0 ? 1 : 0;
+    return k;
+  }
+
+  /**
+   * The central certificate ({@link centralMargin}) for the remaining units u … of the last layer: one LP for a point
+   * of the cell on all their hyperplanes, as far as possible from the cell's rows; if every sign pattern around it
+   * keeps a margin above the threshold, all 2^k regions are counted here (and handed to the sink with their points).
+   * Returns false when the certificate fails (the caller then searches the subtree as usual).
+   */
+  private tryCentral(u: number, depth: number): boolean {
+    const l = this.lastLayer, n0 = this.n0, A = this.formA[l], C = this.formC[l], flags = this.flags[l];
+    const normals = this.centralNormals, offsets = this.centralOffsets, units = this.centralUnits;
+    let k = 0;
+    for (let v = u; v < this.lastEnd; v++) {
+      const i = this.unitIndex[v];
+      if (flags[i] !== 0) continue;
+      let nu = 0;
+      for (let j = 0; j < n0; j++) nu += A[i * n0 + j] * A[i * n0 + j];
+      nu = Math.sqrt(nu);
+      if (nu <= ZERO_ROW_NORM) continue;
+      if (k === units.length) return false;
+      const inv = 1 / nu;
+      for (let j = 0; j < n0; j++) normals[k * n0 + j] = A[i * n0 + j] * inv;
+      offsets[k] = -C[i] * inv;
+      units[k] = v;
+      k++;
+    }
+    if (k < 2) return false;
+    const lp = this.lp, m = lp.m;
+    lp.save(depth);
+    for (let a = 0; a < k; a++) lp.addEquality(normals.subarray(a * n0, (a + 1) * n0), offsets[a]);
+    this.stats.lps++;
+    this.centralTries++;
+    const status = lp.solve(this.threshold);
+    let margin = -Infinity;
+    const p = this.witness[depth + 1];
+    if (status === LPStatus.Optimal) {
+      lp.point(p);
+      const g = this.centralMargins, rows = this.centralRows;
+      lp.margins(p, g); // the cell's rows, then h_j(p) for the k equalities
+      for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
+      margin = centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, normals, g.subarray(m, m + k), k, rows, g, m);
+    }
+    lp.restore(depth);
+    if (!(margin > this.threshold)) return false;
+    this.centralHits++;
+    // Units of the group's range decided without a hyperplane: stable, or constant on the cell.
+    for (let v = u; v < this.lastEnd; v++) {
+      const i = this.unitIndex[v];
+      if (flags[i] !== 0) this.pattern[v] = flags[i] > 0 ? 1 : 0;
+      else this.pattern[v] = C[i] > 0 ? 1 : 0;
+    }
+    const total = 2 ** k;
+    if (!this.sink && !this.onTick) {
+      this.stats.regions += total;
+      return true;
+    }
+    const x = this.centralPointBuf;
+    for (let signs = 0; signs < total; signs++) {
+      for (let a = 0; a < k; a++) this.pattern[units[a]] = (signs >> a) & 1;
+      this.stats.regions++;
+      if (this.sink) {
+        centralPoint(this.centralWs!, p, this.box.lo, this.box.hi, k, signs, x);
+        this.sink(this.pattern, x, margin);
+      }
+      if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
+    }
+    return true;
   }
 
   /** Ask `acceptCell` about the cell now in the LP, whose witness is at `depth`. */

@@ -9,7 +9,8 @@ import { createQuietModel } from "./highs.ts";
 
 /**
  * Maximise t s.t. rows[i] · x − t ≥ rhs[i] (rows: m × n0 row-major), lo ≤ x ≤ hi, with t capped at the box diameter
- * (as MarginLP caps it). One fresh HiGHS model per call: the oracle is for rare LPs, not for hot loops.
+ * (as MarginLP caps it); the last `equalities` rows are instead rows[i] · x = rhs[i] (as `MarginLP.addEquality`).
+ * One fresh HiGHS model per call: the oracle is for rare LPs, not for hot loops.
  */
 export function solveMarginWithHighs(
   highs: Highs,
@@ -17,6 +18,7 @@ export function solveMarginWithHighs(
   rhs: Float64Array,
   m: number,
   box: Box,
+  equalities = 0,
 ): { t: number; x: Float64Array } {
   const n0 = box.lo.length, n = n0 + 1;
   const starts = new Int32Array(m + 1), indices = new Int32Array(m * n), values = new Float64Array(m * n);
@@ -27,7 +29,7 @@ export function solveMarginWithHighs(
       values[i * n + j] = rows[i * n0 + j];
     }
     indices[i * n + n0] = n0;
-    values[i * n + n0] = -1;
+    values[i * n + n0] = i < m - equalities ? -1 : 0;
   }
   starts[m] = m * n;
   const colCost = new Float64Array(n);
@@ -51,7 +53,7 @@ export function solveMarginWithHighs(
       colLower,
       colUpper,
       rowLower: Float64Array.from(rhs.subarray(0, m)),
-      rowUpper: new Float64Array(m).fill(highs.infinity),
+      rowUpper: Float64Array.from({ length: m }, (_, i) => (i < m - equalities ? highs.infinity : rhs[i])),
       matrix: { format: "csr", numRows: m, numCols: n, starts, indices, values },
     });
     model.run();

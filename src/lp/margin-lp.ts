@@ -113,6 +113,8 @@ export class MarginLP {
   private readonly head: Int32Array; // basis position → variable
   private readonly binv: Float64Array; // cap × cap, row-major, stride cap
   private updates = 0;
+  /** Equality rows among the current rows (their activities have lb = ub). */
+  private fixedRows = 0;
   // Work buffers.
   private readonly rho: Float64Array;
   private readonly alpha: Float64Array;
@@ -216,6 +218,7 @@ export class MarginLP {
     const { n, n0 } = this;
     this.m = 0;
     this.updates = 0;
+    this.fixedRows = 0;
     for (let j = 0; j < n0; j++) {
       // Dual feasible start: each x on the bound its perturbed cost prefers.
       this.pos[j] = -1;
@@ -235,6 +238,11 @@ export class MarginLP {
    * activity becomes basic, which keeps the basis dual feasible.
    */
   addRow(a: ArrayLike<number>, b: number): void {
+    this.pushRow(a, b, -1);
+  }
+
+  /** Add the row a · x + tCoef · t with lower bound b (upper bound +∞); the activity becomes basic. */
+  private pushRow(a: ArrayLike<number>, b: number, tCoef: number): void {
     const { n, n0, cap } = this;
     const i = this.m;
     if (i >= cap) throw new RangeError(`MarginLP: row capacity ${cap} exceeded`);
@@ -244,8 +252,8 @@ export class MarginLP {
       A[base + j] = a[j];
       activity += a[j] * this.val[j];
     }
-    A[base + n0] = -1;
-    activity -= this.val[n0];
+    A[base + n0] = tCoef;
+    activity += tCoef * this.val[n0];
     const r = n + i;
     this.lb[r] = b;
     this.ub[r] = Infinity;
@@ -267,6 +275,16 @@ export class MarginLP {
     this.head[i] = r;
     this.pos[r] = i;
     this.m = i + 1;
+  }
+
+  /**
+   * Add the equality row a · x = b (no t term): the point must lie on the hyperplane. Its activity has a zero range,
+   * so once it leaves the basis it never re-enters (the ratio test skips it); rows added after it are fine.
+   */
+  addEquality(a: ArrayLike<number>, b: number): void {
+    this.pushRow(a, b, 0);
+    this.ub[this.n + this.m - 1] = b;
+    this.fixedRows++;
   }
 
   /** Current value of t (an upper bound on the optimum while the dual simplex runs; the optimum at the end). */
@@ -328,7 +346,8 @@ export class MarginLP {
       // Pivot row and the candidates for the bound-flipping ratio test, in one pass.
       const sgn = delta < 0 ? -1 : 1;
       const nv = n + m;
-      const nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL) : this.pivotRowCandidates(m, sgn);
+      let nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL) : this.pivotRowCandidates(m, sgn);
+      if (this.fixedRows > 0) nc = this.dropFixedCandidates(nc);
       if (nc === 0) return LPStatus.Infeasible;
       // Bound-flipping ratio test: walk the candidates by increasing ratio, flipping each boxed column while the
       // leaving row stays violated; the first that cannot flip enters.
@@ -574,6 +593,9 @@ export class MarginLP {
     const m = slot.m, nv = this.n + m;
     this.m = m;
     this.updates = slot.updates;
+    let fixed = 0;
+    for (let i = 0; i < m; i++) if (this.ub[this.n + i] === this.lb[this.n + i]) fixed++;
+    this.fixedRows = fixed;
     this.binv.set(slot.binv.subarray(0, m * this.cap));
     this.head.set(slot.head.subarray(0, m));
     this.val.set(slot.val.subarray(0, nv));
@@ -777,6 +799,20 @@ export class MarginLP {
       return cand[idx[hi - 1]];
     }
     return -1;
+  }
+
+  /** Remove the zero-range columns (equality rows' activities) from the ratio test's candidates; returns how many remain. */
+  private dropFixedCandidates(nc: number): number {
+    const { cand, ratio, drop } = this;
+    let k = 0;
+    for (let c = 0; c < nc; c++) {
+      if (drop[c] === 0) continue;
+      cand[k] = cand[c];
+      ratio[k] = ratio[c];
+      drop[k] = drop[c];
+      k++;
+    }
+    return k;
   }
 
   /** Total slope drop of the candidates idx[from, to): Σ range_j |alpha_j| (∞ if one is unbounded). */
