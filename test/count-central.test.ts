@@ -95,6 +95,23 @@ describe("counting with the central certificate", () => {
     assert.ok(e.centralHits > 0 && e.centralHits <= e.centralTries);
   });
 
+  it("a last layer of one unit: groups reach back into the layer before (their bent hyperplanes), counts and points hold", () => {
+    for (const [seed, activation] of [[6, { kind: "relu" }], [7, { kind: "leaky-relu", alpha: 0.1 }]] as const) {
+      const net = randomNet(seed, 12, [10, 1], 2, activation, 0.1);
+      const box = uniformBox(12, -1, 1);
+      const v = new PartitionVerifier(net, box, { samples: 4000, seed: 5 });
+      const e = new RegionEnumerator(net, { box, exact });
+      const { tasks } = e.splitTasks();
+      let regions = 0;
+      for (const t of tasks) regions += e.runTask(t, (pattern, point, radius) => v.add(patternToString(pattern), point, radius));
+      const report = v.finish();
+      assert.ok(report.ok, report.problems.join("; "));
+      assert.equal(regions, countRegions(net, { box, exact, central: false }).regions, activation.kind);
+      // With one unit in the last layer, every certificate (groups of at least 2) holds units of the layer before.
+      assert.ok(e.centralHits > 0, `${activation.kind}: no certificate`);
+    }
+  });
+
   it("784-D: a random [0,1]^784 network and mnist-10-12-s1 around a digit count the same with and without it", () => {
     const net = randomNet(3, 784, [8, 3], 2, { kind: "relu" }, 0.3);
     const unit = uniformBox(784, 0, 1);

@@ -45,11 +45,12 @@ const LINE_SEARCH_STEPS = 50;
 /** The line search is tried only for hyperplanes closer to the witness than this many times its margin. */
 const LINE_SEARCH_REACH = 4;
 /**
- * The central certificate ({@link centralMargin}) is tried on the last layer's remaining units once at most this many
- * are left. Measured on study networks (784 inputs, two hidden layers of 22 units): 4 does best where the last layer
- * has 4 units (a quarter of the iterations), and as well as 3 where it has 6 or 8; larger groups rarely succeed.
+ * The central certificate ({@link centralMargin}) is tried on the remaining units (the last layer's, and the layer
+ * before's once the group reaches back there) once at most this many are left. Measured on study networks (784
+ * inputs, two hidden layers of 22 units, shard 5/128): iterations fall from 8 to 12 (n1-21: 15,104 to 3,489; n1-18:
+ * 78,446 to 67,007) and no further at 16; where the last layer has 6 or 8 units only groups of up to 4 succeed anyway.
  */
-const CENTRAL_MAX_GROUP = 4;
+const CENTRAL_MAX_GROUP = 12;
 /** Tries per group size and task before its success rate decides whether to go on trying. */
 const CENTRAL_WARMUP = 4;
 /**
@@ -59,6 +60,8 @@ const CENTRAL_WARMUP = 4;
 const CENTRAL_MIN_GAIN = 1;
 /** A group size that stopped paying is still tried at every this-many-th opportunity (cells differ along a task). */
 const CENTRAL_PROBE_EVERY = 16;
+/** Keys of the per-task records: (units of the layer before the last in the group) × (CENTRAL_MAX_GROUP + 1) + (group size). */
+const CENTRAL_KEYS = (CENTRAL_MAX_GROUP + 1) ** 2;
 
 /** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
 export const DEFAULT_TASK_TARGET = 256;
@@ -163,9 +166,16 @@ export class RegionEnumerator {
   private readonly lastLayer: number;
   private readonly lastStart: number;
   private readonly lastEnd: number;
+  /** The layer before the last, when its units can join the group (ReLU or leaky ReLU): its first unit, else lastStart. */
+  private readonly centralStart: number;
+  /** Slope of the layer before the last on its inactive side (0 for ReLU, α for leaky ReLU). */
+  private readonly prevSlope: number;
+  private readonly centralBaseA: Float64Array; // the last layer's forms with the group's earlier units off
+  private readonly centralBaseC: Float64Array;
   private readonly centralWs: CentralWorkspace | undefined;
   private readonly centralNormals: Float64Array;
   private readonly centralOffsets: Float64Array;
+  private readonly centralOffsets2: Float64Array; // residuals h(p) of the normals of one pattern
   private readonly centralUnits: Int32Array;
   private readonly centralMargins: Float64Array;
   private readonly centralRows: Float64Array;
@@ -175,12 +185,12 @@ export class RegionEnumerator {
   centralHits = 0;
   /** Per group size: central certificates tried and found in the current task (reset per task, so LP counts are the
    * same whatever worker runs the task). */
-  private readonly centralTaskTries = new Int32Array(33);
-  private readonly centralTaskHits = new Int32Array(33);
-  private readonly centralTaskSkips = new Int32Array(33);
+  private readonly centralTaskTries = new Int32Array(CENTRAL_KEYS);
+  private readonly centralTaskHits = new Int32Array(CENTRAL_KEYS);
+  private readonly centralTaskSkips = new Int32Array(CENTRAL_KEYS);
   /** Per group size: subtrees searched without a certificate in the current task, and the LPs they took. */
-  private readonly centralTaskSearches = new Int32Array(33);
-  private readonly centralTaskSearchLps = new Float64Array(33);
+  private readonly centralTaskSearches = new Int32Array(CENTRAL_KEYS);
+  private readonly centralTaskSearchLps = new Float64Array(CENTRAL_KEYS);
   /** Buffers handing the current cell's rows to `acceptCell` (allocated only with a filter). */
   private filterRows: Float64Array | undefined;
   private filterRhs: Float64Array | undefined;
@@ -266,10 +276,18 @@ export class RegionEnumerator {
     this.lastLayer = lastLayer >= 0 && this.rank[lastLayer] === 1 ? lastLayer : -1;
     this.lastStart = lastStart;
     this.lastEnd = lastStart + lastWidth;
-    const maxK = Math.min(lastWidth, this.n0);
+    // The layer before the last joins the group when it is a ReLU-like layer feeding the last one directly.
+    const prev = this.lastLayer >= 1 ? hidden[this.lastLayer - 1] : undefined;
+    const prevOk = prev !== undefined && this.rank[this.lastLayer - 1] === 1 && unitsOf(prev) === hidden[this.lastLayer].inDim;
+    this.centralStart = prevOk ? lastStart - unitsOf(prev) : lastStart;
+    this.prevSlope = prev?.activation.kind === "leaky-relu" ? prev.activation.alpha : 0;
+    this.centralBaseA = new Float64Array(this.lastLayer >= 0 ? lastWidth * this.n0 : 0);
+    this.centralBaseC = new Float64Array(lastWidth);
+    const maxK = Math.min(CENTRAL_MAX_GROUP, this.n0);
     this.centralWs = this.central && this.lastLayer >= 0 && maxK >= 2 ? new CentralWorkspace(this.n0, maxK) : undefined;
     this.centralNormals = new Float64Array(this.centralWs ? maxK * this.n0 : 0);
     this.centralOffsets = new Float64Array(maxK);
+    this.centralOffsets2 = new Float64Array(maxK);
     this.centralUnits = new Int32Array(maxK);
     this.centralMargins = new Float64Array(capRows + maxK);
     this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
@@ -697,8 +715,8 @@ export class RegionEnumerator {
     }
     // The last layer's remaining units at once, when few are left and that has been paying in this task.
     let group = 0, lpsBefore = -1;
-    if (this.centralWs && u >= this.lastStart && this.stopUnit < 0 && !this.acceptCell &&
-      (group = this.unstableFrom(u)) <= CENTRAL_MAX_GROUP && group >= 2) {
+    if (this.centralWs && u >= this.centralStart && this.stopUnit < 0 && !this.acceptCell &&
+      (group = this.centralKey(u)) > 0) {
       if (this.centralWorthIt(group)) {
         this.centralTaskTries[group]++;
         if (this.tryCentral(u, depth)) {
@@ -769,12 +787,20 @@ export class RegionEnumerator {
     return ++this.centralTaskSkips[k] % CENTRAL_PROBE_EVERY === 0;
   }
 
-  /** Units of the last layer from u on that the bounds leave unstable. */
-  private unstableFrom(u: number): number {
-    const flags = this.flags[this.lastLayer];
-    let k = 0;
-    for (let v = u; v < this.lastEnd; v++) k += flags[this.unitIndex[v]] === 0 ? 1 : 0;
-    return k;
+  /**
+   * The record key of the group that starts at unit u (its units from u on that the bounds leave unstable, in the
+   * last layer and, from centralStart, the layer before): j (CENTRAL_MAX_GROUP + 1) + k for k units of which j in the
+   * layer before the last;
+   * 0 when the group is too small or too large.
+   */
+  private centralKey(u: number): number {
+    let j = 0, k = 0;
+    for (let v = u; v < this.lastEnd; v++) {
+      if (this.flags[this.unitLayer[v]][this.unitIndex[v]] !== 0) continue;
+      k++;
+      if (v < this.lastStart) j++;
+    }
+    return k >= 2 && k <= CENTRAL_MAX_GROUP ? j * (CENTRAL_MAX_GROUP + 1) + k : 0;
   }
 
   /**
@@ -784,22 +810,43 @@ export class RegionEnumerator {
    * Returns false when the certificate fails (the caller then searches the subtree as usual).
    */
   private tryCentral(u: number, depth: number): boolean {
-    const l = this.lastLayer, n0 = this.n0, A = this.formA[l], C = this.formC[l], flags = this.flags[l];
+    const L = this.lastLayer, n0 = this.n0, flagsL = this.flags[L];
     const normals = this.centralNormals, offsets = this.centralOffsets, units = this.centralUnits;
-    let k = 0;
-    for (let v = u; v < this.lastEnd; v++) {
+    let j = 0;
+    if (u < this.lastStart) {
+      // Units of the layer before the last: fixed hyperplanes of its forms.
+      const P = L - 1, A1 = this.formA[P], C1 = this.formC[P], flagsP = this.flags[P];
+      for (let v = u; v < this.lastStart; v++) {
+        const i = this.unitIndex[v];
+        if (flagsP[i] !== 0) continue;
+        if (j === units.length) return false;
+        const nu = rowNorm(A1, i, n0);
+        if (nu <= ZERO_ROW_NORM) return false;
+        for (let q = 0; q < n0; q++) normals[j * n0 + q] = A1[i * n0 + q] / nu;
+        offsets[j] = -C1[i] / nu;
+        units[j++] = v;
+      }
+      this.lastLayerBase(u);
+    } else {
+      this.centralBaseA.set(this.formA[L]);
+      this.centralBaseC.set(this.formC[L]);
+    }
+    // The last layer's units, with the group's earlier units off: on their common points those units are 0, so these
+    // forms agree there with the forms of every sign pattern of the earlier units.
+    const BA = this.centralBaseA, BC = this.centralBaseC;
+    let k = j;
+    for (let v = Math.max(u, this.lastStart); v < this.lastEnd; v++) {
       const i = this.unitIndex[v];
-      if (flags[i] !== 0) continue;
-      let nu = 0;
-      for (let j = 0; j < n0; j++) nu += A[i * n0 + j] * A[i * n0 + j];
-      nu = Math.sqrt(nu);
-      if (nu <= ZERO_ROW_NORM) continue;
+      if (flagsL[i] !== 0) continue;
+      const nu = rowNorm(BA, i, n0);
+      if (nu <= ZERO_ROW_NORM) {
+        if (j > 0) return false;
+        continue; // constant on the cell: decided below by its offset
+      }
       if (k === units.length) return false;
-      const inv = 1 / nu;
-      for (let j = 0; j < n0; j++) normals[k * n0 + j] = A[i * n0 + j] * inv;
-      offsets[k] = -C[i] * inv;
-      units[k] = v;
-      k++;
+      for (let q = 0; q < n0; q++) normals[k * n0 + q] = BA[i * n0 + q] / nu;
+      offsets[k] = -BC[i] / nu;
+      units[k++] = v;
     }
     if (k < 2) return false;
     const lp = this.lp, m = lp.m;
@@ -810,21 +857,22 @@ export class RegionEnumerator {
     const status = lp.solve(this.threshold);
     let margin = -Infinity;
     const p = this.witness[depth + 1];
+    const g = this.centralMargins, rows = this.centralRows;
     if (status === LPStatus.Optimal) {
       lp.point(p);
-      const g = this.centralMargins, rows = this.centralRows;
-      lp.margins(p, g); // the cell's rows, then h_j(p) for the k equalities
+      lp.margins(p, g); // the cell's rows (then the equalities' residuals, recomputed per pattern below)
       for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
-      margin = centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, normals, g.subarray(m, m + k), k, rows, g, m);
+      margin = Infinity;
+      for (let s1 = 0; s1 < 2 ** j && margin > this.threshold; s1++) margin = Math.min(margin, this.centralFor(s1, j, k, p, m));
     }
     lp.restore(depth);
     if (!(margin > this.threshold)) return false;
     this.centralHits++;
     // Units of the group's range decided without a hyperplane: stable, or constant on the cell.
     for (let v = u; v < this.lastEnd; v++) {
-      const i = this.unitIndex[v];
-      if (flags[i] !== 0) this.pattern[v] = flags[i] > 0 ? 1 : 0;
-      else this.pattern[v] = C[i] > 0 ? 1 : 0;
+      const l = this.unitLayer[v], i = this.unitIndex[v], f = this.flags[l][i];
+      if (f !== 0) this.pattern[v] = f > 0 ? 1 : 0;
+      else if (v >= this.lastStart) this.pattern[v] = BC[i] > 0 ? 1 : 0;
     }
     const total = 2 ** k;
     if (!this.sink && !this.onTick) {
@@ -832,16 +880,83 @@ export class RegionEnumerator {
       return true;
     }
     const x = this.centralPointBuf;
-    for (let signs = 0; signs < total; signs++) {
-      for (let a = 0; a < k; a++) this.pattern[units[a]] = (signs >> a) & 1;
-      this.stats.regions++;
-      if (this.sink) {
-        centralPoint(this.centralWs!, p, this.box.lo, this.box.hi, k, signs, x);
-        this.sink(this.pattern, x, margin);
+    for (let s1 = 0; s1 < 2 ** j; s1++) {
+      if (this.sink) this.centralFor(s1, j, k, p, m); // V for this pattern of the earlier units
+      for (let s2 = 0; s2 < 2 ** (k - j); s2++) {
+        const signs = s1 | (s2 << j);
+        for (let a = 0; a < k; a++) this.pattern[units[a]] = (signs >> a) & 1;
+        this.stats.regions++;
+        if (this.sink) {
+          centralPoint(this.centralWs!, p, this.box.lo, this.box.hi, k, signs, x);
+          this.sink(this.pattern, x, margin);
+        }
+        if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
       }
-      if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
     }
     return true;
+  }
+
+  /**
+   * The central margin at p for one sign pattern s1 of the group's j units of the layer before the last: the last
+   * layer's normals are those of the child s1 (the base forms plus the units s1 turns on). Uses the normals' first j
+   * rows as they are and rewrites rows j … k − 1.
+   */
+  private centralFor(s1: number, j: number, k: number, p: Float64Array, m: number): number {
+    const n0 = this.n0, normals = this.centralNormals, units = this.centralUnits, residual = this.centralOffsets2;
+    const BA = this.centralBaseA, BC = this.centralBaseC;
+    const L = this.lastLayer, W = this.layers[L].weights, width = this.layers[L].inDim;
+    const A1 = j > 0 ? this.formA[L - 1] : BA, C1 = j > 0 ? this.formC[L - 1] : BC, on = 1 - this.prevSlope;
+    for (let a = 0; a < k; a++) {
+      let h = 0, off: number;
+      const row = normals.subarray(a * n0, (a + 1) * n0);
+      if (a < j) off = this.centralOffsets[a];
+      else {
+        const r = this.unitIndex[units[a]];
+        row.set(BA.subarray(r * n0, (r + 1) * n0));
+        let c = BC[r];
+        for (let t = 0; t < j; t++) {
+          if (!((s1 >> t) & 1)) continue;
+          const i = this.unitIndex[units[t]], w = W[r * width + i] * on;
+          if (w === 0) continue;
+          for (let q = 0; q < n0; q++) row[q] += w * A1[i * n0 + q];
+          c += w * C1[i];
+        }
+        let nu = 0;
+        for (let q = 0; q < n0; q++) nu += row[q] * row[q];
+        nu = Math.sqrt(nu);
+        if (nu <= ZERO_ROW_NORM) return -Infinity;
+        for (let q = 0; q < n0; q++) row[q] /= nu;
+        off = -c / nu;
+      }
+      for (let q = 0; q < n0; q++) h += row[q] * p[q];
+      residual[a] = h - off;
+    }
+    return centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, normals, residual, k, this.centralRows, this.centralMargins, m);
+  }
+
+  /**
+   * The last layer's forms on the current cell with the remaining units of the layer before it off (their stable ones
+   * as the bounds say), into centralBaseA/C: A = W D A_prev, c = W D c_prev + b (as computeForms, for a pattern that
+   * is not the search's yet).
+   */
+  private lastLayerBase(u: number): void {
+    const L = this.lastLayer, P = L - 1, n0 = this.n0, layer = this.layers[L], width = layer.inDim;
+    const A1 = this.formA[P], C1 = this.formC[P], flagsP = this.flags[P], prevStart = this.centralStart;
+    const BA = this.centralBaseA, BC = this.centralBaseC, slope = this.prevSlope;
+    BA.fill(0);
+    for (let r = 0; r < layer.outDim; r++) {
+      let c = layer.bias[r];
+      for (let i = 0; i < width; i++) {
+        const v = prevStart + i;
+        // Decided units as the search set them; later ones: stable as the bounds say, unstable (the group's) off.
+        const active = v < u ? this.pattern[v] === 1 : flagsP[i] > 0;
+        const w = layer.weights[r * width + i] * (active ? 1 : slope);
+        if (w === 0) continue;
+        c += w * C1[i];
+        for (let q = 0; q < n0; q++) BA[r * n0 + q] += w * A1[i * n0 + q];
+      }
+      BC[r] = c;
+    }
   }
 
   /** Ask `acceptCell` about the cell now in the LP, whose witness is at `depth`. */
@@ -972,4 +1087,11 @@ export class RegionEnumerator {
       C[r] = c;
     }
   }
+}
+
+/** Euclidean norm of row i of a row-major matrix with n columns. */
+function rowNorm(M: Float64Array, i: number, n: number): number {
+  let s = 0;
+  for (let q = 0; q < n; q++) s += M[i * n + q] * M[i * n + q];
+  return Math.sqrt(s);
 }
