@@ -83,14 +83,14 @@ describe("counting with the central certificate", () => {
     const net = randomNet(5, 12, [10, 4], 2, { kind: "relu" }, 0.1);
     const box = uniformBox(12, -1, 1);
     const v = new PartitionVerifier(net, box, { samples: 4000, seed: 2 });
-    const withCentral = countRegions(net, { box, exact, onRegion: (g) => v.add(patternToString(g.pattern), g.point, g.radius) });
+    const withCentral = countRegions(net, { box, exact, central: true, onRegion: (g) => v.add(patternToString(g.pattern), g.point, g.radius) });
     const report = v.finish();
     assert.ok(report.ok, report.problems.join("; "));
     const without = countRegions(net, { box, exact, central: false });
     assert.equal(withCentral.regions, without.regions);
     assert.ok(withCentral.regions > 1000, `${withCentral.regions} regions: too few to exercise the certificate`);
     assert.ok(withCentral.lps < without.lps, `${withCentral.lps} LPs against ${without.lps}`);
-    const e = new RegionEnumerator(net, { box, exact });
+    const e = new RegionEnumerator(net, { box, exact, central: true });
     assert.equal(e.countAll(), without.regions);
     assert.ok(e.centralHits > 0 && e.centralHits <= e.centralTries);
   });
@@ -100,7 +100,7 @@ describe("counting with the central certificate", () => {
       const net = randomNet(seed, 12, [10, 1], 2, activation, 0.1);
       const box = uniformBox(12, -1, 1);
       const v = new PartitionVerifier(net, box, { samples: 4000, seed: 5 });
-      const e = new RegionEnumerator(net, { box, exact });
+      const e = new RegionEnumerator(net, { box, exact, central: true });
       const { tasks } = e.splitTasks();
       let regions = 0;
       for (const t of tasks) regions += e.runTask(t, (pattern, point, radius) => v.add(patternToString(pattern), point, radius));
@@ -141,7 +141,7 @@ describe("counting with the central certificate", () => {
         { ...N, weights: Float64Array.from({ length: N.weights.length }, (_, q) => N.weights[Math.floor(q / N.inDim) * N.inDim + perm[q % N.inDim]]) },
       ],
     };
-    assert.equal(countRegions(permuted, { box, exact }).regions, base);
-    assert.equal(countRegions(net, { box, exact }).regions, base);
+    assert.equal(countRegions(permuted, { box, exact, central: true }).regions, base);
+    assert.equal(countRegions(net, { box, exact, central: true }).regions, base);
   });
 });

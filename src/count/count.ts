@@ -22,8 +22,8 @@ export interface EngineCountOptions extends CountOptions {
   exactCells?: boolean;
   /** Line search across new hyperplanes instead of some LPs (default true): see `EnumeratorOptions.lineSearch`. */
   lineSearch?: boolean;
-  /** Count the last layer's children in bulk around a point on all their hyperplanes (default true): see
-   * `EnumeratorOptions.central`. */
+  /** Count the last layers' children in bulk around a point on all their hyperplanes (default: for inputs with many
+   * dimensions per unit): see `EnumeratorOptions.central`. */
   central?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
