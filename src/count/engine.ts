@@ -795,6 +795,10 @@ export class RegionEnumerator {
    * taken from the current task's record (C: the mean LPs of the subtrees of this size searched so far).
    */
   private centralWorthIt(k: number): boolean {
+    // Groups grow from the bottom: a point on all hyperplanes of a group is also on those of the group one unit
+    // shorter (the child's), so a group is not tried before that one has succeeded in this task.
+    const size = k % (CENTRAL_MAX_GROUP + 1), j = (k - size) / (CENTRAL_MAX_GROUP + 1);
+    if (size > 2 && this.centralTaskHits[(j > 0 ? j - 1 : 0) * (CENTRAL_MAX_GROUP + 1) + size - 1] === 0) return false;
     const tries = this.centralTaskTries[k], hits = this.centralTaskHits[k], searches = this.centralTaskSearches[k];
     if (tries < CENTRAL_WARMUP || searches === 0) return true;
     if (hits * this.centralTaskSearchLps[k] > CENTRAL_MIN_GAIN * tries * searches) return true;
