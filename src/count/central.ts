@@ -14,10 +14,12 @@ export const CENTRAL_MIN_SLACK = 1e-9;
 /** A Gram matrix pivot below this (unit normals, so relative) means the normals are numerically dependent. */
 export const CENTRAL_MIN_PIVOT = 1e-10;
 /**
- * Allowance for the round-off in the guaranteed margin (sums of a few thousand O(1) products in float64 are off by
- * far less than 1e-12), so a certificate is accepted only when its margin clears the threshold by more than that.
+ * Allowance for the round-off in the guaranteed margin, per input dimension and unit of box size: the residuals and
+ * C·V are sums of n0 products of unit-normal entries and coordinates, each off by at most about 1e-16 of its size, so
+ * 1e-14 · n0 · (largest |bound|) covers them with room (7.8e-12 for 784 inputs in [0, 1]); a certificate is accepted
+ * only when its margin clears the threshold by more than that.
  */
-export const CENTRAL_ROUNDOFF = 1e-12;
+export const CENTRAL_ROUNDOFF = 1e-14;
 
 /** Buffers for {@link centralMargin}, allocated once for at most `maxK` hyperplanes in dimension n0. */
 export class CentralWorkspace {
@@ -58,8 +60,9 @@ export function centralMargin(
   m: number,
 ): number {
   const n0 = ws.n0, free = ws.free, slack = ws.slack;
-  let f = 0;
+  let f = 0, scale = 1;
   for (let j = 0; j < n0; j++) {
+    scale = Math.max(scale, Math.abs(lo[j]), Math.abs(hi[j]));
     const room = Math.min(p[j] - lo[j], hi[j] - p[j]);
     if (room > CENTRAL_MIN_SLACK * (hi[j] - lo[j])) {
       free[f] = j;
@@ -145,7 +148,7 @@ export function centralMargin(
   }
   if (!(tau > 0) || tau === Infinity) return -Infinity;
   ws.tau = tau;
-  return Math.min(cellFloor / 2, tau * (1 - worst) - hmax) - CENTRAL_ROUNDOFF;
+  return Math.min(cellFloor / 2, tau * (1 - worst) - hmax) - CENTRAL_ROUNDOFF * n0 * scale;
 }
 
 /** Write p + τ·V·s into `out`, s_l = +1 where bit l of `signs` is set, else −1 (clipped into the box). */

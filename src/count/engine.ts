@@ -790,14 +790,14 @@ export class RegionEnumerator {
   }
 
   /**
-   * Whether to try the central certificate on a group of k units. A success costs one LP instead of the C LPs the
+   * Whether to try the central certificate on the group with record key `key` (see centralKey) of k units. A success costs one LP instead of the C LPs the
    * search of the subtree takes, a failure costs one LP more; with success rate p a try pays when p·C > 1. Both are
    * taken from the current task's record (C: the mean LPs of the subtrees of this size searched so far).
    */
-  private centralWorthIt(k: number): boolean {
+  private centralWorthIt(key: number): boolean {
     // Groups grow from the bottom: a point on all hyperplanes of a group is also on those of the group one unit
     // shorter (the child's), so a group is not tried before that one has succeeded in this task.
-    const size = k % (CENTRAL_MAX_GROUP + 1), j = (k - size) / (CENTRAL_MAX_GROUP + 1);
+    const size = key % (CENTRAL_MAX_GROUP + 1), j = (key - size) / (CENTRAL_MAX_GROUP + 1), k = key;
     if (size > 2 && this.centralTaskHits[(j > 0 ? j - 1 : 0) * (CENTRAL_MAX_GROUP + 1) + size - 1] === 0) return false;
     const tries = this.centralTaskTries[k], hits = this.centralTaskHits[k], searches = this.centralTaskSearches[k];
     if (tries < CENTRAL_WARMUP || searches === 0) return true;
@@ -876,7 +876,8 @@ export class RegionEnumerator {
     for (let a = 0; a < k; a++) lp.addEquality(normals.subarray(a * n0, (a + 1) * n0), offsets[a]);
     this.stats.lps++;
     this.centralTries++;
-    const status = lp.solve(this.threshold);
+    // The certificate keeps half of the cell's margin, so a point on the hyperplanes with margin ≤ 2·threshold is no use.
+    const status = lp.solve(2 * this.threshold);
     let margin = -Infinity;
     const p = this.witness[depth + 1];
     const g = this.centralMargins, rows = this.centralRows;
@@ -885,7 +886,9 @@ export class RegionEnumerator {
       lp.margins(p, g); // the cell's rows (then the equalities' residuals, recomputed per pattern below)
       for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
       margin = Infinity;
-      for (let s1 = 0; s1 < 2 ** j && margin > this.threshold; s1++) margin = Math.min(margin, this.centralFor(s1, j, k, p, m));
+      // The last layer's normals depend on s1 only when some of its units are in the group.
+      const patterns = k > j ? 2 ** j : 1;
+      for (let s1 = 0; s1 < patterns && margin > this.threshold; s1++) margin = Math.min(margin, this.centralFor(s1, j, k, p, m));
     }
     lp.restore(depth);
     if (!(margin > this.threshold)) return false;
@@ -903,7 +906,7 @@ export class RegionEnumerator {
     }
     const x = this.centralPointBuf;
     for (let s1 = 0; s1 < 2 ** j; s1++) {
-      if (this.sink) this.centralFor(s1, j, k, p, m); // V for this pattern of the earlier units
+      if (this.sink && (k > j || s1 === 0)) this.centralFor(s1, j, k, p, m); // V for this pattern of the earlier units
       for (let s2 = 0; s2 < 2 ** (k - j); s2++) {
         const signs = s1 | (s2 << j);
         for (let a = 0; a < k; a++) this.pattern[units[a]] = (signs >> a) & 1;
