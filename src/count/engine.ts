@@ -188,7 +188,7 @@ export class RegionEnumerator {
   private readonly centralWs: CentralWorkspace | undefined;
   private readonly centralNormals: Float64Array;
   private readonly centralOffsets: Float64Array;
-  private readonly centralOffsets2: Float64Array; // residuals h(p) of the normals of one pattern
+  private readonly centralResiduals: Float64Array; // residuals h(p) of the normals of one pattern
   private readonly centralUnits: Int32Array;
   private readonly centralMargins: Float64Array;
   private readonly centralRows: Float64Array;
@@ -301,7 +301,7 @@ export class RegionEnumerator {
     this.centralWs = this.central && this.lastLayer >= 0 && maxK >= 2 ? new CentralWorkspace(this.n0, maxK) : undefined;
     this.centralNormals = new Float64Array(this.centralWs ? maxK * this.n0 : 0);
     this.centralOffsets = new Float64Array(maxK);
-    this.centralOffsets2 = new Float64Array(maxK);
+    this.centralResiduals = new Float64Array(maxK);
     this.centralUnits = new Int32Array(maxK);
     this.centralMargins = new Float64Array(capRows + maxK);
     this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
@@ -549,10 +549,8 @@ export class RegionEnumerator {
         this.pattern[u] = f > 0 ? 1 : 0;
         return -1;
       }
-      let nu = 0;
       const base = i * n0;
-      for (let j = 0; j < n0; j++) nu += A[base + j] * A[base + j];
-      nu = Math.sqrt(nu);
+      const nu = rowNorm(A, i, n0);
       if (nu <= ZERO_ROW_NORM) {
         this.pattern[u] = C[i] > 0 ? 1 : 0;
         return -1;
@@ -927,7 +925,7 @@ export class RegionEnumerator {
    * rows as they are and rewrites rows j … k − 1.
    */
   private centralFor(s1: number, j: number, k: number, p: Float64Array, m: number): number {
-    const n0 = this.n0, normals = this.centralNormals, units = this.centralUnits, residual = this.centralOffsets2;
+    const n0 = this.n0, normals = this.centralNormals, units = this.centralUnits, residual = this.centralResiduals;
     const BA = this.centralBaseA, BC = this.centralBaseC;
     const L = this.lastLayer, W = this.layers[L].weights, width = this.layers[L].inDim;
     const A1 = j > 0 ? this.formA[L - 1] : BA, C1 = j > 0 ? this.formC[L - 1] : BC, on = 1 - this.prevSlope;
