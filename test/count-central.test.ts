@@ -144,4 +144,30 @@ describe("counting with the central certificate", () => {
     assert.equal(countRegions(permuted, { box, exact, central: true }).regions, base);
     assert.equal(countRegions(net, { box, exact, central: true }).regions, base);
   });
+
+  it("branching farthest-first in the last layer: the same regions as the natural order, with or without the certificate, and they verify", () => {
+    for (const [seed, n0, widths] of [[11, 12, [9, 5]], [12, 784, [8, 4]], [13, 10, [6, 4, 5]]] as const) {
+      const net = randomNet(seed, n0, [...widths], 2, { kind: "relu" }, n0 > 100 ? 0.3 : 0.1);
+      const box = n0 > 100 ? uniformBox(n0, 0, 1) : uniformBox(n0, -1, 1);
+      const v = new PartitionVerifier(net, box, { samples: 3000, seed: 4 });
+      const seen = new Set<string>();
+      const e = new RegionEnumerator(net, { box, exact, central: true, farthestFirst: true });
+      const { tasks } = e.splitTasks();
+      let regions = 0;
+      for (const t of tasks) {
+        regions += e.runTask(t, (pattern, point, radius) => {
+          const key = patternToString(pattern);
+          assert.ok(!seen.has(key), `pattern ${key} found twice`);
+          seen.add(key);
+          v.add(key, point, radius);
+        });
+      }
+      const report = v.finish();
+      assert.ok(report.ok, `seed ${seed}: ${report.problems.join("; ")}`);
+      const natural = countRegions(net, { box, exact, central: false, farthestFirst: false }).regions;
+      assert.equal(regions, natural, `seed ${seed}`);
+      assert.equal(countRegions(net, { box, exact, central: false, farthestFirst: true }).regions, natural, `seed ${seed}`);
+      assert.equal(countRegions(net, { box, exact, central: true, farthestFirst: false }).regions, natural, `seed ${seed}`);
+    }
+  });
 });

@@ -25,6 +25,9 @@ export interface EngineCountOptions extends CountOptions {
   /** Count the last layers' children in bulk around a point on all their hyperplanes (default: for inputs with many
    * dimensions per unit): see `EnumeratorOptions.central`. */
   central?: boolean;
+  /** Branch on the last layer's units farthest from the witness first (default: with the central certificate): see
+   * `EnumeratorOptions.farthestFirst`. */
+  farthestFirst?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
   /** Count only the regions whose cells this monotone filter accepts (e.g. those meeting a ball); see `CellFilter`. */
@@ -55,7 +58,7 @@ export interface EngineCountResult extends CountResult {
 export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, acceptCell: opts.acceptCell });
+  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, farthestFirst: opts.farthestFirst, acceptCell: opts.acceptCell });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
   const sink = onRegion

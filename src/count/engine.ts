@@ -157,6 +157,9 @@ export interface EnumeratorOptions {
   /** Certify the last layers' children at once around a point on all their hyperplanes (default: when the input has
    * at least CENTRAL_INPUTS_PER_UNIT dimensions per hidden unit). Counts are the same either way. */
   central?: boolean;
+  /** Branch on the last layer's units in order of their hyperplanes' distance from the cell's witness, farthest first
+   * (default: with the central certificate). Counts are the same either way. */
+  farthestFirst?: boolean;
   /** MarginLP's pivot-row path: "auto" (the WebAssembly SIMD kernel where available) or "js" (benchmarks, tests). */
   lpKernel?: "auto" | "js";
 }
@@ -175,6 +178,10 @@ export class RegionEnumerator {
   private readonly lineSearch: boolean;
   /** Certify all children of the last layer's remaining units at once when one point lies on all their hyperplanes. */
   private readonly central: boolean;
+  private readonly farthestFirst: boolean;
+  /** Unit at each search position: the identity except inside the last layer under farthestFirst (see chooseUnit). */
+  private readonly order: Int32Array;
+  private readonly lastNorms: Float64Array; // ‖row‖ of the last layer's forms on the current cell
   /** The last hidden layer with units, its first unit and its number of units (−1: none, or not ReLU-like). */
   private readonly lastLayer: number;
   private readonly lastStart: number;
@@ -306,6 +313,9 @@ export class RegionEnumerator {
     this.centralMargins = new Float64Array(capRows + maxK);
     this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
     this.centralPointBuf = new Float64Array(this.n0);
+    this.farthestFirst = this.lastLayer >= 0 && (opts.farthestFirst ?? this.centralWs !== undefined);
+    this.order = new Int32Array(N);
+    this.lastNorms = new Float64Array(lastWidth);
     this.formA = hidden.map((L) => new Float64Array(L.outDim * this.n0));
     this.formC = hidden.map((L) => new Float64Array(L.outDim));
     if (hidden.length > 0) {
@@ -435,6 +445,7 @@ export class RegionEnumerator {
 
   private startRoot(): void {
     this.lp.reset();
+    for (let u = 0; u < this.unitCount; u++) this.order[u] = u;
     this.centralTaskTries.fill(0);
     this.centralTaskHits.fill(0);
     this.centralTaskSkips.fill(0);
@@ -465,6 +476,7 @@ export class RegionEnumerator {
   private replayPrefix(task: Task): number {
     let depth = 0;
     for (let u = 0; u < task.length; u++) {
+      this.enterPosition(u);
       const kids = this.prepareUnit(u, depth);
       const choice = task[u];
       if (kids < 0) {
@@ -534,11 +546,9 @@ export class RegionEnumerator {
   /**
    * Prepare the children of unit u at LP depth `depth`: fill childRows/childRhs/childCount. Returns −1 when the unit
    * is decided without a hyperplane (stable or constant on the cell; `pattern[u]` is then set), else its number of
-   * children. Computes the unit's layer forms first if u starts a new layer.
+   * children. The forms of u's layer must be current (see enterPosition).
    */
   private prepareUnit(u: number, depth: number): number {
-    const bl = this.boundaryFirst[u];
-    if (bl > 0) for (let q = bl; q <= this.boundaryLast[u]; q++) this.computeForms(q);
     const l = this.unitLayer[u], i = this.unitIndex[u], k = this.rank[l];
     const n0 = this.n0, A = this.formA[l], C = this.formC[l];
     const rows = this.childRows[depth], rhs = this.childRhs[depth], cnt = this.childCount[depth];
@@ -703,24 +713,71 @@ export class RegionEnumerator {
     return best;
   }
 
+  /** Compute the layer forms that search position `pos` starts (positions of a layer's first unit, see boundaryFirst). */
+  private enterPosition(pos: number): void {
+    const bl = this.boundaryFirst[pos];
+    if (bl <= 0) return;
+    for (let q = bl; q <= this.boundaryLast[pos]; q++) this.computeForms(q);
+    if (this.farthestFirst && pos === this.lastStart) {
+      const A = this.formA[this.lastLayer], n0 = this.n0;
+      for (let i = 0; i < this.lastNorms.length; i++) this.lastNorms[i] = rowNorm(A, i, n0);
+    }
+  }
+
   /**
-   * Visit unit u at LP depth `depth` (rows in the LP, witness at witness[depth] with margin witnessMargin[depth]).
+   * Put at position `pos` of the last layer the remaining unit to branch on next: first those decided without a
+   * hyperplane, then the one whose hyperplane is farthest from the witness w. A far hyperplane often misses the cell
+   * (one child, settled once for the whole subtree instead of once per node below), and the units left for the
+   * subtree are those passing near w, whose common points the central certificate needs. Positions after `pos` keep
+   * the other remaining units in some order; the count does not depend on it.
    */
-  private visit(u: number, depth: number): void {
+  private chooseUnit(pos: number, w: Float64Array): void {
+    const order = this.order, L = this.lastLayer, A = this.formA[L], C = this.formC[L], flagsL = this.flags[L];
+    const n0 = this.n0, norms = this.lastNorms;
+    let best = pos, bestScore = -1;
+    for (let p = pos; p < this.lastEnd; p++) {
+      const i = this.unitIndex[order[p]];
+      let score: number;
+      if (flagsL[i] !== 0 || norms[i] <= ZERO_ROW_NORM) score = Infinity;
+      else {
+        let s = C[i];
+        for (let q = 0; q < n0; q++) s += A[i * n0 + q] * w[q];
+        score = Math.abs(s) / norms[i];
+      }
+      if (score > bestScore) {
+        bestScore = score;
+        best = p;
+        if (score === Infinity) break;
+      }
+    }
+    const u = order[best];
+    order[best] = order[pos];
+    order[pos] = u;
+  }
+
+  /**
+   * Visit search position `pos` (unit order[pos]) at LP depth `depth` (rows in the LP, witness at witness[depth] with margin witnessMargin[depth]).
+   */
+  private visit(pos: number, depth: number): void {
     const N = this.unitCount;
     // Units decided without a hyperplane do not branch: walk over them.
-    let kids = -1;
-    while (u < N && u !== this.stopUnit) {
+    let kids = -1, u = -1;
+    while (pos < N && pos !== this.stopUnit) {
+      this.enterPosition(pos);
+      if (this.farthestFirst && pos >= this.lastStart && pos < this.lastEnd - 1 && this.stopUnit < 0) {
+        this.chooseUnit(pos, this.witness[depth]);
+      }
+      u = this.order[pos];
       kids = this.prepareUnit(u, depth);
       if (kids >= 0) break;
-      u++;
+      pos++;
     }
-    if (u === this.stopUnit && this.taskSink) {
+    if (pos === this.stopUnit && this.taskSink) {
       this.stats.regions++;
       this.taskSink(this.pattern);
       return;
     }
-    if (u >= N) {
+    if (pos >= N) {
       this.stats.regions++;
       if (this.sink) this.sink(this.pattern, this.witness[depth], this.witnessMargin[depth]);
       if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
@@ -728,11 +785,11 @@ export class RegionEnumerator {
     }
     // The last layer's remaining units at once, when few are left and that has been paying in this task.
     let group = 0, lpsBefore = -1;
-    if (this.centralWs && u >= this.centralStart && this.stopUnit < 0 && !this.acceptCell &&
-      (group = this.centralKey(u)) > 0) {
+    if (this.centralWs && pos >= this.centralStart && this.stopUnit < 0 && !this.acceptCell &&
+      (group = this.centralKey(pos)) > 0) {
       if (this.centralWorthIt(group)) {
         this.centralTaskTries[group]++;
-        if (this.tryCentral(u, depth)) {
+        if (this.tryCentral(pos, depth)) {
           this.centralTaskHits[group]++;
           return;
         }
@@ -763,7 +820,7 @@ export class RegionEnumerator {
       this.pattern[u] = wChild;
       this.witness[depth + 1].set(w);
       this.witnessMargin[depth + 1] = wChildMargin;
-      if (!this.acceptCell || this.cellAccepted(depth + 1)) this.visit(u + 1, depth + 1);
+      if (!this.acceptCell || this.cellAccepted(depth + 1)) this.visit(pos + 1, depth + 1);
       dirty = true;
     }
     for (let c = 0; c < kids; c++) {
@@ -779,7 +836,7 @@ export class RegionEnumerator {
       if (!this.stepAcross(depth, c, w, wm) && !this.solveInto(depth + 1)) continue;
       if (this.acceptCell && !this.cellAccepted(depth + 1)) continue;
       this.pattern[u] = c;
-      this.visit(u + 1, depth + 1);
+      this.visit(pos + 1, depth + 1);
     }
     if (lpsBefore >= 0) {
       this.centralTaskSearches[group]++;
@@ -813,10 +870,11 @@ export class RegionEnumerator {
    * layer before the last;
    * 0 when the group is too small or too large.
    */
-  private centralKey(u: number): number {
+  private centralKey(pos: number): number {
     let j = 0, k = 0;
-    for (let v = u; v < this.lastEnd; v++) {
-      if (this.flags[this.unitLayer[v]][this.unitIndex[v]] !== 0) continue;
+    for (let v = pos; v < this.lastEnd; v++) {
+      const uv = this.order[v];
+      if (this.flags[this.unitLayer[uv]][this.unitIndex[uv]] !== 0) continue;
       k++;
       if (v < this.lastStart) j++;
     }
@@ -856,7 +914,7 @@ export class RegionEnumerator {
     const BA = this.centralBaseA, BC = this.centralBaseC;
     let k = j;
     for (let v = Math.max(u, this.lastStart); v < this.lastEnd; v++) {
-      const i = this.unitIndex[v];
+      const uv = this.order[v], i = this.unitIndex[uv];
       if (flagsL[i] !== 0) continue;
       const nu = rowNorm(BA, i, n0);
       if (nu <= ZERO_ROW_NORM) {
@@ -866,7 +924,7 @@ export class RegionEnumerator {
       if (k === units.length) return false;
       for (let q = 0; q < n0; q++) normals[k * n0 + q] = BA[i * n0 + q] / nu;
       offsets[k] = -BC[i] / nu;
-      units[k++] = v;
+      units[k++] = uv;
     }
     if (k < 2) return false;
     const lp = this.lp, m = lp.m;
@@ -893,9 +951,9 @@ export class RegionEnumerator {
     this.centralHits++;
     // Units of the group's range decided without a hyperplane: stable, or constant on the cell.
     for (let v = u; v < this.lastEnd; v++) {
-      const l = this.unitLayer[v], i = this.unitIndex[v], f = this.flags[l][i];
-      if (f !== 0) this.pattern[v] = f > 0 ? 1 : 0;
-      else if (v >= this.lastStart) this.pattern[v] = BC[i] > 0 ? 1 : 0;
+      const uv = this.order[v], l = this.unitLayer[uv], i = this.unitIndex[uv], f = this.flags[l][i];
+      if (f !== 0) this.pattern[uv] = f > 0 ? 1 : 0;
+      else if (v >= this.lastStart) this.pattern[uv] = BC[i] > 0 ? 1 : 0;
     }
     const total = 2 ** k;
     if (!this.sink && !this.onTick) {
