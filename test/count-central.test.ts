@@ -170,4 +170,14 @@ describe("counting with the central certificate", () => {
       assert.equal(countRegions(net, { box, exact, central: true, farthestFirst: false }).regions, natural, `seed ${seed}`);
     }
   });
+
+  it("farthest-first also orders a network whose only hidden layer is the last (fewer LPs, same count)", () => {
+    const net = randomNet(14, 40, [12], 2, { kind: "relu" }, 0.3);
+    const box = uniformBox(40, 0, 1);
+    const on = countRegions(net, { box, exact, central: false, farthestFirst: true });
+    const off = countRegions(net, { box, exact, central: false, farthestFirst: false });
+    assert.equal(on.regions, off.regions);
+    assert.ok(on.lps < off.lps, `${on.lps} LPs with it, ${off.lps} without`);
+  });
 });
+

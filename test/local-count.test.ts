@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { countRegions } from "../src/count/count.ts";
+import { RegionEnumerator } from "../src/count/engine.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { highsMarginSolver } from "../src/lp/highs-margin.ts";
 import { loadHighs, type Highs } from "../src/lp/highs.ts";
 import { uniformBox, type Box, type Network } from "../src/model/network.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
-import { countLocalRegions } from "../src/local/local-count.ts";
+import { BallDistanceFilter, countLocalRegions } from "../src/local/local-count.ts";
 import { localUpperBound } from "../src/local/local-bound.ts";
 import { nearestRegionBoundary } from "../src/local/region-boundary.ts";
 import type { Ball, BallNorm } from "../src/local/ball.ts";
@@ -152,4 +153,22 @@ describe("exact local count", () => {
     assert.ok(lp.filter!.projections > 0, "the distance filter was exercised");
     assert.equal(lp.filter!.undecided, 0);
   });
+
+  it("a 2-norm ball in 5-D (many hyperplanes per input): the search order does not change the count, every distance is settled", () => {
+    // Regression: nearly dependent cell rows once sent Goldfarb–Idnani off (a negative step), the filter then decided
+    // cells by an estimate and kept points outside the ball, and the count depended on the order of the search.
+    const net = randomNet(105, 5, [6, 7], 2, { kind: "relu" }, 0.3);
+    const box = uniformBox(5, -1, 1), center = new Float64Array(5).fill(0.2);
+    const counts = [false, true].map((farthestFirst) => {
+      const filter = new BallDistanceFilter(center, 0.6, box);
+      const e = new RegionEnumerator(net, { box, exact: highsMarginSolver(highs), central: false, farthestFirst, acceptCell: filter.accept });
+      let regions = 0;
+      for (const t of e.splitTasks(16).tasks) regions += e.runTask(t);
+      assert.equal(filter.stats.undecided, 0, `farthestFirst ${farthestFirst}`);
+      assert.ok(filter.stats.projections > 100, "the projection was exercised");
+      return regions;
+    });
+    assert.equal(counts[0], counts[1]);
+  });
 });
+

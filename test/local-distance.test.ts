@@ -262,3 +262,62 @@ describe("distance to the nearest class boundary", () => {
     if (!capped.exact) assert.ok(capped.upper >= full.distance - 1e-12);
   });
 });
+
+describe("Goldfarb–Idnani on nearly dependent constraints", () => {
+  it("a violated constraint almost in the span of the active ones (sine 1e-9 to 1e-6) keeps the KKT conditions and agrees with HiGHS", () => {
+    const rand = mulberry32(21);
+    let checked = 0;
+    for (let t = 0; t < 200; t++) {
+      const n = 3 + Math.floor(rand() * 4), base = n - 1;
+      const rows: number[][] = [];
+      for (let i = 0; i < base; i++) rows.push(Array.from({ length: n }, () => gaussian(rand)));
+      // Combinations of the first rows, nudged off their span by 1e-9 … 1e-6.
+      for (let e = 0; e < 3; e++) {
+        const w = Array.from({ length: base }, () => gaussian(rand));
+        const eps = 10 ** (-9 + 3 * rand());
+        rows.push(Array.from({ length: n }, (_, j) => rows.slice(0, base).reduce((s, r, i) => s + w[i] * r[j], 0) + eps * gaussian(rand)));
+      }
+      const m = rows.length;
+      const x0 = Float64Array.from({ length: n }, () => 0.4 * rand() - 0.2);
+      const C: number[] = [], d: number[] = [];
+      for (const row of rows) {
+        const norm = Math.hypot(...row);
+        row.forEach((v) => C.push(v / norm));
+        d.push(row.reduce((s, v, j) => s + v * x0[j], 0) / norm + 0.3 * rand()); // x0 violates every row
+      }
+      for (let j = 0; j < n; j++) {
+        for (const s of [1, -1]) {
+          for (let k = 0; k < n; k++) C.push(k === j ? s : 0);
+          d.push(-2);
+        }
+      }
+      const p = d.length;
+      const gi = goldfarbIdnani(x0, Float64Array.from(C), Float64Array.from(d), p);
+      const A = Float64Array.from(C.slice(0, m * n)), b = Float64Array.from(d.slice(0, m));
+      const lo = new Float64Array(n).fill(-2), hi = new Float64Array(n).fill(2);
+      const ref = highsProjection(x0, A, b, lo, hi);
+      if (gi.status !== "optimal") {
+        assert.equal(ref, undefined, `trial ${t}: ${gi.status}, HiGHS found a point`);
+        continue;
+      }
+      // Stationarity x − x0 = Cᵀu, u ≥ 0, feasibility and complementary slackness.
+      for (let j = 0; j < n; j++) {
+        let s = gi.x[j] - x0[j];
+        for (let i = 0; i < p; i++) s -= gi.u[i] * C[i * n + j];
+        assert.ok(Math.abs(s) < 1e-6, `trial ${t}: stationarity residual ${s}`);
+      }
+      for (let i = 0; i < p; i++) {
+        let slack = -d[i];
+        for (let j = 0; j < n; j++) slack += C[i * n + j] * gi.x[j];
+        assert.ok(slack > -1e-9, `trial ${t}: row ${i} violated by ${-slack}`);
+        assert.ok(gi.u[i] >= 0 && gi.u[i] * Math.abs(slack) < 1e-6, `trial ${t}: complementarity on row ${i}`);
+      }
+      if (ref !== undefined) {
+        const dist = Math.hypot(...Array.from(gi.x, (v, j) => v - x0[j]));
+        assert.ok(Math.abs(dist - ref) < 1e-5 * (1 + ref), `trial ${t}: ${dist} vs HiGHS ${ref}`);
+      }
+      checked++;
+    }
+    assert.ok(checked > 60, `only ${checked} of 200 trials solved`);
+  });
+});

@@ -716,8 +716,8 @@ export class RegionEnumerator {
   /** Compute the layer forms that search position `pos` starts (positions of a layer's first unit, see boundaryFirst). */
   private enterPosition(pos: number): void {
     const bl = this.boundaryFirst[pos];
-    if (bl <= 0) return;
-    for (let q = bl; q <= this.boundaryLast[pos]; q++) this.computeForms(q);
+    if (bl > 0) for (let q = bl; q <= this.boundaryLast[pos]; q++) this.computeForms(q);
+    // (The last layer may be the first hidden layer, whose forms are the weights themselves: no boundary there.)
     if (this.farthestFirst && pos === this.lastStart) {
       const A = this.formA[this.lastLayer], n0 = this.n0;
       for (let i = 0; i < this.lastNorms.length; i++) this.lastNorms[i] = rowNorm(A, i, n0);
@@ -887,14 +887,14 @@ export class RegionEnumerator {
    * keeps a margin above the threshold, all 2^k regions are counted here (and handed to the sink with their points).
    * Returns false when the certificate fails (the caller then searches the subtree as usual).
    */
-  private tryCentral(u: number, depth: number): boolean {
+  private tryCentral(pos: number, depth: number): boolean {
     const L = this.lastLayer, n0 = this.n0, flagsL = this.flags[L];
     const normals = this.centralNormals, offsets = this.centralOffsets, units = this.centralUnits;
     let j = 0;
-    if (u < this.lastStart) {
+    if (pos < this.lastStart) {
       // Units of the layer before the last: fixed hyperplanes of its forms.
       const P = L - 1, A1 = this.formA[P], C1 = this.formC[P], flagsP = this.flags[P];
-      for (let v = u; v < this.lastStart; v++) {
+      for (let v = pos; v < this.lastStart; v++) {
         const i = this.unitIndex[v];
         if (flagsP[i] !== 0) continue;
         if (j === units.length) return false;
@@ -904,7 +904,7 @@ export class RegionEnumerator {
         offsets[j] = -C1[i] / nu;
         units[j++] = v;
       }
-      this.lastLayerBase(u);
+      this.lastLayerBase(pos);
     } else {
       this.centralBaseA.set(this.formA[L]);
       this.centralBaseC.set(this.formC[L]);
@@ -913,7 +913,7 @@ export class RegionEnumerator {
     // forms agree there with the forms of every sign pattern of the earlier units.
     const BA = this.centralBaseA, BC = this.centralBaseC;
     let k = j;
-    for (let v = Math.max(u, this.lastStart); v < this.lastEnd; v++) {
+    for (let v = Math.max(pos, this.lastStart); v < this.lastEnd; v++) {
       const uv = this.order[v], i = this.unitIndex[uv];
       if (flagsL[i] !== 0) continue;
       const nu = rowNorm(BA, i, n0);
@@ -950,7 +950,7 @@ export class RegionEnumerator {
     if (!(margin > this.threshold)) return false;
     this.centralHits++;
     // Units of the group's range decided without a hyperplane: stable, or constant on the cell.
-    for (let v = u; v < this.lastEnd; v++) {
+    for (let v = pos; v < this.lastEnd; v++) {
       const uv = this.order[v], l = this.unitLayer[uv], i = this.unitIndex[uv], f = this.flags[l][i];
       if (f !== 0) this.pattern[uv] = f > 0 ? 1 : 0;
       else if (v >= this.lastStart) this.pattern[uv] = BC[i] > 0 ? 1 : 0;

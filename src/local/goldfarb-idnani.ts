@@ -128,9 +128,11 @@ export function goldfarbIdnani(
           }
         }
       }
+      // zᵀn⁺ = ‖z‖² since z is n⁺'s projection off the active span; ‖z‖² is never negative, while the dot product
+      // with n⁺ can come out negative by cancellation when n⁺ is nearly dependent, and a negative step wrecks the method.
       let zz = 0;
-      for (let t = 0; t < n; t++) zz += z[t] * np[t];
-      const t2 = q < n && Math.sqrt(Math.abs(zz)) > ZERO_STEP ? -slack(pick) / zz : Infinity;
+      for (let t = 0; t < n; t++) zz += z[t] * z[t];
+      const t2 = q < n && Math.sqrt(zz) > ZERO_STEP ? -slack(pick) / zz : Infinity;
       const t = Math.min(t1, t2);
       if (t === Infinity) {
         const y = new Float64Array(p);

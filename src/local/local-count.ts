@@ -183,7 +183,8 @@ export class BallDistanceFilter {
       this.stats.undecided++;
       inside = (res.lower + Math.min(res.upper, 2 * r)) / 2 < r;
     }
-    if (inside && res.point) this.cache.push({ m, p: res.point });
+    // Only a point inside the ball may accept later cells (an undecided cell's point can lie outside it).
+    if (inside && res.point && distanceBetween(res.point, c, "2") < r) this.cache.push({ m, p: res.point });
     return inside;
   };
 }
