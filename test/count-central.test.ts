@@ -179,5 +179,30 @@ describe("counting with the central certificate", () => {
     assert.equal(on.regions, off.regions);
     assert.ok(on.lps < off.lps, `${on.lps} LPs with it, ${off.lps} without`);
   });
+
+  it("farthest-first: subtasks that reach into the last layer add up to their task, with the same LPs as on a fresh enumerator", () => {
+    const net = randomNet(13, 10, [6, 4, 5], 2, { kind: "relu" }, 0.1);
+    const box = uniformBox(10, -1, 1);
+    const opts = { box, exact, central: true, farthestFirst: true };
+    const e = new RegionEnumerator(net, opts);
+    const { tasks } = e.splitTasks(8);
+    let checked = 0;
+    for (const task of tasks.slice(0, 4)) {
+      const whole = e.runTask(task);
+      const subs = e.subtasks(task, 12); // the last layer starts at unit 10
+      let sum = 0;
+      for (const sub of subs) {
+        const lps0 = e.stats.lps;
+        sum += e.runTask(sub);
+        const fresh = new RegionEnumerator(net, opts);
+        const freshLps0 = fresh.stats.lps;
+        fresh.runTask(sub);
+        assert.equal(e.stats.lps - lps0, fresh.stats.lps - freshLps0, "LPs of a subtask depend on what ran before");
+        checked++;
+      }
+      assert.equal(sum, whole);
+    }
+    assert.ok(checked > 4, `${checked} subtasks`);
+  });
 });
 
