@@ -66,12 +66,12 @@ describe("study plan", () => {
 });
 
 describe("study progress estimate", () => {
-  it("uses a configuration's own finished networks, else seconds per unit of the Serra et al. 2018 bound", () => {
-    const rec = (n1: number, seconds: number) => ({ ...record(n1, 1, 100, 0.1), seconds });
-    // 784-4-18: bound 9,109; 784-8-14: 600,370 (README table).
-    const done = [rec(4, 10), rec(4, 30)];
-    assert.equal(expectedSeconds({ n1: 4, n2: 18 }, done), 20);
-    assert.ok(Math.abs(expectedSeconds({ n1: 8, n2: 14 }, done) - (40 / (2 * 9109)) * 600370) < 1e-6);
+  it("uses a configuration's most recently finished network, else seconds per unit of the Serra et al. 2018 bound", () => {
+    const rec = (n1: number, seed: number, seconds: number, finishedAt: string) => ({ ...record(n1, seed, 100, 0.1), seconds, finishedAt });
+    // 784-4-18: bound 9,109; 784-8-14: 600,370; 784-2-20: 254.
+    const done = [rec(4, 1, 30, "2026-12-01T10:00:00Z"), rec(4, 2, 10, "2026-12-06T10:00:00Z"), rec(2, 1, 5, "2026-12-01T09:00:00Z")];
+    assert.equal(expectedSeconds({ n1: 4, n2: 18 }, done), 10, "the later, faster network, not the mean");
+    assert.ok(Math.abs(expectedSeconds({ n1: 8, n2: 14 }, done) - (15 / (9109 + 254)) * 600370) < 1e-6);
     assert.equal(expectedSeconds({ n1: 8, n2: 14 }, []), 1);
   });
 });

@@ -147,15 +147,21 @@ function serraBound(n1: number, n2: number): number {
 }
 
 /**
- * Expected seconds of a network, for the study's progress: the mean of finished networks of its configuration; for a
- * configuration not reached yet, the finished networks' seconds per unit of the Serra et al. 2018 bound times its
- * bound (counting time grows with the count, and counts are a fairly steady share of that bound); 1 with no record.
+ * Expected seconds of a network, for the study's progress: the seconds of the most recently finished network of its
+ * configuration (the engine gets faster between runs of a long study, so its oldest networks overstate what is left);
+ * for a configuration not reached yet, those latest networks' seconds per unit of the Serra et al. 2018 bound times
+ * its bound (counting time grows with the count, and counts are a fairly steady share of that bound); 1 with no record.
  */
 export function expectedSeconds(job: { n1: number; n2: number }, finished: Iterable<NetworkRecord>): number {
-  const all = [...finished];
-  const same = all.filter((r) => r.n1 === job.n1 && r.n2 === job.n2);
-  if (same.length) return same.reduce((s, r) => s + r.seconds, 0) / same.length;
-  if (!all.length) return 1;
+  const latest = new Map<string, NetworkRecord>();
+  for (const r of finished) {
+    const key = `${r.n1},${r.n2}`, prev = latest.get(key);
+    if (!prev || r.finishedAt > prev.finishedAt || (r.finishedAt === prev.finishedAt && r.seed > prev.seed)) latest.set(key, r);
+  }
+  const same = latest.get(`${job.n1},${job.n2}`);
+  if (same) return same.seconds;
+  if (!latest.size) return 1;
+  const all = [...latest.values()];
   const perBound = all.reduce((s, r) => s + r.seconds, 0) / all.reduce((s, r) => s + serraBound(r.n1, r.n2), 0);
   return perBound * serraBound(job.n1, job.n2);
 }
