@@ -1,7 +1,6 @@
 /**
  * The effect of one of the engine's search options on counting (default: the central certificate; also
- * farthestFirst, lineSearch; farthestFirst follows the certificate by default, so OPTION=central compares both with
- * neither): the engine runs the same shard of a model's tasks over [0, 1]^n0 with the option on and off, alternating in one process (on, off, on, off, ...) so the machine's drift is shared, and
+ * farthestFirst, lineSearch): the engine runs the same shard of a model's tasks over [0, 1]^n0 with the option on and off, alternating in one process (on, off, on, off, ...) so the machine's drift is shared, and
  * checks that both find the same regions. Prints regions, LPs, simplex iterations and median seconds of each.
  *
  * Run: node --import tsx bench/central.ts MODEL [SHARD=5/128] [ROUNDS=3] [OPTION=central]

@@ -25,7 +25,7 @@ export interface EngineCountOptions extends CountOptions {
   /** Count the last layers' children in bulk around a point on all their hyperplanes (default: for inputs with many
    * dimensions per unit): see `EnumeratorOptions.central`. */
   central?: boolean;
-  /** Branch on the last layer's units farthest from the witness first (default: with the central certificate): see
+  /** Branch on the last layer's units farthest from the witness first (default: from 3 inputs): see
    * `EnumeratorOptions.farthestFirst`. */
   farthestFirst?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */

@@ -158,7 +158,8 @@ export interface EnumeratorOptions {
    * at least CENTRAL_INPUTS_PER_UNIT dimensions per hidden unit). Counts are the same either way. */
   central?: boolean;
   /** Branch on the last layer's units in order of their hyperplanes' distance from the cell's witness, farthest first
-   * (default: with the central certificate). Counts are the same either way. */
+   * (default: above EXACT_CELL_MAX_DIM inputs; in 1-D and 2-D the exact cells already skip the LPs it saves). Counts
+   * are the same either way. */
   farthestFirst?: boolean;
   /** MarginLP's pivot-row path: "auto" (the WebAssembly SIMD kernel where available) or "js" (benchmarks, tests). */
   lpKernel?: "auto" | "js";
@@ -313,7 +314,7 @@ export class RegionEnumerator {
     this.centralMargins = new Float64Array(capRows + maxK);
     this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
     this.centralPointBuf = new Float64Array(this.n0);
-    this.farthestFirst = this.lastLayer >= 0 && (opts.farthestFirst ?? this.centralWs !== undefined);
+    this.farthestFirst = this.lastLayer >= 0 && (opts.farthestFirst ?? this.n0 > EXACT_CELL_MAX_DIM);
     this.order = new Int32Array(N);
     this.lastNorms = new Float64Array(lastWidth);
     this.formA = hidden.map((L) => new Float64Array(L.outDim * this.n0));
