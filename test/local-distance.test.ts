@@ -321,3 +321,45 @@ describe("Goldfarb–Idnani on nearly dependent constraints", () => {
     assert.ok(checked > 60, `only ${checked} of 200 trials solved`);
   });
 });
+
+describe("projection onto thin cells", () => {
+  it("slabs of width 1e-9 to 1e-2 between nearly opposite rows (tilts 1e-12 to 1e-4): every bracket closes to 1e-6", () => {
+    // Regression: a single Gram–Schmidt pass left Goldfarb–Idnani's step with a component along the active normals,
+    // which reported such cells empty or stopped off the optimum, and the wide brackets went to the midpoint guess.
+    const rand = mulberry32(5);
+    const unit = (v: number[]) => {
+      const s = Math.hypot(...v);
+      return v.map((x) => x / s);
+    };
+    let checked = 0;
+    for (let t = 0; t < 3000; t++) {
+      const n = 3 + Math.floor(rand() * 4);
+      const p0 = Array.from({ length: n }, () => 1.6 * rand() - 0.8);
+      const rows: number[][] = [], rhs: number[] = [];
+      const dotp = (a: number[]) => a.reduce((s, v, j) => s + v * p0[j], 0);
+      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+        const a = unit(Array.from({ length: n }, () => gaussian(rand)));
+        const tilt = 10 ** (-12 + 8 * rand()), width = 10 ** (-9 + 7 * rand());
+        const a2 = unit(a.map((v) => -v + tilt * gaussian(rand)));
+        rows.push(a, a2);
+        rhs.push(dotp(a) - width * rand(), dotp(a2) - width * rand());
+      }
+      for (let k = 0; k < 3; k++) {
+        const a = unit(Array.from({ length: n }, () => gaussian(rand)));
+        rows.push(a);
+        rhs.push(dotp(a) - 0.3 * rand());
+      }
+      const m = rows.length, A = Float64Array.from(rows.flat()), b = Float64Array.from(rhs);
+      // p0 is the interior point: keep the cells where its margin is legal for the engine (> 1e-8).
+      if (!(Math.min(...rows.map((a, i) => dotp(a) - rhs[i])) > 1e-8)) continue;
+      const x0 = Float64Array.from({ length: n }, () => 1.6 * rand() - 0.8);
+      const lo = new Float64Array(n).fill(-1), hi = new Float64Array(n).fill(1);
+      const r = projectOntoPolyhedron(x0, A, b, m, lo, hi, { interior: p0 });
+      // The upper bound's point is feasible to FEASIBILITY_TOL on each row; in a thin wedge that much slack lets it sit
+      // a little closer than the true projection, so the bracket may invert by a little more than round-off.
+      assert.ok(r.lower <= r.upper + 1e-9 && r.upper - r.lower <= 1e-6, `trial ${t}: bracket [${r.lower}, ${r.upper}]`);
+      checked++;
+    }
+    assert.ok(checked > 500, `only ${checked} cells with a legal margin`);
+  });
+});

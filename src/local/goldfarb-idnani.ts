@@ -79,15 +79,22 @@ export function goldfarbIdnani(
       for (let t = 0; t < n; t++) col[t] /= norm;
     }
   };
-  /** z = (I − Q Qᵀ) np (primal step), r = R⁻¹ Qᵀ np (dual step). */
+  /**
+   * z = (I − Q Qᵀ) np (primal step), r = R⁻¹ Qᵀ np (dual step). Two passes of modified Gram–Schmidt on z: one pass
+   * leaves a component along the active normals of about ε‖np‖, which a full step of length −slack/‖z‖² turns into a
+   * drift of the active constraints off their planes when np is nearly dependent on them (‖z‖ small).
+   */
   const directions = (np: Float64Array) => {
     z.set(np);
-    for (let k = 0; k < q; k++) {
-      const qk = Q.subarray(k * n, (k + 1) * n);
-      let dot = 0;
-      for (let t = 0; t < n; t++) dot += qk[t] * np[t];
-      w[k] = dot;
-      for (let t = 0; t < n; t++) z[t] -= dot * qk[t];
+    w.fill(0, 0, q);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < q; k++) {
+        const qk = Q.subarray(k * n, (k + 1) * n);
+        let dot = 0;
+        for (let t = 0; t < n; t++) dot += qk[t] * z[t];
+        w[k] += dot;
+        for (let t = 0; t < n; t++) z[t] -= dot * qk[t];
+      }
     }
     for (let k = q - 1; k >= 0; k--) {
       let s = w[k];

@@ -279,6 +279,22 @@ class DualProjection {
     const primal = this.primalPoint(opts.interior);
     const upper = primal ? primal.d : Infinity;
     if (lower >= cap) lower = Infinity;
+    const settled = lower === Infinity || closeEnough(lower, upper) ||
+      (opts.decide !== undefined && (lower >= opts.decide || upper < opts.decide));
+    if (!settled) {
+      // The active-set answer is not certified tightly enough (round-off on nearly dependent rows): go on with the
+      // dual ascent from its multipliers, keeping the better of both brackets.
+      const more = this.run(lam, opts);
+      const better = more.upper < upper;
+      return {
+        lower: Math.max(lower, more.lower),
+        upper: better ? more.upper : upper,
+        point: better ? more.point : primal?.p,
+        lambda: more.lambda,
+        iterations: gi.iterations + more.iterations,
+        converged: more.converged,
+      };
+    }
     return {
       lower,
       upper: lower === Infinity ? Infinity : upper,

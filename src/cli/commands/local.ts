@@ -155,7 +155,7 @@ function textReport(a: BallAnalysis, model: string, from: string, domain: { box:
     );
   }
   lines.push(`seconds          ${a.seconds.toFixed(2)}  (count ${a.count.seconds.toFixed(2)}, ${formatCount(a.count.lps)} LPs${a.count.filter ? `, ${formatCount(a.count.filter.projections)} distance projections` : ""})`);
-  if (a.count.filter?.undecided) lines.push(`note             ${a.count.filter.undecided} cells within round-off of the radius were decided by the estimate`);
+  if (a.count.filter?.undecided) lines.push(`note             ${a.count.filter.undecided} cells not decided exactly (their certified distance bracket straddles the radius; decided by its midpoint), so the count may be off by up to ${a.count.filter.undecided}`);
   return lines.join("\n");
 }
 
