@@ -20,7 +20,8 @@ import { goldfarbIdnani } from "./goldfarb-idnani.ts";
 /**
  * A point is taken as inside the half-space a · x ≥ b (unit normal a) when a · x − b ≥ −FEASIBILITY_TOL. Round-off
  * of a · x with |x_j| ≤ O(1) in up to ~10³ dimensions is ~10⁻¹³; 10⁻¹¹ leaves a margin and sits far below the
- * counting threshold (10⁻⁸), so it decides only distances within 10⁻¹¹ of a radius.
+ * counting threshold (10⁻⁸), so it decides only distances within about 10⁻¹¹ of a radius (more in a thin wedge of a
+ * cell, where that slack moves the nearest point by 10⁻¹¹ over the sine of the wedge's angle).
  */
 export const FEASIBILITY_TOL = 1e-11;
 
