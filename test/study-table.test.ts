@@ -73,10 +73,6 @@ describe("study progress estimate", () => {
     assert.equal(expectedSeconds({ n1: 4, n2: 18 }, done), 10, "the later, faster network, not the mean");
     assert.ok(Math.abs(expectedSeconds({ n1: 8, n2: 14 }, done) - (15 / (9109 + 254)) * 600370) < 1e-6);
     assert.equal(expectedSeconds({ n1: 8, n2: 14 }, []), 1);
-    // A later network resumed over two runs gives way to the latest one counted in a single run.
-    const resumed = { ...rec(4, 3, 500, "2026-12-07T10:00:00Z"), countRuns: 2 };
-    assert.equal(expectedSeconds({ n1: 4, n2: 18 }, [...done, resumed]), 10);
-    assert.equal(expectedSeconds({ n1: 4, n2: 18 }, [resumed]), 500);
   });
 });
 

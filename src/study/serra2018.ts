@@ -148,22 +148,15 @@ function serraBound(n1: number, n2: number): number {
 
 /**
  * Expected seconds of a network, for the study's progress: the seconds of the most recently finished network of its
- * configuration counted in one run (the engine gets faster between runs of a long study, so its oldest networks
- * overstate what is left);
+ * configuration (the engine gets faster between runs of a long study, so its oldest networks overstate what is left);
  * for a configuration not reached yet, those latest networks' seconds per unit of the Serra et al. 2018 bound times
  * its bound (counting time grows with the count, and counts are a fairly steady share of that bound); 1 with no record.
  */
 export function expectedSeconds(job: { n1: number; n2: number }, finished: Iterable<NetworkRecord>): number {
   const latest = new Map<string, NetworkRecord>();
-  // A network counted in one run is preferred: a resumed one's seconds add up runs that may predate engine changes.
-  const rank = (r: NetworkRecord) => [(r.countRuns ?? 1) > 1 ? 0 : 1, r.finishedAt ?? "", r.seed] as const;
-  const later = (a: NetworkRecord, b: NetworkRecord) => {
-    const x = rank(a), y = rank(b);
-    return x[0] !== y[0] ? x[0] > y[0] : x[1] !== y[1] ? x[1] > y[1] : x[2] > y[2];
-  };
   for (const r of finished) {
     const key = `${r.n1},${r.n2}`, prev = latest.get(key);
-    if (!prev || later(r, prev)) latest.set(key, r);
+    if (!prev || r.finishedAt > prev.finishedAt || (r.finishedAt === prev.finishedAt && r.seed > prev.seed)) latest.set(key, r);
   }
   const same = latest.get(`${job.n1},${job.n2}`);
   if (same) return same.seconds;
