@@ -187,15 +187,31 @@ class DualProjection {
       x[j] = v;
       half += (v - x0[j]) ** 2;
     }
-    let dual = 0.5 * half;
+    let dual = 0.5 * half, size = 0.5 * half;
     for (let i = 0; i < m; i++) {
-      let s = -b[i];
+      let s = -b[i], mag = Math.abs(b[i]);
       const base = i * n;
-      for (let j = 0; j < n; j++) s += A[base + j] * x[j];
+      for (let j = 0; j < n; j++) {
+        const t = A[base + j] * x[j];
+        s += t;
+        mag += Math.abs(t);
+      }
       r[i] = s;
       dual -= lam[i] * s;
+      size += lam[i] * (mag + Math.abs(s));
     }
+    // Round-off of the sums above: each of the at most n + m + 4 roundings in a term's chain is ≤ ε of the magnitudes
+    // summed (Higham, Accuracy and Stability of Numerical Algorithms, §3.1); the lower bounds subtract it.
+    this.dualError = (n + m + 4) * Number.EPSILON * size;
     return dual;
+  }
+
+  /** The round-off bound of the last `evaluate` (see there). */
+  private dualError = 0;
+
+  /** Certified lower bound on the distance from the dual value D just computed by `evaluate`. */
+  private lowerFrom(D: number): number {
+    return Math.sqrt(Math.max(0, 2 * (D - this.dualError)));
   }
 
   /** Largest violation max_i (b_i − a_i · p) of a point (rows normalised), −∞ without rows. */
@@ -263,13 +279,13 @@ class DualProjection {
       const y = gi.farkas!.subarray(0, m), trial = new Float64Array(m);
       for (let s = 1; s < 1e30; s *= 4) {
         for (let i = 0; i < m; i++) trial[i] = s * y[i];
-        if (this.evaluate(trial) >= 0.5 * cap * cap) return { lower: Infinity, upper: Infinity, lambda: trial, iterations: gi.iterations, converged: true };
+        if (this.evaluate(trial) - this.dualError >= 0.5 * cap * cap) return { lower: Infinity, upper: Infinity, lambda: trial, iterations: gi.iterations, converged: true };
       }
     }
     // An unproven "infeasible" or an iteration limit: let the dual ascent decide, warm-started from the multipliers.
     if (gi.status !== "optimal") return this.run(lam, opts);
     const D = this.evaluate(lam);
-    let lower = Math.sqrt(Math.max(0, 2 * D));
+    let lower = this.lowerFrom(D);
     // Certify the active-set point itself (x(λ) of the dual agrees with it only up to round-off).
     this.x.set(gi.x);
     for (let i = 0; i < m; i++) {
@@ -352,7 +368,7 @@ class DualProjection {
     const M = new Float64Array(m * m);
     let it = 0;
     for (;; it++) {
-      lower = Math.max(lower, Math.sqrt(Math.max(0, 2 * D)));
+      lower = Math.max(lower, this.lowerFrom(D));
       const primal = this.primalPoint(opts.interior);
       if (primal && primal.d < upper) {
         upper = primal.d;
@@ -409,7 +425,7 @@ class DualProjection {
       if (!accepted) {
         this.evaluate(lam);
         it++;
-        lower = Math.max(lower, Math.sqrt(Math.max(0, 2 * D)));
+        lower = Math.max(lower, this.lowerFrom(D));
         return { lower, upper, point, lambda: lam, iterations: it, converged: closeEnough(lower, upper) };
       }
     }
