@@ -153,17 +153,19 @@ function serraBound(n1: number, n2: number): number {
  * its bound (counting time grows with the count, and counts are a fairly steady share of that bound); 1 with no record.
  */
 export function expectedSeconds(job: { n1: number; n2: number }, finished: Iterable<NetworkRecord>): number {
+  return secondsEstimator(finished)(job);
+}
+
+/** {@link expectedSeconds} for many jobs over one set of finished networks (the records are read once). */
+export function secondsEstimator(finished: Iterable<NetworkRecord>): (job: { n1: number; n2: number }) => number {
   const latest = new Map<string, NetworkRecord>();
   for (const r of finished) {
     const key = `${r.n1},${r.n2}`, prev = latest.get(key);
     if (!prev || r.finishedAt > prev.finishedAt || (r.finishedAt === prev.finishedAt && r.seed > prev.seed)) latest.set(key, r);
   }
-  const same = latest.get(`${job.n1},${job.n2}`);
-  if (same) return same.seconds;
-  if (!latest.size) return 1;
   const all = [...latest.values()];
   const perBound = all.reduce((s, r) => s + r.seconds, 0) / all.reduce((s, r) => s + serraBound(r.n1, r.n2), 0);
-  return perBound * serraBound(job.n1, job.n2);
+  return (job) => latest.get(`${job.n1},${job.n2}`)?.seconds ?? (all.length ? perBound * serraBound(job.n1, job.n2) : 1);
 }
 
 /**
@@ -185,7 +187,6 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   const ran: string[] = [];
   const run = () => ({ started, seconds: (performance.now() - t0) / 1000, networks: ran.length, workers: Math.max(1, workers), complete: ran.length === todo.length });
 
-  const secondsOf = (job: StudyJob) => expectedSeconds(job, records.values());
   const bar = new ProgressBar("study", options.progress);
   const live = new Map<string, { share: number; regions: number; carried: number; phase: string }>();
   let regionsDone = 0;
@@ -196,6 +197,7 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   // work done by earlier runs.
   const slots = Math.max(1, workers);
   const showProgress = (force = false) => {
+    const secondsOf = secondsEstimator(records.values());
     const total = jobs.reduce((s, j) => s + secondsOf(j), 0);
     let done = 0, liveRegions = 0, carried = 0, longest = 0;
     for (const j of jobs) {
