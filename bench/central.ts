@@ -14,7 +14,7 @@ import { uniformBox } from "../src/model/network.ts";
 import { lpBounds } from "../src/tighten/lp.ts";
 
 const [path, shardArg = "5/128", roundsArg = "3", option = "central"] = process.argv.slice(2);
-const OPTIONS = ["central", "farthestFirst", "lineSearch"] as const;
+const OPTIONS = ["central", "farthestFirst", "lineSearch", "flats"] as const;
 if (!path || !(OPTIONS as readonly string[]).includes(option)) {
   console.error(`usage: node --import tsx bench/central.ts MODEL [SHARD=5/128] [ROUNDS=3] [OPTION=${OPTIONS.join("|")}]`);
   process.exit(2);
@@ -44,7 +44,7 @@ for (let round = 0; round < Number(roundsArg); round++) {
     if (regionsSeen === undefined) regionsSeen = regions;
     else if (regions !== regionsSeen) throw new Error(`${option} ${mode}: ${regions} regions, expected ${regionsSeen}`);
     facts[mode] = `${e.stats.lps - lps0} LPs, ${lp.iterations - it0} iterations` +
-      `, ${e.centralHits} of ${e.centralTries} certificates`;
+      `, ${e.centralHits} of ${e.centralTries} certificates, ${e.flatCells} cells by flats (${e.flatQueries} LPs, ${e.flatFallbacks} fallbacks)`;
     process.stderr.write(`round ${round + 1} ${option} ${mode}: ${times[mode].at(-1)!.toFixed(2)} s (${regions} regions, ${facts[mode]})\n`);
   }
 }

@@ -28,6 +28,9 @@ export interface EngineCountOptions extends CountOptions {
   /** Branch on the last layer's units farthest from the witness first (default: from 3 inputs): see
    * `EnumeratorOptions.farthestFirst`. */
   farthestFirst?: boolean;
+  /** Count the last layer's regions in a cell by the flats of its hyperplanes that meet it (default: with the central
+   * certificate; never when regions are handed to `onRegion`): see `EnumeratorOptions.flats`. */
+  flats?: boolean;
   /** Number of tasks to split the search into (default {@link DEFAULT_TASK_TARGET}); does not change the count. */
   taskTarget?: number;
   /** Count only the regions whose cells this monotone filter accepts (e.g. those meeting a ball); see `CellFilter`. */
@@ -58,7 +61,7 @@ export interface EngineCountResult extends CountResult {
 export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, farthestFirst: opts.farthestFirst, acceptCell: opts.acceptCell });
+  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, farthestFirst: opts.farthestFirst, flats: opts.flats, acceptCell: opts.acceptCell });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
   const sink = onRegion

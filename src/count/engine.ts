@@ -13,6 +13,7 @@
  */
 import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
 import { CentralWorkspace, centralMargin, centralPoint } from "./central.ts";
+import { FLATS_MAX_UNITS, FlatComplex, FlatState, independentNormals } from "./flats.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
@@ -75,6 +76,13 @@ const CENTRAL_PROBE_EVERY = 16;
 const CENTRAL_PROBE_MAX = 32;
 /** Keys of the per-task records: (units of the layer before the last in the group) × (CENTRAL_MAX_GROUP + 1) + (group size). */
 const CENTRAL_KEYS = (CENTRAL_MAX_GROUP + 1) ** 2;
+/**
+ * The last layer is counted by flats only with at least this many hyperplanes left: with fewer, the sign search
+ * settles most children through the witness or a step across without an LP, while every flat costs one. Measured
+ * (study networks, shard 5/128, simplex iterations flats off → on): 3 units (784-19-3) 166k → 160k, 4 units
+ * (784-18-4) 314k → 260k, 6 units (784-16-6) 433k → 278k.
+ */
+const FLATS_MIN_UNITS = 4;
 
 /** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
 export const DEFAULT_TASK_TARGET = 256;
@@ -161,6 +169,10 @@ export interface EnumeratorOptions {
    * (default: above EXACT_CELL_MAX_DIM inputs; in 1-D and 2-D the exact cells already skip the LPs it saves). Counts
    * are the same either way. */
   farthestFirst?: boolean;
+  /** Count the last layer's regions in a cell by the flats of its remaining hyperplanes that meet the cell
+   * ({@link FlatComplex}) when their normals are independent, instead of searching their signs (default: with the
+   * central certificate). Used only when no region is handed to a sink. Counts are the same either way. */
+  flats?: boolean;
   /** MarginLP's pivot-row path: "auto" (the WebAssembly SIMD kernel where available) or "js" (benchmarks, tests). */
   lpKernel?: "auto" | "js";
 }
@@ -180,6 +192,19 @@ export class RegionEnumerator {
   /** Certify all children of the last layer's remaining units at once when one point lies on all their hyperplanes. */
   private readonly central: boolean;
   private readonly farthestFirst: boolean;
+  /** Count the last layer by flats (see EnumeratorOptions.flats); its buffers, allocated only when on. */
+  private readonly flats: boolean;
+  private readonly flatComplex: FlatComplex | undefined;
+  private readonly flatNormals: Float64Array; // the remaining units' unit normals, FLATS_MAX_UNITS × n0
+  private readonly flatOffsets: Float64Array;
+  private readonly flatSubset: Float64Array; // the normals of one subset, contiguous for centralMargin
+  private readonly flatResiduals: Float64Array;
+  private readonly flatSubOffsets: Float64Array;
+  private readonly flatGram: Float64Array;
+  /** Cells of the last layer counted by flats, fallbacks to the sign search, and LPs asked, over the lifetime. */
+  flatCells = 0;
+  flatFallbacks = 0;
+  flatQueries = 0;
   /** Unit at each search position: the identity except inside the last layer under farthestFirst (see chooseUnit). */
   private readonly order: Int32Array;
   private readonly lastNorms: Float64Array; // ‖row‖ of the last layer's forms on the current cell
@@ -305,14 +330,23 @@ export class RegionEnumerator {
     this.prevSlope = prev?.activation.kind === "leaky-relu" ? prev.activation.alpha : 0;
     this.centralBaseA = new Float64Array(this.lastLayer >= 0 ? lastWidth * this.n0 : 0);
     this.centralBaseC = new Float64Array(lastWidth);
-    const maxK = Math.min(CENTRAL_MAX_GROUP, this.n0);
-    this.centralWs = this.central && this.lastLayer >= 0 && maxK >= 2 ? new CentralWorkspace(this.n0, maxK) : undefined;
+    const maxK = Math.max(Math.min(CENTRAL_MAX_GROUP, this.n0), Math.min(FLATS_MAX_UNITS, this.n0));
+    this.flats = this.lastLayer >= 0 && (opts.flats ?? this.central);
+    this.centralWs = (this.central || this.flats) && this.lastLayer >= 0 && maxK >= 1 ? new CentralWorkspace(this.n0, maxK) : undefined;
     this.centralNormals = new Float64Array(this.centralWs ? maxK * this.n0 : 0);
     this.centralOffsets = new Float64Array(maxK);
     this.centralResiduals = new Float64Array(maxK);
     this.centralUnits = new Int32Array(maxK);
     this.centralMargins = new Float64Array(capRows + maxK);
     this.centralRows = new Float64Array(this.centralWs ? capRows * this.n0 : 0);
+    const maxF = this.flats ? Math.min(FLATS_MAX_UNITS, this.n0) : 0;
+    this.flatComplex = this.flats ? new FlatComplex(maxF) : undefined;
+    this.flatNormals = new Float64Array(maxF * this.n0);
+    this.flatOffsets = new Float64Array(maxF);
+    this.flatSubset = new Float64Array(maxF * this.n0);
+    this.flatResiduals = new Float64Array(maxF);
+    this.flatSubOffsets = new Float64Array(maxF);
+    this.flatGram = new Float64Array(maxF * maxF);
     this.centralPointBuf = new Float64Array(this.n0);
     this.farthestFirst = this.lastLayer >= 0 && (opts.farthestFirst ?? this.n0 > EXACT_CELL_MAX_DIM);
     this.order = new Int32Array(N);
@@ -784,9 +818,20 @@ export class RegionEnumerator {
       if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
       return;
     }
+    // The last layer's remaining units by the flats of their hyperplanes that meet the cell.
+    if (this.flats && pos >= this.lastStart && this.stopUnit < 0 && !this.acceptCell && !this.sink) {
+      const found = this.countByFlats(pos, depth);
+      if (found >= 0) {
+        const before = this.stats.regions;
+        this.stats.regions += found;
+        const every = this.progressEvery;
+        if (this.onTick && Math.floor(before / every) !== Math.floor(this.stats.regions / every)) this.onTick();
+        return;
+      }
+    }
     // The last layer's remaining units at once, when few are left and that has been paying in this task.
     let group = 0, lpsBefore = -1;
-    if (this.centralWs && pos >= this.centralStart && this.stopUnit < 0 && !this.acceptCell &&
+    if (this.central && this.centralWs && pos >= this.centralStart && this.stopUnit < 0 && !this.acceptCell &&
       (group = this.centralKey(pos)) > 0) {
       if (this.centralWorthIt(group)) {
         this.centralTaskTries[group]++;
@@ -843,6 +888,106 @@ export class RegionEnumerator {
       this.centralTaskSearches[group]++;
       this.centralTaskSearchLps[group] += this.stats.lps - lpsBefore;
     }
+  }
+
+  /**
+   * The regions of the cell at LP depth `depth` cut by the last layer's remaining units (positions pos …), counted as
+   * the subsets of their hyperplanes whose flats meet the cell ({@link FlatComplex}): subsets are asked largest first,
+   * each by one LP for a point of the cell on its flat. A point certified by the central margin (all 2^|S| sign
+   * patterns of S around it are in the cell, which by convexity puts a point of X_S in its interior) settles S and its
+   * subsets; a dual bound ≤ threshold settles S, shrunk to the equality rows whose activities are nonbasic (the
+   * others have zero duals), and its supersets. Returns −1 when this cannot decide (dependent normals, too many units,
+   * an LP neither certifies): the caller then searches the signs.
+   */
+  private countByFlats(pos: number, depth: number): number {
+    const L = this.lastLayer, n0 = this.n0, A = this.formA[L], C = this.formC[L], flagsL = this.flags[L];
+    const normals = this.flatNormals, offsets = this.flatOffsets, cx = this.flatComplex!;
+    const maxK = cx.maxK;
+    let k = 0;
+    for (let v = pos; v < this.lastEnd; v++) {
+      const i = this.unitIndex[this.order[v]];
+      if (flagsL[i] !== 0) continue;
+      const nu = rowNorm(A, i, n0);
+      if (nu <= ZERO_ROW_NORM) continue; // constant on the cell: no hyperplane
+      if (k === maxK) return -1;
+      for (let q = 0; q < n0; q++) normals[k * n0 + q] = A[i * n0 + q] / nu;
+      offsets[k] = -C[i] / nu;
+      k++;
+    }
+    if (k === 0) return 1;
+    if (k < FLATS_MIN_UNITS) return -1;
+    // The last layer's normals on the cell lie in the span of the layer before's active rows (ReLU): more of them than
+    // that are dependent, without computing a Gram matrix. (Counting such cells by the flats of at most that many
+    // hyperplanes, in general position in the quotient, was measured and dropped: see docs/benchmarks.md.)
+    if (this.lastLayer > 0 && this.layers[this.lastLayer - 1].activation.kind === "relu") {
+      const width = this.layers[this.lastLayer].inDim, start = this.lastStart - width;
+      let active = 0;
+      for (let v = start; v < this.lastStart; v++) active += this.pattern[v];
+      if (k > active) return -1;
+    }
+    if (!independentNormals(normals, k, n0, this.flatGram)) {
+      this.flatFallbacks++;
+      return -1;
+    }
+    const lp = this.lp, m = lp.m, thr = this.threshold, rows = this.centralRows, g = this.centralMargins;
+    const sub = this.flatSubset, subOff = this.flatSubOffsets, res = this.flatResiduals, p = this.witness[depth + 1];
+    for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
+    cx.reset(k);
+    lp.save(depth);
+    const order = cx.order(k);
+    let decided = true;
+    for (let o = 0; o < order.length && decided; o++) {
+      const mask = order[o];
+      if (cx.state[mask] !== FlatState.Unknown) continue;
+      let size = 0;
+      for (let a = 0; a < k; a++) {
+        if (!((mask >> a) & 1)) continue;
+        sub.set(normals.subarray(a * n0, (a + 1) * n0), size * n0);
+        subOff[size++] = offsets[a];
+      }
+      for (let a = 0; a < size; a++) lp.addEquality(sub.subarray(a * n0, (a + 1) * n0), subOff[a]);
+      this.stats.lps++;
+      this.flatQueries++;
+      const status = lp.solve(thr);
+      let meets = false, misses = status === LPStatus.Below;
+      if (status === LPStatus.Optimal) {
+        lp.point(p);
+        lp.margins(p, g);
+        for (let a = 0, r = 0; a < k; a++) {
+          if (!((mask >> a) & 1)) continue;
+          let h = -offsets[a];
+          for (let q = 0; q < n0; q++) h += normals[a * n0 + q] * p[q];
+          res[r++] = h;
+        }
+        meets = centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, sub, res, size, rows, g, m) > thr;
+        misses = !meets && lp.dualBound() + lp.perturbationError <= thr;
+      }
+      if (meets) {
+        decided = cx.markMeets(mask);
+        // All the last layer's hyperplanes meet in the cell: the central certificate's group of them would have
+        // succeeded, which lets the groups reaching back into the layer before be tried (see centralWorthIt).
+        if (o === 0 && pos === this.lastStart && this.central) {
+          const key = this.centralKey(pos);
+          if (key > 0) this.centralTaskHits[key]++;
+        }
+      }
+      else if (misses) {
+        let shrunk = 0;
+        for (let a = 0, r = 0; a < k; a++) {
+          if (!((mask >> a) & 1)) continue;
+          if (!lp.rowIsBasic(m + r)) shrunk |= 1 << a;
+          r++;
+        }
+        decided = cx.markMisses(shrunk);
+      } else decided = false;
+      lp.restore(depth);
+    }
+    if (!decided) {
+      this.flatFallbacks++;
+      return -1;
+    }
+    this.flatCells++;
+    return cx.meets();
   }
 
   /**

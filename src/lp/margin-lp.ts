@@ -823,6 +823,15 @@ export class MarginLP {
     return sum;
   }
 
+  /**
+   * Whether row i's activity is basic. Its dual value is then 0, so the current basis with row i and its activity left
+   * out is a basis of the LP without row i with the same duals and the same dual bound: a `Below` answer still holds
+   * for that LP.
+   */
+  rowIsBasic(i: number): boolean {
+    return this.pos[this.n + i] >= 0;
+  }
+
   /** Copy row i's coefficients on x (length n0) into `out` and return its right-hand side b_i. */
   row(i: number, out: Float64Array): number {
     out.set(this.A.subarray(i * this.n, i * this.n + this.n0));

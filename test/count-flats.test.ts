@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { countRegions } from "../src/count/count.ts";
+import type { ExactMarginSolver } from "../src/count/engine.ts";
+import { RegionEnumerator } from "../src/count/engine.ts";
+import { FlatComplex, FlatState, independentNormals } from "../src/count/flats.ts";
+import { highsMarginSolver } from "../src/lp/highs-margin.ts";
+import { loadHighs } from "../src/lp/highs.ts";
+import { uniformBox } from "../src/model/network.ts";
+import type { Network } from "../src/model/network.ts";
+import { dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
+
+let exact: ExactMarginSolver;
+before(async () => {
+  exact = highsMarginSolver(await loadHighs());
+});
+
+describe("the complex of flats that meet a cell", () => {
+  it("three lines in general position crossing inside a square: ∅, 3 lines and 3 crossings meet it, the triple does not: 7 regions", () => {
+    const cx = new FlatComplex(4);
+    cx.reset(3);
+    const order = cx.order(3);
+    assert.deepEqual([...order], [7, 3, 5, 6, 1, 2, 4], "largest subsets first");
+    assert.ok(cx.markMisses(7)); // three generic lines have no common point
+    for (const pair of [3, 5, 6]) assert.ok(cx.markMeets(pair)); // each pair crosses inside the square
+    assert.equal(cx.meets(), 7); // 1 + 3 + 3 = the 7 regions of three lines in general position
+    for (let s = 0; s < 8; s++) assert.notEqual(cx.state[s], FlatState.Unknown);
+  });
+
+  it("a flat that misses settles its supersets only; one that meets settles its subsets only", () => {
+    const cx = new FlatComplex(4);
+    cx.reset(4);
+    assert.ok(cx.markMisses(0b0011));
+    for (let s = 0; s < 16; s++) assert.equal(cx.state[s] === FlatState.Misses, (s & 0b0011) === 0b0011, `subset ${s}`);
+    assert.ok(cx.markMeets(0b1101));
+    for (const s of [0b1101, 0b1100, 0b1001, 0b0101, 0b1000, 0b0100, 0b0001, 0]) assert.equal(cx.state[s], FlatState.Meets);
+    assert.equal(cx.state[0b0110], FlatState.Unknown);
+  });
+
+  it("answers that contradict each other are refused and change nothing", () => {
+    const cx = new FlatComplex(3);
+    cx.reset(3);
+    assert.ok(cx.markMeets(0b011));
+    const before = Int8Array.from(cx.state.subarray(0, 8));
+    assert.equal(cx.markMisses(0b001), false, "a subset of a flat that meets cannot miss");
+    assert.equal(cx.markMisses(0), false, "the empty set always meets");
+    assert.deepEqual(Int8Array.from(cx.state.subarray(0, 8)), before);
+    cx.reset(3);
+    assert.ok(cx.markMisses(0b100));
+    assert.equal(cx.markMeets(0b110), false);
+    assert.throws(() => cx.reset(4), /at most 3/);
+  });
+
+  it("independent normals pass, a repeated or nearly repeated normal fails", () => {
+    const n0 = 4, gram = new Float64Array(16);
+    const e = Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0.6, 0.8);
+    assert.ok(independentNormals(e, 3, n0, gram));
+    const twice = Float64Array.of(1, 0, 0, 0, 0, 0.6, 0.8, 0, 1, 0, 0, 0);
+    assert.equal(independentNormals(twice, 3, n0, gram), false);
+    const eps = 1e-7, c = Math.sqrt(1 - eps * eps);
+    const near = Float64Array.of(1, 0, 0, 0, c, eps, 0, 0); // pivot eps² = 1e-14
+    assert.equal(independentNormals(near, 2, n0, gram), false);
+  });
+});
+
+/** The count by flats against the sign search of the same enumerator (flats off), with the cells it counted. */
+function compare(net: Network, lo: number, hi: number): { regions: number; flatCells: number } {
+  const box = uniformBox(net.inputDim, lo, hi);
+  const on = new RegionEnumerator(net, { box, exact, flats: true });
+  const regions = on.countAll();
+  const off = countRegions(net, { box, exact, flats: false, central: false });
+  assert.equal(regions, off.regions);
+  return { regions, flatCells: on.flatCells };
+}
+
+describe("counting the last layer by flats", () => {
+  it("the same count as the sign search: 784-D, 12-D, leaky ReLU, one hidden layer, three layers", () => {
+    const cases: [string, Network, number, number][] = [
+      ["784-8-5", randomNet(21, 784, [8, 5], 2, { kind: "relu" }, 0.3), 0, 1],
+      ["12-8-6", randomNet(22, 12, [8, 6], 2, { kind: "relu" }, 0.1), -1, 1],
+      ["20-6-8 leaky", randomNet(23, 20, [6, 8], 2, { kind: "leaky-relu", alpha: 0.1 }, 0.1), -1, 1],
+      ["12-12", randomNet(24, 12, [12], 2, { kind: "relu" }, 0.5), -1, 1],
+      ["10-6-4-5", randomNet(25, 10, [6, 4, 5], 2, { kind: "relu" }, 0.1), -1, 1],
+    ];
+    for (const [name, net, lo, hi] of cases) {
+      const { regions, flatCells } = compare(net, lo, hi);
+      assert.ok(flatCells > 0, `${name}: no cell counted by flats (${regions} regions)`);
+    }
+  });
+
+  it("one hidden layer of k ≤ n0 units whose hyperplanes meet inside the box: 2^k regions, settled by a single flat", () => {
+    // Hyperplanes w_i · (x − c) = 0 through the box's centre c, with generic normals: their common flat holds c.
+    const n0 = 9, k = 7;
+    const base = randomNet(26, n0, [k], 1, { kind: "relu" }, 0);
+    const W = base.layers[0].weights, c = 0.5;
+    const bias = Array.from({ length: k }, (_, i) => -W.subarray(i * n0, (i + 1) * n0).reduce((s, w) => s + w * c, 0));
+    const net: Network = { inputDim: n0, layers: [dense(n0, k, W, bias, { kind: "relu" }), base.layers[1]] };
+    const box = uniformBox(n0, 0, 1);
+    const e = new RegionEnumerator(net, { box, exact, flats: true, central: false });
+    assert.equal(e.runTask(new Uint8Array(0)), 2 ** k); // the root as one task (countAll's split would decide every unit)
+    assert.equal(e.flatQueries, 1, "the flat of all k hyperplanes meets the box: every subset follows");
+  });
+
+  it("metamorphic: permuting the last layer's units, or scaling one by c > 0 (its outgoing weights by 1/c), keeps the count", () => {
+    const net = randomNet(27, 16, [6, 6], 2, { kind: "relu" }, 0.1);
+    const box = uniformBox(16, -1, 1);
+    const base = countRegions(net, { box, exact, flats: false, central: false }).regions;
+    for (const variant of [permuteUnits(net, 1, [3, 5, 0, 1, 4, 2]), scaleUnit(net, 1, 2, 7.5), scaleUnit(net, 1, 4, 0.01)]) {
+      assert.equal(countRegions(variant, { box, exact, flats: true }).regions, base);
+    }
+  });
+
+  it("regions handed to a sink are searched sign by sign (each needs its pattern and point), with the same count", () => {
+    const net = randomNet(28, 30, [6, 8], 2, { kind: "relu" }, 0.1);
+    const box = uniformBox(30, -1, 1);
+    const e = new RegionEnumerator(net, { box, exact, flats: true });
+    let seen = 0;
+    const { tasks } = e.splitTasks();
+    for (const t of tasks) e.runTask(t, () => seen++);
+    assert.equal(e.flatCells, 0);
+    const counted = new RegionEnumerator(net, { box, exact, flats: true });
+    assert.equal(seen, counted.countAll());
+    assert.ok(counted.flatCells > 0);
+  });
+});
