@@ -105,9 +105,37 @@ describe("counting the last layer by flats", () => {
     const net = randomNet(27, 16, [6, 6], 2, { kind: "relu" }, 0.1);
     const box = uniformBox(16, -1, 1);
     const base = countRegions(net, { box, exact, flats: false, central: false }).regions;
-    for (const variant of [permuteUnits(net, 1, [3, 5, 0, 1, 4, 2]), scaleUnit(net, 1, 2, 7.5), scaleUnit(net, 1, 4, 0.01)]) {
-      assert.equal(countRegions(variant, { box, exact, flats: true }).regions, base);
+    for (const variant of [net, permuteUnits(net, 1, [3, 5, 0, 1, 4, 2]), scaleUnit(net, 1, 2, 7.5), scaleUnit(net, 1, 4, 0.01)]) {
+      // The root as one task: countAll's split would decide most of the last layer before the flats are asked.
+      const e = new RegionEnumerator(variant, { box, exact, flats: true });
+      assert.equal(e.runTask(new Uint8Array(0)), base);
+      assert.ok(e.flatCells > 0, "no cell counted by flats");
     }
+  });
+
+  it("a region thinner than the threshold (a strip between two nearly parallel hyperplanes) is not counted by flats either", () => {
+    // Found in review: 4 inputs; the first layer's cell |x1| < h (two units off) and four stably active units passing
+    // x through; the last layer cuts it by x0 = 0, a copy tilted by θ and offset by ε (a strip 2–6e-9 wide inside the
+    // cell, below the 1e-8 threshold), x2 = 0 and x3 = 0. The flats of the last layer meet the cell all the same.
+    const h = 1e-4, theta = 2e-5, eps = 4e-9, c = Math.cos(theta), sn = Math.sin(theta);
+    const net: Network = {
+      inputDim: 4,
+      layers: [
+        dense(4, 6, [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, -1, 0, 0], [10, 10, 10, 10, -h, -h], { kind: "relu" }),
+        dense(6, 4, [1, 0, 0, 0, 0, 0, c, sn, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0], [-10, -10 * (c + sn) - eps, -10, -10], { kind: "relu" }),
+        dense(4, 1, [1, 1, 1, 1], [0], { kind: "identity" }),
+      ],
+    };
+    const box = uniformBox(4, -1, 1);
+    const search = new RegionEnumerator(net, { box, exact, flats: false, central: false }).runTask(new Uint8Array(0));
+    const e = new RegionEnumerator(net, { box, exact, flats: true, central: false });
+    assert.equal(e.runTask(new Uint8Array(0)), search);
+    assert.ok(e.flatFallbacks > 0, "the thin cell should go back to the sign search");
+    assert.ok(e.flatCells > 0, "the other cells are counted by flats");
+    assert.equal(countRegions(net, { box, exact, flats: true, central: false, taskTarget: 2 }).regions, search);
+    let sum = 0;
+    for (const t of e.subtasks(undefined, 8)) sum += e.runTask(t);
+    assert.equal(sum, search, "a task's subtasks add up to it");
   });
 
   it("regions handed to a sink are searched sign by sign (each needs its pattern and point), with the same count", () => {

@@ -146,6 +146,49 @@ describe("MarginLP (bounded dual simplex) against HiGHS", () => {
   });
 });
 
+describe("MarginLP's dual bound without the rows whose activities are basic", () => {
+  it("a Below answer with equality rows still holds, by HiGHS, with only the equalities whose activities are nonbasic", () => {
+    const rand = mulberry32(515);
+    const thr = 1e-8;
+    let strict = 0, below = 0;
+    for (const n0 of [5, 12, 40, 784]) {
+      for (let trial = 0; trial < (n0 === 784 ? 6 : 25); trial++) {
+        const lo = new Float64Array(n0).fill(0), hi = new Float64Array(n0).fill(1);
+        const m = 2 + Math.floor(rand() * 10), k = 2 + Math.floor(rand() * Math.min(5, n0 - 2));
+        const lp = new MarginLP(lo, hi, m + k, Math.sqrt(n0));
+        const x0 = Float64Array.from({ length: n0 }, () => 0.2 + 0.6 * rand());
+        const rows: Float64Array[] = [], rhs: number[] = [];
+        // A cell around x0, then k hyperplanes at random distances from x0: some of their flats miss the cell.
+        for (let i = 0; i < m + k; i++) {
+          const a = unitRow(rand, n0);
+          let ax = 0;
+          for (let j = 0; j < n0; j++) ax += a[j] * x0[j];
+          rows.push(a);
+          rhs.push(i < m ? ax - 0.05 * (0.2 + rand()) : ax + 0.3 * gaussian(rand));
+        }
+        for (let i = 0; i < m; i++) lp.addRow(rows[i], rhs[i]);
+        lp.solve();
+        lp.save(0);
+        for (let i = m; i < m + k; i++) lp.addEquality(rows[i], rhs[i]);
+        if (lp.solve(thr) !== LPStatus.Below) continue;
+        below++;
+        const kept: number[] = [];
+        for (let r = 0; r < k; r++) if (!lp.rowIsBasic(m + r)) kept.push(m + r);
+        assert.ok(kept.length > 0, "an empty set of equalities cannot bound the cell's margin");
+        if (kept.length < k) strict++;
+        const flat = new Float64Array((m + kept.length) * n0), b: number[] = [];
+        [...Array(m).keys(), ...kept].forEach((i, at) => {
+          flat.set(rows[i], at * n0);
+          b.push(rhs[i]);
+        });
+        const ref = solveMarginWithHighs(highs, flat, Float64Array.from(b), m + kept.length, { lo, hi }, kept.length);
+        assert.ok(!(ref.t > thr + 1e-9), `n0 = ${n0}: without the basic ones the margin reaches ${ref.t}`);
+      }
+    }
+    assert.ok(below >= 20 && strict >= 5, `${below} Below answers, ${strict} of them shrunk`);
+  });
+});
+
 describe("MarginLP's bound-flipping ratio test", () => {
   it("flips exactly the candidates below the entering ratio and picks the one a full sort would, over many passes", () => {
     const rand = mulberry32(4242);

@@ -83,6 +83,8 @@ const CENTRAL_KEYS = (CENTRAL_MAX_GROUP + 1) ** 2;
  * (784-18-4) 314k → 260k, 6 units (784-16-6) 433k → 278k.
  */
 const FLATS_MIN_UNITS = 4;
+/** `flatsBlockedBelow` when no cell of the current path gave up on flats. */
+const NO_BLOCK = Number.MAX_SAFE_INTEGER;
 
 /** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
 export const DEFAULT_TASK_TARGET = 256;
@@ -205,6 +207,10 @@ export class RegionEnumerator {
   flatCells = 0;
   flatFallbacks = 0;
   flatQueries = 0;
+  /** LP depth of the cell on the current path where flats gave up (NO_BLOCK: none); its subcells skip them. */
+  private flatsBlockedBelow = NO_BLOCK;
+  /** Per sign vector of the cell's k hyperplanes: a region proven by a point with margin (see countByFlats). */
+  private readonly flatProven: Uint8Array;
   /** Unit at each search position: the identity except inside the last layer under farthestFirst (see chooseUnit). */
   private readonly order: Int32Array;
   private readonly lastNorms: Float64Array; // ‖row‖ of the last layer's forms on the current cell
@@ -347,6 +353,7 @@ export class RegionEnumerator {
     this.flatResiduals = new Float64Array(maxF);
     this.flatSubOffsets = new Float64Array(maxF);
     this.flatGram = new Float64Array(maxF * maxF);
+    this.flatProven = new Uint8Array(this.flats ? 2 ** maxF : 0);
     this.centralPointBuf = new Float64Array(this.n0);
     this.farthestFirst = this.lastLayer >= 0 && (opts.farthestFirst ?? this.n0 > EXACT_CELL_MAX_DIM);
     this.order = new Int32Array(N);
@@ -480,6 +487,7 @@ export class RegionEnumerator {
 
   private startRoot(): void {
     this.lp.reset();
+    this.flatsBlockedBelow = NO_BLOCK;
     for (let u = 0; u < this.unitCount; u++) this.order[u] = u;
     this.centralTaskTries.fill(0);
     this.centralTaskHits.fill(0);
@@ -818,16 +826,20 @@ export class RegionEnumerator {
       if (this.onTick && this.stats.regions % this.progressEvery === 0) this.onTick();
       return;
     }
-    // The last layer's remaining units by the flats of their hyperplanes that meet the cell.
-    if (this.flats && pos >= this.lastStart && this.stopUnit < 0 && !this.acceptCell && !this.sink) {
+    // The last layer's remaining units by the flats of their hyperplanes that meet the cell (not below a cell where
+    // that gave up: its subcells would mostly repeat the same LPs).
+    if (depth <= this.flatsBlockedBelow) this.flatsBlockedBelow = NO_BLOCK;
+    if (this.flats && pos >= this.lastStart && this.stopUnit < 0 && !this.acceptCell && !this.sink &&
+      depth <= this.flatsBlockedBelow) {
+      const fallbacks = this.flatFallbacks;
       const found = this.countByFlats(pos, depth);
       if (found >= 0) {
-        const before = this.stats.regions;
+        const before = this.stats.regions, every = this.progressEvery;
         this.stats.regions += found;
-        const every = this.progressEvery;
-        if (this.onTick && Math.floor(before / every) !== Math.floor(this.stats.regions / every)) this.onTick();
+        if (this.onTick && every > 0 && Math.floor(before / every) !== Math.floor(this.stats.regions / every)) this.onTick();
         return;
       }
+      if (this.flatFallbacks > fallbacks) this.flatsBlockedBelow = depth;
     }
     // The last layer's remaining units at once, when few are left and that has been paying in this task.
     let group = 0, lpsBefore = -1;
@@ -914,8 +926,7 @@ export class RegionEnumerator {
       offsets[k] = -C[i] / nu;
       k++;
     }
-    if (k === 0) return 1;
-    if (k < FLATS_MIN_UNITS) return -1;
+    if (k < FLATS_MIN_UNITS) return -1; // (the unit at pos has a hyperplane: k ≥ 1)
     // The last layer's normals on the cell lie in the span of the layer before's active rows (ReLU): more of them than
     // that are dependent, without computing a Gram matrix. (Counting such cells by the flats of at most that many
     // hyperplanes, in general position in the quotient, was measured and dropped: see docs/benchmarks.md.)
@@ -931,8 +942,22 @@ export class RegionEnumerator {
     }
     const lp = this.lp, m = lp.m, thr = this.threshold, rows = this.centralRows, g = this.centralMargins;
     const sub = this.flatSubset, subOff = this.flatSubOffsets, res = this.flatResiduals, p = this.witness[depth + 1];
+    const proven = this.flatProven;
     for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
     cx.reset(k);
+    proven.fill(0, 0, 2 ** k);
+    // The witness's own region, when it is clear of all k hyperplanes (the only region left if no flat meets the cell).
+    const w = this.witness[depth];
+    if (this.witnessMargin[depth] > thr) {
+      let signs = 0, clear = true;
+      for (let a = 0; a < k && clear; a++) {
+        let h = -offsets[a];
+        for (let q = 0; q < n0; q++) h += normals[a * n0 + q] * w[q];
+        clear = Math.abs(h) > thr;
+        if (h > 0) signs |= 1 << a;
+      }
+      if (clear) proven[signs] = 1;
+    }
     lp.save(depth);
     const order = cx.order(k);
     let decided = true;
@@ -949,29 +974,41 @@ export class RegionEnumerator {
       this.stats.lps++;
       this.flatQueries++;
       const status = lp.solve(thr);
-      let meets = false, misses = status === LPStatus.Below;
+      let meets = false, misses = status === LPStatus.Below, outside = 0;
       if (status === LPStatus.Optimal) {
         lp.point(p);
         lp.margins(p, g);
+        // The certificate's rows: the cell's, then the other hyperplanes, each oriented towards p's side of it, so
+        // that it proves the 2^|S| regions around p (with p's signs off S) and not only that X_S meets the cell.
+        let extra = 0;
         for (let a = 0, r = 0; a < k; a++) {
-          if (!((mask >> a) & 1)) continue;
           let h = -offsets[a];
           for (let q = 0; q < n0; q++) h += normals[a * n0 + q] * p[q];
-          res[r++] = h;
+          if ((mask >> a) & 1) {
+            res[r++] = h;
+            continue;
+          }
+          const sign = h > 0 ? 1 : -1, at = (m + extra) * n0;
+          if (h > 0) outside |= 1 << a;
+          for (let q = 0; q < n0; q++) rows[at + q] = sign * normals[a * n0 + q];
+          g[m + extra++] = sign * h;
         }
-        meets = centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, sub, res, size, rows, g, m) > thr;
+        meets = centralMargin(this.centralWs!, p, this.box.lo, this.box.hi, sub, res, size, rows, g, m + extra) > thr;
         misses = !meets && lp.dualBound() + lp.perturbationError <= thr;
       }
       if (meets) {
         decided = cx.markMeets(mask);
+        for (let s = mask; ; s = (s - 1) & mask) {
+          proven[outside | s] = 1;
+          if (s === 0) break;
+        }
         // All the last layer's hyperplanes meet in the cell: the central certificate's group of them would have
         // succeeded, which lets the groups reaching back into the layer before be tried (see centralWorthIt).
-        if (o === 0 && pos === this.lastStart && this.central) {
+        if (o === 0 && this.central) {
           const key = this.centralKey(pos);
           if (key > 0) this.centralTaskHits[key]++;
         }
-      }
-      else if (misses) {
+      } else if (misses) {
         let shrunk = 0;
         for (let a = 0, r = 0; a < k; a++) {
           if (!((mask >> a) & 1)) continue;
@@ -981,6 +1018,15 @@ export class RegionEnumerator {
         decided = cx.markMisses(shrunk);
       } else decided = false;
       lp.restore(depth);
+    }
+    // The flats count the regions of the arrangement in the open cell, however thin; the sign search counts those
+    // with a point at margin > threshold from every hyperplane. Every region is next to the flat of a maximal face
+    // (whose points keep one side of each other hyperplane), so the certified points prove all regions unless one is
+    // thinner than the threshold: then the counts could differ, and the sign search decides.
+    if (decided) {
+      let count = 0;
+      for (let s = 0, size = 2 ** k; s < size; s++) count += proven[s];
+      decided = count === cx.meets();
     }
     if (!decided) {
       this.flatFallbacks++;
