@@ -203,7 +203,8 @@ export class RegionEnumerator {
   private readonly flatResiduals: Float64Array;
   private readonly flatSubOffsets: Float64Array;
   private readonly flatGram: Float64Array;
-  /** Cells of the last layer counted by flats, fallbacks to the sign search, and LPs asked, over the lifetime. */
+  /** Over the lifetime: cells counted by flats, cells where flats were tried and gave up (dependent normals, an LP
+   * that proved nothing, fewer regions proven than flats), and the LPs they asked. */
   flatCells = 0;
   flatFallbacks = 0;
   flatQueries = 0;
