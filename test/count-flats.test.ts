@@ -138,6 +138,17 @@ describe("counting the last layer by flats", () => {
     assert.equal(sum, search, "a task's subtasks add up to it");
   });
 
+  it("progress ticks still come as cells are counted by flats, each after more regions than the last", () => {
+    const net = randomNet(22, 12, [8, 6], 2, { kind: "relu" }, 0.1);
+    const e = new RegionEnumerator(net, { box: uniformBox(12, -1, 1), exact, flats: true });
+    const seen: number[] = [];
+    const regions = e.runTask(new Uint8Array(0), undefined, () => seen.push(e.stats.regions), 50);
+    assert.ok(e.flatCells > 0);
+    assert.ok(seen.length >= 2, `${seen.length} ticks for ${regions} regions`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1]);
+    assert.ok(seen.at(-1)! <= regions && regions - seen.at(-1)! < 50 + 2 ** 12, "no long silence at the end");
+  });
+
   it("regions handed to a sink are searched sign by sign (each needs its pattern and point), with the same count", () => {
     const net = randomNet(28, 30, [6, 8], 2, { kind: "relu" }, 0.1);
     const box = uniformBox(30, -1, 1);
