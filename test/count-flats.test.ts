@@ -4,6 +4,7 @@ import { countRegions } from "../src/count/count.ts";
 import type { ExactMarginSolver } from "../src/count/engine.ts";
 import { RegionEnumerator } from "../src/count/engine.ts";
 import { FlatComplex, FlatState, independentNormals } from "../src/count/flats.ts";
+import { countRegionsMilp } from "../src/milp/count.ts";
 import { highsMarginSolver } from "../src/lp/highs-margin.ts";
 import { loadHighs } from "../src/lp/highs.ts";
 import { uniformBox } from "../src/model/network.ts";
@@ -85,6 +86,17 @@ describe("counting the last layer by flats", () => {
     for (const [name, net, lo, hi] of cases) {
       const { regions, flatCells } = compare(net, lo, hi);
       assert.ok(flatCells > 0, `${name}: no cell counted by flats (${regions} regions)`);
+    }
+  });
+
+  it("the count with cells counted by flats equals the MILP method's (Serra et al. 2018), an independent second method", async () => {
+    for (const [seed, n0, widths] of [[34, 12, [6, 6]], [35, 20, [6, 5]]] as const) {
+      const net = randomNet(seed, n0, [...widths], 2, { kind: "relu" }, 0.1);
+      const box = uniformBox(n0, -1, 1);
+      const e = new RegionEnumerator(net, { box, exact, flats: true });
+      const regions = e.runTask(new Uint8Array(0));
+      assert.ok(e.flatCells > 30, `${e.flatCells} cells by flats`);
+      assert.equal(regions, (await countRegionsMilp(net, { box })).regions, `${n0}-${widths.join("-")}`);
     }
   });
 
