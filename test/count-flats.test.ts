@@ -150,6 +150,37 @@ describe("counting the last layer by flats", () => {
     assert.equal(sum, search, "a task's subtasks add up to it");
   });
 
+  it("thin cells no flat meets, whose witness lies within the threshold of a hyperplane, are not counted by flats either", () => {
+    // Found in the second review: x passes through four stably active units, and for each input the pair x_i − δ,
+    // −x_i − δ (δ = 1.2e-8) makes cells as thin as 2δ; the last layer's hyperplanes x_i = 0.5e-8 sit inside them. Only
+    // the regions-proven check catches these (without it: 81 regions against the sign search's 16).
+    const d = 1.2e-8, first: number[] = [], bias: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      first.push(...[0, 1, 2, 3].map((j) => (j === i ? 1 : 0)));
+      bias.push(10);
+    }
+    for (let i = 0; i < 4; i++) {
+      for (const sgn of [1, -1]) {
+        first.push(...[0, 1, 2, 3].map((j) => (j === i ? sgn : 0)));
+        bias.push(-d);
+      }
+    }
+    const second = [0, 1, 2, 3].flatMap((i) => Array.from({ length: 12 }, (_, j) => (j === i ? 1 : 0)));
+    const net: Network = {
+      inputDim: 4,
+      layers: [
+        dense(4, 12, first, bias, { kind: "relu" }),
+        dense(12, 4, second, [0, 1, 2, 3].map(() => -10 - 0.5e-8), { kind: "relu" }),
+        dense(4, 1, [1, 1, 1, 1], [0], { kind: "identity" }),
+      ],
+    };
+    const box = uniformBox(4, -1, 1);
+    const search = new RegionEnumerator(net, { box, exact, flats: false, central: false }).runTask(new Uint8Array(0));
+    const e = new RegionEnumerator(net, { box, exact, flats: true, central: false });
+    assert.equal(e.runTask(new Uint8Array(0)), search);
+    assert.ok(e.flatFallbacks > 0);
+  });
+
   it("progress ticks still come as cells are counted by flats, each after more regions than the last", () => {
     const net = randomNet(22, 12, [8, 6], 2, { kind: "relu" }, 0.1);
     const e = new RegionEnumerator(net, { box: uniformBox(12, -1, 1), exact, flats: true });

@@ -832,7 +832,7 @@ export class RegionEnumerator {
     if (depth <= this.flatsBlockedBelow) this.flatsBlockedBelow = NO_BLOCK;
     if (this.flats && pos >= this.lastStart && this.stopUnit < 0 && !this.acceptCell && !this.sink &&
       depth <= this.flatsBlockedBelow) {
-      const fallbacks = this.flatFallbacks;
+      const fallbacks = this.flatFallbacks, queries = this.flatQueries;
       const found = this.countByFlats(pos, depth);
       if (found >= 0) {
         const before = this.stats.regions, every = this.progressEvery;
@@ -840,7 +840,8 @@ export class RegionEnumerator {
         if (this.onTick && every > 0 && Math.floor(before / every) !== Math.floor(this.stats.regions / every)) this.onTick();
         return;
       }
-      if (this.flatFallbacks > fallbacks) this.flatsBlockedBelow = depth;
+      // (Dependent normals cost no LP and may be independent in a subcell, with fewer of them.)
+      if (this.flatFallbacks > fallbacks && this.flatQueries > queries) this.flatsBlockedBelow = depth;
     }
     // The last layer's remaining units at once, when few are left and that has been paying in this task.
     let group = 0, lpsBefore = -1;
@@ -1020,10 +1021,13 @@ export class RegionEnumerator {
       } else decided = false;
       lp.restore(depth);
     }
-    // The flats count the regions of the arrangement in the open cell, however thin; the sign search counts those
-    // with a point at margin > threshold from every hyperplane. Every region is next to the flat of a maximal face
-    // (whose points keep one side of each other hyperplane), so the certified points prove all regions unless one is
-    // thinner than the threshold: then the counts could differ, and the sign search decides.
+    // The complex counts (at least) the regions of the arrangement in K′, the box with every cell row at margin >
+    // threshold, however thin. The sign search counts those with a point at margin > threshold from the last layer's
+    // hyperplanes too; the certified points prove some of those. So proven ≤ sign search ≤ regions in K′ ≤ complex,
+    // and when the ends are equal the sign search would count the same. Every region of K′ lies next to the flat of a
+    // maximal face, on whose points the other hyperplanes keep one side, so a thin region shows up as a failed
+    // certificate (a point too close to another hyperplane); this check also catches a cell no flat meets whose
+    // witness lies within the threshold of a hyperplane.
     if (decided) {
       let count = 0;
       for (let s = 0, size = 2 ** k; s < size; s++) count += proven[s];
