@@ -339,7 +339,7 @@ export class RegionEnumerator {
     this.centralBaseC = new Float64Array(lastWidth);
     const maxK = Math.max(Math.min(CENTRAL_MAX_GROUP, this.n0), Math.min(FLATS_MAX_UNITS, this.n0));
     this.flats = this.lastLayer >= 0 && (opts.flats ?? this.central);
-    this.centralWs = (this.central || this.flats) && this.lastLayer >= 0 && maxK >= 1 ? new CentralWorkspace(this.n0, maxK) : undefined;
+    this.centralWs = this.lastLayer >= 0 && ((this.central && maxK >= 2) || this.flats) ? new CentralWorkspace(this.n0, maxK) : undefined;
     this.centralNormals = new Float64Array(this.centralWs ? maxK * this.n0 : 0);
     this.centralOffsets = new Float64Array(maxK);
     this.centralResiduals = new Float64Array(maxK);
@@ -907,11 +907,12 @@ export class RegionEnumerator {
   /**
    * The regions of the cell at LP depth `depth` cut by the last layer's remaining units (positions pos …), counted as
    * the subsets of their hyperplanes whose flats meet the cell ({@link FlatComplex}): subsets are asked largest first,
-   * each by one LP for a point of the cell on its flat. A point certified by the central margin (all 2^|S| sign
-   * patterns of S around it are in the cell, which by convexity puts a point of X_S in its interior) settles S and its
-   * subsets; a dual bound ≤ threshold settles S, shrunk to the equality rows whose activities are nonbasic (the
-   * others have zero duals), and its supersets. Returns −1 when this cannot decide (dependent normals, too many units,
-   * an LP neither certifies): the caller then searches the signs.
+   * each by one LP for a point of the cell on its flat. A point certified by the central margin, with the other
+   * hyperplanes as rows (the 2^|S| regions around it are in the cell at margin > threshold, which by convexity puts a
+   * point of X_S in the cell), settles S and its subsets; a dual bound ≤ threshold settles S, shrunk to the equality
+   * rows whose activities are nonbasic (the others have zero duals), and its supersets. Returns −1 when this cannot
+   * decide (dependent normals, too many units, an LP neither certifies, fewer regions proven than flats counted): the
+   * caller then searches the signs.
    */
   private countByFlats(pos: number, depth: number): number {
     const L = this.lastLayer, n0 = this.n0, A = this.formA[L], C = this.formC[L], flagsL = this.flags[L];
