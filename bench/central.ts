@@ -1,7 +1,9 @@
 /**
  * The effect of one of the engine's search options on counting (default: the central certificate; also
- * farthestFirst, lineSearch): the engine runs the same shard of a model's tasks over [0, 1]^n0 with the option on and off, alternating in one process (on, off, on, off, ...) so the machine's drift is shared, and
- * checks that both find the same regions. Prints regions, LPs, simplex iterations and median seconds of each.
+ * farthestFirst, lineSearch, flats): the engine runs the same shard of a model's tasks over [0, 1]^n0 with the option
+ * on and off, alternating in one process (on, off, on, off, ...) so the machine's drift is shared, and checks that
+ * both find the same regions. Prints regions, LPs, simplex iterations, the certificates' and the flats' statistics and
+ * median seconds of each.
  *
  * Run: node --import tsx bench/central.ts MODEL [SHARD=5/128] [ROUNDS=3] [OPTION=central]
  * The study's networks come from their seeds, e.g. `tessera train --data mnist --arch 784,18,4,10 --seed 2 --out n18.json`.
