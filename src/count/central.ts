@@ -81,16 +81,7 @@ export function centralMargin(
       G[a * k + b] = s;
     }
   }
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = G[a * k + b];
-      for (let c = 0; c < b; c++) s -= G[a * k + c] * G[b * k + c];
-      if (a === b) {
-        if (!(s > CENTRAL_MIN_PIVOT)) return -Infinity;
-        G[a * k + a] = Math.sqrt(s);
-      } else G[a * k + b] = s / G[b * k + b];
-    }
-  }
+  if (!choleskyInPlace(G, k)) return -Infinity;
   // Ginv = L^{-T} L^{-1}, column by column: solve L y = e_c, then L^T z = y.
   for (let c = 0; c < k; c++) {
     for (let a = 0; a < k; a++) {
@@ -149,6 +140,24 @@ export function centralMargin(
   if (!(tau > 0) || tau === Infinity) return -Infinity;
   ws.tau = tau;
   return Math.min(cellFloor / 2, tau * (1 - worst) - hmax) - CENTRAL_ROUNDOFF * n0 * scale;
+}
+
+/**
+ * Cholesky factor L (lower triangle, row-major k × k) of the symmetric matrix whose lower triangle is in G, in place.
+ * False when a pivot is at most CENTRAL_MIN_PIVOT: for Gram matrices of unit normals, numerically dependent normals.
+ */
+export function choleskyInPlace(G: Float64Array, k: number): boolean {
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = G[a * k + b];
+      for (let c = 0; c < b; c++) s -= G[a * k + c] * G[b * k + c];
+      if (a === b) {
+        if (!(s > CENTRAL_MIN_PIVOT)) return false;
+        G[a * k + a] = Math.sqrt(s);
+      } else G[a * k + b] = s / G[b * k + b];
+    }
+  }
+  return true;
 }
 
 /** Write p + τ·V·s into `out`, s_l = +1 where bit l of `signs` is set, else −1 (clipped into the box). */

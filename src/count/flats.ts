@@ -14,15 +14,10 @@
  * questions with linear programs (a point of the cell on X_S, or a dual bound showing there is none).
  */
 
+import { choleskyInPlace } from "./central.ts";
+
 /** Largest number of hyperplanes counted by flats: the complex has 2^k subsets (4,096 bytes of state at 12). */
 export const FLATS_MAX_UNITS = 12;
-
-/**
- * A Gram matrix pivot of unit normals below this means they are numerically dependent (then the count by flats does
- * not hold and the caller searches the signs instead): the same bound as the central certificate's, whose margin
- * proofs divide by these pivots.
- */
-export const FLATS_MIN_PIVOT = 1e-10;
 
 /** State of a subset: not asked yet, its flat meets the cell, or it does not. */
 export const enum FlatState {
@@ -109,7 +104,9 @@ export class FlatComplex {
 
 /**
  * Whether k unit normals (k × n0 row-major) are linearly independent with room to spare: every pivot of the Cholesky
- * factor of their Gram matrix exceeds FLATS_MIN_PIVOT. `gram` holds at least k² numbers (overwritten).
+ * factor of their Gram matrix exceeds CENTRAL_MIN_PIVOT, the bound of the central certificate, whose margin proofs
+ * divide by these pivots (when it fails the count by flats does not hold and the caller searches the signs instead).
+ * `gram` holds at least k² numbers (overwritten).
  */
 export function independentNormals(normals: Float64Array, k: number, n0: number, gram: Float64Array): boolean {
   for (let a = 0; a < k; a++) {
@@ -119,17 +116,7 @@ export function independentNormals(normals: Float64Array, k: number, n0: number,
       gram[a * k + b] = s;
     }
   }
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = gram[a * k + b];
-      for (let c = 0; c < b; c++) s -= gram[a * k + c] * gram[b * k + c];
-      if (a === b) {
-        if (!(s > FLATS_MIN_PIVOT)) return false;
-        gram[a * k + a] = Math.sqrt(s);
-      } else gram[a * k + b] = s / gram[b * k + b];
-    }
-  }
-  return true;
+  return choleskyInPlace(gram, k);
 }
 
 function popcount(x: number): number {
