@@ -28,10 +28,13 @@ const partials = existsSync(partialDir)
     })
   : [];
 
+const complete = finished[1] === finished[2];
 const status = [
-  `**Status: ${finished[1]} of ${finished[2]} networks finished**, ${wall} of wall-clock time over ${runs.length} run(s)`,
+  complete
+    ? `**Complete: all ${finished[2]} networks**, ${wall} of wall-clock time over ${runs.length} run(s)`
+    : `**Status: ${finished[1]} of ${finished[2]} networks finished**, ${wall} of wall-clock time over ${runs.length} run(s)`,
   `with \`--workers 2\` on this 2-core machine (the machine also ran other work).` +
-    (slowest ? ` The slowest network so far is ${slowest[1]}: ${slowest[2]} s for ${slowest[3]} regions.` : ""),
+    (slowest ? ` The slowest network${complete ? "" : " so far"} is ${slowest[1]}: ${slowest[2]} s for ${slowest[3]} regions.` : ""),
   partials.length
     ? `Counts in progress, checkpointed in \`${dir}/partial/\`: ${partials.join("; ")}.`
     : "No count is in progress.",
@@ -52,6 +55,11 @@ function replaceBlock(text, name, content) {
 let text = readFileSync(doc, "utf8");
 text = replaceBlock(text, "status", status);
 text = replaceBlock(text, "table", body);
+// The section's heading and the figures' captions say whether the study is still running.
+const headings = complete
+  ? [["### The full study (in progress)", "### The full study"], ["![Full study so far:", "![Full study:"]]
+  : [["### The full study\n", "### The full study (in progress)\n"], ["![Full study:", "![Full study so far:"]];
+for (const [from, to] of headings) text = text.split(from).join(to);
 writeFileSync(doc, text);
 for (const name of ["regions-vs-bounds", "error-vs-regions"]) {
   for (const ext of ["svg", "png"]) {
@@ -59,4 +67,4 @@ for (const name of ["regions-vs-bounds", "error-vs-regions"]) {
     if (existsSync(src)) copyFileSync(src, `docs/img/study-full-${name}.${ext}`);
   }
 }
-console.log(`${doc}: ${finished[1]} of ${finished[2]} networks, ${partials.length} in progress`);
+console.log(`${doc}: ${finished[1]} of ${finished[2]} networks${complete ? " (complete)" : ""}, ${partials.length} in progress`);
