@@ -133,7 +133,7 @@ function printMilp(r: CountResult & { checkpointWritten?: string }, model: strin
   const lines = [
     `model          ${model}`,
     `domain         ${domain}`,
-    `method         MILP (Serra, Tjandraatmadja & Ramalingam 2018), every binary assignment with f > 0`,
+    `method         MILP (Serra, Tjandraatmadja & Ramalingam 2018), every binary assignment with f > ${r.threshold} (the engine's interior rule)`,
     `regions        ${formatCount(r.regions)}${r.complete ? "" : "  (partial: interrupted)"}`,
     `stable units   ${s.total}`,
     `LPs            ${formatCount(r.lps)}  (LP relaxations and MIP solves)`,
