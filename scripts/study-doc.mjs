@@ -1,8 +1,8 @@
 // Refresh the full MNIST study's section of docs/study.md from results/serra2018/ (the study's own table.md, runs.json
 // and checkpoints) and copy its two figures to docs/img/study-full-*. Run after `tessera study serra2018` has written
 // its outputs: node scripts/study-doc.mjs [RESULTS_DIR=results/serra2018]
-// Only the text between the markers <!-- full-study:status --> … <!-- /full-study:status --> and
-// <!-- full-study:table --> … <!-- /full-study:table --> is replaced.
+// Only the text between the markers <!-- full-study:NAME --> … <!-- /full-study:NAME --> is replaced, for NAME =
+// status, table and claims (the numbers the claims paragraphs quote).
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -52,7 +52,53 @@ function replaceBlock(text, name, content) {
   return text.slice(0, a + open.length) + "\n" + content + "\n" + text.slice(b);
 }
 
+// The numbers the claims paragraphs quote, computed from table.csv and networks.csv (so the prose can be checked).
+function readCsv(path) {
+  const [head, ...lines] = readFileSync(path, "utf8").trim().split("\n");
+  const keys = head.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [keys[i], v])));
+}
+const configs = new Map(readCsv(join(dir, "table.csv")).map((r) => [Number(r.n1), r]));
+const nets = readCsv(join(dir, "networks.csv"));
+const pct = (n1) => (100 * Number(configs.get(n1).regions_mean)) / Number(configs.get(n1).serra2018);
+const byN1 = new Map();
+for (const r of nets) byN1.set(Number(r.n1), [...(byN1.get(Number(r.n1)) ?? []), Number(r.regions)]);
+const spread = (n1) => {
+  const c = byN1.get(n1) ?? [];
+  return { ratio: Math.max(...c) / Math.min(...c), min: Math.min(...c), max: Math.max(...c) };
+};
+const present = [...configs.keys()].sort((a, b) => a - b);
+const inRange = (a, b) => present.filter((n) => n >= a && n <= b);
+const claims = [];
+const failures = nets.filter((r) => !(Number(r.digit_patterns) <= Number(r.regions) &&
+  Number(r.regions) <= Number(r.serra2018_stable) &&
+  Number(r.serra2018_stable) <= Number(configs.get(Number(r.n1)).serra2018)));
+claims.push(`- Networks: ${nets.length}. Failing digit patterns ≤ count ≤ stable-unit bound ≤ Theorem 1: ` +
+  (failures.length ? failures.map((r) => r.id).join(", ") : "none") + ".");
+const mid = inRange(3, 11);
+if (mid.length) {
+  const ps = mid.map(pct);
+  claims.push(`- Mean count as a share of Theorem 1's bound: ${Math.min(...ps).toFixed(0)}–${Math.max(...ps).toFixed(0)} % for ` +
+    `N1 = ${mid[0]} to ${mid.at(-1)}; ` +
+    present.filter((n) => n >= 12).map((n) => `${pct(n).toFixed(1)} % at N1 = ${n}`).join(", ") + ".");
+}
+const montufar = present.map((n) => [n, Number(configs.get(n).montufar2017) / Number(configs.get(n).regions_mean)]);
+const [mN1, mRatio] = montufar.reduce((a, b) => (b[1] > a[1] ? b : a));
+claims.push(`- Montúfar 2017's bound over the mean count: at most ${mRatio.toFixed(0)}× (N1 = ${mN1}).`);
+const spreads = present.map((n) => [n, spread(n)]);
+const [sN1, sMax] = spreads.reduce((a, b) => (b[1].ratio > a[1].ratio ? b : a));
+const wideSpread = (from) => Math.max(...spreads.filter(([n]) => n >= from).map(([, s]) => s.ratio - 1)) * 100;
+claims.push(`- Largest count over smallest among a configuration's seeds: at most ${sMax.ratio.toFixed(2)}× (N1 = ${sN1}: ` +
+  `${fmt(sMax.min)} to ${fmt(sMax.max)}); at most ${wideSpread(16).toFixed(1)} % from N1 = 16 on, ` +
+  `${wideSpread(18).toFixed(1)} % from N1 = 18 on.`);
+if (byN1.has(21)) {
+  const c21 = spread(21);
+  claims.push(`- N1 = 21 (one second-layer unit): ${fmt(c21.min)} to ${fmt(c21.max)} regions of ` +
+    `${fmt(Number(configs.get(21).serra2018))}.`);
+}
+
 let text = readFileSync(doc, "utf8");
+text = replaceBlock(text, "claims", claims.join("\n"));
 text = replaceBlock(text, "status", status);
 text = replaceBlock(text, "table", body);
 // The section's heading and the figures' captions say whether the study is still running.
