@@ -29,11 +29,13 @@ const partials = existsSync(partialDir)
   : [];
 
 const complete = finished[1] === finished[2];
+const workerSet = [...new Set(runs.map((r) => r.workers))].sort((a, b) => a - b);
+const workerCounts = workerSet.length ? workerSet.join(" or ") : "?";
 const status = [
   complete
     ? `**Complete: all ${finished[2]} networks**, ${wall} of wall-clock time over ${runs.length} run(s)`
     : `**Status: ${finished[1]} of ${finished[2]} networks finished**, ${wall} of wall-clock time over ${runs.length} run(s)`,
-  `with \`--workers 2\` on this 2-core machine (the machine also ran other work).` +
+  `with \`--workers ${workerCounts}\` on this 2-core machine (the machine also ran other work).` +
     (slowest ? ` The slowest network${complete ? "" : " so far"} is ${slowest[1]}: ${slowest[2]} s for ${slowest[3]} regions.` : ""),
   partials.length
     ? `Counts in progress, checkpointed in \`${dir}/partial/\`: ${partials.join("; ")}.`

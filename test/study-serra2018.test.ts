@@ -115,6 +115,24 @@ describe("tessera study serra2018 --quick", () => {
     assert.equal(readFileSync(join(dir, "table.csv"), "utf8"), table);
   });
 
+  it("records its run in runs.json from the start, so a run killed before any network finishes keeps its time", async () => {
+    const d = join(mkdtempSync(join(tmpdir(), "tessera-study-run-")), "quick");
+    const runsFile = join(d, "runs.json");
+    const child = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), "study", "serra2018", "--quick", "--dir", d, "--no-progress"], { stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const poll = setInterval(() => {
+      if (existsSync(runsFile)) child.kill("SIGKILL");
+    }, 50);
+    await exited;
+    clearInterval(poll);
+    const runs = JSON.parse(readFileSync(runsFile, "utf8")) as { networks: number; complete: boolean; seconds: number }[];
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].networks, 0);
+    assert.equal(runs[0].complete, false);
+    assert.ok(runs[0].seconds >= 0);
+    rmSync(d, { recursive: true, force: true });
+  });
+
   it("refuses to resume a directory made with other settings", async () => {
     const options = serraOptions({ quick: true, dir, epochs: "3", batch: "64", lr: "0.001", threshold: "1e-8", workers: "0", progress: false });
     await assert.rejects(runSerraStudy(options), /holds a study made with other settings \(epochs: 5 ≠ 3\)/);

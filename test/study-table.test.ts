@@ -6,7 +6,7 @@ import { checkRegionAnalysis, type RegionAnalysis } from "../src/study/analyse.t
 import { errorFigure, regionsFigure } from "../src/study/figures.ts";
 import { jobId, parseConfigs, settingsDifferences, studyJobs, type StudySettings } from "../src/study/plan.ts";
 import { expectedSeconds } from "../src/study/serra2018.ts";
-import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type NetworkRecord } from "../src/study/table.ts";
+import { configRows, correlations, hours, networksCsv, summarise, tableCsv, tableMarkdown, type NetworkRecord } from "../src/study/table.ts";
 
 const settings: StudySettings = { totalUnits: 22, epochs: 20, batch: 64, lr: 0.001, trainDigits: 8000, splitSeed: 1, threshold: 1e-8 };
 
@@ -86,6 +86,15 @@ describe("study checks", () => {
 });
 
 describe("study table", () => {
+  it("writes durations rounded to whole minutes first, so never as 60 min", () => {
+    assert.equal(hours(42.54), "42.5 s");
+    assert.equal(hours(59.96), "1 min");
+    assert.equal(hours(12 * 60 + 29), "12 min");
+    assert.equal(hours(3599.9), "1 h 00 min");
+    assert.equal(hours(7199), "2 h 00 min");
+    assert.equal(hours(95106.9), "26 h 25 min");
+  });
+
   const records = [record(2, 1, 100, 0.3, 150), record(2, 2, 80, 0.4, 170), record(3, 1, 400, 0.2), record(3, 2, 500, 0.1)];
 
   it("aggregates per configuration: mean, min, max of counts and of the stable bound, mean errors", () => {

@@ -118,6 +118,11 @@ const MNIST_INPUTS = 784;
 
 /** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
 const TRAIN_SHARE = 0.1;
+/**
+ * The run's entry in runs.json is rewritten this often (and at its start), so a run stopped without a chance to
+ * write it (SIGKILL, a machine switched off) loses at most this much of its recorded wall-clock time.
+ */
+const RUN_SAVE_SECONDS = 30;
 
 /** Rewrite the tables and figures from the records found in the directory. */
 export function writeStudyOutputs(store: StudyStore, records: NetworkRecord[], planned: number, settings: StudySettings, minWidth: number) {
@@ -287,9 +292,13 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
       showProgress(true);
     }
   };
+  store.saveRun(run());
+  const runTimer = setInterval(() => store.saveRun(run()), RUN_SAVE_SECONDS * 1000);
+  runTimer.unref();
   try {
     await Promise.all(runners.map(slot));
   } finally {
+    clearInterval(runTimer);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     for (const r of runners) r.close();

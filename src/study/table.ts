@@ -125,9 +125,11 @@ const big = (s: string) => BigInt(s).toLocaleString("en-US");
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(2)}` : "–");
 const rho = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "–");
 
-function hours(seconds: number): string {
-  const h = Math.floor(seconds / 3600), m = Math.round((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${String(m).padStart(2, "0")} min` : seconds >= 60 ? `${m} min` : `${seconds.toFixed(1)} s`;
+/** A duration as "1 h 05 min", "12 min" or "42.5 s" (rounded to whole minutes first, so never "60 min"). */
+export function hours(seconds: number): string {
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.max(1, Math.round(seconds / 60)), h = Math.floor(minutes / 60), m = minutes % 60;
+  return h > 0 ? `${h} h ${String(m).padStart(2, "0")} min` : `${m} min`;
 }
 
 /** The table, the correlations and the totals as Markdown. */
