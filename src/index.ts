@@ -23,6 +23,7 @@ export {
   RegionEnumerator,
   stableUnitReport,
   DEFAULT_TASK_TARGET,
+  PLAIN_SEARCH,
   ZERO_ROW_NORM,
   type EngineStats,
   type ExactMarginSolver,

@@ -121,6 +121,29 @@ describe("tessera count", () => {
     assert.equal(new Set(patterns).size, total);
   });
 
+  it("--plain (every acceleration off) gives the same counts as the fast engine, with more LPs, on 1 and 2 workers", async () => {
+    const runs = await runCliAll(
+      [
+        ["count", fixturePath("random-3-6-6-6-s4"), "--json", "--no-progress"],
+        ["count", fixturePath("random-3-6-6-6-s4"), "--plain", "--json", "--no-progress"],
+        ["count", fixturePath("random-3-6-6-6-s4"), "--plain", "--workers", "2", "--json", "--no-progress"],
+        ["count", "examples/random-2-32-32-s5.onnx", "--plain", "--json", "--no-progress"],
+        ["count", fixturePath("mnist-10-12-s1"), "--shard", "5/128", "--out", join(dir, "fast.part.json"), "--json", "--no-progress"],
+        ["count", fixturePath("mnist-10-12-s1"), "--plain", "--shard", "5/128", "--out", join(dir, "plain.part.json"), "--json", "--no-progress"],
+      ],
+      2,
+    );
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const [fast, plain1, plain2, example, fastShard, plainShard] = runs.map((r) => json(r.stdout));
+    assert.deepEqual([fast.regions, plain1.regions, plain2.regions, example.regions], [623, 623, 623, 1557]);
+    assert.equal(fast.plain, undefined);
+    assert.deepEqual([plain1.plain, plain2.plain], [true, true]);
+    assert.ok((plain1.lps as number) > (fast.lps as number), `${plain1.lps} plain LPs against ${fast.lps}`);
+    // 784 inputs, where the central certificate, the flats and farthest-first are on by default.
+    assert.equal(plainShard.regions, fastShard.regions);
+    assert.ok((plainShard.lps as number) > (fastShard.lps as number), `${plainShard.lps} plain LPs against ${fastShard.lps}`);
+  });
+
   it("bad options and inputs give one line and exit code 2", async () => {
     const boxFile = join(dir, "box.json");
     writeFileSync(boxFile, JSON.stringify({ lo: [0, 0, 0], hi: [1, 1, 1] }));
@@ -137,6 +160,9 @@ describe("tessera count", () => {
       [["count", "examples/random-2-32-32-s5.onnx", "--tightening", "magic"], /--tightening/],
       [["count", "examples/random-2-32-32-s5.onnx", "--resume", otherCp], /different model/],
       [["count", join(dir, "missing.onnx")], /no such file/],
+      [["count", "examples/random-2-32-32-s5.onnx", "--plain", "--method", "milp"], /--plain is the engine's plain search/],
+      [["count", "examples/random-2-32-32-s5.onnx", "--plain", "--queue", "redis://127.0.0.1:1/0", "--job", "j"], /--queue does not take --plain/],
+      [["count", fixturePath("random-2-8-8-s1"), "--plain", "--resume", otherCp], /checkpoint made without --plain/],
     ];
     const results = await runCliAll(cases.map((c) => c[0]), 3);
     results.forEach((r, i) => {

@@ -7,7 +7,7 @@
 import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
-import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
+import { DEFAULT_TASK_TARGET, PLAIN_SEARCH, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
 import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
 import type { CountResult } from "../count/types.ts";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
@@ -46,6 +46,8 @@ export interface CountRunOptions {
   checkpointEverySeconds?: number;
   /** Count only the tasks of the split whose index is ≡ index (mod count) (static sharding). */
   shard?: { index: number; count: number };
+  /** The plain search, every acceleration off ({@link PLAIN_SEARCH}): the same count, slower; a cross-check. */
+  plain?: boolean;
 }
 
 export interface CountRunResult extends CountResult {
@@ -67,6 +69,8 @@ export interface CountRunResult extends CountResult {
   execution?: string;
   /** How to continue an unfinished count, when not from a checkpoint file. */
   resumeHint?: string;
+  /** Counted by the plain search (`--plain`). */
+  plain?: boolean;
 }
 
 /** The checkpoint file (JSON). */
@@ -78,6 +82,8 @@ interface Checkpoint {
   threshold: number;
   tightening: "lp" | "interval";
   box: { lo: number[]; hi: number[] };
+  /** Counted by the plain search (absent in checkpoints written before --plain: false). */
+  plain?: boolean;
   splitLps: number;
   /** "i/N" for a shard's checkpoint; absent or null for a whole count. */
   shard?: string | null;
@@ -176,6 +182,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     threshold: opts.threshold,
     bounds,
     exact: highsMarginSolver(highs),
+    ...(opts.plain ? PLAIN_SEARCH : {}),
   });
   const fingerprint = networkFingerprint(net);
 
@@ -193,6 +200,9 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     if (cp.threshold !== opts.threshold) throw new UsageError(`${opts.resume}: checkpoint made with --threshold ${cp.threshold}`);
     if (cp.tightening !== opts.tightening) throw new UsageError(`${opts.resume}: checkpoint made with --tightening ${cp.tightening}`);
     if (!sameBox(opts.box, cp.box)) throw new UsageError(`${opts.resume}: checkpoint made over a different domain`);
+    if ((cp.plain ?? false) !== (opts.plain ?? false)) {
+      throw new UsageError(`${opts.resume}: checkpoint made ${cp.plain ? "with" : "without"} --plain; resume it the same way`);
+    }
     if ((cp.shard ?? null) !== shardLabel) {
       throw new UsageError(`${opts.resume}: checkpoint made ${cp.shard ? `with --shard ${cp.shard}` : "without --shard"}`);
     }
@@ -244,6 +254,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       threshold: opts.threshold,
       tightening: opts.tightening,
       box: { lo: Array.from(opts.box.lo), hi: Array.from(opts.box.hi) },
+      ...(opts.plain ? { plain: true } : {}),
       splitLps,
       shard: shardLabel,
       splitTasks: splitTaskCount,
@@ -328,7 +339,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
         await new Promise((resolve) => setImmediate(resolve));
       }
     } else {
-      await runOnWorkers(workers, queue, tasks, { type: "init", net, box: opts.box, threshold: opts.threshold, bounds, collect }, {
+      await runOnWorkers(workers, queue, tasks, { type: "init", net, box: opts.box, threshold: opts.threshold, bounds, collect, plain: opts.plain ?? false }, {
         onDone: finishTask,
         onTick: (index, n) => {
           live.set(index, n);
@@ -352,6 +363,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const verify = verifier && complete ? verifier.finish() : undefined;
   return {
     method: "engine",
+    ...(opts.plain ? { plain: true } : {}),
     regions: totals.regions,
     stableUnits: stableUnitReport(net, bounds),
     lps: totals.lps + tightenStats.lps,

@@ -3,7 +3,7 @@
  * then runs the tasks it is sent, one at a time, and posts each task's result.
  */
 import { parentPort } from "node:worker_threads";
-import { RegionEnumerator } from "../count/engine.ts";
+import { PLAIN_SEARCH, RegionEnumerator } from "../count/engine.ts";
 import { executeTask, type TaskCollect } from "../count/task.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { loadHighs } from "../lp/highs.ts";
@@ -18,6 +18,8 @@ export interface WorkerInit {
   threshold: number;
   bounds: PreActivationBounds;
   collect: TaskCollect;
+  /** The plain search ({@link PLAIN_SEARCH}): no accelerations. */
+  plain: boolean;
 }
 
 /** Messages a worker receives after init. */
@@ -44,6 +46,7 @@ port.on("message", async (msg: WorkerInit | WorkerRequest) => {
         threshold: msg.threshold,
         bounds: msg.bounds,
         exact: highsMarginSolver(highs),
+        ...(msg.plain ? PLAIN_SEARCH : {}),
       });
       collect = msg.collect;
       port.postMessage({ type: "ready" } satisfies WorkerReply);

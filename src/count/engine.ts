@@ -148,6 +148,13 @@ export type ExactMarginSolver = (
  */
 export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, point: Float64Array, margin: number) => boolean;
 
+/**
+ * The enumerator's options that turn its accelerations off (exact 2-D cells, line search, central certificate,
+ * farthest-first branching, flats): the plain sign-vector search, one LP per child the witness cannot settle. It
+ * gives the same count, more slowly: spread into the options to cross-check a count (`tessera count --plain`).
+ */
+export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false } as const;
+
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
   /** Exact oracle for borderline LPs (e.g. HiGHS via `highsMarginSolver`). Without it they are decided by the

@@ -42,6 +42,7 @@ interface CountFlags {
   unitSeconds: string;
   shard?: string;
   out?: string;
+  plain?: boolean;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -63,7 +64,9 @@ function textReport(r: CountRunResult, model: string, domain: string): string {
   const lines = [
     `model          ${model}`,
     `domain         ${domain}`,
-    `method         fast engine (sign-vector search, ${how}, ${r.tasks} tasks)`,
+    r.plain
+      ? `method         plain engine (sign-vector search without its accelerations, ${how}, ${r.tasks} tasks)`
+      : `method         fast engine (sign-vector search, ${how}, ${r.tasks} tasks)`,
     `regions        ${formatCount(r.regions)}${r.complete ? "" : `  (partial: ${r.tasksDone} of ${r.tasks} tasks done)`}`,
     `stable units   ${s.total} (${s.active.reduce((a, b) => a + b, 0)} always active, ${s.inactive.reduce((a, b) => a + b, 0)} always inactive; ${r.tightening} bounds)`,
     `LPs            ${formatCount(r.lps)}  (${formatCount(r.stats.witnessHits)} children accepted by the witness without an LP)`,
@@ -93,6 +96,7 @@ export function printEngineResult(result: CountRunResult, modelPath: string, box
       JSON.stringify({
         model: modelPath,
         method: result.method,
+        ...(result.plain ? { plain: true } : {}),
         regions: result.regions,
         complete: result.complete,
         stableUnits: s.total,
@@ -171,6 +175,7 @@ function checkDistributedFlags(flags: CountFlags) {
       flags.method !== "engine" && "--method " + flags.method, flags.workers !== "1" && "--workers (start tessera worker processes instead)",
       flags.regions && "--regions", flags.checkpoint && "--checkpoint (the job lives in Redis)", flags.verify && "--verify",
       flags.shard && "--shard", typeof flags.resume === "string" && "--resume FILE (use a bare --resume)",
+      flags.plain && "--plain (queue workers run the full engine)",
     ].find(Boolean);
     if (clash) throw new UsageError(`--queue does not take ${clash}`);
     return { queue: flags.queue, job: checkJobName(flags.job), unitSeconds };
@@ -204,6 +209,7 @@ export function registerCount(program: Command): void {
     .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", "lp")
     .option("--method <engine|milp|mipbound>", "engine: fast exact enumeration; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", "engine")
+    .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
     .option("--trials <t>", "mipbound: trials per number of parity constraints")
     .option("--alpha <a>", "mipbound: slack α (confidence 1 − 2^(−α·t))")
@@ -229,6 +235,7 @@ export function registerCount(program: Command): void {
       if (flags.method !== "engine" && (flags.workers !== "1" || flags.verify || flags.affine)) {
         throw new UsageError(`--method ${flags.method} runs in one thread and does not take --workers, --verify or --affine`);
       }
+      if (flags.plain && flags.method !== "engine") throw new UsageError(`--plain is the engine's plain search, not --method ${flags.method}`);
       if (flags.method === "mipbound" && (flags.regions || flags.checkpoint || flags.resume)) {
         throw new UsageError("--method mipbound gives a bound, not regions: it takes no --regions, --checkpoint or --resume");
       }
@@ -284,6 +291,7 @@ export function registerCount(program: Command): void {
         progress: flags.progress,
         checkpointEverySeconds: positiveNumber(flags.checkpointEvery, "--checkpoint-every"),
         shard: distributed.shard,
+        plain: flags.plain,
       });
       if (distributed.shard && distributed.out) {
         if (result.complete) {
