@@ -8,7 +8,7 @@ import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_TASK_TARGET, PLAIN_SEARCH, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
-import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
+import { executeTask, splitDigest, type TaskCollect, type TaskResult } from "../count/task.ts";
 import type { CountResult } from "../count/types.ts";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
@@ -71,6 +71,8 @@ export interface CountRunResult extends CountResult {
   resumeHint?: string;
   /** Counted by the plain search (`--plain`). */
   plain?: boolean;
+  /** {@link splitDigest} of the whole task split (sharded counts: merge checks that parts share it). */
+  splitDigest?: string;
 }
 
 /** The checkpoint file (JSON). */
@@ -89,6 +91,8 @@ interface Checkpoint {
   shard?: string | null;
   /** Tasks of the whole split (absent in checkpoints written before sharding: then `tasks.length`). */
   splitTasks?: number;
+  /** {@link splitDigest} of the whole split (absent in checkpoints written before it). */
+  splitDigest?: string;
   tasks: string[];
   /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits, cellRefutations] once finished (and written, with --regions). */
   done: (number[] | null)[];
@@ -191,6 +195,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   let done: (number[] | null)[];
   let splitLps: number;
   let splitTaskCount: number;
+  let digest: string | undefined;
   const shardLabel = opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null;
   let previousSeconds = 0;
   let regionsBytes = 0;
@@ -213,6 +218,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     done = cp.done;
     splitLps = cp.splitLps;
     splitTaskCount = cp.splitTasks ?? cp.tasks.length;
+    digest = cp.splitDigest;
     previousSeconds = cp.elapsedSeconds;
     regionsBytes = cp.regionsBytes;
   } else {
@@ -220,6 +226,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     const all = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
     tasks = shardTasks(all, opts.shard);
     splitTaskCount = all.length;
+    digest = splitDigest(all);
     splitLps = enumerator.stats.lps - before;
     done = tasks.map(() => null);
   }
@@ -258,6 +265,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       splitLps,
       shard: shardLabel,
       splitTasks: splitTaskCount,
+      ...(digest ? { splitDigest: digest } : {}),
       tasks: tasks.map(patternToString),
       done,
       regionsFile: opts.regionsOut ?? null,
@@ -381,6 +389,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     tighteningLps: tightenStats.lps,
     splitLps,
     splitTasks: splitTaskCount,
+    ...(digest ? { splitDigest: digest } : {}),
   };
 }
 

@@ -155,6 +155,13 @@ export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, poin
  */
 export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false } as const;
 
+/** Lexicographic order of tasks by their decisions (tasks of one split all have the same length). */
+export function compareTasks(a: Task, b: Task): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
   /** Exact oracle for borderline LPs (e.g. HiGHS via `highsMarginSolver`). Without it they are decided by the
@@ -416,7 +423,10 @@ export class RegionEnumerator {
 
   /**
    * Split the search into tasks: all feasible cells after deciding the first `splitUnit` units, where `splitUnit`
-   * is the smallest depth that gives at least `target` tasks (or every unit). Deterministic.
+   * is the smallest depth that gives at least `target` tasks (or every unit). Deterministic, and in canonical order
+   * (lexicographic in the decisions): the search visits cells in an order that follows its witnesses, which depend on
+   * the search options (e.g. {@link PLAIN_SEARCH}), so without it shard i/N (the tasks ≡ i mod N) of two runs with
+   * other options would hold other cells.
    */
   splitTasks(target = DEFAULT_TASK_TARGET): { splitUnit: number; tasks: Task[] } {
     const N = this.unitCount;
@@ -432,6 +442,7 @@ export class RegionEnumerator {
     }
     // Splitting is bookkeeping: its LPs are reported, but regions are counted only when tasks run.
     this.stats.regions = regionsBefore;
+    tasks.sort(compareTasks);
     return { splitUnit: depth, tasks };
   }
 

@@ -92,3 +92,20 @@ export function executeTask(
   }
   return result;
 }
+
+/**
+ * A 64-bit FNV-1a digest (hex) of a whole task split (every task's decisions, in order): parts of a sharded count
+ * are added up only when they come from the same split.
+ */
+export function splitDigest(tasks: readonly Task[]): string {
+  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ 0x9e3779b9;
+  const mix = (byte: number) => {
+    h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
+  };
+  for (const t of tasks) {
+    for (let i = 0; i < t.length; i++) mix(t[i]);
+    mix(0xff); // task separator (decisions are small digits)
+  }
+  return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
+}

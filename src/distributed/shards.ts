@@ -46,6 +46,8 @@ const partSchema = z.object({
   tightening: z.enum(["lp", "interval"]),
   shard: z.object({ index: z.int().nonnegative(), count: z.int().positive() }),
   splitTasks: z.int().nonnegative(),
+  /** Digest of the whole split's tasks in order (absent in parts written before it). */
+  splitDigest: z.string().optional(),
   tasks: z.int().nonnegative(),
   regions: z.int().nonnegative(),
   stableUnits: z.object({ active: z.array(z.int()), inactive: z.array(z.int()), total: z.int() }),
@@ -73,6 +75,7 @@ export function partOf(model: string, fingerprint: string, box: Box, shard: Shar
     tightening: r.tightening,
     shard,
     splitTasks: r.splitTasks,
+    ...(r.splitDigest ? { splitDigest: r.splitDigest } : {}),
     tasks: r.tasks,
     regions: r.regions,
     stableUnits: { active: [...r.stableUnits.active], inactive: [...r.stableUnits.inactive], total: r.stableUnits.total },
@@ -132,6 +135,8 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
     if (p.tightening !== first.tightening) throw differs("tightening", p.tightening, first.tightening);
     if (p.shard.count !== first.shard.count) throw differs("shard count", p.shard.count, first.shard.count);
     if (p.splitTasks !== first.splitTasks) throw differs("task split of", p.splitTasks, first.splitTasks);
+    // Parts cut from different splits (another engine version's) would add up other cells: refused when both say.
+    if (p.splitDigest && first.splitDigest && p.splitDigest !== first.splitDigest) throw differs("task split digest", p.splitDigest, first.splitDigest);
     const dup = seen.get(p.shard.index);
     if (dup !== undefined) throw new UsageError(`${path}: shard ${p.shard.index}/${p.shard.count} again (already in ${dup})`);
     seen.set(p.shard.index, path);
