@@ -57,12 +57,16 @@ describe("tessera count --shard i/N and tessera merge", () => {
     writeFileSync(junk, JSON.stringify({ format: "something" }));
     const otherSplit = join(dir, "other-split-1.json");
     writeFileSync(otherSplit, JSON.stringify({ ...readPart(p(1)), splitDigest: "0123456789abcdef" }));
+    const olderPart = join(dir, "older-2.json");
+    const { splitDigest: _, ...withoutDigest } = readPart(p(2));
+    writeFileSync(olderPart, JSON.stringify(withoutDigest));
     const cases: [string[], RegExp][] = [
       [[p(0), p(2)], /missing part: shard 1 of 3/],
       [[p(0), p(1), p(2), copy], new RegExp(`copy-of-0\\.json: shard 0/3 again \\(already in .*${f}-0of3\\.json\\)`)],
       [[p(0), p(1), part(fixtures[1], 2, N)], new RegExp(`${fixtures[1]}-2of3\\.json: a different model`)],
       [[p(0), junk], /junk\.json: not a tessera count part/],
       [[p(0), otherSplit, p(2)], /other-split-1\.json: task split digest "0123456789abcdef" differs from .*: not a part of the same count/],
+      [[p(0), p(1), olderPart], /older-2\.json: task split digest "none \(an older version's split order\)" differs/],
       [[p(0), join(dir, "absent.json")], /absent\.json: no such file/],
     ];
     for (const [paths, message] of cases) {

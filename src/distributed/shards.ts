@@ -135,8 +135,12 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
     if (p.tightening !== first.tightening) throw differs("tightening", p.tightening, first.tightening);
     if (p.shard.count !== first.shard.count) throw differs("shard count", p.shard.count, first.shard.count);
     if (p.splitTasks !== first.splitTasks) throw differs("task split of", p.splitTasks, first.splitTasks);
-    // Parts cut from different splits (another engine version's) would add up other cells: refused when both say.
-    if (p.splitDigest && first.splitDigest && p.splitDigest !== first.splitDigest) throw differs("task split digest", p.splitDigest, first.splitDigest);
+    // Parts cut from different splits (another engine version's) would add up other cells.
+    if ((p.splitDigest ?? null) !== (first.splitDigest ?? null)) {
+      // A part without a digest comes from a version whose split followed the search's witnesses: its shard i/N
+      // holds other cells than a canonical split's.
+      throw differs("task split digest", p.splitDigest ?? "none (an older version's split order)", first.splitDigest ?? "none (an older version's split order)");
+    }
     const dup = seen.get(p.shard.index);
     if (dup !== undefined) throw new UsageError(`${path}: shard ${p.shard.index}/${p.shard.count} again (already in ${dup})`);
     seen.set(p.shard.index, path);
