@@ -85,14 +85,20 @@ if (mid.length) {
     present.filter((n) => n >= 12).map((n) => `${pct(n).toFixed(1)} % at N1 = ${n}`).join(", ") + ".");
 }
 const montufar = present.map((n) => [n, Number(configs.get(n).montufar2017) / Number(configs.get(n).regions_mean)]);
-const [mN1, mRatio] = montufar.reduce((a, b) => (b[1] > a[1] ? b : a));
-claims.push(`- Montúfar 2017's bound over the mean count: at most ${mRatio.toFixed(0)}× (N1 = ${mN1}).`);
+if (montufar.length) {
+  const [mN1, mRatio] = montufar.reduce((a, b) => (b[1] > a[1] ? b : a));
+  claims.push(`- Montúfar 2017's bound over the mean count: at most ${mRatio.toFixed(0)}× (N1 = ${mN1}).`);
+}
 const spreads = present.map((n) => [n, spread(n)]);
-const [sN1, sMax] = spreads.reduce((a, b) => (b[1].ratio > a[1].ratio ? b : a));
-const wideSpread = (from) => Math.max(...spreads.filter(([n]) => n >= from).map(([, s]) => s.ratio - 1)) * 100;
-claims.push(`- Largest count over smallest among a configuration's seeds: at most ${sMax.ratio.toFixed(2)}× (N1 = ${sN1}: ` +
-  `${fmt(sMax.min)} to ${fmt(sMax.max)}); at most ${wideSpread(16).toFixed(1)} % from N1 = 16 on, ` +
-  `${wideSpread(18).toFixed(1)} % from N1 = 18 on.`);
+const wideSpread = (from) => {
+  const r = spreads.filter(([n]) => n >= from).map(([, s]) => s.ratio - 1);
+  return r.length ? `at most ${(Math.max(...r) * 100).toFixed(1)} % from N1 = ${from} on` : `none yet from N1 = ${from} on`;
+};
+if (spreads.length) {
+  const [sN1, sMax] = spreads.reduce((a, b) => (b[1].ratio > a[1].ratio ? b : a));
+  claims.push(`- Largest count over smallest among a configuration's seeds: at most ${sMax.ratio.toFixed(2)}× (N1 = ${sN1}: ` +
+    `${fmt(sMax.min)} to ${fmt(sMax.max)}); ${wideSpread(16)}, ${wideSpread(18)}.`);
+}
 if (byN1.has(21)) {
   const c21 = spread(21);
   claims.push(`- N1 = 21 (one second-layer unit): ${fmt(c21.min)} to ${fmt(c21.max)} regions of ` +

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -130,6 +130,17 @@ describe("tessera study serra2018 --quick", () => {
     assert.equal(runs[0].networks, 0);
     assert.equal(runs[0].complete, false);
     assert.ok(runs[0].seconds >= 0);
+    rmSync(d, { recursive: true, force: true });
+  });
+
+  it("a corrupt runs.json is a one-line error naming it, and the study exits (its worker threads closed)", async () => {
+    const d = join(mkdtempSync(join(tmpdir(), "tessera-study-runs-")), "quick");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "runs.json"), "{not json");
+    const r = await runCli(["study", "serra2018", "--quick", "--dir", d, "--workers", "1", "--no-progress"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^tessera: .*runs\.json: not valid JSON/);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     rmSync(d, { recursive: true, force: true });
   });
 

@@ -98,7 +98,7 @@ export function executeTask(
  * are added up only when they come from the same split.
  */
 export function splitDigest(tasks: readonly Task[]): string {
-  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ 0x9e3779b9;
+  let h1 = 0x811c9dc5, h2 = (0x01000193 ^ 0x9e3779b9) >>> 0;
   const mix = (byte: number) => {
     h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;

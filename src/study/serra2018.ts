@@ -119,8 +119,8 @@ const MNIST_INPUTS = 784;
 /** Share of a network's time spent training, for the progress estimate (counting dominates on MNIST). */
 const TRAIN_SHARE = 0.1;
 /**
- * The run's entry in runs.json is rewritten this often (and at its start), so a run stopped without a chance to
- * write it (SIGKILL, a machine switched off) loses at most this much of its recorded wall-clock time.
+ * The run's entry in runs.json is rewritten at least this often (and at its start), so a run stopped without a chance
+ * to write it (SIGKILL, a machine switched off) loses at most about this much of its recorded wall-clock time.
  */
 const RUN_SAVE_SECONDS = 30;
 
@@ -223,7 +223,23 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
       // Without a finished network there is no measure of a network's time yet: the bar's own estimate.
       records.size ? Math.max(longest, Math.max(0, total - done) / slots) : undefined);
   };
+  // The run's entry in runs.json between networks: on a timer, and from progress reports (with --workers 0 a count
+  // holds the event loop, so only its progress callbacks run). A failed write here is left to the next per-network
+  // or final save, which report it.
+  let lastRunSave = -Infinity;
+  const saveRunNow = () => {
+    lastRunSave = performance.now();
+    try {
+      store.saveRun(run());
+    } catch {
+      // reported by the next per-network or final save
+    }
+  };
+  const saveRunSometimes = () => {
+    if (performance.now() - lastRunSave >= RUN_SAVE_SECONDS * 1000) saveRunNow();
+  };
   const onProgress = (job: StudyJob) => (p: JobProgress) => {
+    saveRunSometimes();
     if (p.phase === "train") live.set(job.id, { share: (TRAIN_SHARE * p.epoch) / p.epochs, regions: 0, carried: 0, phase: `training ${p.epoch}/${p.epochs}` });
     else {
       const f = p.progress.fraction;
@@ -292,10 +308,10 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
       showProgress(true);
     }
   };
-  store.saveRun(run());
-  const runTimer = setInterval(() => store.saveRun(run()), RUN_SAVE_SECONDS * 1000);
+  const runTimer = setInterval(saveRunSometimes, RUN_SAVE_SECONDS * 1000);
   runTimer.unref();
   try {
+    store.saveRun(run());
     await Promise.all(runners.map(slot));
   } finally {
     clearInterval(runTimer);
