@@ -48,6 +48,21 @@ describe("tessera count --shard i/N and tessera merge", () => {
     }
   });
 
+  it("--plain shards hold the same cells as the fast engine's: plain and fast parts may be mixed", async () => {
+    const f = fixtures[1];
+    const plainPart = (i: number) => join(dir, `${f}-plain-${i}of${N}.json`);
+    const runs = await runCliAll(Array.from({ length: N }, (_, i) => ["count", fixturePath(f), "--plain", "--shard", `${i}/${N}`, "--out", plainPart(i), "--json", "--no-progress"]), 2);
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    for (let i = 0; i < N; i++) assert.equal(readPart(plainPart(i)).regions, readPart(part(f, i, N)).regions, `shard ${i}`);
+    const allPlain = mergeParts([0, 1, 2].map(plainPart), [0, 1, 2].map((i) => readPart(plainPart(i))));
+    assert.equal(allPlain.result.regions, expectedOf(f).regions);
+    assert.equal(allPlain.result.plain, true);
+    const mixedPaths = [plainPart(0), part(f, 1, N), plainPart(2)];
+    const mixed = mergeParts(mixedPaths, mixedPaths.map(readPart));
+    assert.equal(mixed.result.regions, expectedOf(f).regions);
+    assert.equal(mixed.result.plain, undefined);
+  });
+
   it("a missing, duplicated, mismatched or foreign part is a one-line error naming it", async () => {
     const f = fixtures[0];
     const p = (i: number) => part(f, i, N);

@@ -48,6 +48,8 @@ const partSchema = z.object({
   splitTasks: z.int().nonnegative(),
   /** Digest of the whole split's tasks in order (absent in parts written before it). */
   splitDigest: z.string().optional(),
+  /** Counted with `--plain` (the same count as the fast engine; recorded so the merged report can say so). */
+  plain: z.boolean().optional(),
   tasks: z.int().nonnegative(),
   regions: z.int().nonnegative(),
   stableUnits: z.object({ active: z.array(z.int()), inactive: z.array(z.int()), total: z.int() }),
@@ -76,6 +78,7 @@ export function partOf(model: string, fingerprint: string, box: Box, shard: Shar
     shard,
     splitTasks: r.splitTasks,
     ...(r.splitDigest ? { splitDigest: r.splitDigest } : {}),
+    ...(r.plain ? { plain: true } : {}),
     tasks: r.tasks,
     regions: r.regions,
     stableUnits: { active: [...r.stableUnits.active], inactive: [...r.stableUnits.inactive], total: r.stableUnits.total },
@@ -159,8 +162,11 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
   const workers = parts.reduce((s, p) => s + p.workers, 0);
   const slowest = Math.max(...parts.map((p) => p.seconds));
   const summed = parts.reduce((s, p) => s + p.seconds, 0);
+  const plainParts = parts.filter((p) => p.plain).length;
   const result: CountRunResult = {
     method: "engine",
+    // Plain and fast parts give the same counts (the split is canonical), so they may be mixed; "plain" only if all are.
+    ...(plainParts === parts.length ? { plain: true } : {}),
     regions: stats.regions,
     stableUnits: first.stableUnits,
     lps: stats.lps + first.tighteningLps,
