@@ -3,6 +3,7 @@
  * runner and checkpoints share. Isomorphic.
  */
 import { patternToString, regionForms } from "../model/evaluate.ts";
+import { fnv64Hex } from "../model/fingerprint.ts";
 import type { RegionEnumerator, Task } from "./engine.ts";
 
 /** What to collect from each region of a task. */
@@ -98,14 +99,10 @@ export function executeTask(
  * are added up only when they come from the same split.
  */
 export function splitDigest(tasks: readonly Task[]): string {
-  let h1 = 0x811c9dc5, h2 = (0x01000193 ^ 0x9e3779b9) >>> 0;
-  const mix = (byte: number) => {
-    h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
-  };
-  for (const t of tasks) {
-    for (let i = 0; i < t.length; i++) mix(t[i]);
-    mix(0xff); // task separator (decisions are small digits)
-  }
-  return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
+  return fnv64Hex((mix) => {
+    for (const t of tasks) {
+      for (let i = 0; i < t.length; i++) mix(t[i]);
+      mix(0xff); // task separator (decisions are small digits)
+    }
+  });
 }
