@@ -162,11 +162,10 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
   const workers = parts.reduce((s, p) => s + p.workers, 0);
   const slowest = Math.max(...parts.map((p) => p.seconds));
   const summed = parts.reduce((s, p) => s + p.seconds, 0);
-  const plainParts = parts.filter((p) => p.plain).length;
   const result: CountRunResult = {
     method: "engine",
     // Plain and fast parts give the same counts (the split is canonical), so they may be mixed; "plain" only if all are.
-    ...(plainParts === parts.length ? { plain: true } : {}),
+    ...(parts.every((p) => p.plain) ? { plain: true } : {}),
     regions: stats.regions,
     stableUnits: first.stableUnits,
     lps: stats.lps + first.tighteningLps,
