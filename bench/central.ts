@@ -6,7 +6,7 @@
  * median seconds of each.
  *
  * Run: node --import tsx bench/central.ts MODEL [SHARD=5/128] [ROUNDS=3] [OPTION=central]
- * The study's networks come from their seeds, e.g. `tessera train --data mnist --arch 784,18,4,10 --seed 2 --out n18.json`.
+ * The study's networks come from their seeds, e.g. `tessera train --data mnist-small --arch 784,18,4,10 --seed 2 --out n18.json`.
  */
 import { RegionEnumerator } from "../src/count/engine.ts";
 import { loadModel } from "../src/io/load.ts";
