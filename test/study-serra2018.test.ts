@@ -12,7 +12,7 @@ import { runSerraStudy } from "../src/study/serra2018.ts";
 import type { NetworkRecord } from "../src/study/table.ts";
 import { runCli } from "./helpers/cli.ts";
 import { repoRoot } from "./helpers/fixtures.ts";
-import { spawnCli, startRedis } from "./distributed-helpers.ts";
+import { redisSkip, spawnCli, startRedis } from "./distributed-helpers.ts";
 import { jobKeys } from "../src/distributed/job-keys.ts";
 import { studyQueueJobName } from "../src/study/queue-runner.ts";
 
@@ -158,7 +158,7 @@ describe("tessera study serra2018 --quick", () => {
   });
 });
 
-describe("tessera study serra2018 --queue", () => {
+describe("tessera study serra2018 --queue", { skip: redisSkip() }, () => {
   // A timeout, so that a dead worker fails the test instead of leaving the study waiting for ever.
   it("networks counted by a `tessera worker` process through Redis get the in-process counts, fingerprints and bounds", { timeout: 600_000 }, async () => {
     const redis = await startRedis();
