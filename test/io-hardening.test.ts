@@ -17,7 +17,7 @@ import { loadModel, saveModel } from "../src/io/load.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "../src/io/tessera-json.ts";
 import { toTfjs } from "../src/io/tfjs.ts";
 import { uniformBox } from "../src/model/network.ts";
-import { runCli } from "./helpers/cli.ts";
+import { runCli, runCliAll } from "./helpers/cli.ts";
 import { randomNet } from "./helpers/nets.ts";
 import { writeOnnx } from "./helpers/onnx-writer.ts";
 
@@ -147,8 +147,7 @@ describe("sizes a tiny file declares (issue #29 item 7)", () => {
     });
     assert.ok(bytes.length < 200, `${bytes.length} bytes`);
     writeFileSync(file, bytes);
-    for (const cmd of ["info", "count", "bounds"]) {
-      const r = await runCli([cmd, file]);
+    for (const r of await runCliAll(["info", "count", "bounds"].map((cmd) => [cmd, file]), 3)) {
       assertOneLine(r, file, /60000 × 60000 = 3,600,000,000 entries, more than the 134,217,728 Tessera holds in one layer/);
     }
   });
@@ -162,6 +161,19 @@ describe("sizes a tiny file declares (issue #29 item 7)", () => {
       nodes: [{ op: "MatMul", inputs: ["x", "W"], outputs: ["y"] }],
     }));
     assertOneLine(await runCli(["info", file]), file, /initializer "W" .* has 60000 × 60000 = 3,600,000,000 entries/);
+  });
+
+  it("a node name with a newline and an escape sequence stays on one line, escaped (found by the fuzz test)", async () => {
+    const file = join(dir, "names.onnx");
+    writeFileSync(file, writeOnnx({
+      inputs: [{ name: "x", dims: [1, 2] }],
+      outputs: [{ name: "y\n\u001b[31mrm -rf", dims: [1, 1] }],
+      initializers: [],
+      nodes: [{ op: "Relu", name: "n", inputs: ["x"], outputs: ["z"] }],
+    }));
+    const r = await runCli(["info", file]);
+    assertOneLine(r, file, /\\n\\x1b\[31mrm -rf/);
+    assert.ok(!r.stderr.includes("\u001b"));
   });
 
   it(`the layer limit is ${MAX_LAYER_ENTRIES} entries (1 GiB of float64)`, () => {
@@ -179,10 +191,8 @@ describe("deep nesting in a JSON model (issue #29 item 7)", () => {
   it("metadata 200,000 levels deep (the issue's probe) gives one line from info, count, convert and explore, never a stack overflow", async () => {
     const file = join(dir, "deep.json");
     deepModel(file, 200_000);
-    for (const args of [["info", file], ["count", file], ["convert", file, "--to", "json", "--out", join(dir, "deep-out.json")], ["explore", file, "--no-open", "--port", "0"]]) {
-      const r = await runCli(args);
-      assertOneLine(r, file, /the JSON nests deeper than 100 levels/);
-    }
+    const calls = [["info", file], ["count", file], ["convert", file, "--to", "json", "--out", join(dir, "deep-out.json")], ["explore", file, "--no-open", "--port", "0"]];
+    for (const r of await runCliAll(calls, 4)) assertOneLine(r, file, /the JSON nests deeper than 100 levels/);
   });
 
   it("a TF.js model.json nested deeply (in an activation's config) is refused the same way", async () => {
