@@ -1,5 +1,5 @@
 /** A throw-away Redis server and `tessera worker` processes for the distributed tests. */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -15,6 +15,26 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** The one line a suite that needs Redis gives when redis-server is missing. */
+export const REDIS_MISSING = "redis-server is not installed: apt-get install redis-server (the queue tests start their own server)";
+
+/** Is `redis-server` on the PATH and runnable? */
+export function redisServerInstalled(): boolean {
+  const r = spawnSync("redis-server", ["--version"], { stdio: "ignore", timeout: 10_000 });
+  return r.error === undefined && r.status === 0;
+}
+
+/** Running in CI (`CI=true`, as GitHub Actions and `.ci/run` set it): a missing program fails instead of skipping. */
+export const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? "");
+
+/**
+ * The `skip` option of a suite that needs redis-server: the install line when it is missing here (locally), false
+ * when it is installed or in CI, where {@link startRedis} then fails at once with that same line.
+ */
+export function redisSkip(): string | false {
+  return redisServerInstalled() || IN_CI ? false : REDIS_MISSING;
 }
 
 export interface TestRedis {
@@ -36,6 +56,7 @@ export interface TestRedisOptions {
  * `tls`, the port speaks TLS only (use `url` with `rediss:` and the host name of the certificate).
  */
 export async function startRedis(opts: TestRedisOptions = {}): Promise<TestRedis> {
+  if (!redisServerInstalled()) throw new Error(REDIS_MISSING);
   const { password, tls } = opts;
   const port = await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
@@ -52,7 +73,17 @@ export async function startRedis(opts: TestRedisOptions = {}): Promise<TestRedis
         resolve();
       }
     });
-    proc.on("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${log}`)));
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}: ${log}`));
+    });
+    proc.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${REDIS_MISSING} (${err.message})`));
+    });
+  }).catch((err: unknown) => {
+    proc.kill("SIGKILL"); // a server that did not come up is not left behind
+    throw err;
   });
   const clients: Redis[] = [];
   const auth = password ? `:${password}@` : "";

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { oneLineText } from "../util/one-line.ts";
 import { registerInfo } from "./commands/info.ts";
 import { registerEval } from "./commands/eval.ts";
 import { registerConvert } from "./commands/convert.ts";
@@ -55,7 +56,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     const message = err instanceof Error ? err.message : String(err);
     const known = err instanceof Error && ["ModelError", "UsageError", "ZodError"].includes(err.name);
-    process.stderr.write(`tessera: ${known ? message : `internal error: ${message}`}\n`);
+    process.stderr.write(`tessera: ${oneLineText(known ? message : `internal error: ${message}`)}\n`);
     process.exitCode = known ? EXIT_BAD_INPUT : 1;
   }
 }

@@ -17,7 +17,7 @@ const CONNECT_TIMEOUT_SECONDS = 10;
 /** A parsed queue URL: ioredis options and a printable form. */
 export interface QueueTarget {
   options: RedisOptions;
-  /** The URL with its password replaced by `***` (for messages and logs). */
+  /** The URL without its credentials (see {@link displayUrl}), for messages and logs. */
   display: string;
 }
 
@@ -30,9 +30,9 @@ export function parseQueueUrl(text: string): QueueTarget {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--queue "${text}": not a URL; give redis://HOST:PORT/DB or rediss://HOST:PORT/DB`);
+    throw new UsageError(`--queue "${redactUrlText(text)}": not a URL; give redis://HOST:PORT/DB or rediss://HOST:PORT/DB`);
   }
-  const display = url.password ? text.replace(`:${url.password}@`, ":***@") : text;
+  const display = displayUrl(url);
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
     throw new UsageError(`--queue "${display}": the scheme must be redis:// or rediss:// (TLS)`);
   }
@@ -52,6 +52,29 @@ export function parseQueueUrl(text: string): QueueTarget {
     ...(url.protocol === "rediss:" ? { tls: isIP(host) ? {} : { servername: host } } : {}),
   };
   return { options, display };
+}
+
+/**
+ * A parsed queue URL as it may be printed: rebuilt from its parts (never from the text the user typed, whose
+ * password may hold an unencoded `@`, `"` or space that the URL parser re-encodes), with the password as `***`,
+ * a user name without a password also as `***` (it may be a password written in the wrong place), and no query or
+ * fragment (ignored, and a place people put secrets).
+ */
+export function displayUrl(url: URL): string {
+  const credentials = url.password ? `${url.username}:***@` : url.username ? "***@" : "";
+  return `${url.protocol}//${credentials}${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+}
+
+/**
+ * Text that did not parse as a URL, as it may be printed: everything between `scheme://` (or the start) and the
+ * last `@` is replaced by `***`, so no credential survives whatever characters it holds.
+ */
+export function redactUrlText(text: string): string {
+  const at = text.lastIndexOf("@");
+  if (at < 0) return text;
+  const scheme = text.indexOf("://");
+  const from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${text.slice(0, from)}***${text.slice(at)}`;
 }
 
 /**

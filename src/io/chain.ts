@@ -9,6 +9,7 @@
 import type { Activation, DenseLayer, Network } from "../model/network.ts";
 import { activationName } from "../model/network.ts";
 import { ModelError, validateNetwork } from "../model/validate.ts";
+import { checkLayerSize } from "./limits.ts";
 
 /** An affine operation y = W x + b, W row-major `[outDim × inDim]`; `source` names it in error messages. */
 export interface AffineStage {
@@ -61,6 +62,7 @@ export function assembleChain(stages: readonly Stage[], inputDim: number | undef
       if (width !== undefined && stage.inDim !== width) {
         fail(`${stage.source} expects ${stage.inDim} inputs but ${previous} gives ${width}`);
       }
+      if (pending) checkLayerSize([stage.outDim, pending.inDim], `${stage.source} merged with the affine layer before it`, fail);
       pending = pending ? composeStages(pending, stage) : stage;
       width = stage.outDim;
     } else {

@@ -4,12 +4,13 @@
  * `"format": "tessera"` → Tessera JSON. Every error is a one-line {@link ModelError} that starts with the path.
  */
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import type { Box, Network } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
 import { parseOnnx } from "./onnx.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
-import { parseTfjs, toTfjs } from "./tfjs.ts";
+import { parseTfjs, tfjsDeclaredGroupBytes, toTfjs } from "./tfjs.ts";
+import { ContainedFileError, readContained } from "./contained-file.ts";
 
 /** The model formats Tessera reads. */
 export type ModelFormat = "onnx" | "tfjs" | "tessera-json";
@@ -44,23 +45,35 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Read a TF.js model.json and the weight shards its manifest names (paths relative to the model.json). */
+/**
+ * Read a TF.js model.json and the weight shards its manifest names. Each path must name a regular file inside the
+ * model.json's folder (see {@link readContained}: no absolute path, no `..`, no symbolic link out), and a group's
+ * files are read only up to the bytes the manifest declares for the group, so no file can grow memory past the
+ * model's own size.
+ */
 async function loadTfjs(path: string, json: Record<string, unknown>): Promise<Network> {
   const shards = new Map<string, Uint8Array>();
   const manifest = json.weightsManifest;
-  if (Array.isArray(manifest)) {
-    for (const group of manifest) {
-      const paths = (group as { paths?: unknown }).paths;
-      if (!Array.isArray(paths)) continue;
-      for (const p of paths) {
-        if (typeof p !== "string" || shards.has(p)) continue;
-        const shardPath = resolve(dirname(path), p);
+  const declared = tfjsDeclaredGroupBytes(manifest, path);
+  if (Array.isArray(manifest) && declared) {
+    const folder = dirname(path);
+    for (const [g, group] of manifest.entries()) {
+      let left = declared[g];
+      for (const p of (group as { paths: string[] }).paths) {
+        if (shards.has(p)) continue;
+        let read;
         try {
-          shards.set(p, new Uint8Array(await readFile(shardPath)));
+          read = await readContained(folder, p, 0, left);
         } catch (err) {
-          // A missing shard is reported by parseTfjs with its manifest name; other failures here.
-          if ((err as { code?: string }).code !== "ENOENT") throw new ModelError(`${path}: weight file "${p}": ${fsReason(err)}`);
+          // A missing shard is reported by parseTfjs with its manifest name; refusals and other failures here.
+          if (err instanceof ContainedFileError && err.missing) continue;
+          throw new ModelError(`${path}: weight file "${p}" ${err instanceof Error ? err.message : String(err)}`);
         }
+        if (read.size > left) {
+          throw new ModelError(`${path}: weight file "${p}" holds ${read.size} bytes, more than the ${declared[g]} its weight group ${g} declares in all`);
+        }
+        shards.set(p, read.bytes);
+        left -= read.size;
       }
     }
   }
@@ -80,6 +93,17 @@ function looksLikeJson(bytes: Uint8Array): boolean {
  * validated ({@link validateNetwork} runs inside every parser). Throws {@link ModelError} naming the file.
  */
 export async function loadModel(path: string): Promise<LoadedModel> {
+  try {
+    return await loadModelFile(path);
+  } catch (err) {
+    // The parsers refuse sizes above MAX_LAYER_ENTRIES and nesting above MAX_JSON_DEPTH before allocating or
+    // recursing; should the engine still run out (a model near the limits on a small machine), say so in one line.
+    if (err instanceof RangeError) throw new ModelError(`${path}: too large to load (${err.message})`);
+    throw err;
+  }
+}
+
+async function loadModelFile(path: string): Promise<LoadedModel> {
   let info;
   try {
     info = await stat(path);

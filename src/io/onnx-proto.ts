@@ -326,12 +326,12 @@ export function tensorToFloat64(t: OnnxTensor): Float64Array {
   const n = elementCount(t.dims);
   const width = t.dataType === OnnxDataType.FLOAT ? 4 : t.dataType === OnnxDataType.DOUBLE ? 8 : t.dataType === OnnxDataType.FLOAT16 ? 2 : 0;
   if (width === 0) throw new ProtobufFormatError(`it has type ${dataTypeName(t.dataType)}, weights must be FLOAT, DOUBLE or FLOAT16`);
-  const out = new Float64Array(n);
   if (t.rawData) {
     const raw = t.rawData;
     if (raw.length !== n * width) {
       throw new ProtobufFormatError(`raw_data has ${raw.length} bytes, shape [${t.dims.join(", ")}] needs ${n * width}`);
     }
+    const out = new Float64Array(n);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
       out[i] = width === 4 ? view.getFloat32(i * 4, true) : width === 8 ? view.getFloat64(i * 8, true) : halfToNumber(view.getUint16(i * 2, true));
@@ -343,6 +343,7 @@ export function tensorToFloat64(t: OnnxTensor): Float64Array {
   if (source.length !== n) {
     throw new ProtobufFormatError(`it holds ${source.length} values, shape [${t.dims.join(", ")}] needs ${n}`);
   }
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = width === 2 ? halfToNumber(source[i]) : source[i];
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import type { Network } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
+import { checkLayerSize } from "./limits.ts";
 import { assembleChain, type Stage } from "./chain.ts";
 import {
   type OnnxAttribute,
@@ -132,6 +133,7 @@ export function parseOnnx(bytes: Uint8Array, label: string): Network {
       if (isDynamic(name)) fail(`the graph is not a chain: ${describe(node)} takes its ${role} "${name}" from another node`);
       fail(`missing initializer "${name}" (the ${role} of ${describe(node)})`);
     }
+    checkLayerSize(t!.dims, `initializer "${name}" (the ${role} of ${describe(node)})`, fail);
     let values: Float64Array;
     try {
       values = tensorToFloat64(t!);
@@ -187,6 +189,7 @@ export function parseOnnx(bytes: Uint8Array, label: string): Network {
         if (dims.length !== 2) fail(`${source}: weight "${node.inputs[1]}" has ${dims.length} dimensions, expected 2`);
         // Y = α·A·op(B) + β·C (ONNX Gemm); row n of our W is column n of op(B).
         const [outDim, inDim] = transB ? [dims[0], dims[1]] : [dims[1], dims[0]];
+        checkLayerSize([outDim, inDim], source, fail);
         const weights = new Float64Array(outDim * inDim);
         for (let n = 0; n < outDim; n++) {
           for (let k = 0; k < inDim; k++) weights[n * inDim + k] = alpha * (transB ? B[n * inDim + k] : B[k * outDim + n]);
@@ -213,6 +216,7 @@ export function parseOnnx(bytes: Uint8Array, label: string): Network {
         const t = constants.get(other);
         const n = width ?? (t && t.dims.length > 0 ? t.dims[t.dims.length - 1] : undefined);
         if (n === undefined) fail(`${source}: cannot tell the width of "${current}"`);
+        checkLayerSize([n!, n!], `${source} (adding a constant to a ${n}-wide value is a ${n} × ${n} affine layer)`, fail);
         const bias = broadcastBias(node, other, n!, 1);
         const weights = new Float64Array(n! * n!);
         for (let i = 0; i < n!; i++) weights[i * n! + i] = 1;

@@ -13,6 +13,7 @@ import * as z from "zod/mini";
 import type { Activation, Box, Network } from "../model/network.ts";
 import { ModelError, validateNetwork } from "../model/validate.ts";
 import { describeSchemaIssue } from "./schema-issue.ts";
+import { checkJsonDepth } from "./json-depth.ts";
 
 const activationSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("relu") }),
@@ -69,6 +70,7 @@ export function parseTesseraJson(json: unknown, label: string): TesseraJsonModel
   const fail = (message: string): never => {
     throw new ModelError(`${label}: ${message}`);
   };
+  checkJsonDepth(json, fail);
   const parsed = tesseraJsonSchema.safeParse(json);
   if (!parsed.success) return fail(`not a valid Tessera JSON model: ${describeSchemaIssue(parsed.error)}`);
   const doc = parsed.data;

@@ -10,6 +10,8 @@ import type { Activation, Network } from "../model/network.ts";
 import { activationName } from "../model/network.ts";
 import { ModelError, validateNetwork } from "../model/validate.ts";
 import { assembleChain, type Stage } from "./chain.ts";
+import { checkJsonDepth } from "./json-depth.ts";
+import { checkLayerSize } from "./limits.ts";
 import { elementCount } from "./onnx-proto.ts";
 import { describeSchemaIssue } from "./schema-issue.ts";
 
@@ -72,6 +74,33 @@ function kerasActivation(name: unknown, where: string, fail: (m: string) => neve
   return fail(`${where}: unsupported activation ${JSON.stringify(name)} (supported: relu, linear, leaky_relu)`);
 }
 
+/** Bytes per element of a TF.js weight dtype (0: unsupported). */
+function dtypeBytes(dtype: string): number {
+  return dtype === "bool" ? 1 : dtype === "float32" || dtype === "int32" ? 4 : 0;
+}
+
+/**
+ * The number of bytes each weight group of a `weightsManifest` declares (the sum over its weights of elements ×
+ * dtype size), so that a reader fetches no more than that from the group's files; undefined when the manifest is
+ * malformed (then {@link parseTfjs} says what is wrong). `label` prefixes the error when a weight is larger than
+ * the layer size limit (MAX_LAYER_ENTRIES in limits.ts) allows.
+ */
+export function tfjsDeclaredGroupBytes(manifestJson: unknown, label: string): number[] | undefined {
+  const parsed = manifestSchema.safeParse(manifestJson);
+  if (!parsed.success) return undefined;
+  const fail = (message: string): never => {
+    throw new ModelError(`${label}: ${message}`);
+  };
+  return parsed.data.map((group) => {
+    let bytes = 0;
+    for (const spec of group.weights) {
+      const n = checkLayerSize(spec.shape, `weight "${spec.name}"`, fail);
+      bytes += n * (dtypeBytes(spec.dtype ?? "float32") || 4);
+    }
+    return bytes;
+  });
+}
+
 /** Decode every weight of the manifest into float64 arrays, concatenating each group's shards in order. */
 function readWeights(
   manifestJson: unknown,
@@ -98,11 +127,10 @@ function readWeights(
     let offset = 0;
     for (const spec of group.weights) {
       if (spec.quantization !== undefined) fail(`weight "${spec.name}" is quantized, which is not supported`);
-      if (!spec.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`weight "${spec.name}" has a bad shape [${spec.shape.join(", ")}]`);
+      const n = checkLayerSize(spec.shape, `weight "${spec.name}"`, fail);
       const dtype = spec.dtype ?? "float32";
-      const bytesPer = dtype === "bool" ? 1 : dtype === "float32" || dtype === "int32" ? 4 : 0;
+      const bytesPer = dtypeBytes(dtype);
       if (bytesPer === 0) fail(`weight "${spec.name}" has unsupported dtype ${dtype}`);
-      const n = elementCount(spec.shape);
       if (offset + n * bytesPer > total) {
         fail(`weight group ${g} (${group.paths.join(", ")}) is short: "${spec.name}" needs bytes ${offset}…${offset + n * bytesPer} but the shards hold ${total}`);
       }
@@ -129,6 +157,7 @@ export function parseTfjs(modelJson: unknown, shards: ReadonlyMap<string, Uint8A
   };
   const root = asRecord(modelJson);
   if (!root) return fail("model.json is not a JSON object");
+  checkJsonDepth(root, fail);
   const topology = asRecord(root.modelTopology);
   if (!topology) return fail("not a TF.js LayersModel: no modelTopology object");
   if (root.weightsManifest === undefined) fail("not a TF.js LayersModel: no weightsManifest");

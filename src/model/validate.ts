@@ -1,9 +1,16 @@
 import type { Network } from "./network.ts";
 import { outputWidthOf } from "./network.ts";
+import { oneLineText } from "../util/one-line.ts";
 
-/** A problem with a model: the message is one line, and names the problem (loaders prefix the file). */
+/**
+ * A problem with a model: the message is one line (control characters from names in the file are escaped), and
+ * names the problem (loaders prefix the file).
+ */
 export class ModelError extends Error {
   override name = "ModelError";
+  constructor(message: string) {
+    super(oneLineText(message));
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Box } from "../../model/network.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { resolveDomain } from "../domain.ts";
 import { parseThreshold, UsageError } from "../errors.ts";
+import { capToCores } from "../threads.ts";
 import { formatCount } from "../progress.ts";
 import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
@@ -223,7 +224,7 @@ export function registerCount(program: Command): void {
     .action(async (modelPath: string, flags: CountFlags) => {
       const distributed = checkDistributedFlags(flags);
       if (flags.resume === true && !flags.queue) throw new UsageError("--resume needs a checkpoint file (or --queue URL --job NAME to take over a queue job)");
-      const workers = positiveInt(flags.workers, "--workers", 256);
+      const workers = capToCores(positiveInt(flags.workers, "--workers", 256), "--workers");
       const threshold = parseThreshold(flags.threshold);
       const verifySamples = positiveInt(flags.verifySamples, "--verify-samples", 100_000_000);
       if (flags.tightening !== "lp" && flags.tightening !== "interval") {

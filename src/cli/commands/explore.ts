@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -149,17 +149,47 @@ export interface ServeOptions {
 }
 
 /**
+ * The Host header values the explorer answers to on `port`: the loopback names with the port (and without it on
+ * port 80, where browsers leave it out). Anything else is a page reaching us through DNS rebinding, or a proxy.
+ */
+export function explorerHosts(port: number): Set<string> {
+  const names = ["127.0.0.1", "localhost", "[::1]"];
+  return new Set([...names.map((n) => `${n}:${port}`), ...(port === 80 ? names : [])]);
+}
+
+/** The percent-decoded path of a request URL, or undefined when it does not decode (`/%`, `/%ZZ`, bad UTF-8). */
+function decodedPath(url: string | undefined): string | undefined {
+  try {
+    const path = decodeURIComponent(new URL(url ?? "/", "http://localhost").pathname);
+    return path.includes("\0") ? undefined : path;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Serve static files (GET and HEAD only, no directory listings, nothing outside `root`) on 127.0.0.1, plus the
- * model at `model`. Rejects with a UsageError when the port is taken.
+ * model at `model`. Requests whose Host header is not a loopback name with this port get 421 (DNS rebinding);
+ * a URL that does not percent-decode gets 400. Rejects with a UsageError when the port is taken.
  */
 export function serveExplorer(opts: ServeOptions): Promise<ExplorerServer> {
   const root = resolve(opts.root ?? WEB_DIST);
-  const server: Server = createServer(async (req, res) => {
+  let allowedHosts = new Set<string>();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // DNS rebinding: a page whose host name resolves to 127.0.0.1 sends its own name in Host; only ours are served.
+    if (!allowedHosts.has((req.headers.host ?? "").toLowerCase())) {
+      res.writeHead(421, { "content-type": "text/plain" }).end("this server answers only to http://127.0.0.1, localhost or [::1] with its port\n");
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
     }
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+    const path = decodedPath(req.url);
+    if (path === undefined) {
+      res.writeHead(400, { "content-type": "text/plain" }).end("bad request: malformed URL\n");
+      return;
+    }
     if (path === "/model" && opts.model) {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "x-model-name": encodeURIComponent(opts.model.name) });
       res.end(req.method === "HEAD" ? undefined : opts.model.json);
@@ -177,6 +207,13 @@ export function serveExplorer(opts: ServeOptions): Promise<ExplorerServer> {
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     }
+  };
+  const server: Server = createServer((req, res) => {
+    // Nothing one request does may stop the server: an unexpected failure is that request's 500.
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end();
+    });
   });
   return new Promise((resolvePromise, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
@@ -191,6 +228,7 @@ export function serveExplorer(opts: ServeOptions): Promise<ExplorerServer> {
     server.listen(opts.port, "127.0.0.1", () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : opts.port;
+      allowedHosts = explorerHosts(port);
       resolvePromise({
         url: `http://127.0.0.1:${port}/`,
         port,

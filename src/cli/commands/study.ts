@@ -7,6 +7,7 @@ import { boxDiameter, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamic
 import { StudyStore } from "../../study/store.ts";
 import { MNIST_FULL_TRAIN } from "../../train/data.ts";
 import { UsageError } from "../errors.ts";
+import { capToCores } from "../threads.ts";
 import { ProgressBar } from "../progress.ts";
 import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, resolveTraining, type TrainFlags } from "./train.ts";
 
@@ -75,7 +76,7 @@ export function serraOptions(flags: SerraFlags) {
     configs,
     nets: intOption(flags.nets ?? String(base.nets), "--nets", 1, 1000),
     settings,
-    workers: intOption(flags.workers, "--workers", 0, 64),
+    workers: capToCores(intOption(flags.workers, "--workers", 0, 64), "--workers"),
     minWidth: intOption(flags.minWidth ?? String(base.minWidth), "--min-width", 1, SERRA_TOTAL_UNITS - 1),
     queue: flags.queue,
     progress: flags.progress,

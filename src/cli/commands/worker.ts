@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from "node:os";
 import { Option, type Command } from "commander";
 import { DEFAULT_LOCK_SECONDS } from "../../distributed/job-keys.ts";
 import { UsageError } from "../errors.ts";
+import { capToCores } from "../threads.ts";
 
 interface WorkerFlags {
   queue: string;
@@ -20,10 +21,11 @@ export function registerWorker(program: Command): void {
     .addOption(new Option("--lock-seconds <s>", "seconds before a dead worker's units are taken over").default(String(DEFAULT_LOCK_SECONDS)))
     .option("--quiet", "log only problems")
     .action(async (flags: WorkerFlags) => {
-      const concurrency = Number(flags.concurrency);
+      let concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
         throw new UsageError(`--concurrency "${flags.concurrency}": give an integer from 1 to 256`);
       }
+      concurrency = capToCores(concurrency, "--concurrency");
       const lockSeconds = Number(flags.lockSeconds);
       if (!Number.isFinite(lockSeconds) || lockSeconds < 0.2) throw new UsageError(`--lock-seconds "${flags.lockSeconds}": give at least 0.2`);
       // Loaded only here: BullMQ and ioredis add ~0.3 s to every other command's start.

@@ -4,17 +4,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { serraOptions } from "../src/cli/commands/study.ts";
-import { loadModel } from "../src/io/load.ts";
-import { countRegionsMilp } from "../src/milp/count.ts";
-import { networkFingerprint } from "../src/model/fingerprint.ts";
-import { runSerraStudy } from "../src/study/serra2018.ts";
-import type { NetworkRecord } from "../src/study/table.ts";
-import { runCli } from "./helpers/cli.ts";
-import { repoRoot } from "./helpers/fixtures.ts";
-import { spawnCli, startRedis } from "./distributed-helpers.ts";
-import { jobKeys } from "../src/distributed/job-keys.ts";
-import { studyQueueJobName } from "../src/study/queue-runner.ts";
+import { serraOptions } from "../../src/cli/commands/study.ts";
+import { loadModel } from "../../src/io/load.ts";
+import { countRegionsMilp } from "../../src/milp/count.ts";
+import { networkFingerprint } from "../../src/model/fingerprint.ts";
+import { runSerraStudy } from "../../src/study/serra2018.ts";
+import type { NetworkRecord } from "../../src/study/table.ts";
+import { runCli } from "../helpers/cli.ts";
+import { repoRoot } from "../helpers/fixtures.ts";
+import { redisSkip, spawnCli, startRedis } from "../distributed-helpers.ts";
+import { jobKeys } from "../../src/distributed/job-keys.ts";
+import { studyQueueJobName } from "../../src/study/queue-runner.ts";
 
 // The --quick study through the real CLI (the reduced study CI runs): 4 configurations × 2 networks. It is killed
 // with SIGKILL once a network is stored, then rerun to completion; the tests below reuse its directory.
@@ -158,7 +158,7 @@ describe("tessera study serra2018 --quick", () => {
   });
 });
 
-describe("tessera study serra2018 --queue", () => {
+describe("tessera study serra2018 --queue", { skip: redisSkip() }, () => {
   // A timeout, so that a dead worker fails the test instead of leaving the study waiting for ever.
   it("networks counted by a `tessera worker` process through Redis get the in-process counts, fingerprints and bounds", { timeout: 600_000 }, async () => {
     const redis = await startRedis();
