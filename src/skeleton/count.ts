@@ -47,6 +47,8 @@ export interface SkeletonCountOptions {
 /** Result of {@link skeletonCount}. */
 export interface SkeletonCountResult {
   method: "skeleton";
+  /** Input dimension (1: the cells are intervals). */
+  dim: number;
   regions: number;
   /** Size of the final complex. */
   vertices: number;
@@ -100,7 +102,7 @@ export function skeletonCount(net: Network, opts: SkeletonCountOptions): Skeleto
       opts.onRegion({ pattern, point: Float64Array.from(point), radius: r });
     }
   }
-  return { method: "skeleton", regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
+  return { method: "skeleton", dim: d, regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
 }
 
 /**
