@@ -167,6 +167,9 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
   return path;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const stableTotal = (r: SkeletonRunResult) => sum(r.stableActive) + sum(r.stableInactive);
+
 /** Print a skeleton count as `tessera count` does (text or one JSON object). */
 export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box: Box, json: boolean, note?: string): void {
   if (json) {
@@ -177,6 +180,9 @@ export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box
         ...(note ? { chosen: note } : {}),
         regions: r.regions,
         complete: true,
+        stableUnits: stableTotal(r),
+        stableActive: r.stableActive,
+        stableInactive: r.stableInactive,
         lps: r.resolved,
         vertices: r.vertices,
         edges: r.edges,
@@ -196,6 +202,7 @@ export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box
     `domain         ${describeBox(box)}`,
     `method         skeleton (${d === 1 ? "intervals" : "vertex-edge complex"} refined unit by unit, no LPs${note ? `; ${note}` : ""})`,
     `regions        ${formatCount(r.regions)}`,
+    `stable units   ${stableTotal(r)} (${sum(r.stableActive)} always active, ${sum(r.stableInactive)} always inactive; exact, from the complex)`,
     `complex        ${formatCount(r.vertices)} vertices, ${formatCount(r.edges)} edges made, ${formatCount(r.cells)} cells${r.resolved ? ` (${r.resolved} thin cells decided by a margin LP)` : ""}`,
     `seconds        ${r.seconds.toFixed(3)}`,
   ];

@@ -131,6 +131,10 @@ export class Skeleton {
   /** Patterns, cell-major (stride `units`), when kept. */
   P: Uint8Array;
   readonly keepPatterns: boolean;
+  /** Per hidden layer: units whose hyperplane cuts no cell (one sign over the whole box), always active / inactive. */
+  readonly stableActive: number[] = [];
+  readonly stableInactive: number[] = [];
+  private layerIndex = 0;
   private stamp = 0;
   private scratchPos: Int32Array = new Int32Array(64);
   private scratchNeg: Int32Array = new Int32Array(64);
@@ -371,6 +375,9 @@ export class Skeleton {
     let unit = 0;
     for (let l = 0; l < hidden.length; l++) {
       const layer = hidden[l];
+      this.layerIndex = l;
+      this.stableActive.push(0);
+      this.stableInactive.push(0);
       const scales = this.rowScales(l, H, hw);
       this.loadLayer(l, H, hw);
       const maxout = layer.activation.kind === "maxout";
@@ -463,7 +470,9 @@ export class Skeleton {
       else if (this.d >= 3) this.addSupport(v, unit);
     }
     if (pos === 0 || neg === 0) {
-      // No cell is cut: every cell lies on one closed side.
+      // No cell is cut: every cell lies on one closed side (a unit ≡ 0 counts as inactive, as its pattern bit is 0).
+      if (pos > 0) this.stableActive[this.layerIndex]++;
+      else this.stableInactive[this.layerIndex]++;
       if (this.keepPatterns) for (let c = 0; c < this.cCount; c++) this.P[c * this.units + unit] = this.cellSide(c) > 0 ? 1 : 0;
       return;
     }

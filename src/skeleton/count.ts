@@ -54,6 +54,9 @@ export interface SkeletonCountResult {
   vertices: number;
   edges: number;
   cells: number;
+  /** Units whose hyperplane meets no cell (exactly stable over the box), per hidden layer. */
+  stableActive: number[];
+  stableInactive: number[];
   /** Cells whose centroid bound was not enough, decided by a margin LP. */
   resolved: number;
   threshold: number;
@@ -102,7 +105,7 @@ export function skeletonCount(net: Network, opts: SkeletonCountOptions): Skeleto
       opts.onRegion({ pattern, point: Float64Array.from(point), radius: r });
     }
   }
-  return { method: "skeleton", dim: d, regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
+  return { method: "skeleton", dim: d, regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, stableActive: sk.stableActive, stableInactive: sk.stableInactive, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
 }
 
 /**
