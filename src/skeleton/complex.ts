@@ -210,22 +210,28 @@ export class Skeleton {
   private addVertex(x: ArrayLike<number>, sup: ArrayLike<number>, supLen: number): number {
     const v = this.vCount++;
     const d = this.d;
-    if (v >= this.vSupLen.length) {
-      const cap = this.vSupLen.length * 2;
-      this.X = grownF(this.X, cap * d);
-      this.vSupStart = grownI(this.vSupStart, cap);
-      this.vSupLen = grownI(this.vSupLen, cap);
-      const s = new Int8Array(cap);
-      s.set(this.sign);
-      this.sign = s;
-      this.val = grownF(this.val, cap);
-      this.vMark = grownI(this.vMark, cap);
-      if (this.gw) this.G = grownF(this.G, cap * this.gw);
-    }
+    if (v >= this.vSupLen.length) this.growVertices(this.vSupLen.length * 2);
     for (let j = 0; j < d; j++) this.X[v * d + j] = x[j];
     if (d >= 3) this.setVertexSupport(v, sup, supLen);
     this.vMark[v] = 0;
     return v;
+  }
+
+  /** Room for `cap` vertices in every per-vertex array. */
+  private growVertices(cap: number): void {
+    if (cap <= this.vSupLen.length && (!this.gw || this.G.length >= cap * this.gw)) return;
+    cap = Math.max(cap, this.vSupLen.length);
+    this.X = grownF(this.X, cap * this.d);
+    this.vSupStart = grownI(this.vSupStart, cap);
+    this.vSupLen = grownI(this.vSupLen, cap);
+    if (this.sign.length < cap) {
+      const s = new Int8Array(cap);
+      s.set(this.sign);
+      this.sign = s;
+    }
+    this.val = grownF(this.val, cap);
+    this.vMark = grownI(this.vMark, cap);
+    if (this.gw) this.G = grownF(this.G, cap * this.gw);
   }
 
   private setVertexSupport(v: number, sup: ArrayLike<number>, len: number): void {
@@ -308,8 +314,10 @@ export class Skeleton {
     for (let r = 0; r < outDim; r++) for (let k = 0; k < hw; k++) Wt[k * outDim + r] = W[r * hw + k];
     const V = this.vCount;
     this.gw = outDim;
-    // Room for the vertices this layer will add (about as many as there are: the count grows ~2× per layer).
-    this.G = new Float64Array(Math.max(this.vSupLen.length, 2 * V) * outDim);
+    // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
+    const cap = Math.max(this.vSupLen.length, 4 * V);
+    this.G = new Float64Array(cap * outDim);
+    this.growVertices(cap);
     const G = this.G;
     for (let v = 0; v < V; v++) {
       const hb = v * hw;
@@ -410,40 +418,62 @@ export class Skeleton {
    */
   private parentGroups(n: number, maxout: boolean, tols: Float64Array): ParentGroups {
     const C = this.cCount;
+    const V = this.vCount;
+    const gw = this.gw;
+    const G = this.G;
+    // Signs of every unit at every vertex as bit masks (32 units a word), computed once per vertex.
+    const words = (n + 31) >>> 5;
+    const posBits = new Int32Array(V * words);
+    const negBits = new Int32Array(V * words);
+    for (let v = 0; v < V; v++) {
+      const b = v * gw;
+      for (let i = 0; i < n; i++) {
+        const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
+        if (g > tols[i]) posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+        else if (g < -tols[i]) negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+      }
+    }
     const counts = new Int32Array(n + 1);
-    const mixed = new Uint8Array(C * n);
-    const lo = new Float64Array(n);
-    const hi = new Float64Array(n);
+    const mixed = new Int32Array(C * words);
+    const pos = new Int32Array(words);
+    const neg = new Int32Array(words);
     for (let p = 0; p < C; p++) {
-      const mark = ++this.markStamp; // a vertex is read once per parent (it may belong to several)
-      lo.fill(Infinity);
-      hi.fill(-Infinity);
+      pos.fill(0);
+      neg.fill(0);
       const s0 = this.cStart[p];
       const len = this.cLen[p];
       for (let k = 0; k < len; k++) {
         const e = this.cE[s0 + k];
-        for (let end = 0; end < 2; end++) {
-          const v = end ? this.EB[e] : this.EA[e];
-          if (this.vMark[v] === mark) continue;
-          this.vMark[v] = mark;
-          for (let i = 0; i < n; i++) {
-            const g = maxout ? this.value(v, 2 * i + 1, 2 * i) : this.G[v * this.gw + i];
-            if (g < lo[i]) lo[i] = g;
-            if (g > hi[i]) hi[i] = g;
-          }
+        const a = this.EA[e] * words;
+        const b = this.EB[e] * words;
+        for (let w = 0; w < words; w++) {
+          pos[w] |= posBits[a + w] | posBits[b + w];
+          neg[w] |= negBits[a + w] | negBits[b + w];
         }
       }
-      for (let i = 0; i < n; i++) {
-        if (hi[i] > tols[i] && lo[i] < -tols[i]) {
-          mixed[p * n + i] = 1;
-          counts[i + 1]++;
+      for (let w = 0; w < words; w++) {
+        let m = pos[w] & neg[w];
+        mixed[p * words + w] = m;
+        while (m !== 0) {
+          const bit = 31 - Math.clz32(m & -m);
+          counts[(w << 5) + bit + 1]++;
+          m &= m - 1;
         }
       }
     }
     for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
     const list = new Int32Array(counts[n]);
     const fill = counts.slice(0, n);
-    for (let p = 0; p < C; p++) for (let i = 0; i < n; i++) if (mixed[p * n + i]) list[fill[i]++] = p;
+    for (let p = 0; p < C; p++) {
+      for (let w = 0; w < words; w++) {
+        let m = mixed[p * words + w];
+        while (m !== 0) {
+          const bit = 31 - Math.clz32(m & -m);
+          list[fill[(w << 5) + bit]++] = p;
+          m &= m - 1;
+        }
+      }
+    }
     const head = new Int32Array(C);
     for (let p = 0; p < C; p++) head[p] = p;
     return { start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C };

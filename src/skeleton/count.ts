@@ -205,10 +205,13 @@ function margin2(sk: Skeleton, c: number, point: Float64Array): number {
 /**
  * 3-D: the vertex centroid and its distance to the nearest facet plane. A facet is a hyperplane id in the supports
  * of the cell's edges that carries two non-parallel edges of the cell (a hyperplane touching the cell only along an
- * edge is no facet); its normal is their cross product.
+ * edge is no facet); its normal is their cross product. Fewer than 4 facets (impossible for a 3-cell) returns 0, so
+ * the LP decides.
  */
-let pairH = new Int32Array(256);
-let pairE = new Int32Array(256);
+const MAX_FACETS = 64;
+const facetId = new Int32Array(MAX_FACETS);
+/** Per facet: a point on it, the direction of its first edge, and the best normal so far (|u × v|² / |v|²). */
+const facetData = new Float64Array(MAX_FACETS * 10);
 export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
   const s = sk.cStart[c];
   const n = sk.cLen[c];
@@ -216,34 +219,51 @@ export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
   let cx = 0;
   let cy = 0;
   let cz = 0;
-  let m = 0;
+  let facets = 0;
+  const F = facetData;
   for (let i = 0; i < n; i++) {
     const e = cE[s + i];
-    const a = EA[e];
-    const b = EB[e];
-    cx += X[3 * a] + X[3 * b];
-    cy += X[3 * a + 1] + X[3 * b + 1];
-    cz += X[3 * a + 2] + X[3 * b + 2];
+    const a = 3 * EA[e];
+    const b = 3 * EB[e];
+    cx += X[a] + X[b];
+    cy += X[a + 1] + X[b + 1];
+    cz += X[a + 2] + X[b + 2];
+    const vx = X[b] - X[a];
+    const vy = X[b + 1] - X[a + 1];
+    const vz = X[b + 2] - X[a + 2];
     const k = eSupLen[e];
-    if (m + k > pairH.length) {
-      const h = new Int32Array(2 * (m + k));
-      h.set(pairH);
-      pairH = h;
-      const f = new Int32Array(2 * (m + k));
-      f.set(pairE);
-      pairE = f;
-    }
     for (let j = 0; j < k; j++) {
-      // Insertion by hyperplane id keeps the (hyperplane, edge) pairs grouped.
       const h = eSup[eSupStart[e] + j];
-      let p = m++;
-      while (p > 0 && pairH[p - 1] > h) {
-        pairH[p] = pairH[p - 1];
-        pairE[p] = pairE[p - 1];
-        p--;
+      let f = 0;
+      while (f < facets && facetId[f] !== h) f++;
+      const o = f * 10;
+      if (f === facets) {
+        // A new hyperplane of the cell: remember a point on it and its first edge.
+        if (facets === MAX_FACETS) return 0; // more than any cell of these networks has: let the LP decide
+        facetId[facets++] = h;
+        F[o] = X[a];
+        F[o + 1] = X[a + 1];
+        F[o + 2] = X[a + 2];
+        F[o + 3] = vx;
+        F[o + 4] = vy;
+        F[o + 5] = vz;
+        F[o + 9] = 0;
+        continue;
       }
-      pairH[p] = h;
-      pairE[p] = e;
+      // The normal from the first edge and the edge least parallel to it.
+      const ux = F[o + 3];
+      const uy = F[o + 4];
+      const uz = F[o + 5];
+      const px = uy * vz - uz * vy;
+      const py = uz * vx - ux * vz;
+      const pz = ux * vy - uy * vx;
+      const pp = (px * px + py * py + pz * pz) / (vx * vx + vy * vy + vz * vz || 1);
+      if (pp > F[o + 9]) {
+        F[o + 6] = px;
+        F[o + 7] = py;
+        F[o + 8] = pz;
+        F[o + 9] = pp;
+      }
     }
   }
   cx /= 2 * n;
@@ -253,49 +273,21 @@ export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
   point[1] = cy;
   point[2] = cz;
   let best = Infinity;
-  let facets = 0;
-  for (let g = 0; g < m; ) {
-    let end = g + 1;
-    while (end < m && pairH[end] === pairH[g]) end++;
-    if (end - g >= 2) {
-      // The normal from the first edge and the group's edge least parallel to it.
-      const e0 = pairE[g];
-      const a = EA[e0];
-      const ux = X[3 * EB[e0]] - X[3 * a];
-      const uy = X[3 * EB[e0] + 1] - X[3 * a + 1];
-      const uz = X[3 * EB[e0] + 2] - X[3 * a + 2];
-      let nx = 0;
-      let ny = 0;
-      let nz = 0;
-      let nn = 0;
-      for (let q = g + 1; q < end; q++) {
-        const e1 = pairE[q];
-        const vx = X[3 * EB[e1]] - X[3 * EA[e1]];
-        const vy = X[3 * EB[e1] + 1] - X[3 * EA[e1] + 1];
-        const vz = X[3 * EB[e1] + 2] - X[3 * EA[e1] + 2];
-        const px = uy * vz - uz * vy;
-        const py = uz * vx - ux * vz;
-        const pz = ux * vy - uy * vx;
-        const pp = (px * px + py * py + pz * pz) / (vx * vx + vy * vy + vz * vz || 1);
-        if (pp > nn) {
-          nx = px;
-          ny = py;
-          nz = pz;
-          nn = pp;
-        }
-      }
-      const uu = ux * ux + uy * uy + uz * uz;
-      // nn = |u|² sin²(u, v) for the least parallel v. Parallel edges (|sin| below 1e-9): a hyperplane along one
-      // line of the cell, not a facet.
-      if (nn > 1e-18 * uu) {
-        facets++;
-        const dist = Math.abs(nx * (cx - X[3 * a]) + ny * (cy - X[3 * a + 1]) + nz * (cz - X[3 * a + 2])) / Math.sqrt(nn);
-        if (dist < best) best = dist;
-      }
-    }
-    g = end;
+  let planes = 0;
+  for (let f = 0; f < facets; f++) {
+    const o = f * 10;
+    const uu = F[o + 3] * F[o + 3] + F[o + 4] * F[o + 4] + F[o + 5] * F[o + 5];
+    // F[o + 9] = |u|² sin²(u, v) for the least parallel v. Parallel edges only (|sin| below 1e-9): a hyperplane
+    // along one line of the cell, not a facet.
+    if (!(F[o + 9] > 1e-18 * uu)) continue;
+    planes++;
+    const nx = F[o + 6];
+    const ny = F[o + 7];
+    const nz = F[o + 8];
+    const dist = Math.abs(nx * (cx - F[o]) + ny * (cy - F[o + 1]) + nz * (cz - F[o + 2])) / Math.sqrt(nx * nx + ny * ny + nz * nz);
+    if (dist < best) best = dist;
   }
-  return facets >= 4 ? best : 0;
+  return planes >= 4 ? best : 0;
 }
 
 function now(): number {
