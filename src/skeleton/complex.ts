@@ -309,9 +309,6 @@ export class Skeleton {
   private loadLayer(l: number, H: Float64Array, hw: number): void {
     const layer = this.net.layers[l];
     const { outDim, weights: W, bias: b } = layer;
-    // W transposed, so that each input's column is contiguous in the inner loop.
-    const Wt = new Float64Array(hw * outDim);
-    for (let r = 0; r < outDim; r++) for (let k = 0; k < hw; k++) Wt[k * outDim + r] = W[r * hw + k];
     const V = this.vCount;
     this.gw = outDim;
     // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
@@ -319,15 +316,25 @@ export class Skeleton {
     this.G = new Float64Array(cap * outDim);
     this.growVertices(cap);
     const G = this.G;
+    // Per vertex, the non-zero inputs (about half of a ReLU layer's are 0), then one dot product per row.
+    const nzIndex = new Int32Array(hw);
+    const nzValue = new Float64Array(hw);
     for (let v = 0; v < V; v++) {
       const hb = v * hw;
-      const gb = v * outDim;
-      for (let r = 0; r < outDim; r++) G[gb + r] = b[r];
+      let nz = 0;
       for (let k = 0; k < hw; k++) {
         const h = H[hb + k];
-        if (h === 0) continue;
-        const wb = k * outDim;
-        for (let r = 0; r < outDim; r++) G[gb + r] += Wt[wb + r] * h;
+        if (h !== 0) {
+          nzIndex[nz] = k;
+          nzValue[nz++] = h;
+        }
+      }
+      const gb = v * outDim;
+      for (let r = 0; r < outDim; r++) {
+        const wb = r * hw;
+        let t = b[r];
+        for (let q = 0; q < nz; q++) t += W[wb + nzIndex[q]] * nzValue[q];
+        G[gb + r] = t;
       }
     }
   }
