@@ -399,14 +399,43 @@ export class Skeleton {
       const n = unitsOf(layer);
       const tols = new Float64Array(n);
       for (let i = 0; i < n; i++) tols[i] = ZERO_RELATIVE * (maxout ? scales[2 * i + 1] + scales[2 * i] : scales[i]);
-      const groups = this.keepPatterns ? undefined : this.parentGroups(n, maxout, tols);
+      const groups = this.parentGroups(n, maxout, tols);
+      const first = unit;
       for (let i = 0; i < n; i++, unit++) {
         if (maxout) this.insertUnit(unit, 2 * i + 1, 2 * i, tols[i], groups, i);
         else this.insertUnit(unit, i, -1, tols[i], groups, i);
       }
+      if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
       if (l + 1 < hidden.length) {
         H = this.layerOutput(l);
         hw = outputWidthOf(layer);
+      }
+    }
+  }
+
+  /**
+   * Every cell's pattern bits for the layer's units, once the layer is refined: each cell then lies on one closed side
+   * of each of them, so a bit is 1 exactly when some vertex of the cell is strictly positive (all zero: the unit is
+   * ≡ 0 on the cell, bit 0, as `evaluate` decides g > 0).
+   */
+  private layerPatterns(first: number, n: number, maxout: boolean, tols: Float64Array): void {
+    const gw = this.gw;
+    const G = this.G;
+    const U = this.units;
+    for (let c = 0; c < this.cCount; c++) {
+      const s0 = this.cStart[c];
+      const len = this.cLen[c];
+      const base = c * U + first;
+      this.P.fill(0, base, base + n);
+      for (let k = 0; k < len; k++) {
+        const e = this.cE[s0 + k];
+        for (let end = 0; end < 2; end++) {
+          const b = (end ? this.EB[e] : this.EA[e]) * gw;
+          for (let i = 0; i < n; i++) {
+            const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
+            if (g > tols[i]) this.P[base + i] = 1;
+          }
+        }
       }
     }
   }
@@ -488,10 +517,10 @@ export class Skeleton {
 
   /**
    * Cut the cells by the hyperplane of pattern index `unit`: g[row] = 0 (ReLU, leaky ReLU), or g[row] − g[minus] = 0
-   * (maxout of rank 2: the pattern is 1 where piece 1 is strictly larger, as `evaluate` decides). With `groups`, only
-   * the descendants of the parents unit `i` of the layer cuts are scanned.
+   * (maxout of rank 2: the pattern is 1 where piece 1 is strictly larger, as `evaluate` decides). Only
+   * the descendants of the parents unit `i` of the layer cuts are scanned (`groups`).
    */
-  private insertUnit(unit: number, row: number, minus: number, tol: number, groups: ParentGroups | undefined, i: number): void {
+  private insertUnit(unit: number, row: number, minus: number, tol: number, groups: ParentGroups, i: number): void {
     const V = this.vCount;
     const gw = this.gw;
     const G = this.G;
@@ -510,38 +539,25 @@ export class Skeleton {
       // No cell is cut: every cell lies on one closed side (a unit ≡ 0 counts as inactive, as its pattern bit is 0).
       if (pos > 0) this.stableActive[this.layerIndex]++;
       else this.stableInactive[this.layerIndex]++;
-      if (this.keepPatterns) for (let c = 0; c < this.cCount; c++) this.P[c * this.units + unit] = this.cellSide(c) > 0 ? 1 : 0;
       return;
     }
     this.stamp++;
-    if (groups) {
-      const { start, list, head } = groups;
-      for (let k = start[i]; k < start[i + 1]; k++) {
-        const p = list[k];
-        for (let c = head[p]; c >= 0; c = groups.next[c]) {
-          if (this.cellSide(c) !== 2) continue;
-          const cn = this.cutCell(c, unit);
-          // The new cell joins its parent's descendants.
-          if (cn >= groups.next.length) {
-            const grown = new Int32Array(2 * cn).fill(-1);
-            grown.set(groups.next);
-            groups.next = grown;
-          }
-          groups.next[cn] = groups.next[c];
-          groups.next[c] = cn;
-          c = cn; // cn lies on the cut's negative side: nothing more to cut there
+    const { start, list, head } = groups;
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const p = list[k];
+      for (let c = head[p]; c >= 0; c = groups.next[c]) {
+        if (this.cellSide(c) !== 2) continue;
+        const cn = this.cutCell(c, unit);
+        // The new cell joins its parent's descendants.
+        if (cn >= groups.next.length) {
+          const grown = new Int32Array(2 * cn).fill(-1);
+          grown.set(groups.next);
+          groups.next = grown;
         }
+        groups.next[cn] = groups.next[c];
+        groups.next[c] = cn;
+        c = cn; // cn lies on the cut's negative side: nothing more to cut there
       }
-      return;
-    }
-    const cells = this.cCount;
-    for (let c = 0; c < cells; c++) {
-      const side = this.cellSide(c);
-      if (side !== 2) {
-        if (this.keepPatterns) this.P[c * this.units + unit] = side > 0 ? 1 : 0;
-        continue;
-      }
-      this.cutCell(c, unit);
     }
   }
 
@@ -697,10 +713,9 @@ export class Skeleton {
     // The positive side keeps id c, the negative side is a new cell.
     const cn = this.newCell();
     if (this.keepPatterns) {
+      // The new cell inherits the earlier layers' bits (this layer's are set when it is done).
       const u = this.units;
       this.P.copyWithin(cn * u, c * u, c * u + u);
-      this.P[c * u + unit] = 1;
-      this.P[cn * u + unit] = 0;
     }
     this.setCellEdges(c, P, np);
     this.setCellEdges(cn, N, nn);
