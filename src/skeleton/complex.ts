@@ -26,6 +26,9 @@ import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/
  */
 export const ZERO_RELATIVE = 1e-11;
 
+/** Key of a vertex pair: lo · CUT_KEY + hi, exact in a double for fewer than 2^26 vertices each. */
+const CUT_KEY = 2 ** 26;
+
 /** Largest input dimension the skeleton handles (cells are found from supports of d − 1 hyperplanes per edge). */
 export const SKELETON_MAX_DIM = 3;
 
@@ -210,6 +213,7 @@ export class Skeleton {
   private addVertex(x: ArrayLike<number>, sup: ArrayLike<number>, supLen: number): number {
     const v = this.vCount++;
     const d = this.d;
+    if (v >= CUT_KEY) throw new SkeletonUnsupported(`the complex outgrew ${CUT_KEY} vertices`);
     if (v >= this.vSupLen.length) this.growVertices(this.vSupLen.length * 2);
     for (let j = 0; j < d; j++) this.X[v * d + j] = x[j];
     if (d >= 3) this.setVertexSupport(v, sup, supLen);
@@ -542,6 +546,7 @@ export class Skeleton {
       return;
     }
     this.stamp++;
+    if (this.d >= 3) this.cutEdges.clear();
     const { start, list, head } = groups;
     for (let k = start[i]; k < start[i + 1]; k++) {
       const p = list[k];
@@ -635,6 +640,8 @@ export class Skeleton {
     }
   }
   private tmpX = new Float64Array(4);
+  /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
+  private readonly cutEdges = new Map<number, number>();
   private edgeSup = new Int32Array(8);
   private markStamp = 0;
 
@@ -702,7 +709,14 @@ export class Skeleton {
           const k = this.sharedSupport(vi, vj);
           if (k < 2) continue;
           if (this.inPlane(vi, vj, plane, nPlane)) continue;
-          const e = this.addEdge(vi, vj, this.sup, k);
+          // The cut edge lies in a 2-face shared with a neighbouring cell: made once, found by its end points
+          // (hashing, as Berzins pairs split edges) when the neighbour is cut by the same unit.
+          const key = vi < vj ? vi * CUT_KEY + vj : vj * CUT_KEY + vi;
+          let e = this.cutEdges.get(key);
+          if (e === undefined) {
+            e = this.addEdge(vi, vj, this.sup, k);
+            this.cutEdges.set(key, e);
+          }
           degreeSum += 2;
           P[np++] = e;
           N[nn++] = e;
