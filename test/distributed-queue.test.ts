@@ -122,7 +122,7 @@ describe("tessera count --queue with tessera worker processes", { skip }, () => 
   it("the text output is a local count's, with the queue in the method line", async () => {
     const [q, local] = await Promise.all([
       runCli(["count", fixturePath("random-2-8-8-s1"), "--queue", redis.url(), "--job", "text", "--no-progress"]),
-      runCli(["count", fixturePath("random-2-8-8-s1"), "--no-progress"]),
+      runCli(["count", fixturePath("random-2-8-8-s1"), "--method", "engine", "--no-progress"]),
     ]);
     assert.equal(q.code, 0, q.stderr);
     const keys = (t: string) => t.trim().split("\n").map((l) => l.split(/\s+/)[0]);

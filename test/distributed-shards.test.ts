@@ -19,10 +19,10 @@ describe("tessera count --shard i/N and tessera merge", () => {
   const singleText = new Map<string, string>();
   before(async () => {
     const calls = fixtures.flatMap((f) => [
-      ["count", fixturePath(f), "--json", "--no-progress"],
+      ["count", fixturePath(f), "--method", "engine", "--json", "--no-progress"],
       ...Array.from({ length: N }, (_, i) => ["count", fixturePath(f), "--shard", `${i}/${N}`, "--out", part(f, i, N), "--json", "--no-progress"]),
     ]);
-    calls.push(["count", fixturePath(fixtures[0]), "--no-progress"]);
+    calls.push(["count", fixturePath(fixtures[0]), "--method", "engine", "--no-progress"]);
     const runs = await runCliAll(calls, 2);
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     fixtures.forEach((f, k) => single.set(f, json(runs[k * (N + 1)].stdout)));

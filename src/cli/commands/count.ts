@@ -17,6 +17,9 @@ import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
 import { parseShard, partOf, writePart } from "../../distributed/shards.ts";
 import { networkFingerprint } from "../../model/fingerprint.ts";
+import type { LoadedModel } from "../../io/load.ts";
+import { SkeletonUndecided, skeletonSupport } from "../../skeleton/count.ts";
+import { printSkeletonResult, runSkeletonCount } from "../skeleton-runner.ts";
 
 interface CountFlags {
   box?: string;
@@ -44,6 +47,7 @@ interface CountFlags {
   shard?: string;
   out?: string;
   plain?: boolean;
+  complex?: string;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -209,7 +213,8 @@ export function registerCount(program: Command): void {
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", "lp")
-    .option("--method <engine|milp|mipbound>", "engine: fast exact enumeration; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", "engine")
+    .option("--method <auto|engine|skeleton|milp|mipbound>", "auto: the skeleton for 1 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", "auto")
+    .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")
     .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
     .option("--trials <t>", "mipbound: trials per number of parity constraints")
@@ -222,6 +227,11 @@ export function registerCount(program: Command): void {
     .option("--no-progress", "no progress line on stderr")
     .option("--json", "print one JSON object")
     .action(async (modelPath: string, flags: CountFlags) => {
+      // auto: the engine wherever a flag needs it (the skeleton runs whole, in one thread, no checkpoints).
+      const autoNeedsEngine = engineOnlyFlag(flags);
+      if (flags.method === "auto" && autoNeedsEngine) flags.method = "engine";
+      if (flags.method === "skeleton" && autoNeedsEngine) throw new UsageError(`--method skeleton does not take ${autoNeedsEngine}`);
+      if (flags.complex && flags.method !== "auto" && flags.method !== "skeleton") throw new UsageError("--complex comes from the skeleton: use --method skeleton (or auto)");
       const distributed = checkDistributedFlags(flags);
       if (flags.resume === true && !flags.queue) throw new UsageError("--resume needs a checkpoint file (or --queue URL --job NAME to take over a queue job)");
       const workers = capToCores(positiveInt(flags.workers, "--workers", 256), "--workers");
@@ -230,13 +240,13 @@ export function registerCount(program: Command): void {
       if (flags.tightening !== "lp" && flags.tightening !== "interval") {
         throw new UsageError(`--tightening "${flags.tightening}": choose lp or interval`);
       }
-      if (!["engine", "milp", "mipbound"].includes(flags.method)) {
-        throw new UsageError(`--method "${flags.method}": choose engine, milp or mipbound`);
+      if (!["auto", "engine", "skeleton", "milp", "mipbound"].includes(flags.method)) {
+        throw new UsageError(`--method "${flags.method}": choose auto, engine, skeleton, milp or mipbound`);
       }
-      if (flags.method !== "engine" && (flags.workers !== "1" || flags.verify || flags.affine)) {
+      if ((flags.method === "milp" || flags.method === "mipbound") && (flags.workers !== "1" || flags.verify || flags.affine)) {
         throw new UsageError(`--method ${flags.method} runs in one thread and does not take --workers, --verify or --affine`);
       }
-      if (flags.plain && flags.method !== "engine") throw new UsageError(`--plain is the engine's plain search, not --method ${flags.method}`);
+      if (flags.plain && flags.method !== "engine" && flags.method !== "auto") throw new UsageError(`--plain is the engine's plain search, not --method ${flags.method}`);
       if (flags.method === "mipbound" && (flags.regions || flags.checkpoint || flags.resume)) {
         throw new UsageError("--method mipbound gives a bound, not regions: it takes no --regions, --checkpoint or --resume");
       }
@@ -277,6 +287,12 @@ export function registerCount(program: Command): void {
         printMipBound(r, modelPath, describeBox(box), flags.json ?? false);
         return;
       }
+      let autoNote: string | undefined;
+      if (flags.method === "auto" || flags.method === "skeleton") {
+        const counted = countBySkeleton(flags, loaded, box, threshold, verifySamples, modelPath);
+        if (typeof counted !== "string") return;
+        autoNote = counted;
+      }
       const result = await runEngineCount({
         loaded,
         box,
@@ -302,6 +318,38 @@ export function registerCount(program: Command): void {
         }
       }
       printEngineResult(result, modelPath, box, flags.json ?? false);
+      if (autoNote && !flags.json) process.stdout.write(`auto           ${autoNote}\n`);
       if (result.verify && !result.verify.ok) process.exitCode = 1;
     });
+}
+
+/** The first flag only the engine takes (auto then means the engine), or undefined. */
+function engineOnlyFlag(flags: CountFlags): string | undefined {
+  return [
+    flags.workers !== "1" && "--workers", flags.checkpoint && "--checkpoint", flags.resume && "--resume", flags.queue && "--queue",
+    flags.shard && "--shard", flags.plain && "--plain", flags.tightening !== "lp" && "--tightening",
+  ].find((f): f is string => typeof f === "string");
+}
+
+/**
+ * `--method skeleton` or `auto`: count with the skeleton and print it (returns undefined), or return why auto falls
+ * back to the engine (a forced skeleton that cannot count is an error instead).
+ */
+function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, threshold: number, verifySamples: number, modelPath: string): string | undefined {
+  const forced = flags.method === "skeleton" || flags.complex !== undefined;
+  const why = skeletonSupport(loaded.network);
+  if (why) {
+    if (forced) throw new UsageError(`${modelPath}: ${why}; use --method engine`);
+    return `engine chosen: ${why}`;
+  }
+  try {
+    const r = runSkeletonCount({ loaded, box, threshold, regionsOut: flags.regions, affine: flags.affine, verify: flags.verify, verifySamples, complexOut: flags.complex });
+    printSkeletonResult(r, modelPath, box, flags.json ?? false, flags.method === "auto" ? "auto" : undefined);
+    if (r.verify && !r.verify.ok) process.exitCode = 1;
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof SkeletonUndecided)) throw err;
+    if (forced) throw new UsageError(`${modelPath}: the skeleton cannot certify this count (${err.message}); use --method engine`);
+    return `engine chosen: the skeleton could not certify the count (${err.message})`;
+  }
 }

@@ -1,0 +1,137 @@
+/**
+ * Low-dimensional counting (issue 28): the skeleton engine (src/skeleton/), the LP engine (`countRegions`), and in 2-D
+ * the planar partition, in-process and one thread, on the six 1- to 3-input fixtures; then `tessera count` (method
+ * auto) as a whole process, beside a process that only starts the CLI (`tessera --version`). The peer's figures
+ * (Berzins 2023, edge subdivision, torch CPU, one thread) are quoted from issue 28, measured on this machine: the
+ * peer needs torch, which this project does not install.
+ *
+ * In-process times: the median over runs after one warm-up run, wall (performance.now) and CPU (process.cpuUsage)
+ * both: the machine is shared, and CPU time is the steadier of the two when it is busy.
+ * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine]
+ * Exit code 1 if a count differs from the fixture's expected one.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { countRegions } from "../src/count/count.ts";
+import { planarPartition } from "../src/geometry/partition.ts";
+import { parseOnnx } from "../src/io/onnx.ts";
+import type { Box, Network } from "../src/model/network.ts";
+import { skeletonCount } from "../src/skeleton/count.ts";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const FIXTURES = resolve(REPO, "../shared/fixtures");
+const CLI = join(REPO, "bin/tessera.mjs");
+const NAMES = ["random-1-8-8-s3", "random-2-8-8-s1", "random-3-6-6-6-s4", "random-2-32-32-s5", "random-2-64-64-64-s7", "random-3-24-24-24-s8"];
+/** Issue 28's measurements of the peer (edge subdivision, torch CPU, one thread, median of 3–7 runs), in seconds. */
+const PEER: Record<string, number> = { "random-2-32-32-s5": 0.051, "random-2-64-64-64-s7": 0.378, "random-3-24-24-24-s8": 0.344 };
+/** Issue 28's targets (10× the peer in 2-D, 5× in 3-D), in seconds. */
+const TARGET: Record<string, number> = { "random-2-32-32-s5": 0.005, "random-2-64-64-64-s7": 0.038, "random-3-24-24-24-s8": 0.07 };
+/** The LP engine runs once in-process when its first run takes longer than this (seconds). */
+const ENGINE_SLOW = 2;
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const runs = flag("--runs", 7);
+const processRuns = flag("--process-runs", 5);
+const withEngine = !args.includes("--no-engine");
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Median wall and CPU milliseconds of `f` over `n` runs after one warm-up; returns f's last value too. */
+function timeIt<T>(f: () => T, n: number): { wall: number; cpu: number; value: T; first: number } {
+  let t = performance.now();
+  let value = f();
+  const first = performance.now() - t;
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < n; i++) {
+    t = performance.now();
+    const c = cpuMs();
+    value = f();
+    cpus.push(cpuMs() - c);
+    walls.push(performance.now() - t);
+  }
+  return { wall: median(walls), cpu: median(cpus), value, first };
+}
+
+function wallOf(cmd: string[], n: number): number {
+  const walls: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const t = performance.now();
+    execFileSync(process.execPath, cmd, { stdio: ["ignore", "pipe", "pipe"] });
+    if (i > 0) walls.push(performance.now() - t); // the first run warms the file cache
+  }
+  return median(walls) / 1000;
+}
+
+const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
+const fmtS = (s: number) => (s < 1 ? s.toFixed(3) : s.toFixed(2));
+
+let failed = false;
+const rows: string[] = [];
+const processRows: string[] = [];
+const startup = wallOf([CLI, "--version"], processRuns);
+for (const name of NAMES) {
+  const net: Network = parseOnnx(new Uint8Array(readFileSync(join(FIXTURES, `${name}.onnx`))), name);
+  const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as { regions: number; box: [number, number] | [number, number][] };
+  const b = expected.box;
+  const lo = Array.isArray(b[0]) ? (b as [number, number][]).map((p) => p[0]) : new Array(net.inputDim).fill(b[0]);
+  const hi = Array.isArray(b[0]) ? (b as [number, number][]).map((p) => p[1]) : new Array(net.inputDim).fill(b[1]);
+  const box: Box = { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
+  process.stderr.write(`lowdim: ${name}\n`);
+  const sk = timeIt(() => skeletonCount(net, { box }), runs);
+  const ok = sk.value.regions === expected.regions;
+  if (!ok) failed = true;
+  let engine = "–";
+  if (withEngine) {
+    const t0 = performance.now();
+    let r = countRegions(net, { box });
+    const firstS = (performance.now() - t0) / 1000;
+    let seconds = firstS;
+    if (firstS < ENGINE_SLOW) {
+      const e = timeIt(() => countRegions(net, { box }), 3);
+      r = e.value;
+      seconds = e.wall / 1000;
+    }
+    if (r.regions !== expected.regions) failed = true;
+    engine = `${fmtS(seconds)} s${firstS >= ENGINE_SLOW ? " (1 run)" : ""}`;
+  }
+  let partition = "–";
+  if (net.inputDim === 2) {
+    const p = timeIt(() => planarPartition(net, { umin: lo[0], umax: hi[0], vmin: lo[1], vmax: hi[1] }), Math.min(runs, 5));
+    partition = `${fmtMs(p.wall)} ms`;
+  }
+  const peer = PEER[name];
+  const target = TARGET[name];
+  const ratio = peer ? `${(peer / (sk.wall / 1000)).toFixed(1)}× (${(peer / (sk.cpu / 1000)).toFixed(1)}× on CPU time)` : "–";
+  rows.push(
+    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
+  );
+  const whole = wallOf([CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], processRuns);
+  const out = JSON.parse(execFileSync(process.execPath, [CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], { encoding: "utf8" })) as { method: string; regions: number; seconds: number };
+  if (out.regions !== expected.regions) failed = true;
+  processRows.push(`| ${name} | ${out.method} | ${out.regions.toLocaleString("en-US")} | ${fmtS(whole)} s | ${fmtS(out.seconds)} s | ${fmtS(startup)} s |`);
+}
+
+console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${runs} in-process runs per network after a warm-up (median), one thread.\n`);
+console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
+console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+for (const r of rows) console.log(r);
+console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);
+console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");
+console.log("|---|---|--:|--:|--:|--:|");
+for (const r of processRows) console.log(r);
+if (failed) {
+  console.log("\n**A count differs from the fixture's expected count.**");
+  process.exitCode = 1;
+}

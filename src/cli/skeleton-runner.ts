@@ -1,0 +1,219 @@
+/**
+ * `tessera count --method skeleton` (and `auto` on 1- to 3-input networks): the skeleton engine (src/skeleton/) with
+ * the CLI's regions file, verifier and `--complex` export. No HiGHS: the skeleton solves no LP except MarginLP on the
+ * rare thin cells.
+ */
+import { closeSync, writeFileSync } from "node:fs";
+import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
+import type { LoadedModel } from "../io/load.ts";
+import { patternToString, regionForms } from "../model/evaluate.ts";
+import type { Box, Network } from "../model/network.ts";
+import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
+import type { Skeleton } from "../skeleton/complex.ts";
+import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
+import { describeBox } from "../bounds/from-network.ts";
+import { UsageError } from "./errors.ts";
+import { formatCount } from "./progress.ts";
+import { appendRegions, openRegionsFile } from "./regions-file.ts";
+
+/** Options of {@link runSkeletonCount}. */
+export interface SkeletonRunOptions {
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  regionsOut?: string;
+  affine?: boolean;
+  verify?: boolean;
+  verifySamples?: number;
+  /** Write the polyhedral complex (vertices, edges, cells with sign vectors) here as JSON. */
+  complexOut?: string;
+}
+
+/** A skeleton count as the CLI reports it. */
+export interface SkeletonRunResult extends Omit<SkeletonCountResult, "skeleton"> {
+  verify?: VerifyReport;
+  complexWritten?: string;
+}
+
+/** Regions written per append to the regions file. */
+const REGION_LINES_PER_WRITE = 2048;
+
+/** Count with the skeleton engine; throws SkeletonUnsupported / SkeletonUndecided for the caller to handle. */
+export function runSkeletonCount(opts: SkeletonRunOptions): SkeletonRunResult {
+  const net = opts.loaded.network;
+  const file = opts.regionsOut ? openRegionsFile(opts.regionsOut) : undefined;
+  const verifier = opts.verify ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples }) : undefined;
+  let lines: string[] = [];
+  const want = file || verifier;
+  let result: SkeletonCountResult;
+  try {
+    result = skeletonCount(net, {
+      box: opts.box,
+      threshold: opts.threshold,
+      onRegion: want
+        ? (r) => {
+            const pattern = patternToString(r.pattern);
+            verifier?.add(pattern, r.point, r.radius);
+            if (!file) return;
+            const record: Record<string, unknown> = { pattern, point: Array.from(r.point), radius: r.radius };
+            if (opts.affine) {
+              const map = regionForms(net, r.pattern).output;
+              const J: number[][] = [];
+              for (let i = 0; i < map.rows; i++) J.push(Array.from(map.J.subarray(i * map.cols, (i + 1) * map.cols)));
+              record.affine = { J, c: Array.from(map.c) };
+            }
+            lines.push(JSON.stringify(record));
+            if (lines.length >= REGION_LINES_PER_WRITE) {
+              appendRegions(file, lines.join("\n") + "\n");
+              lines = [];
+            }
+          }
+        : undefined,
+    });
+    if (file && lines.length) appendRegions(file, lines.join("\n") + "\n");
+  } finally {
+    if (file) closeSync(file.fd);
+  }
+  const { skeleton, ...rest } = result;
+  const complexWritten = opts.complexOut ? writeComplex(opts.complexOut, net, opts.box, skeleton, result) : undefined;
+  return { ...rest, ...(verifier ? { verify: verifier.finish() } : {}), ...(complexWritten ? { complexWritten } : {}) };
+}
+
+/**
+ * Sign vector of every unit at a point: `+`, `-`, or `0` where the hyperplane function (g, maxout g1 − g0) is within
+ * round-off of zero (COMPLEX_ZERO_RELATIVE of the magnitude of its terms): vertices lie on their hyperplanes.
+ */
+const COMPLEX_ZERO_RELATIVE = 1e-9;
+function signVector(net: Network, x: ArrayLike<number>): string {
+  let h = Float64Array.from(x);
+  let s = "";
+  for (const layer of hiddenLayers(net)) {
+    const { inDim, outDim, weights: W, bias: b } = layer;
+    const g = new Float64Array(outDim);
+    const mag = new Float64Array(outDim);
+    for (let r = 0; r < outDim; r++) {
+      let v = b[r];
+      let m = Math.abs(b[r]);
+      for (let k = 0; k < inDim; k++) {
+        v += W[r * inDim + k] * h[k];
+        m += Math.abs(W[r * inDim + k] * h[k]);
+      }
+      g[r] = v;
+      mag[r] = m;
+    }
+    const a = layer.activation;
+    const out = new Float64Array(outputWidthOf(layer));
+    for (let i = 0; i < unitsOf(layer); i++) {
+      const f = a.kind === "maxout" ? g[2 * i + 1] - g[2 * i] : g[i];
+      const m = a.kind === "maxout" ? mag[2 * i + 1] + mag[2 * i] : mag[i];
+      s += Math.abs(f) <= COMPLEX_ZERO_RELATIVE * m ? "0" : f > 0 ? "+" : "-";
+      out[i] = a.kind === "maxout" ? Math.max(g[2 * i], g[2 * i + 1]) : g[i] > 0 ? g[i] : a.kind === "leaky-relu" ? a.alpha * g[i] : 0;
+    }
+    h = out;
+  }
+  return s;
+}
+
+/** `--complex OUT.json`: the final complex's vertices, edges and cells (2-D faces in 2-D) with sign vectors. */
+function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result: SkeletonCountResult): string {
+  const d = sk.d;
+  const liveEdge = new Int32Array(sk.eCount).fill(-1);
+  const edges: number[][] = [];
+  const cells: { edges: number[] }[] = [];
+  for (let c = 0; c < sk.cCount; c++) {
+    const list: number[] = [];
+    for (const e of sk.cellEdges(c)) {
+      if (liveEdge[e] < 0) {
+        liveEdge[e] = edges.length;
+        edges.push([sk.EA[e], sk.EB[e]]);
+      }
+      list.push(liveEdge[e]);
+    }
+    cells.push({ edges: list });
+  }
+  const vertices: number[][] = [];
+  const vsigns: string[] = [];
+  for (let v = 0; v < sk.vCount; v++) {
+    const x = Array.from(sk.X.subarray(v * d, v * d + d));
+    vertices.push(x);
+    vsigns.push(signVector(net, x));
+  }
+  const combine = (a: string, b: string) => {
+    let s = "";
+    for (let i = 0; i < a.length; i++) s += a[i] === "0" ? b[i] : a[i];
+    return s;
+  };
+  const cellSign = (edgeIds: number[]) => {
+    let s = vsigns[edges[edgeIds[0]][0]];
+    for (const e of edgeIds) s = combine(combine(s, vsigns[edges[e][0]]), vsigns[edges[e][1]]);
+    return s;
+  };
+  const doc = {
+    format: "tessera-complex",
+    version: 1,
+    inputDim: d,
+    box: { lo: Array.from(box.lo), hi: Array.from(box.hi) },
+    note: "sign vectors: one character per hidden unit in layer order, + / - / 0 (on the unit's hyperplane; maxout: piece 1 minus piece 0)",
+    regions: result.regions,
+    vertices: vertices.map((x, i) => ({ x, signs: vsigns[i] })),
+    edges: edges.map(([a, b]) => ({ v: [a, b], signs: combine(vsigns[a], vsigns[b]) })),
+    cells: cells.map((c) => ({ edges: c.edges, signs: cellSign(c.edges) })),
+  };
+  try {
+    writeFileSync(path, JSON.stringify(doc) + "\n");
+  } catch {
+    throw new UsageError(`${path}: cannot write the complex`);
+  }
+  return path;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const stableTotal = (r: SkeletonRunResult) => sum(r.stableActive) + sum(r.stableInactive);
+
+/** Print a skeleton count as `tessera count` does (text or one JSON object). */
+export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box: Box, json: boolean, note?: string): void {
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({
+        model: modelPath,
+        method: "skeleton",
+        ...(note ? { chosen: note } : {}),
+        regions: r.regions,
+        complete: true,
+        stableUnits: stableTotal(r),
+        stableActive: r.stableActive,
+        stableInactive: r.stableInactive,
+        lps: r.resolved,
+        vertices: r.vertices,
+        edges: r.edges,
+        cells: r.cells,
+        resolvedCells: r.resolved,
+        seconds: Number(r.seconds.toFixed(4)),
+        threshold: r.threshold,
+        ...(r.verify ? { verify: r.verify } : {}),
+        ...(r.complexWritten ? { complex: r.complexWritten } : {}),
+      }) + "\n",
+    );
+    return;
+  }
+  const d = r.dim;
+  const lines = [
+    `model          ${modelPath}`,
+    `domain         ${describeBox(box)}`,
+    `method         skeleton (${d === 1 ? "intervals" : "vertex-edge complex"} refined unit by unit, no LPs${note ? `; ${note}` : ""})`,
+    `regions        ${formatCount(r.regions)}`,
+    `stable units   ${stableTotal(r)} (${sum(r.stableActive)} always active, ${sum(r.stableInactive)} always inactive; exact, from the complex)`,
+    `complex        ${formatCount(r.vertices)} vertices, ${formatCount(r.edges)} edges made, ${formatCount(r.cells)} cells${r.resolved ? ` (${r.resolved} thin cells decided by a margin LP)` : ""}`,
+    `seconds        ${r.seconds.toFixed(3)}`,
+  ];
+  if (r.verify) {
+    const v = r.verify;
+    lines.push(
+      `verify         ${v.ok ? "ok" : `FAILED (${v.problemCount} problems)`}: ${formatCount(v.regions)} interior points checked, ` +
+        `${formatCount(v.samples)} random points met ${formatCount(v.distinctSampled)} patterns, all among the regions${v.ok ? "" : " (no)"}`,
+    );
+    for (const p of v.problems) lines.push(`  ${p}`);
+  }
+  if (r.complexWritten) lines.push(`complex file   ${r.complexWritten}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}

@@ -1,0 +1,766 @@
+/**
+ * The polyhedral complex of a piecewise-linear network in a low-dimensional input box (1 to 3 inputs), kept as its
+ * 1-skeleton: vertices (coordinates, the current layer's pre-activations, and the hyperplanes through them), edges
+ * (vertex pairs and the hyperplanes containing them) and cells (lists of edge ids). It is refined unit by unit in
+ * layer order, in the manner of Berzins' edge subdivision (ICML 2023): a unit's pre-activation is affine on every
+ * current cell, so its sign is evaluated once per vertex, an edge whose end points have opposite signs is split once
+ * at the zero of the linear interpolation (the split is memoised per edge, so the cells sharing the edge share the
+ * new vertex), and the new vertices and on-plane vertices of a cut cell are joined where they share a 2-face
+ * (Berzins 2023, §3: two cut points are adjacent iff their sign vectors share d − 1 zeros).
+ *
+ * Degenerate cases are exact by construction: a vertex whose value is within round-off of zero
+ * ({@link ZERO_RELATIVE}) lies on the hyperplane (a hyperplane through an existing vertex adds no vertex), a cell
+ * whose vertices all lie on one closed side is not cut (coincident hyperplanes, dead units, units constant on the
+ * cell), and a cut that does not close up as a convex polygon throws {@link SkeletonUndecided}, never a wrong cell.
+ * Flat typed arrays throughout. Isomorphic: no Node APIs.
+ */
+import type { Box, Network } from "../model/network.ts";
+import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
+
+/**
+ * A vertex lies on a unit's hyperplane when |g(v)| ≤ ZERO_RELATIVE · s, s = |b| + Σ_k |w_k| · max_v |h_k(v)| (the
+ * magnitude of the terms g is summed from over the complex). Round-off of g at a vertex is a few ulps of s per layer
+ * (≈ 1e-16 · s · depth), so 1e-11 leaves five orders of magnitude against calling a computed zero non-zero, while a
+ * vertex this close to a hyperplane can only hide a cell of interior radius ≈ 1e-11 · s / |∇g|, far below the
+ * default region threshold (1e-8) for O(1) weights; the region test on every cell (see count.ts) still applies.
+ */
+export const ZERO_RELATIVE = 1e-11;
+
+/** Key of a vertex pair: lo · CUT_KEY + hi, exact in a double for fewer than 2^26 vertices each. */
+const CUT_KEY = 2 ** 26;
+
+/** Largest input dimension the skeleton handles (cells are found from supports of d − 1 hyperplanes per edge). */
+export const SKELETON_MAX_DIM = 3;
+
+/** The network has a construct the skeleton does not handle (the caller counts with another method). */
+export class SkeletonUnsupported extends Error {
+  override name = "SkeletonUnsupported";
+}
+
+/** Round-off made a cut inconsistent (a cell not cut into two convex pieces): the caller must use a certified method. */
+export class SkeletonUndecided extends Error {
+  override name = "SkeletonUndecided";
+}
+
+/** Hyperplane id of the box facet x_j = lo_j (side 0) or x_j = hi_j (side 1): negative, units are ≥ 0. */
+export const boxFacet = (j: number, side: number): number => -1 - (2 * j + side);
+
+/** Why a network cannot be refined by the skeleton, or undefined when it can. */
+export function skeletonSupport(net: Network): string | undefined {
+  if (net.inputDim < 1 || net.inputDim > SKELETON_MAX_DIM) return `the skeleton engine handles 1 to ${SKELETON_MAX_DIM} inputs, this model has ${net.inputDim}`;
+  for (const layer of hiddenLayers(net)) {
+    const a = layer.activation;
+    if (a.kind === "maxout" && a.rank !== 2) return `the skeleton engine handles maxout of rank 2 (one bend per unit), not rank ${a.rank}`;
+    if (a.kind === "identity") return "the skeleton engine needs a piecewise-linear activation on every hidden layer";
+  }
+  return undefined;
+}
+
+/** Growable typed arrays (amortised doubling). */
+function grownF(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const b = new Float64Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+function grownI(a: Int32Array, need: number): Int32Array {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+function grownU(a: Uint8Array, need: number): Uint8Array {
+  if (need <= a.length) return a;
+  const b = new Uint8Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Per unit of a layer, the parent cells it cuts (CSR), and each parent's descendants as a linked list. */
+interface ParentGroups {
+  start: Int32Array;
+  list: Int32Array;
+  head: Int32Array;
+  next: Int32Array;
+  parents: number;
+}
+
+/** Options of {@link Skeleton}. */
+export interface SkeletonOptions {
+  /** Keep each cell's activation pattern (for `--regions`, `--complex`); costs one byte per cell and unit. */
+  patterns?: boolean;
+}
+
+/**
+ * The refined complex. Construct it, then {@link Skeleton.refineAll}; read cells through {@link Skeleton.cellCount},
+ * {@link Skeleton.cellEdges}, and vertex/edge arrays.
+ */
+export class Skeleton {
+  readonly d: number;
+  readonly units: number;
+  // Vertices.
+  vCount = 0;
+  X: Float64Array;
+  /** Current layer's pre-activations, vertex-major (stride `gw`). */
+  G: Float64Array;
+  gw = 0;
+  /** Hyperplanes through each vertex (d ≥ 3 only): arena `vSup`, ranges `vSupStart`/`vSupLen`. */
+  vSupStart: Int32Array;
+  vSupLen: Int32Array;
+  vSup: Int32Array;
+  vSupTop = 0;
+  /** Sign of the unit being inserted at each vertex (−1, 0, +1) and its value. */
+  private sign: Int8Array;
+  private val: Float64Array;
+  private vMark: Int32Array;
+  // Edges.
+  eCount = 0;
+  EA: Int32Array;
+  EB: Int32Array;
+  eSupStart: Int32Array;
+  eSupLen: Int32Array;
+  eSup: Int32Array;
+  eSupTop = 0;
+  private eStamp: Int32Array;
+  private eMid: Int32Array;
+  private ePos: Int32Array;
+  private eNeg: Int32Array;
+  // Cells: edge lists in an append-only arena.
+  cCount = 0;
+  cStart: Int32Array;
+  cLen: Int32Array;
+  cE: Int32Array;
+  cTop = 0;
+  /** Patterns, cell-major (stride `units`), when kept. */
+  P: Uint8Array;
+  readonly keepPatterns: boolean;
+  /** Per hidden layer: units whose hyperplane cuts no cell (one sign over the whole box), always active / inactive. */
+  readonly stableActive: number[] = [];
+  readonly stableInactive: number[] = [];
+  private layerIndex = 0;
+  private stamp = 0;
+  private scratchPos: Int32Array = new Int32Array(64);
+  private scratchNeg: Int32Array = new Int32Array(64);
+  private items: Int32Array = new Int32Array(64);
+  private planeEdges: Int32Array = new Int32Array(64);
+  private sup: Int32Array = new Int32Array(16);
+
+  constructor(
+    readonly net: Network,
+    readonly box: Box,
+    opts: SkeletonOptions = {},
+  ) {
+    const why = skeletonSupport(net);
+    if (why) throw new SkeletonUnsupported(why);
+    const d = (this.d = net.inputDim);
+    this.units = hiddenUnitCount(net);
+    this.keepPatterns = opts.patterns ?? false;
+    const vCap = 1024;
+    this.X = new Float64Array(vCap * d);
+    this.G = new Float64Array(0);
+    this.vSupStart = new Int32Array(vCap);
+    this.vSupLen = new Int32Array(vCap);
+    this.vSup = new Int32Array(d >= 3 ? vCap * 4 : 0);
+    this.sign = new Int8Array(vCap);
+    this.val = new Float64Array(vCap);
+    this.vMark = new Int32Array(vCap);
+    const eCap = 2048;
+    this.EA = new Int32Array(eCap);
+    this.EB = new Int32Array(eCap);
+    this.eSupStart = new Int32Array(eCap);
+    this.eSupLen = new Int32Array(eCap);
+    this.eSup = new Int32Array(d >= 3 ? eCap * 3 : 0);
+    this.eStamp = new Int32Array(eCap);
+    this.eMid = new Int32Array(eCap);
+    this.ePos = new Int32Array(eCap);
+    this.eNeg = new Int32Array(eCap);
+    this.cStart = new Int32Array(1024);
+    this.cLen = new Int32Array(1024);
+    this.cE = new Int32Array(8192);
+    this.P = new Uint8Array(this.keepPatterns ? 1024 * Math.max(1, this.units) : 0);
+    this.initBox();
+  }
+
+  /** The box as the first cell: 2^d vertices, d·2^(d−1) edges. */
+  private initBox(): void {
+    const { d } = this;
+    const { lo, hi } = this.box;
+    const corners = 1 << d;
+    const x = new Float64Array(d);
+    const sup = new Int32Array(d);
+    for (let m = 0; m < corners; m++) {
+      for (let j = 0; j < d; j++) {
+        const side = (m >> j) & 1;
+        x[j] = side ? hi[j] : lo[j];
+        sup[j] = boxFacet(j, side);
+      }
+      this.addVertex(x, sup, d);
+    }
+    const edges: number[] = [];
+    for (let m = 0; m < corners; m++) {
+      for (let j = 0; j < d; j++) {
+        if ((m >> j) & 1) continue;
+        const n = m | (1 << j);
+        let k = 0;
+        for (let i = 0; i < d; i++) if (i !== j) sup[k++] = boxFacet(i, (m >> i) & 1);
+        edges.push(this.addEdge(m, n, sup, k));
+      }
+    }
+    const c = this.newCell();
+    this.setCellEdges(c, edges, edges.length);
+  }
+
+  private addVertex(x: ArrayLike<number>, sup: ArrayLike<number>, supLen: number): number {
+    const v = this.vCount++;
+    const d = this.d;
+    if (v >= CUT_KEY) throw new SkeletonUnsupported(`the complex outgrew ${CUT_KEY} vertices`);
+    if (v >= this.vSupLen.length) this.growVertices(this.vSupLen.length * 2);
+    for (let j = 0; j < d; j++) this.X[v * d + j] = x[j];
+    if (d >= 3) this.setVertexSupport(v, sup, supLen);
+    this.vMark[v] = 0;
+    return v;
+  }
+
+  /** Room for `cap` vertices in every per-vertex array. */
+  private growVertices(cap: number): void {
+    if (cap <= this.vSupLen.length && (!this.gw || this.G.length >= cap * this.gw)) return;
+    cap = Math.max(cap, this.vSupLen.length);
+    this.X = grownF(this.X, cap * this.d);
+    this.vSupStart = grownI(this.vSupStart, cap);
+    this.vSupLen = grownI(this.vSupLen, cap);
+    if (this.sign.length < cap) {
+      const s = new Int8Array(cap);
+      s.set(this.sign);
+      this.sign = s;
+    }
+    this.val = grownF(this.val, cap);
+    this.vMark = grownI(this.vMark, cap);
+    if (this.gw) this.G = grownF(this.G, cap * this.gw);
+  }
+
+  private setVertexSupport(v: number, sup: ArrayLike<number>, len: number): void {
+    this.vSup = grownI(this.vSup, this.vSupTop + len + 1);
+    this.vSupStart[v] = this.vSupTop;
+    this.vSupLen[v] = len;
+    for (let i = 0; i < len; i++) this.vSup[this.vSupTop++] = sup[i];
+  }
+
+  private addEdge(a: number, b: number, sup: ArrayLike<number>, supLen: number): number {
+    const e = this.eCount++;
+    if (e >= this.EA.length) {
+      const cap = this.EA.length * 2;
+      this.EA = grownI(this.EA, cap);
+      this.EB = grownI(this.EB, cap);
+      this.eSupStart = grownI(this.eSupStart, cap);
+      this.eSupLen = grownI(this.eSupLen, cap);
+      this.eStamp = grownI(this.eStamp, cap);
+      this.eMid = grownI(this.eMid, cap);
+      this.ePos = grownI(this.ePos, cap);
+      this.eNeg = grownI(this.eNeg, cap);
+    }
+    this.EA[e] = a;
+    this.EB[e] = b;
+    this.eStamp[e] = 0;
+    if (this.d >= 3) {
+      this.eSup = grownI(this.eSup, this.eSupTop + supLen);
+      this.eSupStart[e] = this.eSupTop;
+      this.eSupLen[e] = supLen;
+      for (let i = 0; i < supLen; i++) this.eSup[this.eSupTop++] = sup[i];
+    }
+    return e;
+  }
+
+  private newCell(): number {
+    const c = this.cCount++;
+    if (c >= this.cStart.length) {
+      this.cStart = grownI(this.cStart, c + 1);
+      this.cLen = grownI(this.cLen, c + 1);
+    }
+    if (this.keepPatterns) this.P = grownU(this.P, (c + 1) * this.units);
+    return c;
+  }
+
+  private setCellEdges(c: number, list: ArrayLike<number>, n: number): void {
+    if (this.cTop + n > this.cE.length) this.compactCells(n);
+    this.cStart[c] = this.cTop;
+    this.cLen[c] = n;
+    for (let i = 0; i < n; i++) this.cE[this.cTop++] = list[i];
+  }
+
+  /** Rewrite the cell arena without the lists of cells since cut (or grow it when it is mostly live). */
+  private compactCells(extra: number): void {
+    let live = 0;
+    for (let c = 0; c < this.cCount; c++) live += this.cLen[c];
+    const next = new Int32Array(Math.max(8192, 2 * (live + extra)));
+    let top = 0;
+    for (let c = 0; c < this.cCount; c++) {
+      const s = this.cStart[c];
+      const n = this.cLen[c];
+      next.set(this.cE.subarray(s, s + n), top);
+      this.cStart[c] = top;
+      top += n;
+    }
+    this.cE = next;
+    this.cTop = top;
+  }
+
+  /** Edge ids of cell c (a view: valid until the next cut). */
+  cellEdges(c: number): Int32Array {
+    return this.cE.subarray(this.cStart[c], this.cStart[c] + this.cLen[c]);
+  }
+
+  /** Set G to the layer's pre-activations W h + b at every vertex, h = the previous layer's output (or x). */
+  private loadLayer(l: number, H: Float64Array, hw: number): void {
+    const layer = this.net.layers[l];
+    const { outDim, weights: W, bias: b } = layer;
+    const V = this.vCount;
+    this.gw = outDim;
+    // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
+    const cap = Math.max(this.vSupLen.length, 4 * V);
+    this.G = new Float64Array(cap * outDim);
+    this.growVertices(cap);
+    const G = this.G;
+    // Per vertex, the non-zero inputs (about half of a ReLU layer's are 0), then one dot product per row.
+    const nzIndex = new Int32Array(hw);
+    const nzValue = new Float64Array(hw);
+    for (let v = 0; v < V; v++) {
+      const hb = v * hw;
+      let nz = 0;
+      for (let k = 0; k < hw; k++) {
+        const h = H[hb + k];
+        if (h !== 0) {
+          nzIndex[nz] = k;
+          nzValue[nz++] = h;
+        }
+      }
+      const gb = v * outDim;
+      for (let r = 0; r < outDim; r++) {
+        const wb = r * hw;
+        let t = b[r];
+        for (let q = 0; q < nz; q++) t += W[wb + nzIndex[q]] * nzValue[q];
+        G[gb + r] = t;
+      }
+    }
+  }
+
+  /** Output of layer l (activation applied) at every vertex, vertex-major with stride outputWidthOf(layer). */
+  private layerOutput(l: number): Float64Array {
+    const layer = this.net.layers[l];
+    const a = layer.activation;
+    const V = this.vCount;
+    const w = outputWidthOf(layer);
+    const H = new Float64Array(V * w);
+    const G = this.G;
+    const gw = this.gw;
+    for (let v = 0; v < V; v++) {
+      for (let i = 0; i < w; i++) {
+        if (a.kind === "maxout") {
+          const g0 = G[v * gw + 2 * i];
+          const g1 = G[v * gw + 2 * i + 1];
+          H[v * w + i] = g1 > g0 ? g1 : g0;
+        } else {
+          const g = G[v * gw + i];
+          H[v * w + i] = g > 0 ? g : a.kind === "leaky-relu" ? a.alpha * g : 0;
+        }
+      }
+    }
+    return H;
+  }
+
+  /** Per pre-activation row of layer l: the magnitude scale |b| + Σ |w_k| max_v |h_k(v)| of {@link ZERO_RELATIVE}. */
+  private rowScales(l: number, H: Float64Array, hw: number): Float64Array {
+    const layer = this.net.layers[l];
+    const hmax = new Float64Array(hw);
+    for (let v = 0; v < this.vCount; v++) {
+      for (let k = 0; k < hw; k++) {
+        const h = Math.abs(H[v * hw + k]);
+        if (h > hmax[k]) hmax[k] = h;
+      }
+    }
+    const s = new Float64Array(layer.outDim);
+    for (let r = 0; r < layer.outDim; r++) {
+      let t = Math.abs(layer.bias[r]);
+      for (let k = 0; k < hw; k++) t += Math.abs(layer.weights[r * hw + k]) * hmax[k];
+      s[r] = t;
+    }
+    return s;
+  }
+
+  /** Refine by every hidden unit, layer by layer. */
+  refineAll(): void {
+    const hidden = hiddenLayers(this.net);
+    let H: Float64Array = this.X.slice(0, this.vCount * this.d);
+    let hw = this.d;
+    let unit = 0;
+    for (let l = 0; l < hidden.length; l++) {
+      const layer = hidden[l];
+      this.layerIndex = l;
+      this.stableActive.push(0);
+      this.stableInactive.push(0);
+      const scales = this.rowScales(l, H, hw);
+      this.loadLayer(l, H, hw);
+      const maxout = layer.activation.kind === "maxout";
+      const n = unitsOf(layer);
+      const tols = new Float64Array(n);
+      for (let i = 0; i < n; i++) tols[i] = ZERO_RELATIVE * (maxout ? scales[2 * i + 1] + scales[2 * i] : scales[i]);
+      const groups = this.parentGroups(n, maxout, tols);
+      const first = unit;
+      for (let i = 0; i < n; i++, unit++) {
+        if (maxout) this.insertUnit(unit, 2 * i + 1, 2 * i, tols[i], groups, i);
+        else this.insertUnit(unit, i, -1, tols[i], groups, i);
+      }
+      if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
+      if (l + 1 < hidden.length) {
+        H = this.layerOutput(l);
+        hw = outputWidthOf(layer);
+      }
+    }
+  }
+
+  /**
+   * Every cell's pattern bits for the layer's units, once the layer is refined: each cell then lies on one closed side
+   * of each of them, so a bit is 1 exactly when some vertex of the cell is strictly positive (all zero: the unit is
+   * ≡ 0 on the cell, bit 0, as `evaluate` decides g > 0).
+   */
+  private layerPatterns(first: number, n: number, maxout: boolean, tols: Float64Array): void {
+    const gw = this.gw;
+    const G = this.G;
+    const U = this.units;
+    for (let c = 0; c < this.cCount; c++) {
+      const s0 = this.cStart[c];
+      const len = this.cLen[c];
+      const base = c * U + first;
+      this.P.fill(0, base, base + n);
+      for (let k = 0; k < len; k++) {
+        const e = this.cE[s0 + k];
+        for (let end = 0; end < 2; end++) {
+          const b = (end ? this.EB[e] : this.EA[e]) * gw;
+          for (let i = 0; i < n; i++) {
+            const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
+            if (g > tols[i]) this.P[base + i] = 1;
+          }
+        }
+      }
+    }
+  }
+
+  /** Value of the hyperplane function of unit row (maxout: row − minus) at vertex v. */
+  private value(v: number, row: number, minus: number): number {
+    const b = v * this.gw;
+    return minus < 0 ? this.G[b + row] : this.G[b + row] - this.G[b + minus];
+  }
+
+  /**
+   * The cells at the start of a layer ("parents") each unit of the layer cuts: every pre-activation of the layer is
+   * affine on a parent, so a unit can cut a descendant of it only if the parent's own vertices take both signs
+   * (a descendant's vertices are convex combinations of them). Returns CSR lists per unit and per-parent descendant
+   * lists, so that a unit scans only the cells it may cut instead of all of them.
+   */
+  private parentGroups(n: number, maxout: boolean, tols: Float64Array): ParentGroups {
+    const C = this.cCount;
+    const V = this.vCount;
+    const gw = this.gw;
+    const G = this.G;
+    // Signs of every unit at every vertex as bit masks (32 units a word), computed once per vertex.
+    const words = (n + 31) >>> 5;
+    const posBits = new Int32Array(V * words);
+    const negBits = new Int32Array(V * words);
+    for (let v = 0; v < V; v++) {
+      const b = v * gw;
+      for (let i = 0; i < n; i++) {
+        const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
+        if (g > tols[i]) posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+        else if (g < -tols[i]) negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+      }
+    }
+    const counts = new Int32Array(n + 1);
+    const mixed = new Int32Array(C * words);
+    const pos = new Int32Array(words);
+    const neg = new Int32Array(words);
+    for (let p = 0; p < C; p++) {
+      pos.fill(0);
+      neg.fill(0);
+      const s0 = this.cStart[p];
+      const len = this.cLen[p];
+      for (let k = 0; k < len; k++) {
+        const e = this.cE[s0 + k];
+        const a = this.EA[e] * words;
+        const b = this.EB[e] * words;
+        for (let w = 0; w < words; w++) {
+          pos[w] |= posBits[a + w] | posBits[b + w];
+          neg[w] |= negBits[a + w] | negBits[b + w];
+        }
+      }
+      for (let w = 0; w < words; w++) {
+        let m = pos[w] & neg[w];
+        mixed[p * words + w] = m;
+        while (m !== 0) {
+          const bit = 31 - Math.clz32(m & -m);
+          counts[(w << 5) + bit + 1]++;
+          m &= m - 1;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
+    const list = new Int32Array(counts[n]);
+    const fill = counts.slice(0, n);
+    for (let p = 0; p < C; p++) {
+      for (let w = 0; w < words; w++) {
+        let m = mixed[p * words + w];
+        while (m !== 0) {
+          const bit = 31 - Math.clz32(m & -m);
+          list[fill[(w << 5) + bit]++] = p;
+          m &= m - 1;
+        }
+      }
+    }
+    const head = new Int32Array(C);
+    for (let p = 0; p < C; p++) head[p] = p;
+    return { start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C };
+  }
+
+  /**
+   * Cut the cells by the hyperplane of pattern index `unit`: g[row] = 0 (ReLU, leaky ReLU), or g[row] − g[minus] = 0
+   * (maxout of rank 2: the pattern is 1 where piece 1 is strictly larger, as `evaluate` decides). Only
+   * the descendants of the parents unit `i` of the layer cuts are scanned (`groups`).
+   */
+  private insertUnit(unit: number, row: number, minus: number, tol: number, groups: ParentGroups, i: number): void {
+    const V = this.vCount;
+    const gw = this.gw;
+    const G = this.G;
+    let pos = 0;
+    let neg = 0;
+    for (let v = 0; v < V; v++) {
+      const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
+      this.val[v] = g;
+      const s = g > tol ? 1 : g < -tol ? -1 : 0;
+      this.sign[v] = s;
+      if (s > 0) pos++;
+      else if (s < 0) neg++;
+      else if (this.d >= 3) this.addSupport(v, unit);
+    }
+    if (pos === 0 || neg === 0) {
+      // No cell is cut: every cell lies on one closed side (a unit ≡ 0 counts as inactive, as its pattern bit is 0).
+      if (pos > 0) this.stableActive[this.layerIndex]++;
+      else this.stableInactive[this.layerIndex]++;
+      return;
+    }
+    this.stamp++;
+    if (this.d >= 3) this.cutEdges.clear();
+    const { start, list, head } = groups;
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const p = list[k];
+      for (let c = head[p]; c >= 0; c = groups.next[c]) {
+        if (this.cellSide(c) !== 2) continue;
+        const cn = this.cutCell(c, unit);
+        // The new cell joins its parent's descendants.
+        if (cn >= groups.next.length) {
+          const grown = new Int32Array(2 * cn).fill(-1);
+          grown.set(groups.next);
+          groups.next = grown;
+        }
+        groups.next[cn] = groups.next[c];
+        groups.next[c] = cn;
+        c = cn; // cn lies on the cut's negative side: nothing more to cut there
+      }
+    }
+  }
+
+  /** Record that vertex v lies on hyperplane `unit` (d ≥ 3). */
+  private addSupport(v: number, unit: number): void {
+    const s = this.vSupStart[v];
+    const n = this.vSupLen[v];
+    if (n > 0 && this.vSup[s + n - 1] === unit) return;
+    if (s + n === this.vSupTop) {
+      this.vSup = grownI(this.vSup, this.vSupTop + 1);
+      this.vSup[this.vSupTop++] = unit;
+      this.vSupLen[v] = n + 1;
+      return;
+    }
+    this.vSup = grownI(this.vSup, this.vSupTop + n + 1);
+    const t = this.vSupTop;
+    this.vSup.copyWithin(t, s, s + n);
+    this.vSup[t + n] = unit;
+    this.vSupStart[v] = t;
+    this.vSupLen[v] = n + 1;
+    this.vSupTop = t + n + 1;
+  }
+
+  /** 1: vertices of c all ≥ 0, some > 0; −1: all ≤ 0, some < 0; 0: all zero; 2: both signs (c is cut). */
+  private cellSide(c: number): number {
+    const s0 = this.cStart[c];
+    const n = this.cLen[c];
+    let pos = false;
+    let neg = false;
+    for (let i = 0; i < n; i++) {
+      const e = this.cE[s0 + i];
+      const a = this.sign[this.EA[e]];
+      const b = this.sign[this.EB[e]];
+      if (a > 0 || b > 0) pos = true;
+      if (a < 0 || b < 0) neg = true;
+    }
+    return pos && neg ? 2 : pos ? 1 : neg ? -1 : 0;
+  }
+
+  /** The vertex where edge e (end points of opposite signs) meets the hyperplane, and its two halves (memoised). */
+  private splitEdge(e: number, unit: number): void {
+    if (this.eStamp[e] === this.stamp) return;
+    const a = this.EA[e];
+    const b = this.EB[e];
+    const ga = this.val[a];
+    const gb = this.val[b];
+    const t = ga / (ga - gb); // the zero of the pre-activation, affine along the edge
+    const d = this.d;
+    const x = this.tmpX;
+    for (let j = 0; j < d; j++) x[j] = this.X[a * d + j] + t * (this.X[b * d + j] - this.X[a * d + j]);
+    let supLen = 0;
+    if (d >= 3) {
+      const s = this.eSupStart[e];
+      supLen = this.eSupLen[e];
+      if (this.edgeSup.length < supLen + 1) this.edgeSup = new Int32Array(2 * supLen + 2);
+      for (let i = 0; i < supLen; i++) this.edgeSup[i] = this.eSup[s + i];
+      this.edgeSup[supLen] = unit;
+    }
+    const m = this.addVertex(x, this.edgeSup, d >= 3 ? supLen + 1 : 0);
+    const gw = this.gw;
+    const G = this.G;
+    for (let r = 0; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
+    this.val[m] = 0;
+    this.sign[m] = 0;
+    const ea = this.addEdge(a, m, this.edgeSup, supLen);
+    const eb = this.addEdge(m, b, this.edgeSup, supLen);
+    this.eStamp[e] = this.stamp;
+    this.eMid[e] = m;
+    if (ga > 0) {
+      this.ePos[e] = ea;
+      this.eNeg[e] = eb;
+    } else {
+      this.ePos[e] = eb;
+      this.eNeg[e] = ea;
+    }
+  }
+  private tmpX = new Float64Array(4);
+  /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
+  private readonly cutEdges = new Map<number, number>();
+  private edgeSup = new Int32Array(8);
+  private markStamp = 0;
+
+  /** Cut cell c (its vertices take both signs): c keeps the positive side, the returned new cell the negative one. */
+  private cutCell(c: number, unit: number): number {
+    const s0 = this.cStart[c];
+    const n = this.cLen[c];
+    const cap = 2 * n + 8;
+    if (this.scratchPos.length < cap) {
+      this.scratchPos = new Int32Array(2 * cap);
+      this.scratchNeg = new Int32Array(2 * cap);
+      this.items = new Int32Array(2 * cap);
+      this.planeEdges = new Int32Array(2 * cap);
+    }
+    const P = this.scratchPos;
+    const N = this.scratchNeg;
+    const items = this.items;
+    const plane = this.planeEdges;
+    let np = 0;
+    let nn = 0;
+    let ni = 0;
+    let nPlane = 0;
+    const mark = ++this.markStamp; // vertices already listed among this cut's items carry it
+    for (let i = 0; i < n; i++) {
+      const e = this.cE[s0 + i];
+      const a = this.EA[e];
+      const b = this.EB[e];
+      const sa = this.sign[a];
+      const sb = this.sign[b];
+      if (sa === 0 && this.vMark[a] !== mark) {
+        this.vMark[a] = mark;
+        items[ni++] = a;
+      }
+      if (sb === 0 && this.vMark[b] !== mark) {
+        this.vMark[b] = mark;
+        items[ni++] = b;
+      }
+      if (sa >= 0 && sb >= 0) {
+        if (sa === 0 && sb === 0) {
+          P[np++] = e;
+          N[nn++] = e;
+          plane[nPlane++] = e;
+        } else P[np++] = e;
+      } else if (sa <= 0 && sb <= 0) N[nn++] = e;
+      else {
+        this.splitEdge(e, unit);
+        P[np++] = this.ePos[e];
+        N[nn++] = this.eNeg[e];
+        items[ni++] = this.eMid[e];
+      }
+    }
+    // Join the cut's vertices: the new edges of the cut polygon (d = 2: one edge; d = 3: those sharing a facet).
+    const d = this.d;
+    if (d === 2) {
+      if (ni !== 2 || nPlane !== 0) throw new SkeletonUndecided(`cell cut into ${ni} points at unit ${unit}`);
+      const e = this.addEdge(items[0], items[1], this.sup, 0);
+      P[np++] = e;
+      N[nn++] = e;
+    } else if (d === 3) {
+      let degreeSum = 2 * nPlane;
+      for (let i = 0; i < ni; i++) {
+        for (let j = i + 1; j < ni; j++) {
+          const vi = items[i];
+          const vj = items[j];
+          const k = this.sharedSupport(vi, vj);
+          if (k < 2) continue;
+          if (this.inPlane(vi, vj, plane, nPlane)) continue;
+          // The cut edge lies in a 2-face shared with a neighbouring cell: made once, found by its end points
+          // (hashing, as Berzins pairs split edges) when the neighbour is cut by the same unit.
+          const key = vi < vj ? vi * CUT_KEY + vj : vj * CUT_KEY + vi;
+          let e = this.cutEdges.get(key);
+          if (e === undefined) {
+            e = this.addEdge(vi, vj, this.sup, k);
+            this.cutEdges.set(key, e);
+          }
+          degreeSum += 2;
+          P[np++] = e;
+          N[nn++] = e;
+        }
+      }
+      if (ni < 3 || degreeSum !== 2 * ni) throw new SkeletonUndecided(`cell cut into a polygon of ${ni} vertices and ${degreeSum / 2} edges at unit ${unit}`);
+    }
+    // The positive side keeps id c, the negative side is a new cell.
+    const cn = this.newCell();
+    if (this.keepPatterns) {
+      // The new cell inherits the earlier layers' bits (this layer's are set when it is done).
+      const u = this.units;
+      this.P.copyWithin(cn * u, c * u, c * u + u);
+    }
+    this.setCellEdges(c, P, np);
+    this.setCellEdges(cn, N, nn);
+    return cn;
+  }
+
+  /** Size of the intersection of two vertices' supports, written to `this.sup` (d ≥ 3). */
+  private sharedSupport(a: number, b: number): number {
+    const sa = this.vSupStart[a];
+    const na = this.vSupLen[a];
+    const sb = this.vSupStart[b];
+    const nb = this.vSupLen[b];
+    this.sup = grownI(this.sup, Math.min(na, nb));
+    let k = 0;
+    for (let i = 0; i < na; i++) {
+      const h = this.vSup[sa + i];
+      for (let j = 0; j < nb; j++) {
+        if (this.vSup[sb + j] === h) {
+          this.sup[k++] = h;
+          break;
+        }
+      }
+    }
+    return k;
+  }
+
+  private inPlane(a: number, b: number, plane: Int32Array, n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const e = plane[i];
+      if ((this.EA[e] === a && this.EB[e] === b) || (this.EA[e] === b && this.EB[e] === a)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * `skeletonCount`: the regions of a 1- to 3-input network in a box from its refined 1-skeleton ({@link Skeleton}),
+ * no LPs. Each final cell is one activation region (cells are cut only where a unit changes sign, so two cells never
+ * share a pattern); it counts when the engine's criterion holds, i.e. some point of the cell is farther than the
+ * threshold from every hyperplane of its units. A lower bound of that margin is the distance from the cell's vertex
+ * centroid to its nearest facet (box facets included: every hyperplane not meeting the cell is beyond a facet), so a
+ * cell counts when that distance exceeds the threshold plus {@link MARGIN_SLACK}. A cell at or below it (thin, or
+ * thin only where it meets the box: the engine's ball may leave the box) is decided exactly like the engine decides
+ * a cell: one margin LP over its pattern's hyperplanes ({@link decideCell}); what that cannot settle throws
+ * {@link SkeletonUndecided} for a certified method to take over, so a count is never silently wrong. Isomorphic.
+ */
+import { ZERO_ROW_NORM } from "../count/engine.ts";
+import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { LPStatus, MarginLP } from "../lp/margin-lp.ts";
+import { evaluate, regionForms } from "../model/evaluate.ts";
+import type { Box, Network } from "../model/network.ts";
+import { hiddenLayers, unitsOf } from "../model/network.ts";
+import { Skeleton, SkeletonUndecided } from "./complex.ts";
+
+export { SkeletonUndecided, SkeletonUnsupported, skeletonSupport, SKELETON_MAX_DIM } from "./complex.ts";
+
+/**
+ * Round-off allowance of the centroid–facet distance, relative to the box's diameter: vertices are interpolated in
+ * floating point (a few ulps of the box's coordinates each, 1e-16 relative), so 1e-12 covers them with four orders
+ * of magnitude to spare and stays far below any threshold a caller may pass (≥ 1e-12 relative is not asked for).
+ */
+export const MARGIN_SLACK = 1e-12;
+
+/** One region from the skeleton. */
+export interface SkeletonRegion {
+  /** Activation pattern (as `evaluate` encodes it). */
+  pattern: Uint8Array;
+  /** The vertex centroid of the cell: an interior point. */
+  point: Float64Array;
+  /** The ball of this radius around `point` lies in the cell. */
+  radius: number;
+}
+
+/** Options of {@link skeletonCount}. */
+export interface SkeletonCountOptions {
+  box: Box;
+  threshold?: number;
+  /** Called for each region (with its pattern): turns pattern bookkeeping on. */
+  onRegion?: (region: SkeletonRegion) => void;
+}
+
+/** Result of {@link skeletonCount}. */
+export interface SkeletonCountResult {
+  method: "skeleton";
+  /** Input dimension (1: the cells are intervals). */
+  dim: number;
+  regions: number;
+  /** Size of the final complex. */
+  vertices: number;
+  edges: number;
+  cells: number;
+  /** Units whose hyperplane meets no cell (exactly stable over the box), per hidden layer. */
+  stableActive: number[];
+  stableInactive: number[];
+  /** Cells whose centroid bound was not enough, decided by a margin LP. */
+  resolved: number;
+  threshold: number;
+  seconds: number;
+  /** The refined complex (for `--complex`). */
+  skeleton: Skeleton;
+}
+
+/**
+ * Count the regions of `net` in `opts.box` from its 1-skeleton. Throws `SkeletonUnsupported` for networks it does not
+ * handle (more than 3 inputs, maxout of rank > 2) and `SkeletonUndecided` when round-off leaves a cell's status in
+ * doubt; callers then count with the LP engine.
+ *
+ * @example
+ * skeletonCount(net, { box: uniformBox(2, -1, 1) }).regions; // 12272 for random-2-64-64-64-s7
+ */
+export function skeletonCount(net: Network, opts: SkeletonCountOptions): SkeletonCountResult {
+  const t0 = now();
+  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const sk = new Skeleton(net, opts.box, { patterns: opts.onRegion !== undefined });
+  sk.refineAll();
+  const d = sk.d;
+  let diam = 0;
+  for (let j = 0; j < d; j++) diam += (opts.box.hi[j] - opts.box.lo[j]) ** 2;
+  const cut = threshold + MARGIN_SLACK * Math.sqrt(diam);
+  const point = new Float64Array(d);
+  let regions = 0;
+  let resolved = 0;
+  let lp: MarginLP | undefined;
+  const margin = d === 1 ? margin1 : d === 2 ? margin2 : margin3;
+  for (let c = 0; c < sk.cCount; c++) {
+    let r = margin(sk, c, point);
+    if (!(r > cut)) {
+      // Thin, or thin where it meets the box: decide by the pattern's margin LP.
+      if (!(r > CENTROID_TRUST * Math.sqrt(diam))) {
+        throw new SkeletonUndecided(`a cell of interior radius ${r.toExponential(2)} is too thin to read its pattern at its centroid`);
+      }
+      lp ??= new MarginLP(opts.box.lo, opts.box.hi, sk.units + 1, Math.sqrt(diam));
+      r = decideCell(net, lp, point, threshold);
+      resolved++;
+      if (!(r > threshold)) continue;
+    }
+    regions++;
+    if (opts.onRegion) {
+      const pattern = sk.keepPatterns ? sk.P.slice(c * sk.units, (c + 1) * sk.units) : evaluate(net, point).pattern;
+      opts.onRegion({ pattern, point: Float64Array.from(point), radius: r });
+    }
+  }
+  return { method: "skeleton", dim: d, regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, stableActive: sk.stableActive, stableInactive: sk.stableInactive, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
+}
+
+/**
+ * A thin cell's pattern is read by evaluating the network at its centroid when the centroid is at least this far
+ * (relative to the box's diameter) from every facet: evaluation round-off is ~1e-16 relative (a few ulps per layer),
+ * so 1e-14 leaves a factor of 100 and the pattern read is the cell's own.
+ */
+export const CENTROID_TRUST = 1e-14;
+
+/**
+ * The engine's criterion for the region of the pattern at `point` (inside the cell): the largest margin t of a point
+ * of the box from all of the pattern's unit hyperplanes (unit normals, oriented inwards), by MarginLP. Returns a
+ * margin certified by a point (> threshold), or −Infinity when the dual bound proves t ≤ threshold; throws
+ * SkeletonUndecided in the LP's perturbation band. On success `point` holds the maximiser.
+ */
+export function decideCell(net: Network, lp: MarginLP, point: Float64Array, threshold: number): number {
+  const n0 = net.inputDim;
+  const pattern = evaluate(net, point).pattern;
+  const forms = regionForms(net, pattern).preActivations;
+  lp.reset();
+  const a = new Float64Array(n0);
+  let offset = 0;
+  hiddenLayers(net).forEach((layer, l) => {
+    const { J, c } = forms[l];
+    const maxout = layer.activation.kind === "maxout";
+    const units = unitsOf(layer);
+    for (let i = 0; i < units; i++) {
+      // The hyperplane function h (g, or g1 − g0 for maxout), oriented so that the region is h ≥ 0.
+      const sign = pattern[offset + i] ? 1 : -1;
+      let norm = 0;
+      let b = 0;
+      for (let j = 0; j < n0; j++) {
+        a[j] = sign * (maxout ? J[(2 * i + 1) * n0 + j] - J[2 * i * n0 + j] : J[i * n0 + j]);
+        norm += a[j] * a[j];
+      }
+      b = sign * (maxout ? c[2 * i + 1] - c[2 * i] : c[i]);
+      norm = Math.sqrt(norm);
+      if (norm < ZERO_ROW_NORM) continue; // constant on the region: no hyperplane
+      for (let j = 0; j < n0; j++) a[j] /= norm;
+      lp.addRow(a, -b / norm);
+    }
+    offset += units;
+  });
+  const status = lp.solve(threshold);
+  if (status === LPStatus.Below) return -Infinity;
+  if (status === LPStatus.Optimal) {
+    const w = lp.point(new Float64Array(n0));
+    const margin = Math.min(lp.marginOf(w), lp.objective());
+    if (margin > threshold) {
+      point.set(w);
+      return margin;
+    }
+    if (lp.dualBound() + lp.perturbationError <= threshold) return -Infinity;
+  }
+  throw new SkeletonUndecided(`a thin cell's margin LP did not settle it against the threshold ${threshold}`);
+}
+
+/** 1-D: the cell is one edge; its midpoint and half its length. */
+function margin1(sk: Skeleton, c: number, point: Float64Array): number {
+  const e = sk.cE[sk.cStart[c]];
+  const a = sk.X[sk.EA[e]];
+  const b = sk.X[sk.EB[e]];
+  point[0] = 0.5 * (a + b);
+  return 0.5 * Math.abs(b - a);
+}
+
+/** 2-D: the vertex centroid (each vertex twice) and its distance to the nearest edge's line. */
+function margin2(sk: Skeleton, c: number, point: Float64Array): number {
+  const s = sk.cStart[c];
+  const n = sk.cLen[c];
+  const { X, EA, EB, cE } = sk;
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    cx += X[2 * EA[e]] + X[2 * EB[e]];
+    cy += X[2 * EA[e] + 1] + X[2 * EB[e] + 1];
+  }
+  cx /= 2 * n;
+  cy /= 2 * n;
+  point[0] = cx;
+  point[1] = cy;
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    const ax = X[2 * EA[e]];
+    const ay = X[2 * EA[e] + 1];
+    const ux = X[2 * EB[e]] - ax;
+    const uy = X[2 * EB[e] + 1] - ay;
+    const len = Math.hypot(ux, uy);
+    const dist = len > 0 ? Math.abs(ux * (cy - ay) - uy * (cx - ax)) / len : 0;
+    if (dist < best) best = dist;
+  }
+  return best;
+}
+
+/**
+ * 3-D: the vertex centroid and its distance to the nearest facet plane. A facet is a hyperplane id in the supports
+ * of the cell's edges that carries two non-parallel edges of the cell (a hyperplane touching the cell only along an
+ * edge is no facet); its normal is their cross product. Fewer than 4 facets (impossible for a 3-cell) returns 0, so
+ * the LP decides.
+ */
+const MAX_FACETS = 64;
+const facetId = new Int32Array(MAX_FACETS);
+/** Per facet: a point on it, the direction of its first edge, and the best normal so far (|u × v|² / |v|²). */
+const facetData = new Float64Array(MAX_FACETS * 10);
+export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
+  const s = sk.cStart[c];
+  const n = sk.cLen[c];
+  const { X, EA, EB, cE, eSup, eSupStart, eSupLen } = sk;
+  let cx = 0;
+  let cy = 0;
+  let cz = 0;
+  let facets = 0;
+  const F = facetData;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    const a = 3 * EA[e];
+    const b = 3 * EB[e];
+    cx += X[a] + X[b];
+    cy += X[a + 1] + X[b + 1];
+    cz += X[a + 2] + X[b + 2];
+    const vx = X[b] - X[a];
+    const vy = X[b + 1] - X[a + 1];
+    const vz = X[b + 2] - X[a + 2];
+    const k = eSupLen[e];
+    for (let j = 0; j < k; j++) {
+      const h = eSup[eSupStart[e] + j];
+      let f = 0;
+      while (f < facets && facetId[f] !== h) f++;
+      const o = f * 10;
+      if (f === facets) {
+        // A new hyperplane of the cell: remember a point on it and its first edge.
+        if (facets === MAX_FACETS) return 0; // more than any cell of these networks has: let the LP decide
+        facetId[facets++] = h;
+        F[o] = X[a];
+        F[o + 1] = X[a + 1];
+        F[o + 2] = X[a + 2];
+        F[o + 3] = vx;
+        F[o + 4] = vy;
+        F[o + 5] = vz;
+        F[o + 9] = 0;
+        continue;
+      }
+      // The normal from the first edge and the edge least parallel to it.
+      const ux = F[o + 3];
+      const uy = F[o + 4];
+      const uz = F[o + 5];
+      const px = uy * vz - uz * vy;
+      const py = uz * vx - ux * vz;
+      const pz = ux * vy - uy * vx;
+      const pp = (px * px + py * py + pz * pz) / (vx * vx + vy * vy + vz * vz || 1);
+      if (pp > F[o + 9]) {
+        F[o + 6] = px;
+        F[o + 7] = py;
+        F[o + 8] = pz;
+        F[o + 9] = pp;
+      }
+    }
+  }
+  cx /= 2 * n;
+  cy /= 2 * n;
+  cz /= 2 * n;
+  point[0] = cx;
+  point[1] = cy;
+  point[2] = cz;
+  let best = Infinity;
+  let planes = 0;
+  for (let f = 0; f < facets; f++) {
+    const o = f * 10;
+    const uu = F[o + 3] * F[o + 3] + F[o + 4] * F[o + 4] + F[o + 5] * F[o + 5];
+    // F[o + 9] = |u|² sin²(u, v) for the least parallel v. Parallel edges only (|sin| below 1e-9): a hyperplane
+    // along one line of the cell, not a facet.
+    if (!(F[o + 9] > 1e-18 * uu)) continue;
+    planes++;
+    const nx = F[o + 6];
+    const ny = F[o + 7];
+    const nz = F[o + 8];
+    const dist = Math.abs(nx * (cx - F[o]) + ny * (cy - F[o + 1]) + nz * (cz - F[o + 2])) / Math.sqrt(nx * nx + ny * ny + nz * nz);
+    if (dist < best) best = dist;
+  }
+  return planes >= 4 ? best : 0;
+}
+
+function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
