@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../helpers/fixtures.ts";
+import { startRedis } from "../distributed-helpers.ts";
 
 /** Limits of the slow steps (ms): pack builds the explorer and the package; install fetches ~60 packages. */
 const PACK_MS = 600_000;
@@ -70,7 +71,8 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
 
   test("the tarball holds the compiled package and the explorer's build, and no sources, tests, results or CI", (t) => {
     const paths = packed.files.map((f) => f.path);
-    for (const need of ["bin/tessera.mjs", "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/bin/main.mjs", "dist/bin/count-worker-boot.mjs", "web/dist/index.html", "examples/random-2-32-32-s5.onnx", "README.md", "package.json"]) {
+    for (const need of ["bin/tessera.mjs", "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/bin/main.mjs", "dist/bin/count-worker-boot.mjs", "dist/bin/unit-thread-boot.mjs", "dist/bin/worker-boot.mjs",
+      "dist/cli/count-worker-boot.mjs", "dist/distributed/unit-thread-boot.mjs", "dist/study/worker-boot.mjs", "web/dist/index.html", "examples/random-2-32-32-s5.onnx", "README.md", "package.json"]) {
       assert.ok(paths.includes(need), `${need} is not in the tarball`);
     }
     const stray = paths.filter((p) => /^(src|test|results|bench|scripts|docs|\.ci|web\/src|node_modules)\//.test(p) || p.endsWith(".ts") && !p.endsWith(".d.ts"));
@@ -93,6 +95,26 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
     for (const workers of ["1", "2"]) {
       const out = JSON.parse(ok(await run(tessera(), ["count", example, "--json", "--no-progress", "--workers", workers], app), `tessera count --workers ${workers}`).stdout);
       assert.equal(out.regions, EXAMPLE_REGIONS);
+    }
+  });
+
+  test("a count on a Redis queue, with a tessera worker (BullMQ, unit threads) from the package, gives the same count", async (t) => {
+    if ((await run("redis-server", ["--version"], app)).code !== 0) {
+      t.skip("redis-server is not installed (apt-get install redis-server)");
+      return;
+    }
+    const redis = await startRedis();
+    const worker = spawn(tessera(), ["worker", "--queue", redis.url(), "--concurrency", "2"], { cwd: app, stdio: "ignore" });
+    try {
+      const out = JSON.parse(ok(await run(tessera(), ["count", example, "--queue", redis.url(), "--job", "pkg", "--json", "--no-progress"], app), "tessera count --queue").stdout);
+      assert.equal(out.regions, EXAMPLE_REGIONS);
+    } finally {
+      const exited = new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once("exit", r)));
+      worker.kill();
+      const kill = setTimeout(() => worker.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(kill);
+      await redis.stop();
     }
   });
 
