@@ -50,7 +50,8 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
   let work: string;
   let app: string;
   let tarball: string;
-  let packed: { size: number; unpackedSize: number; entryCount: number; files: { path: string; size: number }[] };
+  /** `npm pack --json`'s record of the tarball. */
+  let packed: { filename: string; size: number; unpackedSize: number; entryCount: number; files: { path: string; size: number }[] };
   const example = "node_modules/tessera/examples/random-2-32-32-s5.onnx";
   const tessera = () => join(app, "node_modules", ".bin", "tessera");
 
@@ -59,7 +60,7 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
     const pack = ok(await run(NPM, ["pack", "--json", "--pack-destination", work], repoRoot, PACK_MS), "npm pack");
     // npm prints the prepack scripts' output before the JSON.
     [packed] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m)));
-    tarball = join(work, (packed as unknown as { filename: string }).filename);
+    tarball = join(work, packed.filename);
     app = join(work, "app");
     mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "tessera-user", private: true, type: "module" }));
@@ -71,11 +72,17 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
 
   test("the tarball holds the compiled package and the explorer's build, and no sources, tests, results or CI", (t) => {
     const paths = packed.files.map((f) => f.path);
-    for (const need of ["bin/tessera.mjs", "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts", "dist/bin/main.mjs", "dist/bin/count-worker-boot.mjs", "dist/bin/unit-thread-boot.mjs", "dist/bin/worker-boot.mjs",
-      "dist/cli/count-worker-boot.mjs", "dist/distributed/unit-thread-boot.mjs", "dist/study/worker-boot.mjs", "web/dist/index.html", "examples/random-2-32-32-s5.onnx", "README.md", "package.json"]) {
+    const needed = [
+      ...["bin/tessera.mjs", "package.json", "README.md", "examples/random-2-32-32-s5.onnx", "web/dist/index.html"],
+      ...["dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts"],
+      // The CLI bundle and the worker-thread entries of the CLI and of the library.
+      ...["dist/bin/main.mjs", "dist/bin/count-worker-boot.mjs", "dist/bin/unit-thread-boot.mjs", "dist/bin/worker-boot.mjs"],
+      ...["dist/cli/count-worker-boot.mjs", "dist/distributed/unit-thread-boot.mjs", "dist/study/worker-boot.mjs"],
+    ];
+    for (const need of needed) {
       assert.ok(paths.includes(need), `${need} is not in the tarball`);
     }
-    const stray = paths.filter((p) => /^(src|test|results|bench|scripts|docs|\.ci|web\/src|node_modules)\//.test(p) || p.endsWith(".ts") && !p.endsWith(".d.ts"));
+    const stray = paths.filter((p) => /^(src|test|results|bench|scripts|docs|\.ci|web\/src|node_modules)\//.test(p) || (p.endsWith(".ts") && !p.endsWith(".d.ts")));
     assert.deepEqual(stray, []);
     const explorer = packed.files.filter((f) => f.path.startsWith("web/dist/")).reduce((s, f) => s + f.size, 0);
     t.diagnostic(`tarball ${packed.size} bytes, ${packed.entryCount} files, ${packed.unpackedSize} bytes unpacked (explorer build ${explorer})`);
