@@ -3,7 +3,7 @@
  * a fixture's sibling NAME.expected.json, in that order.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { LoadedModel } from "../io/load.ts";
 import type { Box } from "../model/network.ts";
 import { uniformBox } from "../model/network.ts";

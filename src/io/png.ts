@@ -4,14 +4,18 @@
  * does not read system fonts unless asked, so they are loaded explicitly.
  */
 import { writeFileSync } from "node:fs";
-import { Resvg } from "@resvg/resvg-js";
+import { createRequire } from "node:module";
+
+/** The native addon, loaded on the first picture (a command that draws nothing never pays for it). */
+let resvgModule: typeof import("@resvg/resvg-js") | undefined;
 
 /** Font family every SVG Tessera writes asks for first; PNG rendering resolves it from the system fonts. */
 export const PNG_FONT_FAMILY = "DejaVu Sans";
 
 /** Rasterise an SVG document. `width` scales the picture to that many pixels wide (default: the SVG's own size). */
 export function svgToPng(svg: string, width?: number): Uint8Array {
-  const resvg = new Resvg(svg, {
+  resvgModule ??= createRequire(import.meta.url)("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
+  const resvg = new resvgModule.Resvg(svg, {
     font: { loadSystemFonts: true, defaultFontFamily: PNG_FONT_FAMILY, sansSerifFamily: PNG_FONT_FAMILY },
     fitTo: width === undefined ? { mode: "original" } : { mode: "width", value: width },
     background: "white",

@@ -3,7 +3,6 @@
  * bound tightener and the MILP counter share. Persistent models only: a loop changes bounds, costs or single
  * coefficients and re-runs, so HiGHS warm-starts from the previous basis. Core-safe (no Node APIs).
  */
-import * as highsModule from "highs";
 import type { Highs, Model, ModelStatusCode } from "highs";
 
 export type { Highs };
@@ -17,13 +16,18 @@ export type { Model as HighsModelApi };
  */
 export const HIGHS_FEASIBILITY_TOL = 1e-10;
 
-// The package's types describe a CommonJS module while Node loads its ESM build: take the default export at run time.
-const highsLoader = ((highsModule as unknown as { default?: unknown }).default ?? highsModule) as () => Promise<Highs>;
 let cached: Promise<Highs> | undefined;
 
-/** The HiGHS runtime, loaded once per thread (about 50 ms cold) and cached. */
+/**
+ * The HiGHS runtime, loaded once per thread (about 50 ms cold) and cached. The module itself is imported here, on
+ * first use, so commands that solve no LP (and `tessera --help`) never load it.
+ */
 export function loadHighs(): Promise<Highs> {
-  cached ??= highsLoader();
+  cached ??= import("highs").then((highsModule) => {
+    // The package's types describe a CommonJS module while Node loads its ESM build: take the default export at run time.
+    const highsLoader = ((highsModule as unknown as { default?: unknown }).default ?? highsModule) as () => Promise<Highs>;
+    return highsLoader();
+  });
   return cached;
 }
 

@@ -13,7 +13,6 @@ import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } fro
 import { StudyStore } from "./store.ts";
 import { serra2018Upper } from "../bounds/rectifier-upper.ts";
 import { partialDir, removePartial } from "./partial.ts";
-import { CountQueue } from "../distributed/count-queue.ts";
 import { configRows, correlations, networksCsv, summarise, tableCsv, tableMarkdown, type ConfigRow, type NetworkRecord } from "./table.ts";
 import type { StudyWorkerReply, StudyWorkerRequest } from "./worker.ts";
 
@@ -253,7 +252,10 @@ export async function runSerraStudy(options: SerraStudyOptions): Promise<SerraSt
   const queueUrl = options.queue;
   // With a queue, networks train on worker threads (at least one) and wait there for the queue's workers; the URL
   // is checked here first, so that a bad one is one usage error rather than a failed network.
-  if (queueUrl !== undefined && todo.length) await (await CountQueue.open(queueUrl)).close();
+  if (queueUrl !== undefined && todo.length) {
+    const { CountQueue } = await import("../distributed/count-queue.ts"); // BullMQ loads only for a queued study
+    await (await CountQueue.open(queueUrl)).close();
+  }
   const runners: JobRunner[] = queueUrl !== undefined
     ? Array.from({ length: Math.max(todo.length ? 1 : 0, workers) }, () => threadRunner(settings, partialDir(options.dir), queueUrl))
     : workers === 0 ? [inProcessRunner(settings, partialDir(options.dir))] : Array.from({ length: workers }, () => threadRunner(settings, partialDir(options.dir)));

@@ -5,10 +5,10 @@
  * through `?model=model`.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { extname, join, normalize, resolve, sep } from "node:path";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { loadModel } from "../../io/load.ts";
@@ -16,8 +16,18 @@ import { stringifyTesseraJson } from "../../io/tessera-json.ts";
 import { ModelError } from "../../model/validate.ts";
 import { UsageError } from "../errors.ts";
 
-/** The repository root (this file is src/cli/commands/explore.ts). */
-const REPO = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../..");
+/**
+ * The repository root, or the installed package's: the nearest directory above this module with a package.json
+ * (this module is src/cli/commands/explore.ts in a clone, part of dist/bin/ in the compiled CLI).
+ */
+const REPO = packageRoot(fileURLToPath(new URL(".", import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return resolve(from, "../../..");
+  }
+}
 /** The explorer's sources and its built static files. */
 export const WEB_DIR = join(REPO, "web");
 export const WEB_DIST = join(WEB_DIR, "dist");
@@ -48,11 +58,13 @@ function mtimeOf(path: string): number {
 
 /**
  * Is web/dist missing, or older than one of the files it was built from? The build lists them (web/ and the core
- * modules the app imports) in dist/build-sources.json; a build without that list counts as stale.
+ * modules the app imports) in dist/build-sources.json; a build without that list counts as stale. An installed
+ * package ships web/dist without the explorer's sources (no web/index.html): its build is used as it is.
  */
 export function explorerBuildIsStale(): boolean {
   const built = mtimeOf(join(WEB_DIST, "index.html"));
   if (built === Infinity) return true;
+  if (!existsSync(join(WEB_DIR, "index.html"))) return false;
   let sources: unknown;
   try {
     sources = JSON.parse(readFileSync(join(WEB_DIST, "build-sources.json"), "utf8"));
