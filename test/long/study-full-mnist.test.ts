@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { loadModel } from "../src/io/load.ts";
-import { loadMnistFull } from "../src/io/mnist-idx.ts";
-import { evaluate } from "../src/model/evaluate.ts";
-import type { NetworkRecord } from "../src/study/table.ts";
-import { runCli } from "./helpers/cli.ts";
+import { loadModel } from "../../src/io/load.ts";
+import { loadMnistFull } from "../../src/io/mnist-idx.ts";
+import { evaluate } from "../../src/model/evaluate.ts";
+import type { NetworkRecord } from "../../src/study/table.ts";
+import { runCli } from "../helpers/cli.ts";
 
 /**
  * Relative tolerance between the recorded cross-entropy (float32 logits from TF.js, averaged in float64) and a float64
