@@ -31,6 +31,7 @@ import {
 } from "./polygon.ts";
 import type { PlaneDomain, PlaneRect } from "./slice.ts";
 import { rectDomain } from "./slice.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** One polygon of the partition. */
 export interface PlanarRegion {
@@ -227,6 +228,7 @@ function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: 
  * p.regions.length; // 1557 for random-2-32-32-s5, as countRegions finds
  */
 export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
+  requireLayerwise(net, "the planar partition");
   if (net.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${net.inputDim} inputs (slice it first)`);
   const dom = "poly" in domain ? domain : rectDomain(domain);
   const domainArea = polygonArea(dom.poly, dom.labels.length);

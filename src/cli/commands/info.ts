@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadModel, type LoadedModel } from "../../io/load.ts";
 import type { Activation } from "../../model/network.ts";
-import { hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
+import { activationName, hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
 
 const FORMAT_NAMES = { onnx: "ONNX", tfjs: "TF.js LayersModel", "tessera-json": "Tessera JSON" } as const;
 
@@ -12,6 +12,7 @@ export function describeActivation(a: Activation): string {
     case "leaky-relu": return `leaky ReLU (α = ${a.alpha})`;
     case "maxout": return `maxout (rank ${a.rank})`;
     case "identity": return "affine";
+    case "per-unit": return activationName(a);
   }
 }
 
