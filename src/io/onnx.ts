@@ -847,6 +847,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
         const B = optionalConst(node, 2, "bias");
         const dims = channelDims(x, node);
         const spatial = dims.slice(2);
+        if (spatial.length === 0) fail(`${src}: expected an input (N, C, spatial…) with at least one spatial axis, got shape [${dims.join(", ")}]`);
         if (W.dims.length !== dims.length) fail(`${src}: weight of rank ${W.dims.length} for an input of rank ${dims.length}`);
         const group = intAttr(node, "group", 1);
         const [M, Cg] = W.dims;
@@ -878,7 +879,9 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
         if (op === "MaxPool" && outs[1] && (uses.get(outs[1]) ?? 0) > 0) fail(`${src}: its Indices output is used, which is not supported`);
         const kernel = intsAttr(node, "kernel_shape");
         if (!kernel) fail(`${src}: no kernel_shape`);
-        const pre = x0.kind === "pending" && !x0.done ? x0.pre : materialize(x0, node);
+        // The max commutes with a monotone rectifier (slopes ≥ 0, equal within each window): see below.
+        const monotone = x0.kind === "pending" && !x0.done && x0.slope.every((v) => v >= 0);
+        const pre = monotone ? (x0 as Pending).pre : materialize(x0, node);
         if (pre.kind !== "dyn") fail(`${src}: constant input is not supported`);
         const dims = channelDims(pre, node);
         const spatial = dims.slice(2);
@@ -908,13 +911,13 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
         for (let o = 0; o < outN; o++) {
           for (let q = 0; q < kN; q++) if (table[o * kN + q] < 0) fail(`${src}: windows that overlap the padding are not supported (pads ${g.pads.join(", ")})`);
         }
-        const usePending = x0.kind === "pending" && !x0.done;
+        const usePending = monotone;
         if (usePending) {
           const s = (x0 as Pending).slope;
           for (let ch = 0; ch < C; ch++) for (let o = 0; o < outN; o++) for (let q = 1; q < kN; q++) {
             if (s[ch * inN + table[o * kN + q]] !== s[ch * inN + table[o * kN]]) fail(`${src}: the activation before it has different slopes inside one window`);
           }
-        } else if (x0.kind === "pending" || (layers.length > 0 && layers[layers.length - 1].activation.kind !== "maxout" && isSelectionOfState(pre as Dyn, stateDim))) {
+        } else if (layers.length > 0 && readsZeroSlopeUnits(layers[layers.length - 1].activation, pre as Dyn, stateDim)) {
           fail(`${src}: it reads rectifier outputs that another use forced to be computed first; their pieces would tie on whole regions`);
         }
         const pieceDims = [C * outN * kN];
@@ -1004,19 +1007,23 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
   return { network, provenance };
 }
 
-/** True when every row of A selects one state coordinate with weight 1 (a pure copy of rectifier outputs). */
-function isSelectionOfState(v: Dyn, stateDim: number): boolean {
+/**
+ * True when some row of v copies a ReLU output of the last layer (slope 0) unchanged: max pieces that are such
+ * copies are all 0 together on whole regions, where no argmax names a region.
+ */
+function readsZeroSlopeUnits(a: Activation, v: Dyn, stateDim: number): boolean {
+  const zeroSlope = (j: number) => a.kind === "relu" || (a.kind === "per-unit" && !a.passThrough[j] && a.slope[j] === 0);
   for (let r = 0; r < v.c.length; r++) {
-    if (v.c[r] !== 0) return false;
-    let ones = 0;
+    let nz = 0, at = -1;
     for (let j = 0; j < stateDim; j++) {
-      const w = v.A[r * stateDim + j];
-      if (w === 1) ones++;
-      else if (w !== 0) return false;
+      if (v.A[r * stateDim + j] !== 0) {
+        nz++;
+        at = j;
+      }
     }
-    if (ones !== 1) return false;
+    if (nz === 1 && zeroSlope(at)) return true;
   }
-  return true;
+  return false;
 }
 
 /** A = M · VA, c = M · Vc for M in compressed rows (rowStart, cols, ws); VA row-major with `width` columns. */
