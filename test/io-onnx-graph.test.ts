@@ -19,6 +19,7 @@ import { lowerOnBox } from "../src/model/lower.ts";
 import { type Network, hasPerUnitLayers, uniformBox } from "../src/model/network.ts";
 import { ModelError } from "../src/model/validate.ts";
 import { countRegionsMilp } from "../src/milp/count.ts";
+import { readFiles } from "../web/src/files.ts";
 import { type GraphSpec, INT64, type NodeSpec, type TensorSpec, tensorBytes, writeOnnx } from "./helpers/onnx-writer.ts";
 
 const TORCH = new URL("../../shared/fixtures/torch/", import.meta.url).pathname;
@@ -387,5 +388,21 @@ describe("bad graphs: one line naming the file, the node and the op; nothing hal
       g.initializers[0] = { ...W, external: { location: "m.onnx.data" } };
       oneLine(() => parseOnnxModel(writeOnnx(g), "m.onnx"), /^m\.onnx: initializer "W": stored in the external file "m\.onnx\.data", which was not supplied/);
     });
+  });
+});
+
+describe("the browser's drop path takes the .data file dropped beside the model", () => {
+  const model = { name: "mlp-2-16-16-2-dynamo.onnx", bytes: new Uint8Array(readFileSync(join(TORCH, "mlp-2-16-16-2-dynamo.onnx"))) };
+  const data = { name: "mlp-2-16-16-2-dynamo.onnx.data", bytes: new Uint8Array(readFileSync(join(TORCH, "mlp-2-16-16-2-dynamo.onnx.data"))) };
+  const split = { seed: 1, testFraction: 0.2 };
+  it("dropped together: loads and evaluates as on the command line", async () => {
+    const got = readFiles([data, model], split);
+    assert.equal(got.kind, "model");
+    const { network } = await loadModel(join(TORCH, "mlp-2-16-16-2-dynamo.onnx"));
+    const x = [0.3, -0.4];
+    if (got.kind === "model") assert.deepEqual(Array.from(forward(got.network, x)), Array.from(forward(network, x)));
+  });
+  it("dropped alone: one line saying which file it needs", () => {
+    assert.throws(() => readFiles([model], split), (err: Error) => err instanceof ModelError && /drop mlp-2-16-16-2-dynamo\.onnx\.data together with mlp-2-16-16-2-dynamo\.onnx/.test(err.message));
   });
 });
