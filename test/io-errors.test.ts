@@ -108,9 +108,9 @@ const cases: Case[] = [
   { what: "missing TF.js weight file", file: "noshard/model.json", make: json(toTfjs(tfNet()).modelJson), expect: /weight file "weights\.bin" named in weightsManifest is missing/ },
   {
     what: "unsupported TF.js layer",
-    file: "conv2d.json",
-    make: json({ modelTopology: { class_name: "Sequential", config: { layers: [{ class_name: "Conv2D", config: { name: "conv" } }] } }, weightsManifest: [] }),
-    expect: /unsupported layer Conv2D \("conv"\)/,
+    file: "lstm.json",
+    make: json({ modelTopology: { class_name: "Sequential", config: { layers: [{ class_name: "LSTM", config: { name: "lstm" } }] } }, weightsManifest: [] }),
+    expect: /unsupported layer LSTM \("lstm"\)/,
   },
   {
     what: "Tessera JSON that breaks the schema",

@@ -19,6 +19,8 @@ import { lowerOnBox } from "../src/model/lower.ts";
 import { type Network, hasPerUnitLayers, uniformBox } from "../src/model/network.ts";
 import { ModelError } from "../src/model/validate.ts";
 import { countRegionsMilp } from "../src/milp/count.ts";
+import * as tf from "@tensorflow/tfjs";
+import { parseTfjs } from "../src/io/tfjs.ts";
 import { readFiles } from "../web/src/files.ts";
 import { type GraphSpec, INT64, type NodeSpec, type TensorSpec, tensorBytes, writeOnnx } from "./helpers/onnx-writer.ts";
 
@@ -404,5 +406,41 @@ describe("the browser's drop path takes the .data file dropped beside the model"
   });
   it("dropped alone: one line saying which file it needs", () => {
     assert.throws(() => readFiles([model], split), (err: Error) => err instanceof ModelError && /drop mlp-2-16-16-2-dynamo\.onnx\.data together with mlp-2-16-16-2-dynamo\.onnx/.test(err.message));
+  });
+});
+
+describe("TF.js LayersModel with Conv2D, pooling, BatchNormalization, Flatten and Add (through the same compiler)", () => {
+  it("a functional Keras-style CNN with a skip connection matches TF.js's own predictions (float32) to 1e-6", async () => {
+    await tf.setBackend("cpu");
+    const init = (seed: number) => tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed });
+    const inp = tf.input({ shape: [6, 6, 2] });
+    const layer = <T>(l: { apply: (x: T) => unknown }, x: T) => l.apply(x) as tf.SymbolicTensor;
+    let h = layer(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: init(1), biasInitializer: init(2) }), inp);
+    h = layer(tf.layers.batchNormalization({ movingMeanInitializer: init(3), movingVarianceInitializer: tf.initializers.constant({ value: 1.7 }), gammaInitializer: init(4), betaInitializer: init(5) }), h);
+    h = layer(tf.layers.activation({ activation: "relu" }), h);
+    h = layer(tf.layers.maxPooling2d({ poolSize: 2 }), h);
+    const skip = h;
+    let b = layer(tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: init(6), biasInitializer: init(7) }), h);
+    b = layer(tf.layers.reLU(), b);
+    h = layer(tf.layers.add(), [skip, b]);
+    h = layer(tf.layers.averagePooling2d({ poolSize: 2, strides: 1 }), h);
+    h = layer(tf.layers.flatten(), h);
+    h = layer(tf.layers.dense({ units: 4, kernelInitializer: init(8), biasInitializer: init(9) }), h);
+    h = layer(tf.layers.leakyReLU({ alpha: 0.1 }), h);
+    const out = layer(tf.layers.dense({ units: 2, kernelInitializer: init(10) }), h);
+    const model = tf.model({ inputs: inp, outputs: out });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const modelJson = JSON.parse(JSON.stringify({ modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ["w.bin"], weights: saved!.weightSpecs }] }));
+    const net = parseTfjs(modelJson, new Map([["w.bin", new Uint8Array(saved!.weightData as ArrayBuffer)]]), "cnn/model.json");
+    assert.ok(hasPerUnitLayers(net), "the skip path is carried by pass-through units");
+    const rand = rng(31);
+    const xs = Array.from({ length: 8 }, () => randoms(rand, 72));
+    const y = (model.predict(tf.tensor4d(xs.flat(), [8, 6, 6, 2])) as tf.Tensor).arraySync() as number[][];
+    xs.forEach((x, i) => forward(net, x).forEach((v, j) => assert.ok(Math.abs(v - y[i][j]) <= 1e-6, `${v} vs ${y[i][j]}`)));
+    model.dispose();
   });
 });

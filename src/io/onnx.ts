@@ -34,6 +34,9 @@ const SPARSE_RATIO = 4;
 /** Largest pre-activation count of one compiled layer times its input width: 2^31 float64 (16 GB) would not fit. */
 const MAX_LAYER_ENTRIES = 2 ** 28;
 
+/** Operators that only move elements: they keep an activation pending (see the compile loop). */
+const SHAPE_ONLY: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
+
 const FLOAT_TYPES: ReadonlySet<number> = new Set([OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16]);
 
 /** Options of {@link parseOnnx}. */
@@ -89,6 +92,8 @@ interface Pending {
   slope: Float64Array;
   source: string;
   done?: Dyn;
+  /** Made from `root` by moving elements: element f is root's element map[f] (one set of units for both). */
+  root?: { pending: Pending; map: Int32Array };
 }
 
 type Value = Const | Dyn | Pending;
@@ -205,6 +210,18 @@ export function parseOnnxModel(bytes: Uint8Array, label: string, options: OnnxPa
   return compile(model, label, options, fail);
 }
 
+/**
+ * Compile a decoded ONNX model (or one built in memory, as the TF.js reader does for Keras layers) into a validated
+ * network. Errors are one-line {@link ModelError}s starting with `label`.
+ */
+export function compileOnnxModel(model: OnnxModel, label: string, options: OnnxParseOptions = {}): { network: Network; provenance: OnnxProvenance } {
+  const fail = (message: string): never => {
+    throw new ModelError(`${label}: ${message}`);
+  };
+  if (!model.graph || model.graph.nodes.length === 0) fail("the graph is empty (no nodes)");
+  return compile(model, label, options, fail);
+}
+
 function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fail: (message: string) => never): { network: Network; provenance: OnnxProvenance } {
   const graph = model.graph!;
   const externalFiles = new Map<string, Uint8Array>();
@@ -318,7 +335,8 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
   const seenAs = new Set<string>();
 
   /** Close a hidden layer: the pending activations plus pass-through units for every other live value. */
-  const closeLayer = (pendings: Pending[], reason: string): void => {
+  const closeLayer = (given: Pending[], reason: string): void => {
+    let pendings = [...given];
     const live: Value[] = [];
     const liveSeen = new Set<unknown>();
     for (const [name, v] of values) {
@@ -330,6 +348,11 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
       live.push(v);
     }
     for (const p of live) if (p.kind === "pending") pendings.push(p);
+    // A pending made from another by moving elements shares its units: materialize the root once.
+    const derived = pendings.filter((p) => p.root);
+    for (const d of derived) if (!d.root!.pending.done && !pendings.includes(d.root!.pending)) pendings.push(d.root!.pending);
+    pendings = pendings.filter((p) => !p.root || p.root.pending.done);
+    for (const d of derived) if (d.root!.pending.done && !pendings.includes(d)) pendings.push(d);
     const carried = live.filter((v): v is Dyn => v.kind === "dyn");
     const parts: { pre: Dyn; slope?: Float64Array }[] = [...pendings.map((p) => ({ pre: p.pre, slope: p.slope })), ...carried.map((d) => ({ pre: d }))];
     let outDim = 0;
@@ -362,6 +385,13 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
     for (const p of pendings) {
       p.done = select(at, p.pre.c.length, p.dims);
       at += p.pre.c.length;
+    }
+    for (const d of derived) {
+      if (d.done) continue;
+      const r = d.root!.pending.done!, n = d.root!.map.length;
+      const A = new Float64Array(n * newDim);
+      for (let f = 0; f < n; f++) A.set(r.A.subarray(d.root!.map[f] * newDim, (d.root!.map[f] + 1) * newDim), f * newDim);
+      d.done = { kind: "dyn", dims: d.dims, A, c: new Float64Array(n) };
     }
     for (const d of carried) {
       remap.set(d.A, select(at, d.c.length, d.dims));
@@ -586,6 +616,16 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
       inputDims = [1, k];
       stateDim = k;
       values.set(input.name, identityDyn(inputDims, k));
+    }
+    // Shape-only operators on a pending activation act on its pre-activations and keep it pending (so a MaxPool
+    // behind a Transpose or Reshape still sees it): σ commutes with moving elements around.
+    let wrapped: Pending | undefined;
+    if (SHAPE_ONLY.has(op)) {
+      const v0 = values.get(node.inputs[0] ?? "");
+      if (v0?.kind === "pending" && !v0.done) {
+        wrapped = v0;
+        values.set(node.inputs[0], { ...v0.pre, dims: v0.dims });
+      }
     }
     // Activations still pending on this node's inputs close one layer together (MaxPool takes them as they are).
     if (op !== "MaxPool" && op !== "Identity" && op !== "Dropout") {
@@ -918,7 +958,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
             if (s[ch * inN + table[o * kN + q]] !== s[ch * inN + table[o * kN]]) fail(`${src}: the activation before it has different slopes inside one window`);
           }
         } else if (layers.length > 0 && readsZeroSlopeUnits(layers[layers.length - 1].activation, pre as Dyn, stateDim)) {
-          fail(`${src}: it reads rectifier outputs that another use forced to be computed first; their pieces would tie on whole regions`);
+          fail(`${src}: it takes the max of ReLU outputs after another operation (e.g. ReLU → BatchNorm → MaxPool, or a ReLU output used twice); windows of zeros tie on whole regions, which Tessera does not support: put MaxPool directly after the ReLU`);
         }
         const pieceDims = [C * outN * kN];
         const pieces = linearMap(pre as Dyn, pieceDims, (r, add) => {
@@ -980,6 +1020,15 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
       }
       default:
         return fail(`unsupported operator ${op} in node "${node.name || outs[0]}" (see docs/formats.md for the operators Tessera reads)`);
+    }
+    if (wrapped) {
+      values.set(node.inputs[0], wrapped);
+      const perm = intsAttr(node, "perm") ?? wrapped.dims.map((_, i) => wrapped!.dims.length - 1 - i);
+      const moveIdx = (data: Float64Array) => (op === "Transpose" ? (permute({ kind: "const", dims: wrapped!.dims, data, integer: false }, perm) as Const).data : data);
+      const index = moveIdx(Float64Array.from(wrapped.slope, (_, i) => i));
+      const base = wrapped.root ?? { pending: wrapped, map: Int32Array.from(index, (_, i) => i) };
+      const map = wrapped.root ? Int32Array.from(index, (i) => wrapped!.root!.map[i]) : Int32Array.from(index);
+      result = { kind: "pending", dims: result.dims, pre: result as Dyn, slope: moveIdx(wrapped.slope), source: wrapped.source, root: { pending: base.pending, map } };
     }
     for (const i of node.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) - 1);
     values.set(outs[0], result);
