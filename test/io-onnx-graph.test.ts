@@ -302,6 +302,9 @@ describe("metamorphic: a CNN and its lowered dense twin", () => {
     assert.ok(a.regions.length > 1);
     assert.equal(b.regions.length, a.regions.length);
     assert.deepEqual(b.regions.map((r) => r.area), a.regions.map((r) => r.area));
+    // The counting engine on the same slice (its max units over pre-activations, then ReLU) finds the same regions.
+    const sliceBox = { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) };
+    assert.equal(countRegions(sliceNetwork(network, slice), { box: sliceBox }).regions, a.regions.length);
   });
   it("a Conv equals the Gemm with its lowered matrix (same outputs, same 2-D slice partition)", () => {
     const rand = rng(23);
