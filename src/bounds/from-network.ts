@@ -30,6 +30,7 @@ export function boundsActivationOf(net: Network): BoundsActivation {
     case "leaky-relu": return { kind: "leaky-relu" };
     case "maxout": return { kind: "maxout", rank: a.rank };
     case "identity": throw new ModelError("a hidden layer without activation (identity) is not supported by the bounds");
+    case "per-unit": throw new ModelError("the published bounds assume one activation per layer and no skip connections; this network has per-unit activations or residual pass-through units (from PReLU per channel or a residual Add)");
   }
 }
 

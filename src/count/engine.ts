@@ -20,6 +20,7 @@ import type { PreActivationBounds } from "../tighten/interval.ts";
 import { intervalBounds, reluStability, stableUnitsFromBounds } from "../tighten/interval.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /**
  * A unit whose affine form on the cell has a normal shorter than this is treated as constant there (its sign is the
@@ -300,6 +301,7 @@ export class RegionEnumerator {
   private onTick: (() => void) | undefined;
 
   constructor(net: Network, opts: EnumeratorOptions) {
+    requireLayerwise(net, "the counting engine");
     this.net = net;
     this.box = opts.box;
     this.threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;

@@ -12,6 +12,7 @@ import { networkFingerprint } from "../model/fingerprint.ts";
 import { hiddenLayers, type Activation, type Box, type Network } from "../model/network.ts";
 import { validateNetwork } from "../model/validate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Default time limit of a unit, in seconds: long enough that splitting costs little, short enough to balance. */
 export const DEFAULT_UNIT_SECONDS = 30;
@@ -76,6 +77,7 @@ export type JobSpecHead = Omit<JobSpec, "format" | "version" | "fingerprint" | "
 
 /** Build the spec of a job. */
 export function describeJob(head: JobSpecHead, network: Network, box: Box, bounds: PreActivationBounds): JobSpec {
+  requireLayerwise(network, "a distributed count job");
   return {
     format: "tessera-queue-job",
     version: 1,

@@ -31,6 +31,7 @@ import {
 } from "./polygon.ts";
 import type { PlaneDomain, PlaneRect } from "./slice.ts";
 import { rectDomain } from "./slice.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** One polygon of the partition. */
 export interface PlanarRegion {
@@ -92,6 +93,37 @@ interface Cell extends Piece {
   at: number;
 }
 
+/** A weight matrix's nonzeros by row, and a column → live-slot map (−1 when not live) for {@link composeCell}. */
+interface SparseRows {
+  start: Int32Array;
+  col: Int32Array;
+  val: Float64Array;
+  pos: Int32Array;
+}
+
+/**
+ * Rows of W as compressed nonzeros when fewer than 1 in SPARSE_WEIGHTS_RATIO entries are nonzero (convolutions and
+ * pools lowered to dense layers): the compose loop then costs the nonzeros, not rows × live columns.
+ */
+const SPARSE_WEIGHTS_RATIO = 4;
+function sparseRows(W: Float64Array, rows: number, width: number, pos: Int32Array): SparseRows | undefined {
+  let nnz = 0;
+  for (let i = 0; i < W.length; i++) if (W[i] !== 0) nnz++;
+  if (nnz * SPARSE_WEIGHTS_RATIO >= W.length) return undefined;
+  const start = new Int32Array(rows + 1), col = new Int32Array(nnz), val = new Float64Array(nnz);
+  for (let r = 0, at = 0; r < rows; r++) {
+    for (let k = 0; k < width; k++) {
+      const w = W[r * width + k];
+      if (w !== 0) {
+        col[at] = k;
+        val[at++] = w;
+      }
+    }
+    start[r + 1] = at;
+  }
+  return { start, col, val, pos };
+}
+
 /** The previous layer's view of a cell: where its parent's forms are and how its pattern turns them into h. */
 interface ParentForms {
   data: Float64Array;
@@ -108,7 +140,7 @@ interface ParentForms {
  * (ReLU: on or off, leaky ReLU: 1 or α, maxout: the winning piece; Serra et al. 2018, §2). Rows of h that are
  * identically zero (ReLU units off on the cell) are skipped. Specialised to the plane's two columns.
  */
-function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: number, parent: ParentForms, cell: Cell, G: Float64Array, gc: Float64Array, live: Int32Array, h: Float64Array): void {
+function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: number, parent: ParentForms, cell: Cell, G: Float64Array, gc: Float64Array, live: Int32Array, h: Float64Array, sparse?: SparseRows): void {
   const src = parent.data, at = cell.at, cAt = at + 2 * parent.rows, act = parent.activation;
   let m = 0;
   for (let k = 0; k < width; k++) {
@@ -121,6 +153,27 @@ function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: nu
     h[3 * m + 1] = scale * src[at + 2 * row + 1];
     h[3 * m + 2] = scale * src[cAt + row];
     live[m++] = k;
+  }
+  if (sparse) {
+    // Sparse W (a lowered convolution or pooling): walk each row's nonzeros and keep those on live columns.
+    const pos = sparse.pos;
+    for (let q = 0; q < m; q++) pos[live[q]] = q;
+    for (let r = 0; r < outDim; r++) {
+      let g0 = 0, g1 = 0, s = b[r];
+      for (let t = sparse.start[r]; t < sparse.start[r + 1]; t++) {
+        const q = pos[sparse.col[t]];
+        if (q < 0) continue;
+        const w = sparse.val[t];
+        g0 += w * h[3 * q];
+        g1 += w * h[3 * q + 1];
+        s += w * h[3 * q + 2];
+      }
+      G[2 * r] = g0;
+      G[2 * r + 1] = g1;
+      gc[r] = s;
+    }
+    for (let q = 0; q < m; q++) pos[live[q]] = -1;
+    return;
   }
   for (let r = 0; r < outDim; r++) {
     const base = r * width;
@@ -227,6 +280,7 @@ function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: 
  * p.regions.length; // 1557 for random-2-32-32-s5, as countRegions finds
  */
 export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
+  requireLayerwise(net, "the planar partition");
   if (net.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${net.inputDim} inputs (slice it first)`);
   const dom = "poly" in domain ? domain : rectDomain(domain);
   const domainArea = polygonArea(dom.poly, dom.labels.length);
@@ -248,17 +302,18 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
   let width = 2, offset = 0, peakPieces = 1;
   const hidden = hiddenLayers(net);
   const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
-  const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth);
+  const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1);
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
     const act = layer.activation, rows = layer.outDim, units = unitsOf(layer);
     // One block of forms per cell of this layer, shared by all its children.
     const blocks = new Float64Array(3 * rows * cells.length);
+    const sparse = sparseRows(layer.weights, rows, width, pos);
     let pieces: Piece[] = [], buffer: Piece[] = [];
     cells.forEach((cell, ci) => {
       const at = 3 * rows * ci;
       const G = blocks.subarray(at, at + 2 * rows), gc = blocks.subarray(at + 2 * rows, at + 3 * rows);
-      composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h);
+      composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse);
       pieces.length = 0;
       pieces.push(cell);
       for (let u = 0; u < units; u++) {

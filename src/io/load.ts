@@ -3,11 +3,12 @@
  * extension and content: `.onnx` → ONNX; a directory, or JSON with `modelTopology` → TF.js LayersModel; JSON with
  * `"format": "tessera"` → Tessera JSON. Every error is a one-line {@link ModelError} that starts with the path.
  */
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Box, Network } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
-import { parseOnnx } from "./onnx.ts";
+import { type OnnxProvenance, parseOnnxModel } from "./onnx.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
 import { parseTfjs, tfjsDeclaredGroupBytes, toTfjs } from "./tfjs.ts";
 import { ContainedFileError, readContained } from "./contained-file.ts";
@@ -23,6 +24,39 @@ export interface LoadedModel {
   domain?: Box;
   /** Tessera JSON's `metadata` (training provenance and results), when present. */
   metadata?: Record<string, unknown>;
+  /** ONNX: what wrote the file (producer, opsets) and the original operators, for `tessera info`. */
+  onnx?: OnnxProvenance;
+}
+
+/**
+ * The bytes of `location` inside `folder`, refusing anything that could leave it: an absolute path, a `..`
+ * segment, a link that resolves outside the folder, or something that is not a regular file. Throws an Error
+ * with a one-line reason. (One small function so a shared helper for contained reads can replace it.)
+ */
+export function readContainedFile(folder: string, location: string): Uint8Array {
+  if (isAbsolute(location) || /^[A-Za-z]:/.test(location) || location.startsWith("\\")) throw new Error("an absolute path, which may not leave the model's folder");
+  if (location.split(/[\\/]/).includes("..")) throw new Error("a path with \"..\", which may not leave the model's folder");
+  let realFolder: string, real: string;
+  try {
+    realFolder = realpathSync(folder);
+    real = realpathSync(join(folder, location));
+  } catch (err) {
+    throw new Error(fsReason(err));
+  }
+  const rel = relative(realFolder, real);
+  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) throw new Error("it resolves (through a link) outside the model's folder");
+  if (!statSync(real).isFile()) throw new Error("not a regular file");
+  try {
+    return new Uint8Array(readFileSync(real));
+  } catch (err) {
+    throw new Error(fsReason(err));
+  }
+}
+
+function loadOnnx(bytes: Uint8Array, path: string): LoadedModel {
+  const folder = dirname(path);
+  const { network, provenance } = parseOnnxModel(bytes, path, { externalData: (location) => readContainedFile(folder, location) });
+  return { network, path, format: "onnx", onnx: provenance };
 }
 
 function fsReason(err: unknown): string {
@@ -123,10 +157,10 @@ async function loadModelFile(path: string): Promise<LoadedModel> {
   }
   const bytes = await readBytes(path);
   const ext = extname(path).toLowerCase();
-  if (ext === ".onnx") return { network: parseOnnx(bytes, path), path, format: "onnx" };
+  if (ext === ".onnx") return loadOnnx(bytes, path);
   if (ext === ".json" || looksLikeJson(bytes)) return loadJsonModel(path, bytes);
   try {
-    return { network: parseOnnx(bytes, path), path, format: "onnx" };
+    return loadOnnx(bytes, path);
   } catch {
     throw new ModelError(`${path}: unknown model format (expected .onnx, a TF.js model.json or its directory, or Tessera JSON)`);
   }

@@ -56,6 +56,8 @@ export interface OnnxTensor {
   rawData?: Uint8Array;
   /** TensorProto.data_location: 1 = EXTERNAL (data lives in another file). */
   dataLocation: number;
+  /** TensorProto.external_data key/value pairs (`location`, `offset`, `length`, `checksum`) when EXTERNAL. */
+  externalData: { key: string; value: string }[];
 }
 
 export interface OnnxAttribute {
@@ -98,6 +100,7 @@ export interface OnnxGraph {
 export interface OnnxModel {
   irVersion: number;
   producerName: string;
+  producerVersion: string;
   opsetImports: { domain: string; version: number }[];
   graph?: OnnxGraph;
 }
@@ -185,7 +188,13 @@ function readVarintField(pbf: PbfReader, field: string): number {
 }
 
 function newTensor(): OnnxTensor {
-  return { name: "", dims: [], dataType: 0, floatData: [], doubleData: [], int32Data: [], int64Data: [], dataLocation: 0 };
+  return { name: "", dims: [], dataType: 0, floatData: [], doubleData: [], int32Data: [], int64Data: [], dataLocation: 0, externalData: [] };
+}
+
+// StringStringEntryProto: key = 1, value = 2.
+function readEntry(tag: number, e: { key: string; value: string }, pbf: PbfReader): void {
+  if (tag === 1) e.key = readString(pbf, "StringStringEntryProto.key");
+  else if (tag === 2) e.value = readString(pbf, "StringStringEntryProto.value");
 }
 
 function readTensor(tag: number, t: OnnxTensor, pbf: PbfReader): void {
@@ -198,6 +207,7 @@ function readTensor(tag: number, t: OnnxTensor, pbf: PbfReader): void {
     case 8: t.name = readString(pbf, "TensorProto.name"); return;
     case 9: t.rawData = readBytes(pbf, "TensorProto.raw_data"); return;
     case 10: return readDoubles(pbf, t.doubleData, "TensorProto.double_data");
+    case 13: t.externalData.push(readEmbedded(pbf, readEntry, { key: "", value: "" }, "TensorProto.external_data")); return;
     case 14: t.dataLocation = readVarintField(pbf, "TensorProto.data_location"); return;
   }
 }
@@ -282,6 +292,7 @@ function readModel(tag: number, m: OnnxModel, pbf: PbfReader): void {
   switch (tag) {
     case 1: m.irVersion = readVarintField(pbf, "ModelProto.ir_version"); return;
     case 2: m.producerName = readString(pbf, "ModelProto.producer_name"); return;
+    case 3: m.producerVersion = readString(pbf, "ModelProto.producer_version"); return;
     case 7:
       m.graph = readEmbedded(pbf, readGraph, { name: "", nodes: [], initializers: [], sparseInitializers: 0, inputs: [], outputs: [] }, "ModelProto.graph");
       return;
@@ -295,7 +306,7 @@ function readModel(tag: number, m: OnnxModel, pbf: PbfReader): void {
  */
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   const pbf = new PbfReader(bytes);
-  const model: OnnxModel = { irVersion: 0, producerName: "", opsetImports: [] };
+  const model: OnnxModel = { irVersion: 0, producerName: "", producerVersion: "", opsetImports: [] };
   pbf.readFields(readModel, model);
   if (pbf.pos !== bytes.length) throw new ProtobufFormatError("the data ends in the middle of a field");
   return model;
@@ -346,4 +357,29 @@ export function tensorToFloat64(t: OnnxTensor): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = width === 2 ? halfToNumber(source[i]) : source[i];
   return out;
+}
+
+/**
+ * The values of an integer tensor (INT64, INT32, INT8, UINT8, BOOL) as numbers, from `raw_data` or the typed
+ * fields: shape operands (Reshape's shape, Squeeze's axes, Pad's pads). Throws {@link ProtobufFormatError}.
+ */
+export function tensorToIntegers(t: OnnxTensor): number[] {
+  if (t.dataLocation === 1) throw new ProtobufFormatError("its data is stored in an external file that was not read");
+  const n = elementCount(t.dims);
+  const width = t.dataType === OnnxDataType.INT64 ? 8 : t.dataType === OnnxDataType.INT32 ? 4
+    : t.dataType === OnnxDataType.INT8 || t.dataType === OnnxDataType.UINT8 || t.dataType === OnnxDataType.BOOL ? 1 : 0;
+  if (width === 0) throw new ProtobufFormatError(`it has type ${dataTypeName(t.dataType)}, expected an integer tensor`);
+  if (t.rawData) {
+    if (t.rawData.length !== n * width) throw new ProtobufFormatError(`raw_data has ${t.rawData.length} bytes, shape [${t.dims.join(", ")}] needs ${n * width}`);
+    const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(width === 8 ? Number(view.getBigInt64(i * 8, true)) : width === 4 ? view.getInt32(i * 4, true)
+        : t.dataType === OnnxDataType.INT8 ? view.getInt8(i) : view.getUint8(i));
+    }
+    return out;
+  }
+  const source = width === 8 ? t.int64Data : t.int32Data;
+  if (source.length !== n) throw new ProtobufFormatError(`it holds ${source.length} values, shape [${t.dims.join(", ")}] needs ${n}`);
+  return source.slice();
 }

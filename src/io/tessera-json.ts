@@ -20,6 +20,8 @@ const activationSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("leaky-relu"), alpha: z.number() }),
   z.object({ kind: z.literal("maxout"), rank: z.int() }),
   z.object({ kind: z.literal("identity") }),
+  // One rectifier slope per unit (0 = ReLU); passThrough[i] = 1 makes unit i the identity (a residual skip path).
+  z.object({ kind: z.literal("per-unit"), slope: z.array(z.number()), passThrough: z.array(z.union([z.literal(0), z.literal(1)])) }),
 ]);
 
 const layerSchema = z.object({
@@ -97,7 +99,9 @@ export function parseTesseraJson(json: unknown, label: string): TesseraJsonModel
       if (weights.length !== outDim * inDim) fail(`${where}.weights: ${weights.length} numbers, shape [${outDim}, ${inDim}] needs ${outDim * inDim}`);
       flat = Float64Array.from(weights as number[]);
     }
-    return { inDim, outDim, weights: flat, bias: Float64Array.from(layer.bias), activation: layer.activation as Activation };
+    const a = layer.activation;
+    const activation: Activation = a.kind === "per-unit" ? { kind: "per-unit", slope: Float64Array.from(a.slope), passThrough: Uint8Array.from(a.passThrough) } : a;
+    return { inDim, outDim, weights: flat, bias: Float64Array.from(layer.bias), activation };
   });
   const network: Network = { inputDim: doc.inputDim, layers };
   try {
@@ -135,7 +139,9 @@ export function toTesseraJson(net: Network, domain?: Box, metadata?: Record<stri
     layers: net.layers.map((layer) => {
       const rows: number[][] = [];
       for (let r = 0; r < layer.outDim; r++) rows.push(Array.from(layer.weights.subarray(r * layer.inDim, (r + 1) * layer.inDim)));
-      return { weights: rows, bias: Array.from(layer.bias), activation: { ...layer.activation } };
+      const a = layer.activation;
+      const activation = a.kind === "per-unit" ? { kind: a.kind, slope: Array.from(a.slope), passThrough: Array.from(a.passThrough) as (0 | 1)[] } : { ...a };
+      return { weights: rows, bias: Array.from(layer.bias), activation };
     }),
   };
   if (domain) doc.domain = { lo: compactBound(domain.lo), hi: compactBound(domain.hi) };

@@ -12,7 +12,9 @@ import { ModelError, validateNetwork } from "../model/validate.ts";
 import { assembleChain, type Stage } from "./chain.ts";
 import { checkJsonDepth } from "./json-depth.ts";
 import { checkLayerSize } from "./limits.ts";
+import { compileOnnxModel } from "./onnx.ts";
 import { elementCount } from "./onnx-proto.ts";
+import { GRAPH_LAYER_CLASSES, type KerasLayer, kerasToOnnx } from "./tfjs-graph.ts";
 import { describeSchemaIssue } from "./schema-issue.ts";
 
 /** Keras's default slope of the `leaky_relu` activation function (keras.activations.leaky_relu, 0.2). */
@@ -148,6 +150,52 @@ function readWeights(
 }
 
 /**
+ * The layers of a model the chain reader cannot take (a Functional model, or layers such as Conv2D, pooling,
+ * BatchNormalization, Add), with the Functional model's input and output layer names; undefined otherwise.
+ */
+function graphTopology(topology: Record<string, unknown>): { layers: KerasLayer[]; functional?: { inputs: string[]; outputs: string[] } } | undefined {
+  const model = asRecord(topology.model_config) ?? topology;
+  const config = asRecord(model.config);
+  const layers = Array.isArray(model.config) ? model.config : config?.layers;
+  if (!Array.isArray(layers)) return undefined;
+  const typed = layers.filter((l): l is KerasLayer => asRecord(l) !== undefined && typeof (l as KerasLayer).class_name === "string");
+  if (model.class_name === "Functional" || model.class_name === "Model") {
+    const names = (v: unknown) => (Array.isArray(v) ? v.map((e) => String(Array.isArray(e) ? e[0] : e)) : []);
+    return { layers: typed, functional: { inputs: names(config?.input_layers), outputs: names(config?.output_layers) } };
+  }
+  if (model.class_name === "Sequential" && typed.some((l) => GRAPH_LAYER_CLASSES.has(l.class_name))) return { layers: typed };
+  return undefined;
+}
+
+/** A graph-shaped TF.js model through the ONNX graph compiler (src/io/tfjs-graph.ts). */
+function parseTfjsGraph(
+  model: { layers: KerasLayer[]; functional?: { inputs: string[]; outputs: string[] } },
+  manifest: unknown,
+  shards: ReadonlyMap<string, Uint8Array>,
+  label: string,
+  fail: (m: string) => never,
+): Network {
+  const weights = readWeights(manifest, shards, fail);
+  const find = (layer: string, kind: string) => {
+    const exact = weights.get(`${layer}/${kind}`);
+    if (exact) return exact;
+    const matches = [...weights.keys()].filter((k) => k.endsWith(`/${layer}/${kind}`));
+    return matches.length === 1 ? weights.get(matches[0]) : undefined;
+  };
+  const weightFor = (layer: string, kind: string) => {
+    const w = find(layer, kind);
+    if (!w) return fail(`layer "${layer}": no weight named "${layer}/${kind}" in weightsManifest`);
+    if (w.dtype !== "float32") fail(`weight "${layer}/${kind}" has dtype ${w.dtype}, weights must be float32`);
+    for (let i = 0; i < w.values.length; i++) {
+      if (!Number.isFinite(w.values[i])) fail(`weight "${layer}/${kind}" holds ${w.values[i]} at index ${i}; weights must be finite`);
+    }
+    return w;
+  };
+  const onnx = kerasToOnnx(model.layers, model.functional, weightFor, (l, k) => find(l, k) !== undefined, fail);
+  return compileOnnxModel(onnx, label).network;
+}
+
+/**
  * Parse a TF.js LayersModel: `modelJson` is the parsed `model.json`, `shards` maps every path of its
  * weightsManifest to that file's bytes. `label` (the model.json path) prefixes every error message.
  */
@@ -161,6 +209,8 @@ export function parseTfjs(modelJson: unknown, shards: ReadonlyMap<string, Uint8A
   const topology = asRecord(root.modelTopology);
   if (!topology) return fail("not a TF.js LayersModel: no modelTopology object");
   if (root.weightsManifest === undefined) fail("not a TF.js LayersModel: no weightsManifest");
+  const graphModel = graphTopology(topology);
+  if (graphModel) return parseTfjsGraph(graphModel, root.weightsManifest, shards, label, fail);
   const layers = topologyLayers(topology, fail);
   if (layers.length === 0) fail("the model has no layers");
   const weights = readWeights(root.weightsManifest, shards, fail);
@@ -255,7 +305,7 @@ export function toTfjs(net: Network, weightsPath = "weights.bin"): TfjsArtifacts
   };
   net.layers.forEach((layer, l) => {
     const a = layer.activation;
-    if (a.kind === "maxout") throw new ModelError(`layer ${l}: ${activationName(a)} has no TF.js layer; save it as Tessera JSON instead`);
+    if (a.kind === "maxout" || a.kind === "per-unit") throw new ModelError(`layer ${l}: ${activationName(a)} has no TF.js layer; save it as Tessera JSON instead`);
     const name = `dense_${l + 1}`;
     const config: Record<string, unknown> = {
       name,

@@ -10,6 +10,7 @@ import { type LocalBound, localUpperBound } from "./local-bound.ts";
 import { countLocalRegions, type LocalCountOptions, type LocalCountResult } from "./local-count.ts";
 import { nearestRegionBoundary, type NearestRegionBoundary } from "./region-boundary.ts";
 import { loadHighs } from "../lp/highs.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Options of {@link analyzeBall}. */
 export interface BallAnalysisOptions extends LocalCountOptions {
@@ -33,6 +34,7 @@ export interface BallAnalysis {
 
 /** Bound, exact count and distances for one ball (see the module comment). */
 export async function analyzeBall(net: Network, ball: Ball, opts: BallAnalysisOptions = {}): Promise<BallAnalysis> {
+  requireLayerwise(net, "local analysis");
   checkBall(net, ball);
   const t0 = Date.now();
   const highs = opts.highs ?? (await loadHighs());

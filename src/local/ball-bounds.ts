@@ -10,6 +10,7 @@ import type { Highs } from "../lp/highs.ts";
 import { activateInterval, affineInterval, intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { type Ball, ballBoundingBox, dualNormOf } from "./ball.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Options of {@link ballPreActivationBounds}. */
 export interface BallBoundsOptions {
@@ -27,6 +28,7 @@ export interface BallBoundsOptions {
  * Lin & Tang 2020 for a unit that does not cut the ball), intersected with the exact range over the bounding box.
  */
 export function ballPreActivationBounds(net: Network, ball: Ball, opts: BallBoundsOptions = {}): PreActivationBounds | undefined {
+  requireLayerwise(net, "ball bounds");
   const box = ballBoundingBox(ball, opts.domain);
   if (!box) return undefined;
   const layers = hiddenLayers(net);

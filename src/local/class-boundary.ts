@@ -18,6 +18,7 @@ import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
 import { type BallNorm, clampToBox, normOf } from "./ball.ts";
 import { polyhedronDistance } from "./polyhedron-distance.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Regions the search may open before it stops and reports a lower bound (each costs ~N + classes distance solves). */
 export const DEFAULT_MAX_REGIONS = 2000;
@@ -186,6 +187,7 @@ export async function distanceToClassBoundary(
   norm: BallNorm,
   opts: ClassBoundaryOptions = {},
 ): Promise<ClassBoundaryDistance> {
+  requireLayerwise(net, "the class boundary distance");
   const n = net.inputDim;
   const highs = norm === "inf" ? (opts.highs ?? (await loadHighs())) : undefined;
   let box = opts.domain;

@@ -15,6 +15,7 @@ import type { Network } from "../model/network.ts";
 import { hiddenWidths } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
 import { stableUnitsFromBounds, type PreActivationBounds } from "../tighten/interval.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** The local bound and what it was computed from. */
 export interface LocalBound {
@@ -37,6 +38,7 @@ export const LOCAL_BOUND_SOURCE = "after Zhu, Lin & Tang 2020";
  * no dimension is lost); maxout: the Serra et al. 2018 maxout bound over the unstable units. u_l = unstable units.
  */
 export function localUpperBound(net: Network, bounds: PreActivationBounds): LocalBound {
+  requireLayerwise(net, "the local bound");
   const stable = stableUnitsFromBounds(net, bounds);
   let activation;
   try {

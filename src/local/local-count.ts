@@ -26,6 +26,7 @@ import type { PreActivationBounds } from "../tighten/interval.ts";
 import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } from "./ball.ts";
 import { ballPreActivationBounds } from "./ball-bounds.ts";
 import { FEASIBILITY_TOL, projectOntoPolyhedron } from "./projection.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Options of {@link countLocalRegions}. */
 export interface LocalCountOptions {
@@ -82,6 +83,7 @@ export interface LocalCountResult {
  * r.regions;
  */
 export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCountOptions = {}): Promise<LocalCountResult> {
+  requireLayerwise(net, "the local count");
   checkBall(net, ball);
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;

@@ -10,6 +10,7 @@ import { hiddenLayers, unitsOf } from "../model/network.ts";
 import { evaluate, regionForms } from "../model/evaluate.ts";
 import { ZERO_ROW_NORM } from "../count/engine.ts";
 import { type BallNorm, dualNormOf } from "./ball.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** The nearest region boundary of a point, and the unit whose hyperplane it lies on. */
 export interface NearestRegionBoundary {
@@ -29,6 +30,7 @@ export interface NearestRegionBoundary {
  * 2-norm or the ∞-norm. Units whose affine form is constant on the region (zero gradient) cut nothing and are skipped.
  */
 export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: BallNorm, domain?: Box): NearestRegionBoundary {
+  requireLayerwise(net, "the region boundary distance");
   const { pattern } = evaluate(net, x);
   const forms = regionForms(net, pattern);
   const n = net.inputDim;

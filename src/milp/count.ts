@@ -22,6 +22,7 @@ import type { Highs } from "../lp/highs.ts";
 import { createQuietModel, loadHighs, runModel } from "../lp/highs.ts";
 import { installFormulation } from "./formulation.ts";
 import { MilpRelaxation, childPrefix, witnessOf } from "./relaxation.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Relaxations with max f at or below this hold no point strictly inside every decided hyperplane: prune. */
 export const PRUNE_F = 0;
@@ -92,6 +93,7 @@ function fingerprintOf(relax: MilpRelaxation, threshold: number): string {
  * {@link ModelError} "milp: maxout not supported" for maxout networks.
  */
 export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Promise<CountResult> {
+  requireLayerwise(net, "the MILP count");
   const start = performance.now();
   const highs = opts.highs ?? (await loadHighs());
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;

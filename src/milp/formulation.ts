@@ -20,6 +20,7 @@ import { hiddenLayers, unitsOf } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import type { Highs, HighsModel } from "../lp/highs.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /**
  * Cap on f. Decisions only compare f with 0 (pruning) and with the interior threshold (≤ 1e-6), so any cap far
@@ -66,6 +67,7 @@ export interface MilpFormulation {
  * is active. Throws {@link ModelError} for maxout layers.
  */
 export function buildFormulation(net: Network, box: Box, bounds: PreActivationBounds): MilpFormulation {
+  requireLayerwise(net, "the MILP formulation");
   const n0 = net.inputDim;
   const colLower: number[] = Array.from(box.lo), colUpper: number[] = Array.from(box.hi);
   const rows: MilpFormulation["rows"] = [];

@@ -25,6 +25,7 @@ import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
 import { MilpRelaxation, childPrefix, witnessOf } from "./relaxation.ts";
 import { PRUNE_F } from "./count.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /**
  * Default trials per s: 7, with slack α = 1, gives confidence 1 − 2^{−7} ≈ 99.2% (the 99% level MBound reports;
@@ -153,6 +154,7 @@ async function feasibleWithParity(
  * "milp: maxout not supported"). Deterministic for a given seed.
  */
 export async function mipBound(net: Network, opts: MipBoundOptions): Promise<MipBoundResult> {
+  requireLayerwise(net, "the MIP bound");
   const start = performance.now();
   const highs = opts.highs ?? (await loadHighs());
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;

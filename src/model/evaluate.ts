@@ -73,6 +73,20 @@ export function activate(
     case "identity":
       out.set(g.subarray(0, layer.outDim));
       return 0;
+    case "per-unit": {
+      let u = 0;
+      for (let i = 0; i < layer.outDim; i++) {
+        if (a.passThrough[i]) {
+          out[i] = g[i];
+          continue;
+        }
+        const on = g[i] > 0;
+        out[i] = on ? g[i] : a.slope[i] * g[i];
+        if (pattern) pattern[offset + u] = on ? 1 : 0;
+        u++;
+      }
+      return u;
+    }
   }
 }
 
@@ -150,12 +164,13 @@ export function regionForms(net: Network, pattern: ActivationPattern): RegionFor
     const nextA = new Float64Array(outW * n0);
     const nextC = new Float64Array(outW);
     const a = layer.activation;
-    for (let i = 0; i < outW; i++) {
+    for (let i = 0, u = 0; i < outW; i++) {
       let src = i;
       let scale = 1;
       if (a.kind === "relu") scale = pattern[offset + i] ? 1 : 0;
       else if (a.kind === "leaky-relu") scale = pattern[offset + i] ? 1 : a.alpha;
       else if (a.kind === "maxout") src = i * a.rank + pattern[offset + i];
+      else if (a.kind === "per-unit" && !a.passThrough[i]) scale = pattern[offset + u++] ? 1 : a.slope[i];
       if (scale !== 0) {
         for (let k = 0; k < n0; k++) nextA[i * n0 + k] = scale * G[src * n0 + k];
         nextC[i] = scale * gc[src];

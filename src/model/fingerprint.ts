@@ -23,7 +23,10 @@ export function networkFingerprint(net: Network): string {
     const text = `${net.inputDim}|` + net.layers.map((l) => `${l.inDim}x${l.outDim}:${activationName(l.activation)}`).join("|");
     for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i) & 0xff);
     for (const layer of net.layers) {
-      for (const arr of [layer.weights, layer.bias]) {
+      const a = layer.activation;
+      // Per-unit slopes and pass-through flags are part of the function (networks without them hash as before).
+      const extra = a.kind === "per-unit" ? [a.slope, a.passThrough] : [];
+      for (const arr of [layer.weights, layer.bias, ...extra]) {
         const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
         for (let i = 0; i < bytes.length; i++) mix(bytes[i]);
       }

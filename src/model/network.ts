@@ -10,7 +10,14 @@ export type Activation =
   | { kind: "leaky-relu"; alpha: number }
   /** Unit i = max of the `rank` consecutive pre-activations rank·i … rank·i + rank − 1. */
   | { kind: "maxout"; rank: number }
-  | { kind: "identity" };
+  | { kind: "identity" }
+  /**
+   * One rectifier per unit, each with its own slope: unit i is t for t > 0 and `slope[i]`·t otherwise (0 = ReLU;
+   * PReLU with a slope per channel). Units with `passThrough[i] = 1` are the identity instead: no breakpoint, no
+   * pattern bit; they carry a value unchanged through the layer (the skip path of a residual block). Pattern bits
+   * are the rectifier units in order.
+   */
+  | { kind: "per-unit"; slope: Float64Array; passThrough: Uint8Array };
 
 /** One dense layer g = W h + b followed by its activation. */
 export interface DenseLayer {
@@ -47,7 +54,17 @@ export function unitsOf(layer: DenseLayer): number {
       return layer.outDim / layer.activation.rank;
     case "identity":
       return 0;
+    case "per-unit": {
+      let n = 0;
+      for (const p of layer.activation.passThrough) n += p ? 0 : 1;
+      return n;
+    }
   }
+}
+
+/** True when some layer has per-unit activations (residual pass-through units or per-unit slopes). */
+export function hasPerUnitLayers(net: Network): boolean {
+  return net.layers.some((l) => l.activation.kind === "per-unit");
 }
 
 /** Width of the layer's output (what the next layer reads). */
@@ -96,6 +113,12 @@ export function activationName(a: Activation): string {
       return `leaky-relu(${a.alpha})`;
     case "maxout":
       return `maxout(${a.rank})`;
+    case "per-unit": {
+      const pass = a.passThrough.reduce((s, p) => s + p, 0);
+      const slopes = [...new Set(Array.from(a.slope).filter((_, i) => !a.passThrough[i]))];
+      const rect = slopes.length === 1 ? (slopes[0] === 0 ? "relu" : `leaky-relu(${slopes[0]})`) : `rectifiers with ${slopes.length} slopes`;
+      return pass > 0 ? `${rect} + ${pass} pass-through` : rect;
+    }
     default:
       return a.kind;
   }

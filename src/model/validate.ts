@@ -54,6 +54,14 @@ export function validateNetwork(net: Network): void {
     if (a.kind === "leaky-relu" && !Number.isFinite(a.alpha)) {
       throw new ModelError(`${where}: leaky-relu alpha must be finite, got ${a.alpha}`);
     }
+    if (a.kind === "per-unit") {
+      if (a.slope.length !== layer.outDim || a.passThrough.length !== layer.outDim) {
+        throw new ModelError(`${where}: per-unit activation has ${a.slope.length} slopes and ${a.passThrough.length} pass-through flags for ${layer.outDim} units`);
+      }
+      for (let i = 0; i < a.slope.length; i++) {
+        if (!Number.isFinite(a.slope[i])) throw new ModelError(`${where}: unit ${i} has slope ${a.slope[i]} (slopes must be finite)`);
+      }
+    }
     if (a.kind === "maxout") {
       if (!Number.isInteger(a.rank) || a.rank < 2) {
         throw new ModelError(`${where}: maxout rank must be an integer ≥ 2, got ${a.rank}`);

@@ -46,6 +46,23 @@ export function activateInterval(
     }
     case "identity":
       return { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
+    case "per-unit": {
+      const outLo = new Float64Array(lo.length), outHi = new Float64Array(lo.length);
+      for (let i = 0; i < lo.length; i++) {
+        if (activation.passThrough[i]) {
+          outLo[i] = lo[i];
+          outHi[i] = hi[i];
+          continue;
+        }
+        const s = activation.slope[i];
+        const f = (v: number) => (v > 0 ? v : s * v);
+        // Monotone for s ≥ 0; otherwise the hull of the endpoint images and 0 (as for leaky-relu above).
+        const a = f(lo[i]), b = f(hi[i]), zeroInside = lo[i] <= 0 && hi[i] >= 0;
+        outLo[i] = Math.min(a, b, zeroInside ? 0 : Infinity);
+        outHi[i] = Math.max(a, b, zeroInside ? 0 : -Infinity);
+      }
+      return { lo: outLo, hi: outHi };
+    }
   }
 }
 
@@ -126,7 +143,9 @@ export function stableUnitsFromBounds(net: Network, bounds: PreActivationBounds)
         }
       }
     } else if (layer.activation.kind !== "identity") {
+      const pass = layer.activation.kind === "per-unit" ? layer.activation.passThrough : undefined;
       for (let r = 0; r < layer.outDim; r++) {
+        if (pass?.[r]) continue;
         const f = reluStability(lo[r], hi[r]);
         if (f < 0) i++;
         else if (f > 0) a++;

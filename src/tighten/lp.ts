@@ -15,6 +15,7 @@ import { hiddenLayers, outputWidthOf } from "../model/network.ts";
 import type { Highs, HighsModel } from "../lp/highs.ts";
 import { createQuietModel, runModel } from "../lp/highs.ts";
 import { activateInterval, affineInterval, intervalBounds, type PreActivationBounds } from "./interval.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /**
  * Each LP optimum is widened by this much (times 1 + |value|) before it is used as a bound: HiGHS accepts rows
@@ -47,6 +48,7 @@ function addRow(model: HighsModel, lower: number, upper: number, indices: number
  * over the LP relaxation built from the (tightened) bounds of the layers before it.
  */
 export function lpBounds(net: Network, box: Box, highs: Highs, opts: LpBoundsOptions = {}): PreActivationBounds {
+  requireLayerwise(net, "LP tightening");
   const layers = hiddenLayers(net);
   const interval = intervalBounds(net, box);
   const lower: Float64Array[] = [Float64Array.from(interval.lower[0] ?? [])];

@@ -2,6 +2,7 @@ import { applyDense, activate } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf } from "../model/network.ts";
 import { mulberry32 } from "../util/random.ts";
+import { requireLayerwise } from "../model/lower.ts";
 
 /** Random points of the domain used to spot units that take both signs (stability can then be ruled out). */
 export const UNSTABLE_SAMPLE_POINTS = 256;
@@ -12,6 +13,7 @@ export const UNSTABLE_SAMPLE_POINTS = 256;
  * deterministic; maxout units are never marked.
  */
 export function unitsSeenUnstable(net: Network, box: Box, samples = UNSTABLE_SAMPLE_POINTS, seed = 7): Uint8Array[] {
+  requireLayerwise(net, "sampling unstable units");
   const hidden = hiddenLayers(net);
   const pos = hidden.map((l) => new Uint8Array(l.outDim)), neg = hidden.map((l) => new Uint8Array(l.outDim));
   const rand = mulberry32(seed);

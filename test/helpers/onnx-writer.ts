@@ -17,10 +17,32 @@ export interface TensorSpec {
   dataType?: number;
   /** Store in raw_data (default) or in float_data / double_data / int64_data. */
   raw?: boolean;
+  /** Store as EXTERNAL data (data_location = 1) with these external_data entries; `values` are not written. */
+  external?: { location: string; offset?: number; length?: number };
 }
 
-/** Attribute values: `{ f }` float, `{ i }` int, `{ t }` tensor, `{ floats }`. */
-export type AttrSpec = { f: number } | { i: number } | { t: TensorSpec } | { floats: number[] };
+/** The bytes raw_data would hold for a tensor (little-endian), e.g. to write an external data file. */
+export function tensorBytes(t: TensorSpec): Uint8Array {
+  const type = t.dataType ?? FLOAT;
+  const width = type === DOUBLE || type === INT64 ? 8 : type === FLOAT16 ? 2 : 4;
+  const bytes = new Uint8Array(t.values.length * width);
+  const view = new DataView(bytes.buffer);
+  t.values.forEach((v, i) => {
+    if (type === DOUBLE) view.setFloat64(i * 8, v, true);
+    else if (type === INT64) view.setBigInt64(i * 8, BigInt(v), true);
+    else if (type === FLOAT16) view.setUint16(i * 2, toHalfBits(v), true);
+    else view.setFloat32(i * 4, v, true);
+  });
+  return bytes;
+}
+
+function writeEntry([key, value]: [string, string], pbf: PbfWriter): void {
+  pbf.writeStringField(1, key);
+  pbf.writeStringField(2, value);
+}
+
+/** Attribute values: `{ f }` float, `{ i }` int, `{ t }` tensor, `{ floats }`, `{ ints }`, `{ s }` string. */
+export type AttrSpec = { f: number } | { i: number } | { t: TensorSpec } | { floats: number[] } | { ints: number[] } | { s: string };
 
 export interface NodeSpec {
   op: string;
@@ -61,7 +83,13 @@ function writeTensor(t: TensorSpec, pbf: PbfWriter): void {
   for (const d of t.dims) pbf.writeVarintField(1, d);
   pbf.writeVarintField(2, type);
   pbf.writeStringField(8, t.name);
-  if (t.raw ?? true) {
+  if (t.external) {
+    const entries: [string, string][] = [["location", t.external.location]];
+    if (t.external.offset !== undefined) entries.push(["offset", String(t.external.offset)]);
+    if (t.external.length !== undefined) entries.push(["length", String(t.external.length)]);
+    for (const e of entries) pbf.writeMessage(13, writeEntry, e);
+    pbf.writeVarintField(14, 1);
+  } else if (t.raw ?? true) {
     const width = type === DOUBLE || type === INT64 ? 8 : type === FLOAT16 ? 2 : 4;
     const bytes = new Uint8Array(t.values.length * width);
     const view = new DataView(bytes.buffer);
@@ -88,6 +116,12 @@ function writeAttr([name, a]: [string, AttrSpec], pbf: PbfWriter): void {
   } else if ("t" in a) {
     pbf.writeMessage(5, writeTensor, a.t);
     pbf.writeVarintField(20, 4);
+  } else if ("ints" in a) {
+    pbf.writePackedVarint(8, a.ints);
+    pbf.writeVarintField(20, 7);
+  } else if ("s" in a) {
+    pbf.writeBytesField(4, new TextEncoder().encode(a.s));
+    pbf.writeVarintField(20, 3);
   } else {
     pbf.writePackedFloat(7, a.floats);
     pbf.writeVarintField(20, 6);

@@ -95,12 +95,24 @@ function startsLikeJson(bytes: Uint8Array): boolean {
   return text.startsWith("{");
 }
 
+/**
+ * An ONNX model's external data file (`NAME.onnx.data`, as torch's exporter writes it) among the files dropped with
+ * it, matched by name; a location that would leave the model's folder is refused as on the command line.
+ */
+function externalFile(location: string, others: NamedBytes[], model: string): Uint8Array {
+  if (/^([\\/]|[A-Za-z]:)/.test(location)) throw new Error("an absolute path, which may not leave the model's folder");
+  if (location.split(/[\\/]/).includes("..")) throw new Error('a path with "..", which may not leave the model\'s folder');
+  const file = others.find((f) => f.name === location || baseName(f.name) === baseName(location));
+  if (!file) throw new Error(`not among the dropped files: drop ${baseName(location)} together with ${model}`);
+  return file.bytes;
+}
+
 /** Read a model from its main file (and, for TF.js, the other files dropped with it); the content decides the format. */
 export function readModel(main: NamedBytes, others: NamedBytes[] = []): LoadedNetwork {
   const { name, bytes } = main;
   let loaded: LoadedNetwork;
   if (!startsLikeJson(bytes)) {
-    loaded = { kind: "model", name, format: "ONNX", network: parseOnnx(bytes, name) };
+    loaded = { kind: "model", name, format: "ONNX", network: parseOnnx(bytes, name, { externalData: (location) => externalFile(location, others, name) }) };
   } else {
     let json: unknown;
     try {

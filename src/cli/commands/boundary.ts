@@ -14,6 +14,8 @@ import {
 } from "../../geometry/slice.ts";
 import { verifyPartition, type PartitionReport } from "../../geometry/verify.ts";
 import { loadModel } from "../../io/load.ts";
+import { lowerOnBox } from "../../model/lower.ts";
+import { hasPerUnitLayers } from "../../model/network.ts";
 import type { Box, Network } from "../../model/network.ts";
 import { resolveDomain } from "../domain.ts";
 import { parseThreshold, UsageError } from "../errors.ts";
@@ -146,6 +148,15 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
     if (!cut) throw new UsageError(`the plane does not meet the input box ${describeBox(known.box)} inside the rectangle; change --range or pass --no-clip`);
     domain = cut;
     clipped = cut.labels.length !== 4 || cut.poly.some((v, i) => v !== rectDomain(rect).poly[i]);
+  }
+  // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the domain (src/model/lower.ts).
+  if (hasPerUnitLayers(network)) {
+    const lo = Float64Array.of(Infinity, Infinity), hi = Float64Array.of(-Infinity, -Infinity);
+    for (let i = 0; i < domain.poly.length; i++) {
+      lo[i % 2] = Math.min(lo[i % 2], domain.poly[i]);
+      hi[i % 2] = Math.max(hi[i % 2], domain.poly[i]);
+    }
+    network = lowerOnBox(network, { lo, hi }).network;
   }
   const fmt = (v: number) => String(Number(v.toPrecision(6)));
   const description =

@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
+import { lowerOnBox } from "../../model/lower.ts";
 import { runEngineCount, type CountRunResult } from "../count-runner.ts";
 import { runMilpCount, runMipBound } from "../milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
@@ -254,8 +255,10 @@ export function registerCount(program: Command): void {
       if (flags.checkpoint && flags.resume && flags.checkpoint !== flags.resume) {
         throw new UsageError("--resume keeps checkpointing to its own file; do not give a different --checkpoint");
       }
-      const loaded = await loadModel(modelPath);
-      const { box } = await resolveDomain(loaded, flags);
+      const original = await loadModel(modelPath);
+      const { box } = await resolveDomain(original, flags);
+      // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the box (src/model/lower.ts).
+      const loaded = { ...original, network: lowerOnBox(original.network, box).network };
       const tightening = flags.tightening;
       if (distributed.queue) {
         // Loaded only here: BullMQ and ioredis add ~0.3 s to every other command's start.

@@ -7,10 +7,11 @@ import { activationName, hiddenLayers, hiddenWidths, outputDim, type Network } f
 import { UsageError } from "../errors.ts";
 import { addPlaneOptions, classesPresent, closedCount, partitionPlane, plural, verificationLines, verifyPlane, type PlaneFlags } from "./boundary.ts";
 
-/** "784-10-12-10 relu": layer widths and the hidden activation. */
+/** "784-10-12-10 relu": layer widths and the hidden activations (each kind once, in order). */
 function architecture(net: Network): string {
   const hidden = hiddenLayers(net);
-  const act = hidden.length ? ` ${activationName(hidden[0].activation)}` : "";
+  const kinds = [...new Set(hidden.map((l) => activationName(l.activation)))];
+  const act = kinds.length ? ` ${kinds.join(", ")}` : "";
   return `${[net.inputDim, ...hiddenWidths(net), outputDim(net)].join("-")}${act}`;
 }
 

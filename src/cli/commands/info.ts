@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { loadModel, type LoadedModel } from "../../io/load.ts";
 import type { Activation } from "../../model/network.ts";
-import { hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
+import { activationName, hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
 
 const FORMAT_NAMES = { onnx: "ONNX", tfjs: "TF.js LayersModel", "tessera-json": "Tessera JSON" } as const;
 
@@ -12,6 +12,7 @@ export function describeActivation(a: Activation): string {
     case "leaky-relu": return `leaky ReLU (α = ${a.alpha})`;
     case "maxout": return `maxout (rank ${a.rank})`;
     case "identity": return "affine";
+    case "per-unit": return activationName(a);
   }
 }
 
@@ -28,6 +29,7 @@ export function modelSummary(model: LoadedModel) {
     hiddenUnits: hiddenUnitCount(net),
     parameters: parameterCount(net),
     ...(model.domain ? { domain: { lo: Array.from(model.domain.lo), hi: Array.from(model.domain.hi) } } : {}),
+    ...(model.onnx ? { onnx: model.onnx, torchParameters: model.onnx.rows.reduce((t, r) => t + r.parameters, 0) } : {}),
   };
 }
 
@@ -52,10 +54,25 @@ export function formatInfo(model: LoadedModel): string {
     const width = l.activation.kind === "maxout" ? `${unitsOf(l)} units (${l.outDim} pieces)` : `${l.outDim}`;
     rows.push([`  layer ${i + 1}`, `${l.inDim} → ${width}, ${describeActivation(l.activation)}${last ? " (output)" : ""}`]);
   });
-  rows.push(["hidden units", String(s.hiddenUnits)], ["parameters", s.parameters.toLocaleString("en-US")]);
+  rows.push(["hidden units", String(s.hiddenUnits)], ["parameters", `${s.parameters.toLocaleString("en-US")}${model.onnx ? " (of the compiled dense layers)" : ""}`]);
   if (s.domain) rows.push(["domain", describeDomain(s.domain.lo, s.domain.hi)]);
   const pad = Math.max(...rows.map(([k]) => k.length)) + 2;
-  return rows.map(([k, v]) => `${k.padEnd(pad)}${v}`).join("\n") + "\n";
+  let text = rows.map(([k, v]) => `${k.padEnd(pad)}${v}`).join("\n") + "\n";
+  if (model.onnx) text += formatOnnxTable(model.onnx);
+  return text;
+}
+
+/** Who wrote the ONNX file and its original operators, with parameters counted as torch counts them. */
+function formatOnnxTable(p: NonNullable<LoadedModel["onnx"]>): string {
+  const opsets = p.opsets.map((o) => `${o.domain || "ai.onnx"} ${o.version}`).join(", ");
+  const lines = [`written by    ${p.producer || "(no producer_name)"}${p.producerVersion ? ` ${p.producerVersion}` : ""}, ONNX IR ${p.irVersion}, opset ${opsets || "(none)"}`];
+  const table = [["op", "node", "output", "parameters"], ...p.rows.map((r) => [r.op, r.name, `[${r.shape.join(", ")}]`, r.parameters ? r.parameters.toLocaleString("en-US") : "–"])];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  lines.push("original graph (the compiler's input):");
+  for (const row of table) lines.push(`  ${row.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")}`);
+  const total = p.rows.reduce((t, r) => t + r.parameters, 0);
+  lines.push(`  parameters as torch counts them: ${total.toLocaleString("en-US")}`);
+  return lines.join("\n") + "\n";
 }
 
 /** `tessera info MODEL [--json]`: input dimension, each layer's width and activation, parameter count. */

@@ -7,6 +7,7 @@ import { classBoundary } from "../../../src/geometry/class-boundary.ts";
 import { allPolygons, planarPartition } from "../../../src/geometry/partition.ts";
 import type { PlaneRect } from "../../../src/geometry/slice.ts";
 import { hiddenUnitCount, outputDim, type Network } from "../../../src/model/network.ts";
+import { lowerOnBox } from "../../../src/model/lower.ts";
 
 /** The exact partition of a view rectangle, flat. Polygons are the regions first, then the slivers. */
 export interface PackedPartition {
@@ -51,7 +52,9 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
 }
 
 /** Partition `rect` exactly (planarPartition), find the class boundary, and pack both. */
-export function packPartition(net: Network, rect: PlaneRect): PackedPartition {
+export function packPartition(model: Network, rect: PlaneRect): PackedPartition {
+  // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the rectangle (src/model/lower.ts).
+  const net = lowerOnBox(model, { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) }).network;
   const t0 = performance.now();
   const partition = planarPartition(net, rect);
   const boundary = classBoundary(partition);

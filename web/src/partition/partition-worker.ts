@@ -10,6 +10,7 @@ import { renderPartitionSvg } from "../../../src/render/partition-svg.ts";
 import { PartitionPainter } from "../view/painter.ts";
 import { packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
+import { lowerOnBox } from "../../../src/model/lower.ts";
 
 const post = (m: PartitionReport) => (self as unknown as Worker).postMessage(m);
 
@@ -38,10 +39,11 @@ self.onmessage = (e: MessageEvent<PartitionRequest>) => {
       const drawMs = painter ? painter.draw() : 0;
       post({ type: "partition", id: m.id, partition, drawMs });
     } else {
-      const partition = planarPartition(m.network, m.rect);
+      const net = lowerOnBox(m.network, { lo: Float64Array.of(m.rect.umin, m.rect.vmin), hi: Float64Array.of(m.rect.umax, m.rect.vmax) }).network;
+      const partition = planarPartition(net, m.rect);
       const { picture } = m;
       const svg = renderPartitionSvg(partition, {
-        network: m.network,
+        network: net,
         rect: m.rect,
         colouring: picture.colouring,
         title: picture.title,
