@@ -257,6 +257,8 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
 
   const values = new Map<string, Value>();
   const toConst = (t: OnnxTensor, where: string): Const => {
+    // By the declared shape, before its bytes (or an external file) are read or anything is allocated.
+    checkLayerSize(t.dims, `${where} (a constant of the graph)`, fail);
     const r = resolveExternal(t, where);
     const integer = !FLOAT_TYPES.has(r.dataType);
     let data: Float64Array;
