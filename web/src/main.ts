@@ -1,8 +1,10 @@
 /**
  * The explorer page: controls, the two workers (training with TF.js, exact partition with the core), the live
  * picture, the network diagram, the numbers and the charts, file drops and exports. State flows one way: the
- * training worker reports weights after every epoch; the page asks the partition worker for the newest weights over
- * the view rectangle (one request in flight, later requests replace waiting ones); the answer is drawn.
+ * training worker reports weights after every epoch, tagged with the run (one per reset); the page asks the
+ * partition worker for the newest weights over the view (client.ts: one request in flight with a generation number,
+ * newer epochs replace a waiting request, another run or view cancels the one in flight); an answer is drawn only
+ * when its generation and run are current. The URL holds every setting and the view, written as they change.
  */
 import { allBounds, type BoundsActivation } from "../../src/bounds/all-bounds.ts";
 import { boundsActivationOf } from "../../src/bounds/from-network.ts";
@@ -14,9 +16,11 @@ import type { PlaneRect } from "../../src/geometry/slice.ts";
 import { stringifyTesseraJson } from "../../src/io/tessera-json.ts";
 import { activationName, hiddenLayers, hiddenWidths, outputDim, unitsOf, type Network } from "../../src/model/network.ts";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
+import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
 import { polygonAt, type PackedPartition } from "./partition/packed.ts";
-import type { PartitionReport, PartitionRequest, PictureOptions } from "./partition/protocol.ts";
-import type { EpochMetrics, TrainConfig, TrainData } from "./train/mlp.ts";
+import type { PictureOptions } from "./partition/protocol.ts";
+import { parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
+import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/mlp.ts";
 import { configOf, untrainableReason } from "./train/mlp.ts";
 import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
@@ -24,8 +28,6 @@ import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
 
-/** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
-const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;
 /**
  * The network diagram and the charts (SVG: costly to restyle and repaint, with no GPU) are redrawn at most this
  * often while training (ms); the numbers follow every epoch.
@@ -45,6 +47,8 @@ interface Shown {
   epoch: number;
   /** The training run (one per reset) the weights came from. */
   run: number;
+  /** Generation number of the partition request (client.ts). */
+  gen: number;
 }
 
 const state = {
@@ -65,13 +69,19 @@ const state = {
   shown: undefined as Shown | undefined,
   modelName: undefined as string | undefined,
   hoveredUnit: null as number | null,
+  /** Epochs skipped between the last two pictures of a run (the partition could not keep up). */
+  skipped: 0,
   historyRect: undefined as PlaneRect | undefined,
+  /** A setting that cannot be used (one line): training is stopped until it is fixed. */
+  invalid: undefined as string | undefined,
+  /** The settings the current dataset was built from (a change refits the view). */
+  dataKey: "",
 };
 const history = new History();
 /** The plane point under the pointer (to refresh the hover text when a new partition arrives). */
 let hoverPoint: [number, number] | null = null;
 /** Timings of the last partition cycles, for bench/explorer.ts: worker time, request → drawn. */
-const timings: { epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number }[] = [];
+const timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[] = [];
 /** Milliseconds of every training epoch of the current run (the worker's own measure), for bench/explorer.ts. */
 const epochTimes: number[] = [];
 
@@ -82,10 +92,6 @@ function setMessage(text: string, error = false): void {
   m.textContent = text;
   m.title = text;
   m.classList.toggle("error", error);
-}
-
-function sameRect(a: PlaneRect | undefined, b: PlaneRect | undefined): boolean {
-  return !!a && !!b && a.umin === b.umin && a.umax === b.umax && a.vmin === b.vmin && a.vmax === b.vmax;
 }
 
 function rectOfBox(box: { lo: ArrayLike<number>; hi: ArrayLike<number> }): PlaneRect {
@@ -118,38 +124,46 @@ function download(name: string, blob: Blob): void {
 
 // ---------- data and config from the controls ----------
 
-function readNumber(id: string, lo: number, hi: number, integer: boolean, name: string): number {
-  const v = Number(input(id).value);
-  if (!Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`${name} must be ${integer ? "an integer" : "a number"} from ${lo} to ${hi}, got "${input(id).value}"`);
+/** The checked canonical text of a setting's control (throws a one-line RangeError naming it). */
+function setting(key: string): string {
+  const sdef = SETTINGS.find((x) => x.key === key)!;
+  const el = $(sdef.id) as HTMLInputElement | HTMLSelectElement;
+  try {
+    const v = sdef.check(el.value);
+    el.removeAttribute("aria-invalid");
+    return v;
+  } catch (err) {
+    el.setAttribute("aria-invalid", "true");
+    throw err;
   }
-  return v;
 }
 
-function readWidths(): number[] {
-  const text = input("widths").value.trim();
-  const parts = text === "" ? [] : text.split(/[\s,;x×-]+/).filter(Boolean);
-  const widths = parts.map(Number);
-  if (widths.length === 0 || widths.length > MAX_HIDDEN_LAYERS || widths.some((w) => !Number.isInteger(w) || w < 1 || w > MAX_WIDTH)) {
-    throw new RangeError(`hidden widths "${text}": give 1 to ${MAX_HIDDEN_LAYERS} integers from 1 to ${MAX_WIDTH}, e.g. 8, 8`);
-  }
-  return widths;
+function readNumber(key: string): number {
+  return Number(setting(key));
+}
+
+function readTuning(): TrainTuning {
+  return {
+    learningRate: readNumber("lr"),
+    batchSize: readNumber("batch"),
+    optimizer: setting("optimizer") as TrainConfig["optimizer"],
+    regularization: setting("reg") as TrainTuning["regularization"],
+    regularizationRate: readNumber("regrate"),
+  };
 }
 
 function readConfig(): TrainConfig {
   return {
-    widths: readWidths(),
-    activation: select("activation").value as TrainConfig["activation"],
-    alpha: readNumber("alpha", 0.001, 0.99, false, "leaky slope"),
-    learningRate: Number(select("lr").value),
-    batchSize: readNumber("batch", 1, 100_000, true, "batch size"),
-    seed: readNumber("seed", -2147483648, 2147483647, true, "seed"),
-    optimizer: select("optimizer").value as TrainConfig["optimizer"],
+    widths: parseWidths(setting("widths")),
+    activation: setting("activation") as TrainConfig["activation"],
+    alpha: readNumber("alpha"),
+    seed: readNumber("seed"),
+    ...readTuning(),
   };
 }
 
 function splitOptions(): { seed: number; testFraction: number } {
-  return { seed: readNumber("data-seed", -2147483648, 2147483647, true, "data seed"), testFraction: readNumber("test-share", 0, 0.9, false, "test share") };
+  return { seed: readNumber("dataseed"), testFraction: readNumber("test") };
 }
 
 /** Build the dataset the controls describe (a planar set, or the CSV loaded last, re-split). */
@@ -157,8 +171,8 @@ function buildDataset(): PointDataset {
   const { seed, testFraction } = splitOptions();
   const kind = select("dataset").value;
   if (kind === "csv" && state.csvText !== undefined) return parseCsvDataset(state.csvText, { source: state.dataName, seed, testFraction });
-  const n = readNumber("points", 10, 5000, true, "points");
-  const noise = Number(input("noise").value);
+  const n = readNumber("points");
+  const noise = readNumber("noise");
   state.dataName = kind;
   return planarDataset(kind as PlanarKind, { n, noise, seed, testFraction });
 }
@@ -181,58 +195,36 @@ function describeData(): void {
 // ---------- workers ----------
 
 const trainWorker = new Worker(new URL("./train/train-worker.ts", import.meta.url), { type: "module" });
-const partitionWorker = new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" });
 const sendTrain = (m: TrainRequest) => trainWorker.postMessage(m);
-const sendPartition = (m: PartitionRequest) => partitionWorker.postMessage(m);
 
-let nextId = 1;
-interface PartitionJob {
-  network: Network;
-  rect: PlaneRect;
-  epoch: number;
-  run: number;
-}
-let inFlight: (PartitionJob & { id: number; t0: number }) | undefined;
-let waiting: PartitionJob | undefined;
-const svgRequests = new Map<number, (svg: string) => void>();
+/** Whether workers paint (OffscreenCanvas) and hand the page bitmaps; otherwise the page paints the packed arrays. */
+const WORKER_PAINTS = typeof OffscreenCanvas !== "undefined" && typeof ImageBitmap !== "undefined";
+const partitions = new PartitionClient(
+  () => new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" }),
+  () => ({ style: paintStyle(), size: plot.size() }),
+  WORKER_PAINTS,
+);
 
-/** Ask for the partition of the newest network over the current view (replacing any request still waiting). */
+/** Ask for the partition of the newest network over the current view (see client.ts for waiting and cancelling). */
 function requestPartition(): void {
   if (!state.network) return;
-  waiting = { network: state.network, rect: { ...plot.view }, epoch: state.epoch, run: state.run };
-  pump();
+  partitions.request({ network: state.network, rect: { ...plot.view }, epoch: state.epoch, run: state.run });
 }
 
-function pump(): void {
-  if (inFlight || !waiting) return;
-  const job = waiting;
-  waiting = undefined;
-  inFlight = { id: nextId++, ...job, t0: performance.now() };
-  sendPartition({ type: "partition", id: inFlight.id, network: job.network, rect: job.rect });
-}
-
-partitionWorker.onmessage = (e: MessageEvent<PartitionReport>) => {
-  const m = e.data;
-  if (m.type === "svg") {
-    svgRequests.get(m.id)?.(m.svg);
-    svgRequests.delete(m.id);
-    return;
-  }
-  if (m.type === "error" && svgRequests.has(m.id)) {
-    svgRequests.delete(m.id);
-    setMessage(`picture: ${m.message}`, true);
-    return;
-  }
-  const job = inFlight;
-  inFlight = undefined;
-  if (m.type === "error") {
-    setMessage(`partition: ${m.message}`, true);
-  } else if (job && job.id === m.id) {
-    showPartition(m.partition, job, job.t0, m.drawMs);
-  }
-  pump();
+partitions.onDelivery = (d) => {
+  if (d.job.run !== state.run) return; // a run that is gone (client.ts cancels these; this is the last guard)
+  showPartition(d);
 };
-partitionWorker.onerror = (e) => setMessage(`partition worker failed: ${e.message}`, true);
+partitions.onPainted = (gen, bitmap, drawMs) => {
+  if (state.shown?.gen !== gen) return bitmap.close();
+  putBitmap(bitmap);
+  $("timing").dataset.paintMs = drawMs.toFixed(1);
+};
+partitions.onError = (message, job) => {
+  if (!job || job.run === state.run) setMessage(message, true);
+  showPictureStatus();
+};
+partitions.onChange = () => showPictureStatus();
 
 trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
   const m = e.data;
@@ -245,7 +237,7 @@ trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
       state.epochMs = m.epochMs;
       state.backend = m.backend;
       if (m.epoch > 0) epochTimes.push(m.epochMs);
-      history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss);
+      history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss, m.run);
       requestPartition();
       scheduleUi();
       break;
@@ -269,13 +261,17 @@ function paintStyle(): PaintStyle {
   return { colouring: select("colouring").value as PaintStyle["colouring"], showEdges: input("show-edges").checked };
 }
 
-/** Paints partitions on the page when the browser cannot hand the base canvas to the worker (no OffscreenCanvas). */
-let pagePainter: PartitionPainter | undefined;
-if ("transferControlToOffscreen" in plot.base) {
-  const canvas = plot.base.transferControlToOffscreen();
-  partitionWorker.postMessage({ type: "attach", canvas, style: paintStyle(), size: plot.size() } satisfies PartitionRequest, [canvas]);
-} else {
-  pagePainter = new PartitionPainter(plot.base, paintStyle(), plot.size());
+/** Paints partitions on the page when workers cannot (no OffscreenCanvas). */
+const pagePainter = WORKER_PAINTS ? undefined : new PartitionPainter(plot.base, paintStyle(), plot.size());
+const bitmapContext = WORKER_PAINTS ? plot.base.getContext("bitmaprenderer") : null;
+
+/** Show a picture painted by the worker (one bitmap: no drawing on the page's thread). */
+function putBitmap(bitmap: ImageBitmap): void {
+  if (plot.base.width !== bitmap.width || plot.base.height !== bitmap.height) {
+    plot.base.width = bitmap.width;
+    plot.base.height = bitmap.height;
+  }
+  bitmapContext!.transferFromImageBitmap(bitmap);
 }
 
 /** Repaint the shown partition after a change of style or size. */
@@ -284,24 +280,29 @@ function repaint(change: { style?: PaintStyle; size?: ReturnType<PlotView["size"
     if (change.style) pagePainter.setStyle(change.style);
     if (change.size) pagePainter.setSize(change.size);
     pagePainter.draw();
-  } else {
-    sendPartition({ type: "paint", ...change });
+  } else if (state.shown && !partitions.repaint(state.shown.gen)) {
+    // The worker that painted it was replaced (a cancelled partition): compute the picture again.
+    requestPartition();
   }
 }
 plot.onResize = (size) => repaint({ size });
 
-function showPartition(p: PackedPartition, job: PartitionJob, t0: number, workerDrawMs: number): void {
+function showPartition(d: Delivery): void {
+  const { partition: p, job } = d;
   const { network, epoch } = job;
-  let drawMs = workerDrawMs;
+  let drawMs = d.drawMs;
   if (pagePainter) {
     pagePainter.setPartition(p);
     drawMs = pagePainter.draw();
+  } else if (d.bitmap) {
+    putBitmap(d.bitmap);
   }
-  state.shown = { partition: p, network, epoch, run: job.run };
+  const skipped = state.shown && state.shown.run === job.run && epoch > state.shown.epoch + 1 ? epoch - state.shown.epoch - 1 : 0;
+  state.shown = { partition: p, network, epoch, run: job.run, gen: d.gen };
   plot.setShown(p);
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
   if (hoverPoint) plot.onHover(hoverPoint);
-  timings.push({ epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: performance.now() - t0 });
+  timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
   const regions = $("regions");
@@ -315,13 +316,39 @@ function showPartition(p: PackedPartition, job: PartitionJob, t0: number, worker
     history.clearRegions();
     state.historyRect = p.rect;
   }
-  history.addRegions(epoch, p.regions);
+  history.addRegions(epoch, p.regions, job.run);
+  state.skipped = skipped;
+  showPictureStatus();
   scheduleUi();
+}
+
+/**
+ * The label under the picture: which epoch it shows, whether a newer one is being computed ("computing…" also on
+ * the picture), and how many epochs were skipped to keep up (big networks partition slower than they train).
+ */
+function showPictureStatus(): void {
+  const s = state.shown, busy = partitions.busy, queued = partitions.queued;
+  const current = s && s.run === state.run && s.epoch === state.epoch && sameRect(s.partition.rect, plot.view);
+  const label = $("picture-status"), badge = $("computing");
+  const what = (j: PartitionJob) => (state.frozenReason ? "the loaded model" : `epoch ${j.epoch}`);
+  const shownText = !s || s.run !== state.run ? "no picture of this run yet" : state.frozenReason ? "picture of the loaded model" : `picture of epoch ${s.epoch}`;
+  const skippedText = state.skipped > 0 ? ` (${state.skipped} epoch${state.skipped === 1 ? "" : "s"} skipped while partitioning)` : "";
+  if (busy && busy.run === state.run) {
+    badge.textContent = `computing ${what(busy)}…`;
+    badge.classList.add("on");
+    label.textContent = `${shownText}${skippedText}; computing ${what(busy)}${queued ? `, then the newest (epoch ${queued.epoch})` : ""}…`;
+  } else {
+    badge.classList.remove("on");
+    label.textContent = `${shownText}${skippedText}`;
+  }
+  label.classList.toggle("stale", !current);
+  label.dataset.state = busy ? "computing" : current ? "current" : "stale";
 }
 
 plot.onViewChange = (v) => {
   showView(v);
   requestPartition();
+  writeUrl();
 };
 
 function showView(v: PlaneRect): void {
@@ -333,7 +360,11 @@ function setView(v: PlaneRect): void {
   plot.setView(v);
   showView(v);
   requestPartition();
+  writeUrl();
 }
+
+/** The text the hover box shows when the pointer is on no region. */
+const HOVER_HELP = "Hover a region for its activation pattern and affine map; hover a unit of the network for its bent hyperplane.";
 
 plot.onHover = (pt) => {
   hoverPoint = pt;
@@ -341,6 +372,7 @@ plot.onHover = (pt) => {
   const box = $("hover");
   if (!pt || !shown) {
     plot.setHoverPolygon(-1);
+    box.textContent = HOVER_HELP;
     return;
   }
   const p = shown.partition;
@@ -402,8 +434,8 @@ function updateUi(): void {
   $("epoch").dataset.run = String(state.run);
   const play = $<HTMLButtonElement>("play");
   play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
-  play.disabled = !!state.frozenReason;
-  $<HTMLButtonElement>("step").disabled = !!state.frozenReason || state.playing;
+  play.disabled = !!state.frozenReason || !!state.invalid;
+  $<HTMLButtonElement>("step").disabled = !!state.frozenReason || !!state.invalid || state.playing;
   const m = state.metrics;
   $("train-metrics").textContent = m ? `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}` : "–";
   $("test-metrics").textContent = m ? `${num(m.testLoss)} · ${pct(m.testAccuracy)}` : "–";
@@ -437,41 +469,104 @@ function showBound(widths: number[], activation: BoundsActivation): void {
 
 // ---------- training control ----------
 
-/** Start over: the dataset and config from the controls, weights from the seed or from `initial`. */
-function restart(initial?: Network): void {
+/** The view of a model without a domain, and of the planar datasets. */
+const DEFAULT_VIEW: PlaneRect = { umin: -1, umax: 1, vmin: -1, vmax: 1 };
+
+/** What the dataset is built from: a change of it refits the view to the new data. */
+function dataKey(): string {
+  const kind = select("dataset").value;
+  return JSON.stringify([kind, kind === "csv" ? `${state.dataName}:${state.csvText?.length}` : "", ...["noise", "points", "test-share", "data-seed"].map((id) => input(id).value)]);
+}
+
+/** Stop training because a setting cannot be used; say which, in one line. */
+function stopInvalid(err: unknown): void {
+  sendTrain({ type: "pause" });
+  state.invalid = oneLine(err);
+  setMessage(`${state.invalid} (training stopped until it is fixed)`, true);
+  showPictureStatus();
+  scheduleUi();
+}
+
+/**
+ * Start over: the dataset and config from the controls, weights from the seed or from `initial`. A new dataset
+ * refits the view to its box (unless `keepView`, for a view given in the URL).
+ */
+function restart(initial?: Network, keepView = false): void {
   let config: TrainConfig, dataset: PointDataset;
   try {
     dataset = buildDataset();
     config = readConfig();
   } catch (err) {
-    setMessage(oneLine(err), true);
+    stopInvalid(err);
     return;
   }
+  if (state.invalid) setMessage("");
+  state.invalid = undefined;
+  partitions.cancelAll();
   state.dataset = dataset;
   state.config = initial ? configOf(initial, config) : config;
   state.frozenReason = undefined;
   state.modelName = initial ? state.modelName : undefined;
+  state.network = undefined;
   state.metrics = undefined;
   state.epoch = 0;
+  state.skipped = 0;
   state.run++;
   $("epoch").dataset.run = String(state.run);
   epochTimes.length = 0;
   timings.length = 0;
-  history.clear();
+  history.clear(state.run);
   state.historyRect = undefined;
   describeData();
   plot.setPoints(dataset.train, dataset.test);
+  const key = dataKey();
+  if (key !== state.dataKey) {
+    state.dataKey = key;
+    if (!keepView && !initial) setView(rectOfBox(dataset.box));
+  }
   sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
   showBound(state.config.widths, { kind: state.config.activation });
+  showPictureStatus();
+  writeUrl();
   scheduleUi();
 }
 
+/** Apply learning rate, batch size, optimizer and regularisation to the running training (no reset). */
+function retune(): void {
+  let tuning: TrainTuning;
+  try {
+    tuning = readTuning();
+  } catch (err) {
+    stopInvalid(err);
+    return;
+  }
+  state.config = { ...state.config, ...tuning };
+  if (state.invalid) {
+    // Another setting may still be invalid: restart checks them all.
+    restart();
+    return;
+  }
+  if (!state.frozenReason) sendTrain({ type: "retune", run: state.run, tuning });
+  setMessage(`from the next epoch: learning rate ${tuning.learningRate}, batch ${tuning.batchSize}, ${tuning.optimizer}${tuning.regularization && tuning.regularization !== "none" ? `, ${tuning.regularization.toUpperCase()} ${tuning.regularizationRate}` : ""}`);
+  writeUrl();
+}
+
+/** The name of a model's format for messages (a model served by `tessera explore` arrives as Tessera JSON). */
+function formatLabel(m: LoadedNetwork, served: boolean): string {
+  if (!served) return m.format;
+  const ext = /\.([a-z]+)$/i.exec(m.name)?.[1]?.toLowerCase();
+  const original = ext === "onnx" ? "ONNX" : ext === "json" ? undefined : ext ? ext.toUpperCase() : undefined;
+  return original ? `${original}, served by tessera explore as ${m.format}` : m.format;
+}
+
 /** Show a loaded model: trained further when the explorer can train it, otherwise shown as it is. */
-function showModel(m: LoadedNetwork): void {
+function showModel(m: LoadedNetwork, served = false): void {
   state.modelName = m.name;
-  if (m.domain) setView(rectOfBox(m.domain));
+  // The view refits to the model: its domain, or the square of the planar datasets.
+  setView(m.domain ? rectOfBox(m.domain) : DEFAULT_VIEW);
   const reason = untrainableReason(m.network, state.dataset.classes);
   const net = m.network;
+  const format = formatLabel(m, served);
   if (!reason) {
     const hidden = hiddenLayers(net);
     input("widths").value = hidden.map((l) => l.outDim).join(", ");
@@ -479,25 +574,29 @@ function showModel(m: LoadedNetwork): void {
     select("activation").value = act.kind;
     if (act.kind === "leaky-relu") input("alpha").value = String(act.alpha);
     restart(net);
-    setMessage(`loaded ${m.name} (${m.format}): ${architecture(net)}; training continues from its weights`);
+    setMessage(`loaded ${m.name} (${format}): ${architecture(net)}; training continues from its weights`);
     return;
   }
   sendTrain({ type: "pause" });
+  partitions.cancelAll();
   state.run++; // ignore epochs still on their way
   $("epoch").dataset.run = String(state.run);
   state.frozenReason = reason;
+  state.invalid = undefined;
   state.network = net;
   state.epoch = 0;
+  state.skipped = 0;
   state.metrics = undefined;
-  history.clear();
+  history.clear(state.run);
   showBound(hiddenWidths(net), boundsActivationOf(net));
   requestPartition();
   scheduleUi();
-  setMessage(`loaded ${m.name} (${m.format}): ${architecture(net)}; shown as it is, not trainable here: ${reason}`);
+  setMessage(`loaded ${m.name} (${format}): ${architecture(net)}; shown as it is, not trainable here: ${reason}`);
 }
 
 function onControlChange(): void {
   sendTrain({ type: "pause" });
+  setMessage("");
   restart();
 }
 
@@ -521,7 +620,6 @@ async function takeFiles(files: FileList | File[]): Promise<void> {
       select("dataset").value = "csv";
       sendTrain({ type: "pause" });
       restart();
-      setView(rectOfBox(got.dataset.box));
       setMessage(`loaded ${got.name}: ${got.dataset.train.y.length + got.dataset.test.y.length} points, ${got.dataset.classes} classes`);
     } else {
       showModel(got);
@@ -539,7 +637,7 @@ async function loadModelUrl(url: string): Promise<boolean> {
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     const header = res.headers.get("x-model-name");
     const name = header ? decodeURIComponent(header) : url.split("/").pop() || "model";
-    showModel(readModel({ name, bytes: new Uint8Array(await res.arrayBuffer()) }));
+    showModel(readModel({ name, bytes: new Uint8Array(await res.arrayBuffer()) }), header !== null);
     return true;
   } catch (err) {
     setMessage(oneLine(err), true);
@@ -591,11 +689,7 @@ function pictureSvg(): Promise<string> {
     classNames: d.classNames,
     points: outputDim(s.network) === d.classes || outputDim(s.network) === 1 ? { uv, labels } : undefined,
   };
-  const id = nextId++;
-  return new Promise((resolve) => {
-    svgRequests.set(id, resolve);
-    sendPartition({ type: "svg", id, network: s.network, rect: s.partition.rect, picture });
-  });
+  return partitions.svg(s.network, s.partition.rect, picture);
 }
 
 async function exportSvg(): Promise<void> {
@@ -636,32 +730,52 @@ async function exportPng(): Promise<void> {
 
 // ---------- wiring ----------
 
-function applyParams(): void {
-  const set = (id: string, key: string) => {
-    const v = params.get(key);
-    if (v !== null) ($(id) as HTMLInputElement | HTMLSelectElement).value = v;
-  };
-  set("dataset", "dataset");
-  set("noise", "noise");
-  set("points", "points");
-  set("test-share", "test");
-  set("data-seed", "dataseed");
-  set("widths", "widths");
-  set("activation", "activation");
-  set("alpha", "alpha");
-  set("optimizer", "optimizer");
-  set("lr", "lr");
-  set("batch", "batch");
-  set("seed", "seed");
-  if (!PLANAR_KINDS.includes(select("dataset").value as PlanarKind)) select("dataset").value = "circle";
+/** Set the controls from the URL: every valid setting; each invalid one is reported (the control keeps its default). */
+function applyParams(): PlaneRect | undefined {
+  const { values, view, errors } = readQuery(params);
+  for (const sdef of SETTINGS) {
+    const v = values.get(sdef.key);
+    if (v === undefined) continue;
+    const el = $(sdef.id) as HTMLInputElement | HTMLSelectElement;
+    el.value = sdef.key === "widths" ? v.split(",").join(", ") : v;
+  }
   $("noise-value").textContent = Number(input("noise").value).toFixed(2);
+  if (errors.length) {
+    setMessage(errors.length === 1 ? errors[0] : `${errors[0]} (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""} in the URL)`, true);
+    $("message").title = errors.join("\n");
+  }
+  return view;
 }
 
-for (const id of ["dataset", "noise", "points", "test-share", "data-seed", "widths", "activation", "alpha", "optimizer", "lr", "batch", "seed"]) {
-  $(id).addEventListener("change", onControlChange);
+/** Write the whole state (every setting and the view) into the URL, so the address reproduces the picture. */
+let urlTimer = 0;
+function writeUrl(): void {
+  if (urlTimer) return;
+  // Pan and zoom change the view at pointer rate: the address follows at most every 200 ms.
+  urlTimer = window.setTimeout(() => {
+    urlTimer = 0;
+    const values = new Map<string, string>();
+    for (const sdef of SETTINGS) {
+      if (sdef.key === "dataset" && select("dataset").value === "csv") continue; // a file cannot be in a URL
+      try {
+        values.set(sdef.key, sdef.check(($(sdef.id) as HTMLInputElement | HTMLSelectElement).value));
+      } catch {
+        // An invalid control is not written: the URL keeps describing a state that works.
+        const old = params.get(sdef.key);
+        if (old !== null) values.set(sdef.key, old);
+      }
+    }
+    const query = settingsQuery(values, plot.view, params);
+    if (query !== location.search) history_.replaceState(null, "", query);
+  }, 200);
+}
+const history_ = window.history;
+
+for (const sdef of SETTINGS) {
+  $(sdef.id).addEventListener("change", () => (RESTART_KEYS.has(sdef.key) ? onControlChange() : retune()));
 }
 input("noise").addEventListener("input", () => ($("noise-value").textContent = Number(input("noise").value).toFixed(2)));
-$("play").addEventListener("click", () => sendTrain({ type: state.playing ? "pause" : "play" }));
+$("play").addEventListener("click", () => !state.invalid && sendTrain({ type: state.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => sendTrain({ type: "step", epochs: 1 }));
 $("reset").addEventListener("click", onControlChange);
 $("export-json").addEventListener("click", exportJson);
@@ -686,8 +800,8 @@ window.addEventListener("keydown", (e) => {
   if (t.tagName === "INPUT" || t.tagName === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === " ") {
     e.preventDefault();
-    if (!state.frozenReason) sendTrain({ type: state.playing ? "pause" : "play" });
-  } else if (e.key === "s" && !state.frozenReason) sendTrain({ type: "step", epochs: 1 });
+    if (!state.frozenReason && !state.invalid) sendTrain({ type: state.playing ? "pause" : "play" });
+  } else if (e.key === "s" && !state.frozenReason && !state.invalid) sendTrain({ type: "step", epochs: 1 });
   else if (e.key === "r") onControlChange();
 });
 let dragDepth = 0;
@@ -714,10 +828,23 @@ window.addEventListener("drop", (e) => {
 (window as unknown as { explorer: unknown }).explorer = {
   timings,
   epochTimes,
-  state: () => ({ epoch: state.epoch, playing: state.playing, backend: state.backend, shownEpoch: state.shown?.epoch, view: { ...plot.view } }),
+  state: () => ({
+    run: state.run,
+    epoch: state.epoch,
+    playing: state.playing,
+    backend: state.backend,
+    shownEpoch: state.shown?.epoch,
+    shownRun: state.shown?.run,
+    invalid: state.invalid ?? null,
+    learningRate: state.config?.learningRate,
+    view: { ...plot.view },
+  }),
+  history: () => ({ run: history.run, regionEpochs: history.regionEpochs.slice(), regions: history.regions.slice(), lossEpochs: history.lossEpochs.slice() }),
+  partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null }),
 };
 
-applyParams();
+const urlView = applyParams();
+if (urlView) plot.setView(urlView);
 sendTrain({ type: "init", backend: (params.get("backend") as BackendChoice | null) ?? undefined });
 showView(plot.view);
 const modelUrl = params.get("model");
@@ -730,8 +857,11 @@ if (modelUrl) {
   } catch (err) {
     setMessage(oneLine(err), true);
   }
+  state.dataKey = dataKey();
   void loadModelUrl(modelUrl).then((ok) => ok || restart());
 } else {
-  restart();
-  if (params.get("play") === "1") sendTrain({ type: "play" });
+  const urlErrors = $("message").textContent;
+  restart(undefined, !!urlView);
+  if (urlErrors && !state.invalid) setMessage(urlErrors, true);
+  if (params.get("play") === "1" && !state.invalid) sendTrain({ type: "play" });
 }

@@ -115,6 +115,9 @@ async function handle(m: TrainRequest): Promise<void> {
       }
       report(0);
       break;
+    case "retune":
+      if (trainer && m.run === run) trainer.retune(m.tuning);
+      break;
     case "play":
       if (!trainer) return;
       setPlaying(true);
