@@ -146,9 +146,11 @@ export class MlpTrainer {
       this.optimizer.dispose();
       this.optimizer = this.makeOptimizer();
     } else if (t.learningRate !== before.learningRate) {
-      // Both optimizers read this field at every step (tfjs-core sgd_optimizer.ts / adam_optimizer.ts).
-      (this.optimizer as unknown as { learningRate: number }).learningRate = t.learningRate;
-      if (this.optimizer instanceof this.tf.SGDOptimizer) this.optimizer.setLearningRate(t.learningRate);
+      // SGD keeps the rate as a tensor (setLearningRate); Adam reads its learningRate field at every step
+      // (tfjs-core sgd_optimizer.ts, adam_optimizer.ts).
+      const opt = this.optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+      if (typeof opt.setLearningRate === "function") opt.setLearningRate(t.learningRate);
+      else opt.learningRate = t.learningRate;
     }
   }
 

@@ -1,0 +1,205 @@
+/**
+ * The explorer's state in Chromium, one test per problem of issue 31: a newer request cancels a partition in flight
+ * (generation numbers), the region history never takes a point of another run, `?lr=0.05` is honoured and any URL
+ * value is checked with a one-line error, the URL is written as the state changes, settings that keep the network
+ * apply without a reset, an invalid widths entry stops training, and the view refits when the data or model change.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Download, Page } from "playwright-core";
+import { planarPartition } from "../src/geometry/partition.ts";
+import { loadModel } from "../src/io/load.ts";
+import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
+import { chromiumMissing, currentRun, pageErrors, requireChromiumInCi, shownPartition, startExplorerSession, stepEpochs, waitForText } from "./web-helpers.ts";
+
+const skip = chromiumMissing();
+requireChromiumInCi(it);
+const dir = mkdtempSync(join(tmpdir(), "tessera-web-state-"));
+
+interface PageState {
+  run: number;
+  epoch: number;
+  playing: boolean;
+  shownEpoch?: number;
+  shownRun?: number;
+  invalid: string | null;
+  learningRate?: number;
+  view: { umin: number; umax: number; vmin: number; vmax: number };
+}
+const stateOf = (page: Page) => page.evaluate("explorer.state()") as Promise<PageState>;
+
+/** Poll until `check` holds (returns its last value; throws with `what` after `timeout` ms). */
+async function until<T>(what: string, get: () => Promise<T>, check: (v: T) => boolean, timeout = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await get();
+    if (check(v)) return v;
+    if (Date.now() - t0 > timeout) throw new Error(`waited ${timeout} ms for ${what}; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function exportJson(page: Page): Promise<string> {
+  const [download]: [Download, void] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
+  const path = join(dir, `${Date.now()}-${download.suggestedFilename()}`);
+  await download.saveAs(path);
+  return path;
+}
+
+async function setControl(page: Page, id: string, value: string): Promise<void> {
+  await page.fill(id, value);
+  await page.press(id, "Enter");
+}
+
+describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, () => {
+  let session: Awaited<ReturnType<typeof startExplorerSession>>;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    session = await startExplorerSession();
+    page = await session.context.newPage();
+    errors = pageErrors(page);
+  });
+  after(async () => {
+    await session?.close();
+  });
+
+  it("?lr=0.05 (not a preset) is the learning rate the training uses; the export records it", async () => {
+    await page.goto(`${session.url}?lr=0.05&widths=6&seed=4`);
+    await shownPartition(page, 0);
+    assert.equal(await page.inputValue("#lr"), "0.05");
+    assert.equal((await stateOf(page)).learningRate, 0.05);
+    await stepEpochs(page, 1);
+    await shownPartition(page, 1);
+    const net = await loadModel(await exportJson(page));
+    assert.equal(net.metadata?.learningRate, 0.05);
+  });
+
+  it("a URL value out of range or malformed is one line naming it, and the rest of the URL still applies", async () => {
+    await page.goto(`${session.url}?lr=abc&widths=5,3&batch=0`);
+    const message = await waitForText(page, "#message", /^URL /);
+    assert.equal(message, 'URL lr=abc: learning rate must be a number from 0.00001 to 10, got "abc" (and 1 more problem in the URL)');
+    assert.equal(await page.inputValue("#lr"), "0.01");
+    assert.equal(await page.inputValue("#widths"), "5, 3");
+    await shownPartition(page, 0);
+  });
+
+  it("the URL is written as the state changes (settings and view) and reproduces the picture", async () => {
+    await page.goto(`${session.url}?widths=6,6&seed=9`);
+    await shownPartition(page, 0);
+    await setControl(page, "#lr", "0.2");
+    await page.selectOption("#dataset", "xor");
+    await shownPartition(page, 0);
+    const box = (await page.locator("#plot").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+    await page.mouse.wheel(0, -300);
+    const search = await until("the URL to hold the zoomed view", () => page.evaluate("location.search") as Promise<string>, (s) => /view=/.test(s) && !/view=-1,1,-1,1/.test(s));
+    assert.match(search, /[?&]dataset=xor(&|$)/);
+    assert.match(search, /[?&]lr=0\.2(&|$)/);
+    assert.match(search, /[?&]widths=6,6(&|$)/);
+    assert.match(search, /[?&]seed=9(&|$)/);
+    const view = (await stateOf(page)).view;
+    await shownPartition(page, 0);
+    const shown = await until("the zoomed picture", () => page.getAttribute("#regions", "data-rect"), (r) => r === JSON.stringify(view));
+    const regions = await page.textContent("#regions");
+    // The address alone gives the same picture in a fresh page.
+    const again = await session.context.newPage();
+    await again.goto(`${session.url}${search}`);
+    const copy = await shownPartition(again, 0);
+    assert.equal(JSON.stringify(copy.rect), shown);
+    assert.equal(String(copy.regions), regions!.replace(/,/g, ""));
+    await again.close();
+  });
+
+  it("learning rate, batch size, optimizer and regularisation apply without a reset (same run, epochs go on)", async () => {
+    await page.goto(`${session.url}?widths=6&seed=2`);
+    await shownPartition(page, 0);
+    await stepEpochs(page, 2);
+    const run = await currentRun(page);
+    await setControl(page, "#lr", "0.003");
+    await setControl(page, "#batch", "8");
+    await page.selectOption("#optimizer", "sgd");
+    await page.selectOption("#regularization", "l2");
+    await setControl(page, "#reg-rate", "0.01");
+    await stepEpochs(page, 1);
+    const s = await stateOf(page);
+    assert.equal(s.run, run);
+    assert.equal(s.epoch, 3);
+    assert.equal(s.learningRate, 0.003);
+    const net = await loadModel(await exportJson(page));
+    assert.deepEqual([net.metadata?.batchSize, net.metadata?.optimizer, net.metadata?.regularization, net.metadata?.regularizationRate], [8, "sgd", "l2", 0.01]);
+  });
+
+  it("an invalid widths entry stops training and says so in one line; fixing it trains the new network", async () => {
+    await page.goto(`${session.url}?widths=4&seed=1`);
+    await shownPartition(page, 0);
+    await page.click("#play");
+    await until("training to run", () => stateOf(page), (s) => s.epoch >= 2);
+    await setControl(page, "#widths", "8, abc");
+    const message = await waitForText(page, "#message", /hidden widths/);
+    assert.equal(message, 'hidden widths "8, abc": give 1 to 8 integers from 1 to 256, e.g. 8, 8 (training stopped until it is fixed)');
+    assert.equal(await page.isDisabled("#play"), true);
+    const stopped = await until("training to stop", () => stateOf(page), (s) => !s.playing);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal((await stateOf(page)).epoch, stopped.epoch, "no epoch trained after the invalid entry");
+    await setControl(page, "#widths", "3, 3");
+    await shownPartition(page, 0);
+    assert.equal(await page.isDisabled("#play"), false);
+    assert.equal(await page.getAttribute("#diagram svg", "data-signature"), "2|3:relu,3:relu,2:identity");
+  });
+
+  it("the view refits on new data: a CSV's box, then the circle set's square; an ONNX after a CSV shows its known count", async () => {
+    await page.goto(`${session.url}?widths=4`);
+    await shownPartition(page, 0);
+    const rows = ["x,y,label"];
+    for (let i = 0; i < 30; i++) rows.push(`${3 + (i % 6)},${10 + 2 * Math.floor(i / 6)},${i % 3}`);
+    const csv = join(dir, "far.csv");
+    writeFileSync(csv, rows.join("\n") + "\n");
+    await page.setInputFiles("#csv-input", csv);
+    await waitForText(page, "#data-info", /^far\.csv:/);
+    const far = await shownPartition(page, 0);
+    assert.ok(far.rect.umin >= 2 && far.rect.umax <= 9 && far.rect.vmin >= 9 && far.rect.vmax <= 20, JSON.stringify(far.rect));
+    await page.selectOption("#dataset", "circle");
+    const circle = await shownPartition(page, 0);
+    assert.deepEqual(circle.rect, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+    await page.setInputFiles("#csv-input", csv);
+    await shownPartition(page, 0);
+    await page.setInputFiles("#model-input", fixturePath("random-2-32-32-s5"));
+    await waitForText(page, "#message", /^loaded random-2-32-32-s5\.onnx/);
+    const onnx = await shownPartition(page, 0);
+    assert.deepEqual(onnx.rect, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+    assert.equal(onnx.regions, expectedOf("random-2-32-32-s5").regions);
+  });
+
+  it("a new network cancels the partition in flight: 2-256-256-2's epoch 1, then 8, 8 shows the new network, and the history holds no foreign epochs", async () => {
+    await page.goto(`${session.url}?widths=256,256&dataset=spiral&seed=1`);
+    await shownPartition(page, 0);
+    const bigRun = await currentRun(page);
+    await page.click("#step");
+    await until("epoch 1's partition to be in flight", () => page.evaluate("explorer.partitions()") as Promise<{ busy: number | null }>, (p) => p.busy === 1);
+    assert.match((await page.textContent("#computing"))!, /^computing epoch 1…$/);
+    assert.equal(await page.getAttribute("#picture-status", "data-state"), "computing");
+    assert.match((await page.textContent("#picture-status"))!, /^picture of epoch 0; computing epoch 1/);
+    await setControl(page, "#widths", "8, 8");
+    const run = await currentRun(page);
+    assert.equal(run, bigRun + 1);
+    const first = await shownPartition(page, 0);
+    const p = (await page.evaluate("explorer.partitions()")) as { cancelled: number };
+    assert.ok(p.cancelled >= 1, "the 2-256-256-2 partition was cancelled");
+    assert.equal(await page.getAttribute("#diagram svg", "data-signature"), "2|8:relu,8:relu,2:identity");
+    const net = await loadModel(await exportJson(page));
+    assert.deepEqual(net.network.layers.map((l) => l.outDim), [8, 8, 2]);
+    assert.equal(planarPartition(net.network, first.rect).regions.length, first.regions);
+    await stepEpochs(page, 3);
+    await shownPartition(page, 3);
+    const h = (await page.evaluate("explorer.history()")) as { run: number; regionEpochs: number[] };
+    assert.equal(h.run, run);
+    assert.deepEqual(h.regionEpochs, [0, 1, 2, 3]);
+    assert.equal(await page.getAttribute("#picture-status", "data-state"), "current");
+    assert.deepEqual(errors, []);
+  });
+});
