@@ -142,14 +142,14 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     await setControl(page, "#widths", "8, abc");
     const message = await waitForText(page, "#message", /hidden widths/);
     assert.equal(message, 'hidden widths "8, abc": give 1 to 8 integers from 1 to 256, e.g. 8, 8 (training stopped until it is fixed)');
-    assert.equal(await page.isDisabled("#play"), true);
+    await page.waitForSelector("#play:disabled", { timeout: 5_000 });
     const stopped = await until("training to stop", () => stateOf(page), (s) => !s.playing);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal((await stateOf(page)).epoch, stopped.epoch, "no epoch trained after the invalid entry");
     await setControl(page, "#widths", "3, 3");
     await shownPartition(page, 0);
-    assert.equal(await page.isDisabled("#play"), false);
-    assert.equal(await page.getAttribute("#diagram svg", "data-signature"), "2|3:relu,3:relu,2:identity");
+    await page.waitForSelector("#play:enabled", { timeout: 5_000 });
+    await page.waitForSelector('#diagram svg[data-signature="2|3:relu,3:relu,2:identity"]', { timeout: 5_000 });
   });
 
   it("the view refits on new data: a CSV's box, then the circle set's square; an ONNX after a CSV shows its known count", async () => {
@@ -175,6 +175,34 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     assert.equal(onnx.regions, expectedOf("random-2-32-32-s5").regions);
   });
 
+  it("+/− buttons change layers and units; clicking a region opens the inspector; the legend names the classes", async () => {
+    await page.goto(`${session.url}?widths=8,8&seed=5&dataset=xor`);
+    await shownPartition(page, 0);
+    let run = await currentRun(page);
+    await page.click('#layer-buttons span[data-layer="1"] button:has-text("+")');
+    await page.waitForSelector(`#epoch[data-run="${run + 1}"]`);
+    assert.equal(await page.inputValue("#widths"), "9, 8");
+    run = await currentRun(page);
+    await page.click('#layer-count button:has-text("+ layer")');
+    await page.waitForSelector(`#epoch[data-run="${run + 1}"]`);
+    assert.equal(await page.inputValue("#widths"), "9, 8, 8");
+    await until("the URL to hold the new widths", () => page.evaluate("location.search") as Promise<string>, (q) => /[?&]widths=9,8,8(&|$)/.test(q));
+    await stepEpochs(page, 2);
+    const shown = await shownPartition(page, 2);
+    const box = (await page.locator("#plot").boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    const text = await waitForText(page, "#inspector", /^region \d+ of \d+ · epoch 2/);
+    assert.match(text, new RegExp(`of ${shown.regions} · epoch 2\n`));
+    assert.match(text, /area [\d.e-]+ \([\d.e-]+ % of the view\) · \d+ vertices · \d+ neighbouring regions?/);
+    assert.match(text, /layer 1: [01]{9} {3}layer 2: [01]{8} {3}layer 3: [01]{8}/);
+    assert.match(text, /f2\(x\) = /);
+    assert.match(text, /layer \d unit \d+ → region \d+/);
+    assert.match((await page.textContent("#legend"))!, /predicted same sign.*predicted opposite signs.*class boundary/);
+    assert.equal(await page.locator("#hover").textContent().then((t) => /region \d+ of/.test(t ?? "")), true);
+    await page.mouse.move(box.x - 40, box.y + 10);
+    await waitForText(page, "#hover", /^Hover a region/);
+  });
+
   it("a new network cancels the partition in flight: 2-256-256-2's epoch 1, then 8, 8 shows the new network, and the history holds no foreign epochs", async () => {
     await page.goto(`${session.url}?widths=256,256&dataset=spiral&seed=1`);
     await shownPartition(page, 0);
@@ -190,7 +218,7 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     const first = await shownPartition(page, 0);
     const p = (await page.evaluate("explorer.partitions()")) as { cancelled: number };
     assert.ok(p.cancelled >= 1, "the 2-256-256-2 partition was cancelled");
-    assert.equal(await page.getAttribute("#diagram svg", "data-signature"), "2|8:relu,8:relu,2:identity");
+    await page.waitForSelector('#diagram svg[data-signature="2|8:relu,8:relu,2:identity"]', { timeout: 5_000 });
     const net = await loadModel(await exportJson(page));
     assert.deepEqual(net.network.layers.map((l) => l.outDim), [8, 8, 2]);
     assert.equal(planarPartition(net.network, first.rect).regions.length, first.regions);

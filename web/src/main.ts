@@ -14,16 +14,18 @@ import { PLANAR_KINDS, planarDataset, type PlanarKind } from "../../src/data/pla
 import { predictedClass } from "../../src/geometry/class-boundary.ts";
 import type { PlaneRect } from "../../src/geometry/slice.ts";
 import { stringifyTesseraJson } from "../../src/io/tessera-json.ts";
+import { classColour, classFill } from "../../src/render/svg.ts";
 import { activationName, hiddenLayers, hiddenWidths, outputDim, unitsOf, type Network } from "../../src/model/network.ts";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
 import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
 import { polygonAt, type PackedPartition } from "./partition/packed.ts";
 import type { PictureOptions } from "./partition/protocol.ts";
-import { parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
+import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
 import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/mlp.ts";
 import { configOf, untrainableReason } from "./train/mlp.ts";
 import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
+import { inspectRegion } from "./view/inspect.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
@@ -187,7 +189,32 @@ function trainData(d: PointDataset): TrainData {
   };
 }
 
+/** The colour legend under the picture: what fills, lines and marks mean for the current colouring and data. */
+function showLegend(): void {
+  const d = state.dataset;
+  const legend = $("legend");
+  legend.replaceChildren();
+  const item = (swatch: Partial<CSSStyleDeclaration>, text: string) => {
+    const span = document.createElement("span");
+    const box = document.createElement("span");
+    box.className = "swatch";
+    Object.assign(box.style, swatch);
+    span.append(box, text);
+    legend.append(span);
+  };
+  if (select("colouring").value === "class") {
+    d?.classNames.forEach((name, i) => item({ background: classFill(i) }, `predicted ${name}`));
+  } else {
+    item({ background: "linear-gradient(90deg, #f4a6a6, #a6d8f4, #c9f4a6)" }, "one colour per activation pattern (hashed)");
+  }
+  item({ background: "#fff", borderColor: "#fff", boxShadow: "inset 0 5px 0 #fff, inset 0 -5px 0 #fff", backgroundImage: "linear-gradient(#000, #000)", backgroundSize: "100% 3px", backgroundRepeat: "no-repeat", backgroundPosition: "center" }, "class boundary");
+  item({ background: "#fff", backgroundImage: "linear-gradient(rgba(55,65,81,0.75), rgba(55,65,81,0.75))", backgroundSize: "100% 1px", backgroundRepeat: "no-repeat", backgroundPosition: "center" }, "region edge");
+  d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
+  item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+}
+
 function describeData(): void {
+  showLegend();
   const d = state.dataset;
   $("data-info").textContent = `${state.dataName}: ${d.train.y.length} train + ${d.test.y.length} test points, ${d.classes} classes (${d.classNames.join(", ")})`;
 }
@@ -224,7 +251,16 @@ partitions.onError = (message, job) => {
   if (!job || job.run === state.run) setMessage(message, true);
   showPictureStatus();
 };
-partitions.onChange = () => showPictureStatus();
+/** Progress of the partition in flight, for the "computing…" label. */
+let progress = "";
+partitions.onChange = () => {
+  progress = "";
+  showPictureStatus();
+};
+partitions.onProgress = (job, layer, layers, pieces) => {
+  progress = ` (layer ${layer} of ${layers}: ${pieces.toLocaleString("en-US")} pieces)`;
+  showPictureStatus();
+};
 
 trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
   const m = e.data;
@@ -302,6 +338,7 @@ function showPartition(d: Delivery): void {
   plot.setShown(p);
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
   if (hoverPoint) plot.onHover(hoverPoint);
+  if (inspectPoint) showInspector();
   timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
@@ -336,7 +373,7 @@ function showPictureStatus(): void {
   if (busy && busy.run === state.run) {
     badge.textContent = `computing ${what(busy)}…`;
     badge.classList.add("on");
-    label.textContent = `${shownText}${skippedText}; computing ${what(busy)}${queued ? `, then the newest (epoch ${queued.epoch})` : ""}…`;
+    label.textContent = `${shownText}${skippedText}; computing ${what(busy)}${progress}${queued ? `, then the newest (epoch ${queued.epoch})` : ""}…`;
   } else {
     badge.classList.remove("on");
     label.textContent = `${shownText}${skippedText}`;
@@ -382,28 +419,82 @@ plot.onHover = (pt) => {
     box.textContent = `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): outside the partitioned rectangle`;
     return;
   }
-  const net = shown.network;
+  const lines = [
+    `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): ${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (thinner than the interior threshold, not a region)"}`,
+    ...regionLines(shown, k),
+  ];
+  const out = new Float64Array(p.outputs);
+  for (let r = 0; r < p.outputs; r++) out[r] = p.J[(k * p.outputs + r) * 2] * pt[0] + p.J[(k * p.outputs + r) * 2 + 1] * pt[1] + p.c[k * p.outputs + r];
+  const cls = predictedClass(out);
+  lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
+  box.textContent = lines.join("\n");
+};
+
+/** Pattern (layer by layer) and output maps of polygon k of the shown partition, one line each. */
+function regionLines(shown: Shown, k: number): string[] {
+  const p = shown.partition;
   const pattern = p.patterns.subarray(k * p.units, (k + 1) * p.units);
   const groups: string[] = [];
   let at = 0;
-  for (const layer of hiddenLayers(net)) {
+  for (const layer of hiddenLayers(shown.network)) {
     const n = unitsOf(layer);
     groups.push(Array.from(pattern.subarray(at, at + n)).join(""));
     at += n;
   }
-  const lines = [
-    `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): ${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (thinner than the interior threshold, not a region)"}`,
-    `pattern  ${groups.map((g, l) => `layer ${l + 1}: ${g}`).join("   ")}`,
-  ];
-  const out = new Float64Array(p.outputs);
+  const lines = [`pattern  ${groups.map((g, l) => `layer ${l + 1}: ${g}`).join("   ")}`];
   for (let r = 0; r < p.outputs; r++) {
     const J0 = p.J[(k * p.outputs + r) * 2], J1 = p.J[(k * p.outputs + r) * 2 + 1], c = p.c[k * p.outputs + r];
-    out[r] = J0 * pt[0] + J1 * pt[1] + c;
     lines.push(`f${r + 1}(x) = ${signed(J0, true)}·x1${signed(J1, false)}·x2${signed(c, false)}`);
   }
-  const cls = predictedClass(out);
-  lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
-  box.textContent = lines.join("\n");
+  return lines;
+}
+
+/** Layer (1-based) and unit (1-based) of a pattern index. */
+function unitName(net: Network, unit: number): string {
+  let at = 0;
+  for (const [l, layer] of hiddenLayers(net).entries()) {
+    const n = unitsOf(layer);
+    if (unit < at + n) return `layer ${l + 1} unit ${unit - at + 1}`;
+    at += n;
+  }
+  return `unit ${unit}`;
+}
+
+/** The point whose region the inspector shows (kept across pictures: the inspector follows training there). */
+let inspectPoint: [number, number] | null = null;
+const INSPECT_HELP = "Click a region to inspect it: polygon, pattern, affine map, area, neighbours.";
+
+/** Fill the region inspector for the region at `inspectPoint` in the shown picture. */
+function showInspector(): void {
+  const box = $("inspector"), shown = state.shown;
+  const k = inspectPoint && shown ? polygonAt(shown.partition, inspectPoint[0], inspectPoint[1]) : -1;
+  plot.setSelected(k);
+  if (!shown || k < 0) {
+    box.textContent = INSPECT_HELP;
+    box.dataset.region = "";
+    return;
+  }
+  const p = shown.partition, r = p.rect;
+  const info = inspectRegion(p, k);
+  const f = (x: number) => x.toPrecision(4);
+  const share = info.area / ((r.umax - r.umin) * (r.vmax - r.vmin));
+  const across = info.edges.map((e) => (e.unit < 0 ? "the view's edge" : `${unitName(shown.network, e.unit)} → ${e.neighbour < 0 ? "–" : e.neighbour < p.regions ? `region ${e.neighbour + 1}` : "a sliver"}`));
+  const neighbours = new Set(info.edges.filter((e) => e.neighbour >= 0 && e.neighbour < p.regions).map((e) => e.neighbour));
+  box.dataset.region = String(k + 1);
+  box.dataset.neighbours = String(neighbours.size);
+  box.textContent = [
+    `${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (not a region)"} · ${state.frozenReason ? "loaded model" : `epoch ${shown.epoch}`}`,
+    `area ${f(info.area)} (${(100 * share).toPrecision(3)} % of the view) · ${info.vertices.length} vertices · ${neighbours.size} neighbouring region${neighbours.size === 1 ? "" : "s"}`,
+    `polygon ${info.vertices.map(([x, y]) => `(${f(x)}, ${f(y)})`).join(" ")}`,
+    ...regionLines(shown, k),
+    `edges (unit whose hyperplane carries it → the region across):`,
+    ...across.map((a, i) => `  ${i + 1}. ${a}`),
+  ].join("\n");
+}
+
+plot.onClick = (pt) => {
+  inspectPoint = pt;
+  showInspector();
 };
 
 diagram.onHoverUnit = (info) => {
@@ -526,6 +617,7 @@ function restart(initial?: Network, keepView = false): void {
   }
   sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
   showBound(state.config.widths, { kind: state.config.activation });
+  showLayerButtons();
   showPictureStatus();
   writeUrl();
   scheduleUi();
@@ -592,6 +684,44 @@ function showModel(m: LoadedNetwork, served = false): void {
   requestPartition();
   scheduleUi();
   setMessage(`loaded ${m.name} (${format}): ${architecture(net)}; shown as it is, not trainable here: ${reason}`);
+}
+
+/** The +/− buttons: a layer more or less (a new layer copies the last width), a unit more or less per layer. */
+function showLayerButtons(): void {
+  const box = $("layer-buttons");
+  let widths: number[];
+  try {
+    widths = parseWidths(input("widths").value);
+  } catch {
+    box.replaceChildren();
+    return;
+  }
+  const change = (next: number[]) => {
+    input("widths").value = next.join(", ");
+    onControlChange();
+  };
+  const button = (text: string, title: string, enabled: boolean, next: () => number[]) => {
+    const b = document.createElement("button");
+    b.textContent = text;
+    b.title = title;
+    b.disabled = !enabled;
+    b.addEventListener("click", () => change(next()));
+    return b;
+  };
+  const items = widths.map((w, l) => {
+    const span = document.createElement("span");
+    span.dataset.layer = String(l + 1);
+    const with_ = (v: number) => widths.map((x, i) => (i === l ? v : x));
+    span.append(`L${l + 1}`, button("−", `one unit less in layer ${l + 1}`, w > 1, () => with_(w - 1)), String(w), button("+", `one unit more in layer ${l + 1}`, w < MAX_WIDTH, () => with_(w + 1)));
+    return span;
+  });
+  const layers = document.createElement("span");
+  layers.append(
+    button("+ layer", "add a hidden layer (as wide as the last)", widths.length < MAX_HIDDEN_LAYERS, () => [...widths, widths[widths.length - 1]]),
+    button("− layer", "remove the last hidden layer", widths.length > 1, () => widths.slice(0, -1)),
+  );
+  layers.id = "layer-count";
+  box.replaceChildren(...items, layers);
 }
 
 function onControlChange(): void {
@@ -788,7 +918,12 @@ input("csv-input").addEventListener("change", () => {
 input("model-input").addEventListener("change", () => {
   void takeFiles(input("model-input").files ?? []).then(() => (input("model-input").value = ""));
 });
-for (const id of ["colouring", "show-edges"]) $(id).addEventListener("change", () => repaint({ style: paintStyle() }));
+for (const id of ["colouring", "show-edges"]) {
+  $(id).addEventListener("change", () => {
+    repaint({ style: paintStyle() });
+    showLegend();
+  });
+}
 for (const [id, key] of [["show-train", "showTrain"], ["show-test", "showTest"]] as const) {
   input(id).addEventListener("change", () => {
     plot[key] = input(id).checked;

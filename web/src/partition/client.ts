@@ -47,6 +47,8 @@ export class PartitionClient {
   onDelivery: (d: Delivery) => void = () => {};
   /** A repaint of generation `gen` arrived. */
   onPainted: (gen: number, bitmap: ImageBitmap, drawMs: number) => void = () => {};
+  /** Progress of the job in flight: hidden layer `layer` of `layers` cut, `pieces` polygons so far. */
+  onProgress: (job: PartitionJob, layer: number, layers: number, pieces: number) => void = () => {};
   /** The worker failed on a job. */
   onError: (message: string, job: PartitionJob | undefined) => void = () => {};
   /** Something changed in what is in flight or waiting (for the "computing…" label). */
@@ -174,6 +176,10 @@ export class PartitionClient {
       this.svgWaits.delete(m.gen);
       if (m.type === "svg") w.resolve(m.svg);
       else w.reject(new Error(`picture: ${m.message}`));
+      return;
+    }
+    if (m.type === "progress") {
+      if (this.inFlight?.gen === m.gen) this.onProgress(this.inFlight.job, m.layer, m.layers, m.pieces);
       return;
     }
     if (m.type === "painted") {

@@ -50,10 +50,10 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
   return { start, data };
 }
 
-/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both. */
-export function packPartition(net: Network, rect: PlaneRect): PackedPartition {
+/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both (`onLayer`: progress). */
+export function packPartition(net: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
   const t0 = performance.now();
-  const partition = planarPartition(net, rect);
+  const partition = planarPartition(net, rect, { onLayer });
   const boundary = classBoundary(partition);
   const ms = performance.now() - t0;
   const polys = allPolygons(partition);

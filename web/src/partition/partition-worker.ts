@@ -31,7 +31,9 @@ self.onmessage = (e: MessageEvent<PartitionRequest>) => {
   const m = e.data;
   try {
     if (m.type === "partition") {
-      const partition = packPartition(m.network, m.rect);
+      const partition = packPartition(m.network, m.rect, (layer, layers, pieces) => {
+        if (layer < layers) post({ type: "progress", gen: m.gen, layer, layers, pieces });
+      });
       let image: ImageBitmap | null = null, drawMs = 0;
       if (canvas && m.paint) {
         painter ??= new PartitionPainter(canvas, m.style, m.size);

@@ -34,6 +34,8 @@ export type PartitionReport =
    * worker has no OffscreenCanvas). `drawMs` is the paint time in the worker.
    */
   | { type: "partition"; gen: number; partition: PackedPartition; bitmap: ImageBitmap | null; drawMs: number }
+  /** Progress of generation `gen`: hidden layer `layer` of `layers` is cut, into `pieces` polygons so far. */
+  | { type: "progress"; gen: number; layer: number; layers: number; pieces: number }
   /** A repaint of generation `gen`'s partition. */
   | { type: "painted"; gen: number; bitmap: ImageBitmap; drawMs: number }
   | { type: "svg"; gen: number; svg: string }
