@@ -203,6 +203,27 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     await waitForText(page, "#hover", /^Hover a region/);
   });
 
+  it("pinning epoch 2 and training to epoch 5 counts the regions born and gone exactly as the two exported networks' partitions do", async () => {
+    await page.goto(`${session.url}?widths=8,8&seed=3&dataset=spiral&lr=0.03`);
+    await shownPartition(page, 0);
+    await stepEpochs(page, 2);
+    await shownPartition(page, 2);
+    const early = await loadModel(await exportJson(page));
+    await page.click("#pin");
+    await page.waitForSelector("#compare:not([hidden])");
+    await stepEpochs(page, 3);
+    const shown = await shownPartition(page, 5);
+    const late = await loadModel(await exportJson(page));
+    await until("the comparison of epochs 2 and 5", () => page.getAttribute("#compare-text", "data-epochs"), (e) => e === "2,5");
+    const patterns = (net: typeof early) => new Set(planarPartition(net.network, shown.rect).regions.map((r) => Array.from(r.pattern).join("")));
+    const a = patterns(early), b = patterns(late);
+    const kept = [...b].filter((k) => a.has(k)).length;
+    assert.equal(Number(await page.getAttribute("#compare-text", "data-born")), b.size - kept);
+    assert.equal(Number(await page.getAttribute("#compare-text", "data-gone")), a.size - kept);
+    assert.equal(Number(await page.getAttribute("#compare-text", "data-kept")), kept);
+    assert.match((await page.textContent("#compare-text"))!, new RegExp(`^left: epoch 2, ${a.size} regions · now: epoch 5, ${b.size} regions`));
+  });
+
   it("a new network cancels the partition in flight: 2-256-256-2's epoch 1, then 8, 8 shows the new network, and the history holds no foreign epochs", async () => {
     await page.goto(`${session.url}?widths=256,256&dataset=spiral&seed=1`);
     await shownPartition(page, 0);

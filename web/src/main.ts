@@ -25,6 +25,7 @@ import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/
 import { configOf, untrainableReason } from "./train/mlp.ts";
 import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
+import { compareRegions } from "./view/compare.ts";
 import { inspectRegion } from "./view/inspect.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
@@ -339,6 +340,7 @@ function showPartition(d: Delivery): void {
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
   if (hoverPoint) plot.onHover(hoverPoint);
   if (inspectPoint) showInspector();
+  if (pinned) showCompare();
   timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
@@ -489,6 +491,55 @@ function showInspector(): void {
     ...regionLines(shown, k),
     `edges (unit whose hyperplane carries it → the region across):`,
     ...across.map((a, i) => `  ${i + 1}. ${a}`),
+  ].join("\n");
+}
+
+/** The picture pinned for comparison: its partition (patterns) and what it showed. */
+let pinned: Shown | undefined;
+
+/** Pin the shown picture: a copy of its pixels beside the live one, and the region changes since then. */
+async function pin(): Promise<void> {
+  const s = state.shown;
+  if (!s) return setMessage("nothing to pin yet", true);
+  pinned = s;
+  const canvas = $<HTMLCanvasElement>("pinned");
+  const image = await createImageBitmap(plot.base);
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext("2d")!.drawImage(image, 0, 0);
+  image.close();
+  $("compare").hidden = false;
+  $("unpin").hidden = false;
+  showCompare();
+}
+
+function unpin(): void {
+  pinned = undefined;
+  $("compare").hidden = true;
+  $("unpin").hidden = true;
+}
+
+/** The comparison text: regions born and gone between the pinned picture and the shown one (same view only). */
+function showCompare(): void {
+  const a = pinned, b = state.shown, text = $("compare-text");
+  if (!a || !b) return;
+  const label = (s: Shown) => (s.run === b.run ? `epoch ${s.epoch}` : `epoch ${s.epoch} of an earlier run`);
+  if (!sameRect(a.partition.rect, b.partition.rect) || a.partition.units !== b.partition.units) {
+    text.textContent = `pinned: ${label(a)}, ${a.partition.regions.toLocaleString("en-US")} regions\nnot comparable with the shown picture (${a.partition.units !== b.partition.units ? "another architecture" : "another view"})`;
+    text.dataset.born = text.dataset.gone = "";
+    return;
+  }
+  const c = compareRegions(a.partition, b.partition);
+  text.dataset.born = String(c.born);
+  text.dataset.gone = String(c.gone);
+  text.dataset.kept = String(c.kept);
+  text.dataset.epochs = `${a.epoch},${b.epoch}`;
+  const n = (x: number) => x.toLocaleString("en-US");
+  text.textContent = [
+    `left: ${label(a)}, ${n(c.before)} regions · now: ${label(b)}, ${n(c.after)} regions`,
+    `${n(c.kept)} activation patterns in both`,
+    `${n(c.born)} regions born (patterns new since the pin)`,
+    `${n(c.gone)} regions gone (merged away or vanished)`,
   ].join("\n");
 }
 
@@ -909,6 +960,8 @@ $("play").addEventListener("click", () => !state.invalid && sendTrain({ type: st
 $("step").addEventListener("click", () => sendTrain({ type: "step", epochs: 1 }));
 $("reset").addEventListener("click", onControlChange);
 $("export-json").addEventListener("click", exportJson);
+$("pin").addEventListener("click", () => void pin());
+$("unpin").addEventListener("click", unpin);
 $("export-svg").addEventListener("click", () => void exportSvg());
 $("export-png").addEventListener("click", () => void exportPng());
 $("reset-view").addEventListener("click", () => setView(rectOfBox(state.dataset.box)));
