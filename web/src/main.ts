@@ -22,7 +22,7 @@ import { polygonAt, type PackedPartition } from "./partition/packed.ts";
 import type { PictureOptions } from "./partition/protocol.ts";
 import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
 import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/mlp.ts";
-import { configOf, untrainableReason } from "./train/mlp.ts";
+import { configOf, initialNetwork, untrainableReason } from "./train/mlp.ts";
 import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { compareRegions } from "./view/compare.ts";
@@ -208,8 +208,8 @@ function showLegend(): void {
   } else {
     item({ background: "linear-gradient(90deg, #f4a6a6, #a6d8f4, #c9f4a6)" }, "one colour per activation pattern (hashed)");
   }
-  item({ background: "#fff", borderColor: "#fff", boxShadow: "inset 0 5px 0 #fff, inset 0 -5px 0 #fff", backgroundImage: "linear-gradient(#000, #000)", backgroundSize: "100% 3px", backgroundRepeat: "no-repeat", backgroundPosition: "center" }, "class boundary");
-  item({ background: "#fff", backgroundImage: "linear-gradient(rgba(55,65,81,0.75), rgba(55,65,81,0.75))", backgroundSize: "100% 1px", backgroundRepeat: "no-repeat", backgroundPosition: "center" }, "region edge");
+  item({ width: "18px", height: "0", border: "0", borderTop: "3px solid #000000", verticalAlign: "3px" }, "class boundary");
+  item({ width: "18px", height: "0", border: "0", borderTop: "1px solid rgba(55, 65, 81, 0.9)", verticalAlign: "3px" }, "region edge");
   d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
   item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
 }
@@ -232,6 +232,9 @@ const partitions = new PartitionClient(
   () => ({ style: paintStyle(), size: plot.size() }),
   WORKER_PAINTS,
 );
+
+/** The run whose epoch-0 picture the page requested from its own seeded initialisation. */
+let seededEpoch0 = -1;
 
 /** Ask for the partition of the newest network over the current view (see client.ts for waiting and cancelling). */
 function requestPartition(): void {
@@ -275,7 +278,8 @@ trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
       state.backend = m.backend;
       if (m.epoch > 0) epochTimes.push(m.epochMs);
       history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss, m.run);
-      requestPartition();
+      // Epoch 0 of a seeded run was requested already, with the same weights (see restart).
+      if (!(m.epoch === 0 && seededEpoch0 === m.run)) requestPartition();
       scheduleUi();
       break;
     case "state":
@@ -667,6 +671,13 @@ function restart(initial?: Network, keepView = false): void {
     if (!keepView && !initial) setView(rectOfBox(dataset.box));
   }
   sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
+  if (!initial) {
+    // Epoch 0 is the seeded initialisation, which the page computes itself (the trainer starts from exactly these
+    // float32 values): its picture does not wait for the training worker to build the run.
+    state.network = initialNetwork(state.config, dataset.classes);
+    seededEpoch0 = state.run;
+    requestPartition();
+  }
   showBound(state.config.widths, { kind: state.config.activation });
   showLayerButtons();
   showPictureStatus();

@@ -166,10 +166,13 @@ export class PartitionPainter {
       }
     }
     if (this.style.showEdges) {
+      // Joins of hairlines are invisible; bevel joins are far cheaper to rasterise than round ones.
+      ctx.lineJoin = "bevel";
       ctx.strokeStyle = "rgba(55, 65, 81, 0.75)";
       ctx.lineWidth = edgeWidth(s * s * (r.umax - r.umin) * (r.vmax - r.vmin), p.polyStart.length - 1) * px;
       for (const e of paths.edges) ctx.stroke(e);
     }
+    ctx.lineJoin = "round";
     ctx.lineCap = "round";
     strokeWithHalo(ctx, paths.boundary, "#000000", 2.4, 5, px);
     ctx.restore();
