@@ -197,8 +197,17 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     assert.match(text, /layer 1: [01]{9} {3}layer 2: [01]{8} {3}layer 3: [01]{8}/);
     assert.match(text, /f2\(x\) = /);
     assert.match(text, /layer \d unit \d+ → region \d+/);
-    assert.match((await page.textContent("#legend"))!, /predicted same sign.*predicted opposite signs.*class boundary/);
     assert.equal(await page.locator("#hover").textContent().then((t) => /region \d+ of/.test(t ?? "")), true);
+    // Click a unit of layer 2: its output over the view, drawn per region, with its scale.
+    await page.click('#diagram circle.unit[data-unit="10"]');
+    await page.waitForSelector("#unit-output:not([hidden])");
+    assert.match((await page.textContent("#unit-output-info"))!, /^layer 2, unit 2: its output over the view \(epoch 2\), exact per region\./);
+    assert.equal(await page.getAttribute("#unit-output-info", "data-unit"), "10");
+    await page.click('#diagram circle.unit[data-unit="10"]');
+    await page.waitForSelector("#unit-output[hidden]", { state: "attached" });
+    assert.match((await page.textContent("#legend"))!, /predicted same sign.*predicted opposite signs.*class boundary/);
+    await page.mouse.move(box.x + 20, box.y + 20);
+    await waitForText(page, "#hover", /region \d+ of/);
     await page.mouse.move(box.x - 40, box.y + 10);
     await waitForText(page, "#hover", /^Hover a region/);
   });

@@ -18,6 +18,7 @@ import { packPartition, polygonAt } from "../web/src/partition/packed.ts";
 import { configOf, initialNetwork, MlpTrainer, shuffleSeed, untrainableReason, type TrainConfig, type TrainData } from "../web/src/train/mlp.ts";
 import { History, thinned } from "../web/src/view/charts.ts";
 import { inspectRegion } from "../web/src/view/inspect.ts";
+import { unitOutputForms, valueColour } from "../web/src/view/unit-output.ts";
 import { niceTicks, previewMatrix, toPixels, viewLayout } from "../web/src/view/layout.ts";
 import { parseView, parseWidths, readQuery, settingsQuery } from "../web/src/settings.ts";
 import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
@@ -86,6 +87,38 @@ describe("region inspector", () => {
     assert.equal(packed.slivers, 0);
     assert.ok(Math.abs(total - 4) < 1e-9, `area ${total}`);
     assert.ok(unitEdges > packed.regions, `${unitEdges} unit edges`);
+  });
+});
+
+describe("a unit's output over the plane", () => {
+  it("the per-region affine forms give every unit's output at each region's interior point, as a plain forward pass", () => {
+    for (const [net, name] of [[parseOnnx(new Uint8Array(readFileSync(fixturePath("random-2-8-8-s1"))), "s1"), "relu"], [randomNet(5, 2, [6, 5, 4], 3, { kind: "leaky-relu", alpha: 0.1 }), "leaky"]] as const) {
+      const packed = packPartition(net, square);
+      const partition = planarPartition(net, square);
+      for (let unit = 0; unit < packed.units; unit++) {
+        const forms = unitOutputForms(net, packed, unit);
+        partition.regions.forEach((region, k) => {
+          const [x, y] = region.point;
+          // The unit's output by a forward pass written out here.
+          let h: number[] = [x, y], at = 0, want = NaN;
+          for (const layer of net.layers.slice(0, -1)) {
+            const g = Array.from({ length: layer.outDim }, (_, r) => layer.bias[r] + h.reduce((s, v, q) => s + layer.weights[r * layer.inDim + q] * v, 0));
+            h = g.map((v) => (v > 0 ? v : layer.activation.kind === "leaky-relu" ? layer.activation.alpha * v : 0));
+            if (unit >= at && unit < at + layer.outDim) want = h[unit - at];
+            at += layer.outDim;
+          }
+          const got = forms[3 * k] * x + forms[3 * k + 1] * y + forms[3 * k + 2];
+          assert.ok(Math.abs(got - want) < 1e-9 * (1 + Math.abs(want)), `${name} unit ${unit} region ${k}: ${got} vs ${want}`);
+        });
+      }
+    }
+  });
+
+  it("the colour map is white at 0 and linear on each side", () => {
+    assert.equal(valueColour(0), "rgb(255, 255, 255)");
+    assert.equal(valueColour(1), "rgb(0, 114, 178)");
+    assert.equal(valueColour(-1), "rgb(230, 159, 0)");
+    assert.equal(valueColour(0.5), "rgb(128, 185, 217)");
   });
 });
 

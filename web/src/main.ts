@@ -27,9 +27,11 @@ import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./t
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { compareRegions } from "./view/compare.ts";
 import { inspectRegion } from "./view/inspect.ts";
+import { locateUnit, outputScale, paintUnitOutput, unitOutputForms } from "./view/unit-output.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
+import { setPlaneTransform, viewLayout } from "./view/layout.ts";
 
 /**
  * The network diagram and the charts (SVG: costly to restyle and repaint, with no GPU) are redrawn at most this
@@ -345,6 +347,7 @@ function showPartition(d: Delivery): void {
   if (hoverPoint) plot.onHover(hoverPoint);
   if (inspectPoint) showInspector();
   if (pinned) showCompare();
+  if (outputUnit !== null) showUnitOutput(!state.playing);
   timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
@@ -550,6 +553,56 @@ function showCompare(): void {
 plot.onClick = (pt) => {
   inspectPoint = pt;
   showInspector();
+};
+
+/** The unit whose output is shown beside the diagram (clicked), and when it was last drawn. */
+let outputUnit: number | null = null;
+let outputDrawn = 0;
+/** While training, the unit's output picture is redrawn at most this often (ms): it is composed on the page. */
+const UNIT_OUTPUT_INTERVAL = 1000;
+
+/** Draw the clicked unit's output over the shown view, exact per region (unit-output.ts), with its scale. */
+function showUnitOutput(force = false): void {
+  const box = $("unit-output"), shown = state.shown;
+  if (outputUnit === null || !shown) {
+    box.hidden = true;
+    return;
+  }
+  const now = performance.now();
+  if (!force && now - outputDrawn < UNIT_OUTPUT_INTERVAL) return;
+  outputDrawn = now;
+  const p = shown.partition, net = shown.network;
+  let where: { layer: number; index: number };
+  try {
+    where = locateUnit(net, outputUnit);
+  } catch {
+    outputUnit = null;
+    box.hidden = true;
+    return;
+  }
+  const forms = unitOutputForms(net, p, outputUnit);
+  const scale = outputScale(p, forms);
+  const canvas = $<HTMLCanvasElement>("unit-canvas");
+  const css = 150, dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(css * dpr);
+  canvas.height = Math.round(css * dpr);
+  const ctx = canvas.getContext("2d")!;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = "#eceef1";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const layout = viewLayout(css, css, p.rect);
+  setPlaneTransform(ctx, layout, p.rect, dpr);
+  paintUnitOutput(ctx, p, forms, scale);
+  box.hidden = false;
+  const info = $("unit-output-info");
+  info.dataset.unit = String(outputUnit);
+  info.dataset.scale = String(scale);
+  info.textContent = `layer ${where.layer + 1}, unit ${where.index + 1}: its output over the view (${state.frozenReason ? "loaded model" : `epoch ${shown.epoch}`}), exact per region. Blue > 0, orange < 0, white 0; the strongest colour is |h| = ${scale.toPrecision(3)}.${scale === 0 ? " The unit is dead (0) everywhere in the view." : ""} Click the unit again to hide.`;
+}
+
+diagram.onClickUnit = (info) => {
+  outputUnit = outputUnit === info.unit ? null : info.unit;
+  showUnitOutput(true);
 };
 
 diagram.onHoverUnit = (info) => {

@@ -57,6 +57,8 @@ function weightOf(net: Network, l: number, j: number, k: number): number {
 export class NetworkDiagram {
   /** Called when the pointer enters a hidden unit (null when it leaves). */
   onHoverUnit: (info: UnitInfo | null) => void = () => {};
+  /** Called when a hidden unit is clicked. */
+  onClickUnit: (info: UnitInfo) => void = () => {};
   private svg?: SVGSVGElement;
   private readonly canvas: HTMLCanvasElement;
   private sig = "";
@@ -110,6 +112,7 @@ export class NetworkDiagram {
             node.setAttribute("fill", "#d00060");
             this.onHoverUnit(info);
           });
+          node.addEventListener("click", () => this.onClickUnit(info));
           node.addEventListener("pointerleave", () => {
             node.setAttribute("fill", "#ffffff");
             this.onHoverUnit(null);
