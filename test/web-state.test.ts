@@ -206,6 +206,14 @@ describe("explorer state in Chromium (issue 31)", { timeout: 180_000, skip }, ()
     await page.click('#diagram circle.unit[data-unit="10"]');
     await page.waitForSelector("#unit-output[hidden]", { state: "attached" });
     assert.match((await page.textContent("#legend"))!, /predicted same sign.*predicted opposite signs.*class boundary/);
+    // "discretize output" off: the worker repaints the same partition shaded by the logit margin.
+    const before = await page.screenshot({ clip: box });
+    await page.uncheck("#discretize");
+    await page.waitForSelector("#timing[data-paint-ms]");
+    await waitForText(page, "#legend", /logit margin f1 − f2: opposite signs ← 0 → same sign/);
+    await until("the shaded picture", () => page.screenshot({ clip: box }), (shot) => !shot.equals(before), 10_000);
+    assert.equal(await page.getAttribute("#regions", "data-epoch"), "2", "a repaint, not a new partition");
+    await page.check("#discretize");
     await page.mouse.move(box.x + 20, box.y + 20);
     await waitForText(page, "#hover", /region \d+ of/);
     await page.mouse.move(box.x - 40, box.y + 10);

@@ -205,7 +205,9 @@ function showLegend(): void {
     span.append(box, text);
     legend.append(span);
   };
-  if (select("colouring").value === "class") {
+  if (paintStyle().colouring === "confidence" && d?.classes === 2) {
+    item({ width: "60px", background: `linear-gradient(90deg, ${classColour(1)}, #ffffff, ${classColour(0)})` }, `logit margin f1 − f2: ${d.classNames[1]} ← 0 → ${d.classNames[0]} (scaled to the largest in view)`);
+  } else if (select("colouring").value === "class") {
     d?.classNames.forEach((name, i) => item({ background: classFill(i) }, `predicted ${name}`));
   } else {
     item({ background: "linear-gradient(90deg, #f4a6a6, #a6d8f4, #c9f4a6)" }, "one colour per activation pattern (hashed)");
@@ -301,7 +303,8 @@ const plot = new PlotView($<HTMLCanvasElement>("plot-base"), $<HTMLCanvasElement
 const diagram = new NetworkDiagram($("diagram"));
 
 function paintStyle(): PaintStyle {
-  return { colouring: select("colouring").value as PaintStyle["colouring"], showEdges: input("show-edges").checked };
+  const fill = select("colouring").value as PaintStyle["colouring"];
+  return { colouring: fill === "class" && !input("discretize").checked ? "confidence" : fill, showEdges: input("show-edges").checked };
 }
 
 /** Paints partitions on the page when workers cannot (no OffscreenCanvas). */
@@ -1035,7 +1038,7 @@ input("csv-input").addEventListener("change", () => {
 input("model-input").addEventListener("change", () => {
   void takeFiles(input("model-input").files ?? []).then(() => (input("model-input").value = ""));
 });
-for (const id of ["colouring", "show-edges"]) {
+for (const id of ["colouring", "show-edges", "discretize"]) {
   $(id).addEventListener("change", () => {
     repaint({ style: paintStyle() });
     showLegend();

@@ -8,10 +8,15 @@
 import { classFill, patternColour } from "../../../src/render/svg.ts";
 import type { PackedPartition } from "../partition/packed.ts";
 import { setPlaneTransform, viewLayout } from "./layout.ts";
+import { outputScale, paintUnitOutput } from "./unit-output.ts";
 
 /** How the picture is drawn. */
 export interface PaintStyle {
-  colouring: "class" | "pattern";
+  /**
+   * By predicted class (discrete), one colour per activation pattern, or by confidence: the logit margin f1 − f2 of a
+   * 2-output network, affine on each region and painted exactly as its linear gradient (other networks: by class).
+   */
+  colouring: "class" | "pattern" | "confidence";
   showEdges: boolean;
 }
 
@@ -111,7 +116,7 @@ export class PartitionPainter {
       if (!path) groups.set(colour, (path = new ChunkedPath()));
       return path.next();
     };
-    if (this.style.colouring === "class") {
+    if (this.style.colouring !== "pattern") {
       for (let k = 0; k + 1 < p.cellStart.length; k++) addPolygon(group(classFill(p.cellClass[k])), p.cellCoords, p.cellStart[k], p.cellStart[k + 1]);
     } else {
       for (let k = 0; k < n; k++) addPolygon(group(patternColour(p.patterns.subarray(k * p.units, (k + 1) * p.units))), p.coords, p.polyStart[k], p.polyStart[k + 1]);
@@ -127,6 +132,21 @@ export class PartitionPainter {
     }
     const fills = [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([colour, chunks]) => chunks.paths.map((path) => ({ colour, path })));
     return { fills, edges: edges.paths, boundary };
+  }
+
+  private marginCache?: { p: PackedPartition; forms: Float64Array; scale: number };
+
+  /** The logit margin f1 − f2 on every polygon as an affine form, and its largest |value| in view. */
+  private margins(p: PackedPartition): { forms: Float64Array; scale: number } {
+    if (this.marginCache?.p === p) return this.marginCache;
+    const n = p.polyStart.length - 1, forms = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
+      forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
+      forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
+    }
+    this.marginCache = { p, forms, scale: outputScale(p, forms) };
+    return this.marginCache;
   }
 
   /** Draw the partition over its own rectangle; returns the time taken (ms). */
@@ -155,7 +175,9 @@ export class PartitionPainter {
     ctx.clip();
     const px = setPlaneTransform(ctx, layout, r, dpr);
     ctx.lineJoin = "round";
-    for (const f of paths.fills) {
+    const margin = this.style.colouring === "confidence" && p.outputs === 2 ? this.margins(p) : undefined;
+    if (margin) paintUnitOutput(ctx, p, margin.forms, margin.scale);
+    else for (const f of paths.fills) {
       ctx.fillStyle = f.colour;
       ctx.fill(f.path);
       if (!this.style.showEdges) {
