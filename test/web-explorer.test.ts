@@ -199,7 +199,7 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
   });
 });
 
-describe("tessera explore", { timeout: 60_000 }, () => {
+describe("tessera explore", { timeout: 180_000 }, () => {
   // The page needs Chromium; the CLI's bad-input checks below do not.
   it("serves the app and the model on 127.0.0.1 and prints the URL; the page opens the model", { skip }, async () => {
     const child = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), "explore", fixturePath("random-2-16-s2"), "--port", "0", "--no-open"]);
