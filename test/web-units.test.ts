@@ -253,6 +253,36 @@ describe("the training worker's trainer (TF.js cpu backend)", async () => {
     assert.notEqual(shuffleSeed(5, 0), shuffleSeed(5, 1));
   });
 
+  it("retune: the same tuning changes nothing (bit-identical); a new rate from epoch 2 equals neither run; L2 at rate 0 is no penalty; L2 shrinks the kernels", () => {
+    const run = (tune: Partial<TrainConfig> | undefined, c: TrainConfig = config) => {
+      const t = new MlpTrainer(tf, c, data);
+      t.trainEpoch();
+      t.trainEpoch();
+      if (tune) t.retune({ learningRate: c.learningRate, batchSize: c.batchSize, optimizer: c.optimizer, ...tune });
+      t.trainEpoch();
+      const net = t.network();
+      t.dispose();
+      return net;
+    };
+    const plain = run(undefined);
+    assert.deepEqual(run({}), plain);
+    assert.deepEqual(run(undefined, { ...config, regularization: "l2", regularizationRate: 0 }), plain);
+    const faster = run({ learningRate: 0.05 });
+    assert.notDeepEqual(faster.layers[0].weights, plain.layers[0].weights);
+    assert.notDeepEqual(faster.layers[0].weights, run(undefined, { ...config, learningRate: 0.05 }).layers[0].weights);
+    const sgd = run({ optimizer: "sgd" });
+    assert.notDeepEqual(sgd.layers[0].weights, plain.layers[0].weights);
+    const norm = (net: typeof plain) => net.layers.reduce((s, l) => s + l.weights.reduce((a, w) => a + w * w, 0), 0);
+    const l2 = (() => {
+      const t = new MlpTrainer(tf, { ...config, regularization: "l2", regularizationRate: 0.5 }, data);
+      for (let e = 0; e < 8; e++) t.trainEpoch();
+      const net = t.network();
+      t.dispose();
+      return net;
+    })();
+    assert.ok(norm(l2) < norm(train(config, 8).network), `${norm(l2)} vs ${norm(train(config, 8).network)}`);
+  });
+
   it("the exported network computes TF.js's loss and accuracy (weights transposed, activation kept)", () => {
     const { network, metrics } = train(config, 2);
     let loss = 0, correct = 0;
