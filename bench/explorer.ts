@@ -1,21 +1,24 @@
 /**
- * Explorer speed in headless Chromium (the built app, driven by playwright-core): for a 2-8-8-2 and a 2-32-32-32-2
- * network trained on the spiral set, on TF.js's cpu and wasm backends, it plays training for a few seconds and reports
+ * Explorer speed in headless Chromium (the built app, driven by playwright-core), the targets of issue 31:
+ *   - 2-8-8-2, 2-64-64-64-2 and 2-256-256-2 trained on the spiral set (TF.js backend chosen by size): play for a few
+ *     seconds (2-256-256-2: one stepped epoch, its ≈40,000 regions) and report
  *   - training: epochs trained and the median ms per epoch (the worker's own measure);
  *   - the exact picture: the partition worker's time (planarPartition + classBoundary) per epoch, the canvas redraw,
  *     and the whole cycle from the page's request to the picture drawn (median and 95th percentile);
  *   - responsiveness of the page while training: gaps between animation frames (median, 95th percentile, longest,
  *     and the share of frames later than 50 ms), and the CPU time of the page's main thread as a share of wall time
  *     (Chromium's ThreadTime metric): what the page itself costs, apart from waiting for a core on a loaded machine.
- * With --screenshot FILE it then trains a spiral network to mid-training and writes the documentation screenshot.
- * Usage: node --import tsx bench/explorer.ts [--seconds S] [--screenshot docs/img/explorer.png]
+ *   - hover: from the pointer event's timestamp to the next frame after the page handled it, while training;
+ *   - a settings change on 2-8-8-2 (a new seed: a new network) to its new picture on screen.
+ * With --screenshot FILE it writes the documentation screenshot of the 2-256-256-2 picture at epoch 1.
+ * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256] [--screenshot docs/img/explorer-large.png]
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CDPSession, Page } from "playwright-core";
-import { currentRun, shownPartition, startExplorerSession, stepEpochs, waitForText } from "../test/web-helpers.ts";
+import { currentRun, shownPartition, startExplorerSession } from "../test/web-helpers.ts";
 
-const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, screenshot: { type: "string" } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" } } });
 const seconds = Number(opts.seconds);
 
 const quantile = (xs: number[], q: number) => {
@@ -26,7 +29,7 @@ const quantile = (xs: number[], q: number) => {
 const f = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : "–");
 
 interface Hooks {
-  timings: { epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number }[];
+  timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[];
   epochTimes: number[];
 }
 
@@ -56,57 +59,101 @@ async function mainThreadTimes(cdp: CDPSession): Promise<{ thread: number; wall:
   return { thread: get("ThreadTime"), wall: get("Timestamp") };
 }
 
+/** Record, in the page, pointer event → next frame after its handler (ms) for every pointermove on the picture. */
+const HOVER_PROBE = `window.__hover = []; document.getElementById("plot").addEventListener("pointermove", (e) => {
+  const ts = e.timeStamp;
+  requestAnimationFrame(() => window.__hover.push(performance.now() - ts));
+});`;
+
+/** Move the pointer over the picture for `ms` milliseconds (a path across it, 20 moves a second). */
+async function wander(page: Page, ms: number): Promise<void> {
+  const box = (await page.locator("#plot").boundingBox())!;
+  const end = Date.now() + ms;
+  for (let i = 0; Date.now() < end; i++) {
+    const t = (i * 0.137) % 1, u = (i * 0.291) % 1;
+    await page.mouse.move(box.x + box.width * (0.1 + 0.8 * t), box.y + box.height * (0.1 + 0.8 * u));
+    await page.waitForTimeout(50);
+  }
+}
+
 const session = await startExplorerSession();
 const rows: string[] = [];
+const notes: string[] = [];
+const row = (cells: (string | number)[]) => rows.push(`| ${cells.join(" | ")} |`);
+const spiral = "dataset=spiral&noise=0.1&points=400&batch=16&lr=0.01&seed=1";
 try {
-  for (const widths of ["8,8", "32,32,32"]) {
-    for (const backend of ["cpu", "wasm"]) {
-      const page = await session.context.newPage();
-      await page.goto(`${session.url}?dataset=spiral&noise=0.1&points=400&widths=${widths}&batch=16&lr=0.01&seed=1&backend=${backend}`);
-      await shownPartition(page, 0);
-      const cdp = await session.context.newCDPSession(page);
-      await cdp.send("Performance.enable");
+  for (const widths of ["8,8", "64,64,64", "256,256"]) {
+    if (opts.only && opts.only !== widths) continue;
+    const name = `2-${widths.replaceAll(",", "-")}-2`;
+    const page = await session.context.newPage();
+    await page.goto(`${session.url}?${spiral}&widths=${widths}`);
+    await shownPartition(page, 0);
+    await page.evaluate(HOVER_PROBE);
+    const cdp = await session.context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    let gaps: number[], busy: number;
+    if (widths === "256,256") {
+      // One epoch: its partition is the ≈40,000-region picture (epoch 0 is Glorot's zero biases: lines through 0).
+      const t0 = await mainThreadTimes(cdp);
+      await page.click("#step");
+      const [g] = await Promise.all([frameGaps(page, 1000), wander(page, 1000)]);
+      await shownPartition(page, 1);
+      const t1 = await mainThreadTimes(cdp);
+      gaps = g;
+      busy = (t1.thread - t0.thread) / (t1.wall - t0.wall);
+    } else {
       await page.click("#play");
       const t0 = await mainThreadTimes(cdp);
-      const gaps = await frameGaps(page, seconds * 1000);
+      const [g] = await Promise.all([frameGaps(page, seconds * 1000), wander(page, seconds * 1000)]);
       const t1 = await mainThreadTimes(cdp);
       await page.click("#play");
-      const busy = (t1.thread - t0.thread) / (t1.wall - t0.wall);
-      const hooks = (await page.evaluate("({ timings: explorer.timings.slice(), epochTimes: explorer.epochTimes.slice() })")) as Hooks;
-      const t = hooks.timings.filter((x) => x.epoch > 0);
-      const regions = t.map((x) => x.regions);
-      const late = gaps.filter((g) => g > 50).length / Math.max(1, gaps.length);
-      rows.push(
-        `| 2-${widths.replaceAll(",", "-")}-2 | ${backend} | ${hooks.epochTimes.length} | ${f(quantile(hooks.epochTimes, 0.5))} | ${t.length} | ` +
-          `${Math.min(...regions)}–${Math.max(...regions)} | ${f(quantile(t.map((x) => x.partitionMs), 0.5))} / ${f(quantile(t.map((x) => x.partitionMs), 0.95))} | ` +
-          `${f(quantile(t.map((x) => x.drawMs), 0.5))} | ${f(quantile(t.map((x) => x.cycleMs), 0.5))} / ${f(quantile(t.map((x) => x.cycleMs), 0.95))} | ` +
-          `${f(quantile(gaps, 0.5))} / ${f(quantile(gaps, 0.95))} / ${f(Math.max(...gaps))} | ${(100 * late).toFixed(1)} % | ${(100 * busy).toFixed(0)} % |`,
-      );
-      process.stderr.write(rows[rows.length - 1] + "\n");
-      await page.close();
+      gaps = g;
+      busy = (t1.thread - t0.thread) / (t1.wall - t0.wall);
     }
+    const hover = (await page.evaluate("window.__hover")) as number[];
+    const hooks = (await page.evaluate("({ timings: explorer.timings.slice(), epochTimes: explorer.epochTimes.slice() })")) as Hooks;
+    const t = hooks.timings.filter((x) => x.epoch > 0);
+    const regions = t.map((x) => x.regions);
+    const skipped = t.reduce((s, x) => s + x.skipped, 0);
+    const backend = (await page.evaluate("explorer.state().backend")) as string;
+    row([
+      name, backend, hooks.epochTimes.length, f(quantile(hooks.epochTimes, 0.5)), t.length, skipped,
+      regions.length ? `${Math.min(...regions)}–${Math.max(...regions)}` : "–",
+      `${f(quantile(t.map((x) => x.partitionMs), 0.5))} / ${f(quantile(t.map((x) => x.partitionMs), 0.95))}`,
+      f(quantile(t.map((x) => x.drawMs), 0.5)),
+      `${f(quantile(t.map((x) => x.cycleMs), 0.5))} / ${f(quantile(t.map((x) => x.cycleMs), 0.95))}`,
+      `${f(quantile(gaps, 0.5))} / ${f(quantile(gaps, 0.95))} / ${f(Math.max(...gaps))}`,
+      `${f(quantile(hover, 0.5))} / ${f(quantile(hover, 0.95))}`,
+      `${(100 * busy).toFixed(0)} %`,
+    ]);
+    process.stderr.write(rows[rows.length - 1] + "\n");
+    if (widths === "8,8") {
+      // A settings change (a new seed, so a new network) to its picture on screen, 5 times.
+      const changes: number[] = [];
+      for (let seed = 2; seed <= 6; seed++) {
+        const run = await currentRun(page);
+        const t0 = Date.now();
+        await page.fill("#seed", String(seed));
+        await page.press("#seed", "Enter");
+        await page.waitForSelector(`#regions[data-epoch="0"][data-run="${run + 1}"]`, { timeout: 30_000 });
+        await page.evaluate("new Promise((r) => requestAnimationFrame(() => r()))");
+        changes.push(Date.now() - t0);
+      }
+      notes.push(`2-8-8-2 settings change (new seed) → new picture on screen: median ${f(quantile(changes, 0.5))} ms, max ${f(Math.max(...changes))} ms (${changes.join(", ")})`);
+    }
+    if (widths === "256,256" && opts.screenshot) {
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: opts.screenshot });
+      notes.push(`wrote ${opts.screenshot}: ${name}, epoch 1, ${regions[regions.length - 1]} regions`);
+    }
+    await page.close();
   }
-  console.log(`Chromium (headless, no GPU), ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; spiral, 400 points (200 train), batch 16, Adam 0.01; ${seconds} s of play per row.\n`);
-  console.log("| network | backend | epochs | ms/epoch | partitions drawn | regions in view | partition ms (median / p95) | draw ms | request → drawn ms (median / p95) | frame gap ms (median / p95 / max) | frames > 50 ms | main thread CPU |");
-  console.log("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  console.log(`Chromium (headless, no GPU), ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; spiral, 400 points (200 train), batch 16, Adam 0.01, seed 1; ${seconds} s of play per row (2-256-256-2: one stepped epoch), the pointer moving over the picture 20 times a second.\n`);
+  console.log("| network | backend | epochs | ms/epoch | pictures | epochs skipped | regions in view | partition ms (median / p95) | paint ms | request → painted ms (median / p95) | frame gap ms (median / p95 / max) | hover → frame ms (median / p95) | main thread CPU |");
+  console.log("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const r of rows) console.log(r);
-
-  if (opts.screenshot) {
-    const page = await session.context.newPage();
-    await page.setViewportSize({ width: 1400, height: 960 });
-    await page.goto(`${session.url}?dataset=spiral&noise=0.05&points=500&widths=16,16,16&batch=16&lr=0.01&seed=2`);
-    await shownPartition(page, 0);
-    await stepEpochs(page, 1);
-    // Mid-training: 18 epochs, when the boundary is still wrapping itself around the arms.
-    await stepEpochs(page, 17);
-    const epoch = 18;
-    await shownPartition(page, epoch);
-    await page.hover("#diagram circle.unit >> nth=20");
-    await waitForText(page, "#unit-info", /bent hyperplane/);
-    await page.waitForTimeout(400); // charts refresh at most every 250 ms
-    await page.screenshot({ path: opts.screenshot });
-    console.log(`\nwrote ${opts.screenshot} (run ${await currentRun(page)}, epoch ${epoch})`);
-  }
+  for (const n of notes) console.log(`\n${n}`);
 } finally {
   await session.close();
 }

@@ -20,7 +20,10 @@ import { parseTfjs, toTfjs } from "../src/io/tfjs.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixturePath, repoRoot } from "./helpers/fixtures.ts";
 import { randomNet } from "./helpers/nets.ts";
-import { currentRun, launchChromium, pageErrors, shownPartition, startExplorerSession, stepEpochs, waitForText } from "./web-helpers.ts";
+import { chromiumMissing, currentRun, launchChromium, pageErrors, requireChromiumInCi, shownPartition, startExplorerSession, stepEpochs, waitForText } from "./web-helpers.ts";
+
+const skip = chromiumMissing();
+requireChromiumInCi(it);
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-web-"));
 
@@ -31,7 +34,7 @@ async function saveDownload(page: Page, click: string): Promise<string> {
   return path;
 }
 
-describe("the explorer in Chromium", { timeout: 120_000 }, () => {
+describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
   let session: Awaited<ReturnType<typeof startExplorerSession>>;
   let page: Page;
   let errors: string[];
@@ -196,8 +199,9 @@ describe("the explorer in Chromium", { timeout: 120_000 }, () => {
   });
 });
 
-describe("tessera explore", { timeout: 60_000 }, () => {
-  it("serves the app and the model on 127.0.0.1 and prints the URL; the page opens the model", async () => {
+describe("tessera explore", { timeout: 180_000 }, () => {
+  // The page needs Chromium; the CLI's bad-input checks below do not.
+  it("serves the app and the model on 127.0.0.1 and prints the URL; the page opens the model", { skip }, async () => {
     const child = spawn(process.execPath, [join(repoRoot, "bin/tessera.mjs"), "explore", fixturePath("random-2-16-s2"), "--port", "0", "--no-open"]);
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -213,7 +217,7 @@ describe("tessera explore", { timeout: 60_000 }, () => {
       try {
         const page = await browser.context.newPage();
         await page.goto(url);
-        await waitForText(page, "#message", /^loaded random-2-16-s2\.onnx \(Tessera JSON\)/);
+        await waitForText(page, "#message", /^loaded random-2-16-s2\.onnx \(ONNX, served by tessera explore as Tessera JSON\)/);
         const shown = await shownPartition(page, 0);
         assert.equal(shown.regions, expectedOf("random-2-16-s2").regions);
       } finally {

@@ -3,7 +3,7 @@
  * it is missing or stale, serve it from a sub-path with a tiny static server (so the relative base is exercised as on
  * any static host), and launch headless Chromium through playwright-core with a fresh profile.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -22,6 +22,28 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
+/** The one line a browser test gives when Chromium is missing. */
+export const CHROMIUM_HINT = "install chromium: apt-get install chromium";
+
+/**
+ * Why browser tests cannot run here (Chromium missing), or false when they can. Locally they are skipped with
+ * {@link CHROMIUM_HINT}; with CI=true a missing browser is a failure (see {@link requireChromiumInCi}).
+ */
+export function chromiumMissing(): string | false {
+  return existsSync(CHROMIUM) ? false : CHROMIUM_HINT;
+}
+
+/** In CI (CI=true) a missing Chromium fails at once with one line, instead of skipping. */
+export function requireChromiumInCi(it: (name: string, fn: () => void) => unknown): void {
+  if (chromiumMissing() && process.env.CI === "true") {
+    it("Chromium is installed", () => {
+      const err = new Error(CHROMIUM_HINT);
+      err.stack = CHROMIUM_HINT;
+      throw err;
+    });
+  }
+}
+
 /** The sub-path the test server puts the app under. */
 export const SUB_PATH = "/static/host/explorer/";
 
@@ -62,6 +84,11 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     args: CHROMIUM_ARGS,
     acceptDownloads: true,
     viewport: { width: 1400, height: 900 },
+    // Never hang on a browser that does not start.
+    timeout: 60_000,
+  }).catch((err: unknown) => {
+    rmSync(profile, { recursive: true, force: true });
+    throw err;
   });
   return {
     context,
@@ -76,7 +103,13 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
 export async function startExplorerSession(): Promise<{ url: string; context: BrowserContext; close: () => Promise<void> }> {
   await ensureExplorerBuilt();
   const server = await serveDistAtSubPath();
-  const browser = await launchChromium();
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
   return {
     url: server.url,
     context: browser.context,

@@ -17,7 +17,10 @@ import { isInputError, readFiles } from "../web/src/files.ts";
 import { packPartition, polygonAt } from "../web/src/partition/packed.ts";
 import { configOf, initialNetwork, MlpTrainer, shuffleSeed, untrainableReason, type TrainConfig, type TrainData } from "../web/src/train/mlp.ts";
 import { History, thinned } from "../web/src/view/charts.ts";
-import { previewMatrix, toPixels, viewLayout } from "../web/src/view/layout.ts";
+import { inspectRegion } from "../web/src/view/inspect.ts";
+import { unitOutputForms, valueColour } from "../web/src/view/unit-output.ts";
+import { niceTicks, previewMatrix, toPixels, viewLayout } from "../web/src/view/layout.ts";
+import { parseView, parseWidths, readQuery, settingsQuery } from "../web/src/settings.ts";
 import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
 import { randomNet } from "./helpers/nets.ts";
 
@@ -55,6 +58,94 @@ describe("packed partition", () => {
       }
     });
     assert.equal(polygonAt(packed, 1.5, 0), -1);
+  });
+});
+
+describe("region inspector", () => {
+  const net = parseOnnx(new Uint8Array(readFileSync(fixturePath("random-2-8-8-s1"))), "random-2-8-8-s1");
+  const packed = packPartition(net, square);
+
+  it("areas add up to the view; across every unit edge the neighbour's pattern differs in exactly that unit", () => {
+    let total = 0, unitEdges = 0;
+    for (let k = 0; k < packed.regions; k++) {
+      const info = inspectRegion(packed, k);
+      total += info.area;
+      assert.ok(info.area > 0);
+      const mine = packed.patterns.subarray(k * packed.units, (k + 1) * packed.units);
+      for (const e of info.edges) {
+        if (e.unit < 0) {
+          assert.equal(e.neighbour, -1);
+          continue;
+        }
+        unitEdges++;
+        assert.ok(e.neighbour >= 0 && e.neighbour !== k, `region ${k}: an edge of unit ${e.unit} has no neighbour`);
+        const theirs = packed.patterns.subarray(e.neighbour * packed.units, (e.neighbour + 1) * packed.units);
+        const differ = [...mine.keys()].filter((i) => mine[i] !== theirs[i]);
+        assert.deepEqual(differ, [e.unit], `region ${k} and ${e.neighbour}`);
+      }
+    }
+    assert.equal(packed.slivers, 0);
+    assert.ok(Math.abs(total - 4) < 1e-9, `area ${total}`);
+    assert.ok(unitEdges > packed.regions, `${unitEdges} unit edges`);
+  });
+});
+
+describe("a unit's output over the plane", () => {
+  it("the per-region affine forms give every unit's output at each region's interior point, as a plain forward pass", () => {
+    for (const [net, name] of [[parseOnnx(new Uint8Array(readFileSync(fixturePath("random-2-8-8-s1"))), "s1"), "relu"], [randomNet(5, 2, [6, 5, 4], 3, { kind: "leaky-relu", alpha: 0.1 }), "leaky"]] as const) {
+      const packed = packPartition(net, square);
+      const partition = planarPartition(net, square);
+      for (let unit = 0; unit < packed.units; unit++) {
+        const forms = unitOutputForms(net, packed, unit);
+        partition.regions.forEach((region, k) => {
+          const [x, y] = region.point;
+          // The unit's output by a forward pass written out here.
+          let h: number[] = [x, y], at = 0, want = NaN;
+          for (const layer of net.layers.slice(0, -1)) {
+            const g = Array.from({ length: layer.outDim }, (_, r) => layer.bias[r] + h.reduce((s, v, q) => s + layer.weights[r * layer.inDim + q] * v, 0));
+            h = g.map((v) => (v > 0 ? v : layer.activation.kind === "leaky-relu" ? layer.activation.alpha * v : 0));
+            if (unit >= at && unit < at + layer.outDim) want = h[unit - at];
+            at += layer.outDim;
+          }
+          const got = forms[3 * k] * x + forms[3 * k + 1] * y + forms[3 * k + 2];
+          assert.ok(Math.abs(got - want) < 1e-9 * (1 + Math.abs(want)), `${name} unit ${unit} region ${k}: ${got} vs ${want}`);
+        });
+      }
+    }
+  });
+
+  it("the colour map is white at 0 and linear on each side", () => {
+    assert.equal(valueColour(0), "rgb(255, 255, 255)");
+    assert.equal(valueColour(1), "rgb(0, 114, 178)");
+    assert.equal(valueColour(-1), "rgb(230, 159, 0)");
+    assert.equal(valueColour(0.5), "rgb(128, 185, 217)");
+  });
+});
+
+describe("settings from the URL", () => {
+  it("any value in range is taken (lr=0.05); others are one line naming the setting; the URL writes back", () => {
+    const got = readQuery(new URLSearchParams("lr=0.05&widths=16x16&batch=0&view=-2,2,-1,1&dataset=moons"));
+    assert.equal(got.values.get("lr"), "0.05");
+    assert.equal(got.values.get("widths"), "16,16");
+    assert.equal(got.values.has("batch"), false);
+    assert.deepEqual(got.view, { umin: -2, umax: 2, vmin: -1, vmax: 1 });
+    assert.deepEqual(got.errors, [
+      'URL dataset=moons: dataset must be one of circle, xor, gauss, spiral, got "moons"',
+      'URL batch=0: batch size must be an integer from 1 to 100000, got "0"',
+    ]);
+    assert.equal(settingsQuery(got.values, got.view, new URLSearchParams("backend=cpu&play=1")), "?widths=16,16&lr=0.05&view=-2,2,-1,1&backend=cpu");
+    assert.deepEqual(readQuery(new URLSearchParams("lr=0.00001")).errors, []);
+    assert.match(readQuery(new URLSearchParams("lr=11")).errors[0], /^URL lr=11: learning rate must be a number from 0\.00001 to 10/);
+    assert.throws(() => parseView("1,0,0,1"), /need umin < umax/);
+    assert.throws(() => parseWidths("8, abc"), /^RangeError: hidden widths "8, abc"/);
+  });
+
+  it("axis ticks are nice steps inside the range", () => {
+    assert.deepEqual(niceTicks(-1, 1, 5), { values: [-1, -0.5, 0, 0.5, 1], decimals: 1 });
+    const t = niceTicks(0.1234, 0.1236, 4);
+    assert.ok(t.values.length >= 2 && t.values.every((v) => v >= 0.1234 && v <= 0.1236), JSON.stringify(t));
+    const labels = t.values.map((v) => v.toFixed(t.decimals));
+    assert.equal(new Set(labels).size, labels.length, `labels ${labels}`);
   });
 });
 
@@ -160,6 +251,36 @@ describe("the training worker's trainer (TF.js cpu backend)", async () => {
     assert.deepEqual(a.network, b.network);
     assert.notDeepEqual(a.network.layers[0].weights, c.network.layers[0].weights);
     assert.notEqual(shuffleSeed(5, 0), shuffleSeed(5, 1));
+  });
+
+  it("retune: the same tuning changes nothing (bit-identical); a new rate from epoch 2 equals neither run; L2 at rate 0 is no penalty; L2 shrinks the kernels", () => {
+    const run = (tune: Partial<TrainConfig> | undefined, c: TrainConfig = config) => {
+      const t = new MlpTrainer(tf, c, data);
+      t.trainEpoch();
+      t.trainEpoch();
+      if (tune) t.retune({ learningRate: c.learningRate, batchSize: c.batchSize, optimizer: c.optimizer, ...tune });
+      t.trainEpoch();
+      const net = t.network();
+      t.dispose();
+      return net;
+    };
+    const plain = run(undefined);
+    assert.deepEqual(run({}), plain);
+    assert.deepEqual(run(undefined, { ...config, regularization: "l2", regularizationRate: 0 }), plain);
+    const faster = run({ learningRate: 0.05 });
+    assert.notDeepEqual(faster.layers[0].weights, plain.layers[0].weights);
+    assert.notDeepEqual(faster.layers[0].weights, run(undefined, { ...config, learningRate: 0.05 }).layers[0].weights);
+    const sgd = run({ optimizer: "sgd" });
+    assert.notDeepEqual(sgd.layers[0].weights, plain.layers[0].weights);
+    const norm = (net: typeof plain) => net.layers.reduce((s, l) => s + l.weights.reduce((a, w) => a + w * w, 0), 0);
+    const l2 = (() => {
+      const t = new MlpTrainer(tf, { ...config, regularization: "l2", regularizationRate: 0.5 }, data);
+      for (let e = 0; e < 8; e++) t.trainEpoch();
+      const net = t.network();
+      t.dispose();
+      return net;
+    })();
+    assert.ok(norm(l2) < norm(train(config, 8).network), `${norm(l2)} vs ${norm(train(config, 8).network)}`);
   });
 
   it("the exported network computes TF.js's loss and accuracy (weights transposed, activation kept)", () => {

@@ -190,6 +190,51 @@ function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: nu
   }
 }
 
+/**
+ * Cells of one layer are composed in the order the previous layer's cuts produced them, so consecutive cells usually
+ * differ in a few units of the previous layer (siblings differ in one). Then G, gc are the previous cell's plus one
+ * rank-1 term per unit that flipped (W's column k times the change of h's row k), rows·3 operations per flip instead of
+ * rows·live·3 for a full {@link composeCell}. At most this many flips are applied that way ...
+ */
+const MAX_FLIPS = 8;
+/** ... and every this many cells in a row the forms are composed afresh, so rounding cannot build up along a chain. */
+const FRESH_EVERY = 16;
+
+/**
+ * G, gc of `cell` from those of `prev` (same parent block, ReLU or leaky ReLU), by the rank-1 terms of the units of
+ * the previous layer whose bits differ. False (nothing written) when the activation is not ReLU-family or more than
+ * {@link MAX_FLIPS} bits differ.
+ */
+function updateCell(W: Float64Array, outDim: number, width: number, parent: ParentForms, prev: Cell, cell: Cell, prevG: Float64Array, prevGc: Float64Array, G: Float64Array, gc: Float64Array, flips: Int32Array): boolean {
+  const act = parent.activation;
+  if ((act.kind !== "relu" && act.kind !== "leaky-relu") || prev.at !== cell.at) return false;
+  let d = 0;
+  const a = prev.pattern, b = cell.pattern, o = parent.offset;
+  for (let k = 0; k < width; k++) {
+    if (a[o + k] !== b[o + k]) {
+      if (d === MAX_FLIPS) return false;
+      flips[d++] = k;
+    }
+  }
+  G.set(prevG);
+  gc.set(prevGc);
+  const src = parent.data, at = cell.at, cAt = at + 2 * parent.rows;
+  const off = act.kind === "relu" ? 0 : act.alpha;
+  for (let i = 0; i < d; i++) {
+    const k = flips[i];
+    // The change of h's row k: (on − off)·forms_k when the unit turned on, the negative when it turned off.
+    const ds = b[o + k] ? 1 - off : off - 1;
+    const h0 = ds * src[at + 2 * k], h1 = ds * src[at + 2 * k + 1], h2 = ds * src[cAt + k];
+    for (let r = 0; r < outDim; r++) {
+      const w = W[r * width + k];
+      G[2 * r] += w * h0;
+      G[2 * r + 1] += w * h1;
+      gc[r] += w * h2;
+    }
+  }
+  return true;
+}
+
 /** Reusable buffers for clipping (grown on demand, never shrunk). */
 class ClipScratch {
   side = new Int8Array(16);
@@ -302,7 +347,7 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
   let width = 2, offset = 0, peakPieces = 1;
   const hidden = hiddenLayers(net);
   const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
-  const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1);
+  const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1), flips = new Int32Array(MAX_FLIPS);
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
     const act = layer.activation, rows = layer.outDim, units = unitsOf(layer);
@@ -310,10 +355,17 @@ export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, o
     const blocks = new Float64Array(3 * rows * cells.length);
     const sparse = sparseRows(layer.weights, rows, width, pos);
     let pieces: Piece[] = [], buffer: Piece[] = [];
+    let fresh = 0;
     cells.forEach((cell, ci) => {
       const at = 3 * rows * ci;
       const G = blocks.subarray(at, at + 2 * rows), gc = blocks.subarray(at + 2 * rows, at + 3 * rows);
-      composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse);
+      const before = at - 3 * rows;
+      if (ci > 0 && fresh < FRESH_EVERY && updateCell(layer.weights, rows, width, parent, cells[ci - 1], cell, blocks.subarray(before, before + 2 * rows), blocks.subarray(before + 2 * rows, at), G, gc, flips)) {
+        fresh++;
+      } else {
+        composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse);
+        fresh = 0;
+      }
       pieces.length = 0;
       pieces.push(cell);
       for (let u = 0; u < units; u++) {

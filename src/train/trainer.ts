@@ -31,7 +31,16 @@ export interface TrainConfig {
   optimizer: "adam" | "sgd";
   /** Initial weights: Glorot uniform (the default, Keras's) or He uniform. */
   init?: "glorot" | "he";
+  /**
+   * Weight penalty added to the loss, on the kernels (not the biases), as Keras's regularizers: L1 adds
+   * rate · Σ|w|, L2 adds rate · Σ w² (absent or "none": no penalty). Either keeps the network piecewise linear.
+   */
+  regularization?: "none" | "l1" | "l2";
+  regularizationRate?: number;
 }
+
+/** The settings a running training can change without starting over (the weights stay). */
+export type TrainTuning = Pick<TrainConfig, "learningRate" | "batchSize" | "optimizer" | "regularization" | "regularizationRate">;
 
 /** Training and test points as TF.js wants them: float32 coordinates (`dim` per point, 2 when absent) and integer labels. */
 export interface TrainData {
@@ -92,13 +101,16 @@ export class MlpTrainer {
   epoch = 0;
   private readonly kernels: TF.Variable[] = [];
   private readonly biases: TF.Variable[] = [];
-  private readonly optimizer: TF.Optimizer;
+  private optimizer: TF.Optimizer;
+  /** The config in use: architecture and seed as constructed, tuning as last set by {@link retune}. */
+  config: TrainConfig;
   private readonly trainX: TF.Tensor2D;
   private readonly trainOneHot: TF.Tensor2D;
   private readonly testX: TF.Tensor2D;
 
   /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
-  constructor(private readonly tf: Tf, readonly config: TrainConfig, readonly data: TrainData, initial?: Network) {
+  constructor(private readonly tf: Tf, config: TrainConfig, readonly data: TrainData, initial?: Network) {
+    this.config = { ...config };
     const dim = data.dim ?? 2;
     const net = initial ?? initialNetwork(config, data.classes, dim);
     for (const layer of net.layers) {
@@ -109,11 +121,44 @@ export class MlpTrainer {
       k.dispose();
       b.dispose();
     }
-    this.optimizer = config.optimizer === "adam" ? tf.train.adam(config.learningRate) : tf.train.sgd(config.learningRate);
+    this.optimizer = this.makeOptimizer();
     const nTrain = data.trainY.length, nTest = data.testY.length;
     this.trainX = tf.tensor2d(data.trainX, [nTrain, dim]);
     this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D;
     this.testX = tf.tensor2d(data.testX, [nTest, dim]);
+  }
+
+  private makeOptimizer(): TF.Optimizer {
+    const { optimizer, learningRate } = this.config;
+    return optimizer === "adam" ? this.tf.train.adam(learningRate) : this.tf.train.sgd(learningRate);
+  }
+
+  /**
+   * Change the learning rate, batch size, optimizer or regularisation from the next epoch on, keeping the weights.
+   * A new learning rate keeps the optimizer's state (Adam's moment estimates); a new optimizer starts a fresh one.
+   */
+  retune(t: TrainTuning): void {
+    const before = this.config;
+    this.config = { ...before, ...t };
+    if (t.optimizer !== before.optimizer) {
+      this.optimizer.dispose();
+      this.optimizer = this.makeOptimizer();
+    } else if (t.learningRate !== before.learningRate) {
+      // SGD keeps the rate as a tensor (setLearningRate); Adam reads its learningRate field at every step
+      // (tfjs-core sgd_optimizer.ts, adam_optimizer.ts).
+      const opt = this.optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+      if (typeof opt.setLearningRate === "function") opt.setLearningRate(t.learningRate);
+      else opt.learningRate = t.learningRate;
+    }
+  }
+
+  /** The weight penalty of the config (Keras's l1 / l2 regularizers on the kernels), or null for none. */
+  private penalty(): TF.Scalar | null {
+    const { regularization: kind, regularizationRate: rate = 0 } = this.config;
+    if (!kind || kind === "none" || rate === 0) return null;
+    const tf = this.tf;
+    const terms = this.kernels.map((k) => (kind === "l1" ? tf.sum(tf.abs(k)) : tf.sum(tf.square(k))));
+    return tf.mul(rate, tf.addN(terms)) as TF.Scalar;
   }
 
   /** The logits of a batch of inputs. */
@@ -141,7 +186,11 @@ export class MlpTrainer {
       tf.tidy(() => {
         const idx = tf.tensor1d(batch, "int32");
         const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainOneHot, idx);
-        this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, this.logits(x)) as TF.Scalar, false, vars);
+        this.optimizer.minimize(() => {
+          const loss = tf.losses.softmaxCrossEntropy(y, this.logits(x)) as TF.Scalar;
+          const penalty = this.penalty();
+          return penalty ? (tf.add(loss, penalty) as TF.Scalar) : loss;
+        }, false, vars);
       });
     }
     this.epoch++;

@@ -1,8 +1,10 @@
 /**
  * The explorer page: controls, the two workers (training with TF.js, exact partition with the core), the live
  * picture, the network diagram, the numbers and the charts, file drops and exports. State flows one way: the
- * training worker reports weights after every epoch; the page asks the partition worker for the newest weights over
- * the view rectangle (one request in flight, later requests replace waiting ones); the answer is drawn.
+ * training worker reports weights after every epoch, tagged with the run (one per reset); the page asks the
+ * partition worker for the newest weights over the view (client.ts: one request in flight with a generation number,
+ * newer epochs replace a waiting request, another run or view cancels the one in flight); an answer is drawn only
+ * when its generation and run are current. The URL holds every setting and the view, written as they change.
  */
 import { allBounds, type BoundsActivation } from "../../src/bounds/all-bounds.ts";
 import { boundsActivationOf } from "../../src/bounds/from-network.ts";
@@ -12,20 +14,25 @@ import { PLANAR_KINDS, planarDataset, type PlanarKind } from "../../src/data/pla
 import { predictedClass } from "../../src/geometry/class-boundary.ts";
 import type { PlaneRect } from "../../src/geometry/slice.ts";
 import { stringifyTesseraJson } from "../../src/io/tessera-json.ts";
+import { classColour, classFill } from "../../src/render/svg.ts";
 import { activationName, hiddenLayers, hiddenWidths, outputDim, unitsOf, type Network } from "../../src/model/network.ts";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
+import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
 import { polygonAt, type PackedPartition } from "./partition/packed.ts";
-import type { PartitionReport, PartitionRequest, PictureOptions } from "./partition/protocol.ts";
-import type { EpochMetrics, TrainConfig, TrainData } from "./train/mlp.ts";
-import { configOf, untrainableReason } from "./train/mlp.ts";
+import type { PictureOptions } from "./partition/protocol.ts";
+import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
+import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/mlp.ts";
+import { configOf, initialNetwork, untrainableReason } from "./train/mlp.ts";
 import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./train/protocol.ts";
 import { History, lossChart, regionChart } from "./view/charts.ts";
+import { compareRegions } from "./view/compare.ts";
+import { inspectRegion } from "./view/inspect.ts";
+import { locateUnit, outputScale, paintUnitOutput, unitOutputForms } from "./view/unit-output.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
+import { setPlaneTransform, viewLayout } from "./view/layout.ts";
 
-/** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
-const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;
 /**
  * The network diagram and the charts (SVG: costly to restyle and repaint, with no GPU) are redrawn at most this
  * often while training (ms); the numbers follow every epoch.
@@ -45,6 +52,8 @@ interface Shown {
   epoch: number;
   /** The training run (one per reset) the weights came from. */
   run: number;
+  /** Generation number of the partition request (client.ts). */
+  gen: number;
 }
 
 const state = {
@@ -65,13 +74,19 @@ const state = {
   shown: undefined as Shown | undefined,
   modelName: undefined as string | undefined,
   hoveredUnit: null as number | null,
+  /** Epochs skipped between the last two pictures of a run (the partition could not keep up). */
+  skipped: 0,
   historyRect: undefined as PlaneRect | undefined,
+  /** A setting that cannot be used (one line): training is stopped until it is fixed. */
+  invalid: undefined as string | undefined,
+  /** The settings the current dataset was built from (a change refits the view). */
+  dataKey: "",
 };
 const history = new History();
 /** The plane point under the pointer (to refresh the hover text when a new partition arrives). */
 let hoverPoint: [number, number] | null = null;
 /** Timings of the last partition cycles, for bench/explorer.ts: worker time, request → drawn. */
-const timings: { epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number }[] = [];
+const timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[] = [];
 /** Milliseconds of every training epoch of the current run (the worker's own measure), for bench/explorer.ts. */
 const epochTimes: number[] = [];
 
@@ -82,10 +97,6 @@ function setMessage(text: string, error = false): void {
   m.textContent = text;
   m.title = text;
   m.classList.toggle("error", error);
-}
-
-function sameRect(a: PlaneRect | undefined, b: PlaneRect | undefined): boolean {
-  return !!a && !!b && a.umin === b.umin && a.umax === b.umax && a.vmin === b.vmin && a.vmax === b.vmax;
 }
 
 function rectOfBox(box: { lo: ArrayLike<number>; hi: ArrayLike<number> }): PlaneRect {
@@ -118,38 +129,46 @@ function download(name: string, blob: Blob): void {
 
 // ---------- data and config from the controls ----------
 
-function readNumber(id: string, lo: number, hi: number, integer: boolean, name: string): number {
-  const v = Number(input(id).value);
-  if (!Number.isFinite(v) || v < lo || v > hi || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`${name} must be ${integer ? "an integer" : "a number"} from ${lo} to ${hi}, got "${input(id).value}"`);
+/** The checked canonical text of a setting's control (throws a one-line RangeError naming it). */
+function setting(key: string): string {
+  const sdef = SETTINGS.find((x) => x.key === key)!;
+  const el = $(sdef.id) as HTMLInputElement | HTMLSelectElement;
+  try {
+    const v = sdef.check(el.value);
+    el.removeAttribute("aria-invalid");
+    return v;
+  } catch (err) {
+    el.setAttribute("aria-invalid", "true");
+    throw err;
   }
-  return v;
 }
 
-function readWidths(): number[] {
-  const text = input("widths").value.trim();
-  const parts = text === "" ? [] : text.split(/[\s,;x×-]+/).filter(Boolean);
-  const widths = parts.map(Number);
-  if (widths.length === 0 || widths.length > MAX_HIDDEN_LAYERS || widths.some((w) => !Number.isInteger(w) || w < 1 || w > MAX_WIDTH)) {
-    throw new RangeError(`hidden widths "${text}": give 1 to ${MAX_HIDDEN_LAYERS} integers from 1 to ${MAX_WIDTH}, e.g. 8, 8`);
-  }
-  return widths;
+function readNumber(key: string): number {
+  return Number(setting(key));
+}
+
+function readTuning(): TrainTuning {
+  return {
+    learningRate: readNumber("lr"),
+    batchSize: readNumber("batch"),
+    optimizer: setting("optimizer") as TrainConfig["optimizer"],
+    regularization: setting("reg") as TrainTuning["regularization"],
+    regularizationRate: readNumber("regrate"),
+  };
 }
 
 function readConfig(): TrainConfig {
   return {
-    widths: readWidths(),
-    activation: select("activation").value as TrainConfig["activation"],
-    alpha: readNumber("alpha", 0.001, 0.99, false, "leaky slope"),
-    learningRate: Number(select("lr").value),
-    batchSize: readNumber("batch", 1, 100_000, true, "batch size"),
-    seed: readNumber("seed", -2147483648, 2147483647, true, "seed"),
-    optimizer: select("optimizer").value as TrainConfig["optimizer"],
+    widths: parseWidths(setting("widths")),
+    activation: setting("activation") as TrainConfig["activation"],
+    alpha: readNumber("alpha"),
+    seed: readNumber("seed"),
+    ...readTuning(),
   };
 }
 
 function splitOptions(): { seed: number; testFraction: number } {
-  return { seed: readNumber("data-seed", -2147483648, 2147483647, true, "data seed"), testFraction: readNumber("test-share", 0, 0.9, false, "test share") };
+  return { seed: readNumber("dataseed"), testFraction: readNumber("test") };
 }
 
 /** Build the dataset the controls describe (a planar set, or the CSV loaded last, re-split). */
@@ -157,8 +176,8 @@ function buildDataset(): PointDataset {
   const { seed, testFraction } = splitOptions();
   const kind = select("dataset").value;
   if (kind === "csv" && state.csvText !== undefined) return parseCsvDataset(state.csvText, { source: state.dataName, seed, testFraction });
-  const n = readNumber("points", 10, 5000, true, "points");
-  const noise = Number(input("noise").value);
+  const n = readNumber("points");
+  const noise = readNumber("noise");
   state.dataName = kind;
   return planarDataset(kind as PlanarKind, { n, noise, seed, testFraction });
 }
@@ -173,7 +192,34 @@ function trainData(d: PointDataset): TrainData {
   };
 }
 
+/** The colour legend under the picture: what fills, lines and marks mean for the current colouring and data. */
+function showLegend(): void {
+  const d = state.dataset;
+  const legend = $("legend");
+  legend.replaceChildren();
+  const item = (swatch: Partial<CSSStyleDeclaration>, text: string) => {
+    const span = document.createElement("span");
+    const box = document.createElement("span");
+    box.className = "swatch";
+    Object.assign(box.style, swatch);
+    span.append(box, text);
+    legend.append(span);
+  };
+  if (paintStyle().colouring === "confidence" && d?.classes === 2) {
+    item({ width: "60px", background: `linear-gradient(90deg, ${classColour(1)}, #ffffff, ${classColour(0)})` }, `logit margin f1 − f2: ${d.classNames[1]} ← 0 → ${d.classNames[0]} (scaled to the largest in view)`);
+  } else if (select("colouring").value === "class") {
+    d?.classNames.forEach((name, i) => item({ background: classFill(i) }, `predicted ${name}`));
+  } else {
+    item({ background: "linear-gradient(90deg, #f4a6a6, #a6d8f4, #c9f4a6)" }, "one colour per activation pattern (hashed)");
+  }
+  item({ width: "18px", height: "0", border: "0", borderTop: "3px solid #000000", verticalAlign: "3px" }, "class boundary");
+  item({ width: "18px", height: "0", border: "0", borderTop: "1px solid rgba(55, 65, 81, 0.9)", verticalAlign: "3px" }, "region edge");
+  d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
+  item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+}
+
 function describeData(): void {
+  showLegend();
   const d = state.dataset;
   $("data-info").textContent = `${state.dataName}: ${d.train.y.length} train + ${d.test.y.length} test points, ${d.classes} classes (${d.classNames.join(", ")})`;
 }
@@ -181,58 +227,48 @@ function describeData(): void {
 // ---------- workers ----------
 
 const trainWorker = new Worker(new URL("./train/train-worker.ts", import.meta.url), { type: "module" });
-const partitionWorker = new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" });
 const sendTrain = (m: TrainRequest) => trainWorker.postMessage(m);
-const sendPartition = (m: PartitionRequest) => partitionWorker.postMessage(m);
 
-let nextId = 1;
-interface PartitionJob {
-  network: Network;
-  rect: PlaneRect;
-  epoch: number;
-  run: number;
-}
-let inFlight: (PartitionJob & { id: number; t0: number }) | undefined;
-let waiting: PartitionJob | undefined;
-const svgRequests = new Map<number, (svg: string) => void>();
+/** Whether workers paint (OffscreenCanvas) and hand the page bitmaps; otherwise the page paints the packed arrays. */
+const WORKER_PAINTS = typeof OffscreenCanvas !== "undefined" && typeof ImageBitmap !== "undefined";
+const partitions = new PartitionClient(
+  () => new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" }),
+  () => ({ style: paintStyle(), size: plot.size() }),
+  WORKER_PAINTS,
+);
 
-/** Ask for the partition of the newest network over the current view (replacing any request still waiting). */
+/** The run whose epoch-0 picture the page requested from its own seeded initialisation. */
+let seededEpoch0 = -1;
+
+/** Ask for the partition of the newest network over the current view (see client.ts for waiting and cancelling). */
 function requestPartition(): void {
   if (!state.network) return;
-  waiting = { network: state.network, rect: { ...plot.view }, epoch: state.epoch, run: state.run };
-  pump();
+  partitions.request({ network: state.network, rect: { ...plot.view }, epoch: state.epoch, run: state.run });
 }
 
-function pump(): void {
-  if (inFlight || !waiting) return;
-  const job = waiting;
-  waiting = undefined;
-  inFlight = { id: nextId++, ...job, t0: performance.now() };
-  sendPartition({ type: "partition", id: inFlight.id, network: job.network, rect: job.rect });
-}
-
-partitionWorker.onmessage = (e: MessageEvent<PartitionReport>) => {
-  const m = e.data;
-  if (m.type === "svg") {
-    svgRequests.get(m.id)?.(m.svg);
-    svgRequests.delete(m.id);
-    return;
-  }
-  if (m.type === "error" && svgRequests.has(m.id)) {
-    svgRequests.delete(m.id);
-    setMessage(`picture: ${m.message}`, true);
-    return;
-  }
-  const job = inFlight;
-  inFlight = undefined;
-  if (m.type === "error") {
-    setMessage(`partition: ${m.message}`, true);
-  } else if (job && job.id === m.id) {
-    showPartition(m.partition, job, job.t0, m.drawMs);
-  }
-  pump();
+partitions.onDelivery = (d) => {
+  if (d.job.run !== state.run) return; // a run that is gone (client.ts cancels these; this is the last guard)
+  showPartition(d);
 };
-partitionWorker.onerror = (e) => setMessage(`partition worker failed: ${e.message}`, true);
+partitions.onPainted = (gen, bitmap, drawMs) => {
+  if (state.shown?.gen !== gen) return bitmap.close();
+  putBitmap(bitmap);
+  $("timing").dataset.paintMs = drawMs.toFixed(1);
+};
+partitions.onError = (message, job) => {
+  if (!job || job.run === state.run) setMessage(message, true);
+  showPictureStatus();
+};
+/** Progress of the partition in flight, for the "computing…" label. */
+let progress = "";
+partitions.onChange = () => {
+  progress = "";
+  showPictureStatus();
+};
+partitions.onProgress = (job, layer, layers, pieces) => {
+  progress = ` (layer ${layer} of ${layers}: ${pieces.toLocaleString("en-US")} pieces)`;
+  showPictureStatus();
+};
 
 trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
   const m = e.data;
@@ -245,8 +281,9 @@ trainWorker.onmessage = (e: MessageEvent<TrainReport>) => {
       state.epochMs = m.epochMs;
       state.backend = m.backend;
       if (m.epoch > 0) epochTimes.push(m.epochMs);
-      history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss);
-      requestPartition();
+      history.addLoss(m.epoch, m.metrics.trainLoss, m.metrics.testLoss, m.run);
+      // Epoch 0 of a seeded run was requested already, with the same weights (see restart).
+      if (!(m.epoch === 0 && seededEpoch0 === m.run)) requestPartition();
       scheduleUi();
       break;
     case "state":
@@ -266,16 +303,21 @@ const plot = new PlotView($<HTMLCanvasElement>("plot-base"), $<HTMLCanvasElement
 const diagram = new NetworkDiagram($("diagram"));
 
 function paintStyle(): PaintStyle {
-  return { colouring: select("colouring").value as PaintStyle["colouring"], showEdges: input("show-edges").checked };
+  const fill = select("colouring").value as PaintStyle["colouring"];
+  return { colouring: fill === "class" && !input("discretize").checked ? "confidence" : fill, showEdges: input("show-edges").checked };
 }
 
-/** Paints partitions on the page when the browser cannot hand the base canvas to the worker (no OffscreenCanvas). */
-let pagePainter: PartitionPainter | undefined;
-if ("transferControlToOffscreen" in plot.base) {
-  const canvas = plot.base.transferControlToOffscreen();
-  partitionWorker.postMessage({ type: "attach", canvas, style: paintStyle(), size: plot.size() } satisfies PartitionRequest, [canvas]);
-} else {
-  pagePainter = new PartitionPainter(plot.base, paintStyle(), plot.size());
+/** Paints partitions on the page when workers cannot (no OffscreenCanvas). */
+const pagePainter = WORKER_PAINTS ? undefined : new PartitionPainter(plot.base, paintStyle(), plot.size());
+const bitmapContext = WORKER_PAINTS ? plot.base.getContext("bitmaprenderer") : null;
+
+/** Show a picture painted by the worker (one bitmap: no drawing on the page's thread). */
+function putBitmap(bitmap: ImageBitmap): void {
+  if (plot.base.width !== bitmap.width || plot.base.height !== bitmap.height) {
+    plot.base.width = bitmap.width;
+    plot.base.height = bitmap.height;
+  }
+  bitmapContext!.transferFromImageBitmap(bitmap);
 }
 
 /** Repaint the shown partition after a change of style or size. */
@@ -284,24 +326,32 @@ function repaint(change: { style?: PaintStyle; size?: ReturnType<PlotView["size"
     if (change.style) pagePainter.setStyle(change.style);
     if (change.size) pagePainter.setSize(change.size);
     pagePainter.draw();
-  } else {
-    sendPartition({ type: "paint", ...change });
+  } else if (state.shown && !partitions.repaint(state.shown.gen)) {
+    // The worker that painted it was replaced (a cancelled partition): compute the picture again.
+    requestPartition();
   }
 }
 plot.onResize = (size) => repaint({ size });
 
-function showPartition(p: PackedPartition, job: PartitionJob, t0: number, workerDrawMs: number): void {
+function showPartition(d: Delivery): void {
+  const { partition: p, job } = d;
   const { network, epoch } = job;
-  let drawMs = workerDrawMs;
+  let drawMs = d.drawMs;
   if (pagePainter) {
     pagePainter.setPartition(p);
     drawMs = pagePainter.draw();
+  } else if (d.bitmap) {
+    putBitmap(d.bitmap);
   }
-  state.shown = { partition: p, network, epoch, run: job.run };
+  const skipped = state.shown && state.shown.run === job.run && epoch > state.shown.epoch + 1 ? epoch - state.shown.epoch - 1 : 0;
+  state.shown = { partition: p, network, epoch, run: job.run, gen: d.gen };
   plot.setShown(p);
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
   if (hoverPoint) plot.onHover(hoverPoint);
-  timings.push({ epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: performance.now() - t0 });
+  if (inspectPoint) showInspector();
+  if (pinned) showCompare();
+  if (outputUnit !== null) showUnitOutput(!state.playing);
+  timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
   const regions = $("regions");
@@ -315,13 +365,39 @@ function showPartition(p: PackedPartition, job: PartitionJob, t0: number, worker
     history.clearRegions();
     state.historyRect = p.rect;
   }
-  history.addRegions(epoch, p.regions);
+  history.addRegions(epoch, p.regions, job.run);
+  state.skipped = skipped;
+  showPictureStatus();
   scheduleUi();
+}
+
+/**
+ * The label under the picture: which epoch it shows, whether a newer one is being computed ("computing…" also on
+ * the picture), and how many epochs were skipped to keep up (big networks partition slower than they train).
+ */
+function showPictureStatus(): void {
+  const s = state.shown, busy = partitions.busy, queued = partitions.queued;
+  const current = s && s.run === state.run && s.epoch === state.epoch && sameRect(s.partition.rect, plot.view);
+  const label = $("picture-status"), badge = $("computing");
+  const what = (j: PartitionJob) => (state.frozenReason ? "the loaded model" : `epoch ${j.epoch}`);
+  const shownText = !s || s.run !== state.run ? "no picture of this run yet" : state.frozenReason ? "picture of the loaded model" : `picture of epoch ${s.epoch}`;
+  const skippedText = state.skipped > 0 ? ` (${state.skipped} epoch${state.skipped === 1 ? "" : "s"} skipped while partitioning)` : "";
+  if (busy && busy.run === state.run) {
+    badge.textContent = `computing ${what(busy)}…`;
+    badge.classList.add("on");
+    label.textContent = `${shownText}${skippedText}; computing ${what(busy)}${progress}${queued ? `, then the newest (epoch ${queued.epoch})` : ""}…`;
+  } else {
+    badge.classList.remove("on");
+    label.textContent = `${shownText}${skippedText}`;
+  }
+  label.classList.toggle("stale", !current);
+  label.dataset.state = busy ? "computing" : current ? "current" : "stale";
 }
 
 plot.onViewChange = (v) => {
   showView(v);
   requestPartition();
+  writeUrl();
 };
 
 function showView(v: PlaneRect): void {
@@ -333,7 +409,11 @@ function setView(v: PlaneRect): void {
   plot.setView(v);
   showView(v);
   requestPartition();
+  writeUrl();
 }
+
+/** The text the hover box shows when the pointer is on no region. */
+const HOVER_HELP = "Hover a region for its activation pattern and affine map; hover a unit of the network for its bent hyperplane.";
 
 plot.onHover = (pt) => {
   hoverPoint = pt;
@@ -341,6 +421,7 @@ plot.onHover = (pt) => {
   const box = $("hover");
   if (!pt || !shown) {
     plot.setHoverPolygon(-1);
+    box.textContent = HOVER_HELP;
     return;
   }
   const p = shown.partition;
@@ -350,28 +431,181 @@ plot.onHover = (pt) => {
     box.textContent = `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): outside the partitioned rectangle`;
     return;
   }
-  const net = shown.network;
+  const lines = [
+    `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): ${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (thinner than the interior threshold, not a region)"}`,
+    ...regionLines(shown, k),
+  ];
+  const out = new Float64Array(p.outputs);
+  for (let r = 0; r < p.outputs; r++) out[r] = p.J[(k * p.outputs + r) * 2] * pt[0] + p.J[(k * p.outputs + r) * 2 + 1] * pt[1] + p.c[k * p.outputs + r];
+  const cls = predictedClass(out);
+  lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
+  box.textContent = lines.join("\n");
+};
+
+/** Pattern (layer by layer) and output maps of polygon k of the shown partition, one line each. */
+function regionLines(shown: Shown, k: number): string[] {
+  const p = shown.partition;
   const pattern = p.patterns.subarray(k * p.units, (k + 1) * p.units);
   const groups: string[] = [];
   let at = 0;
-  for (const layer of hiddenLayers(net)) {
+  for (const layer of hiddenLayers(shown.network)) {
     const n = unitsOf(layer);
     groups.push(Array.from(pattern.subarray(at, at + n)).join(""));
     at += n;
   }
-  const lines = [
-    `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): ${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (thinner than the interior threshold, not a region)"}`,
-    `pattern  ${groups.map((g, l) => `layer ${l + 1}: ${g}`).join("   ")}`,
-  ];
-  const out = new Float64Array(p.outputs);
+  const lines = [`pattern  ${groups.map((g, l) => `layer ${l + 1}: ${g}`).join("   ")}`];
   for (let r = 0; r < p.outputs; r++) {
     const J0 = p.J[(k * p.outputs + r) * 2], J1 = p.J[(k * p.outputs + r) * 2 + 1], c = p.c[k * p.outputs + r];
-    out[r] = J0 * pt[0] + J1 * pt[1] + c;
     lines.push(`f${r + 1}(x) = ${signed(J0, true)}·x1${signed(J1, false)}·x2${signed(c, false)}`);
   }
-  const cls = predictedClass(out);
-  lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
-  box.textContent = lines.join("\n");
+  return lines;
+}
+
+/** Layer (1-based) and unit (1-based) of a pattern index. */
+function unitName(net: Network, unit: number): string {
+  let at = 0;
+  for (const [l, layer] of hiddenLayers(net).entries()) {
+    const n = unitsOf(layer);
+    if (unit < at + n) return `layer ${l + 1} unit ${unit - at + 1}`;
+    at += n;
+  }
+  return `unit ${unit}`;
+}
+
+/** The point whose region the inspector shows (kept across pictures: the inspector follows training there). */
+let inspectPoint: [number, number] | null = null;
+const INSPECT_HELP = "Click a region to inspect it: polygon, pattern, affine map, area, neighbours.";
+
+/** Fill the region inspector for the region at `inspectPoint` in the shown picture. */
+function showInspector(): void {
+  const box = $("inspector"), shown = state.shown;
+  const k = inspectPoint && shown ? polygonAt(shown.partition, inspectPoint[0], inspectPoint[1]) : -1;
+  plot.setSelected(k);
+  if (!shown || k < 0) {
+    box.textContent = INSPECT_HELP;
+    box.dataset.region = "";
+    return;
+  }
+  const p = shown.partition, r = p.rect;
+  const info = inspectRegion(p, k);
+  const f = (x: number) => x.toPrecision(4);
+  const share = info.area / ((r.umax - r.umin) * (r.vmax - r.vmin));
+  const across = info.edges.map((e) => (e.unit < 0 ? "the view's edge" : `${unitName(shown.network, e.unit)} → ${e.neighbour < 0 ? "–" : e.neighbour < p.regions ? `region ${e.neighbour + 1}` : "a sliver"}`));
+  const neighbours = new Set(info.edges.filter((e) => e.neighbour >= 0 && e.neighbour < p.regions).map((e) => e.neighbour));
+  box.dataset.region = String(k + 1);
+  box.dataset.neighbours = String(neighbours.size);
+  box.textContent = [
+    `${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (not a region)"} · ${state.frozenReason ? "loaded model" : `epoch ${shown.epoch}`}`,
+    `area ${f(info.area)} (${(100 * share).toPrecision(3)} % of the view) · ${info.vertices.length} vertices · ${neighbours.size} neighbouring region${neighbours.size === 1 ? "" : "s"}`,
+    `polygon ${info.vertices.map(([x, y]) => `(${f(x)}, ${f(y)})`).join(" ")}`,
+    ...regionLines(shown, k),
+    `edges (unit whose hyperplane carries it → the region across):`,
+    ...across.map((a, i) => `  ${i + 1}. ${a}`),
+  ].join("\n");
+}
+
+/** The picture pinned for comparison: its partition (patterns) and what it showed. */
+let pinned: Shown | undefined;
+
+/** Pin the shown picture: a copy of its pixels beside the live one, and the region changes since then. */
+async function pin(): Promise<void> {
+  const s = state.shown;
+  if (!s) return setMessage("nothing to pin yet", true);
+  pinned = s;
+  const canvas = $<HTMLCanvasElement>("pinned");
+  const image = await createImageBitmap(plot.base);
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext("2d")!.drawImage(image, 0, 0);
+  image.close();
+  $("compare").hidden = false;
+  $("unpin").hidden = false;
+  showCompare();
+}
+
+function unpin(): void {
+  pinned = undefined;
+  $("compare").hidden = true;
+  $("unpin").hidden = true;
+}
+
+/** The comparison text: regions born and gone between the pinned picture and the shown one (same view only). */
+function showCompare(): void {
+  const a = pinned, b = state.shown, text = $("compare-text");
+  if (!a || !b) return;
+  const label = (s: Shown) => (s.run === b.run ? `epoch ${s.epoch}` : `epoch ${s.epoch} of an earlier run`);
+  if (!sameRect(a.partition.rect, b.partition.rect) || a.partition.units !== b.partition.units) {
+    text.textContent = `pinned: ${label(a)}, ${a.partition.regions.toLocaleString("en-US")} regions\nnot comparable with the shown picture (${a.partition.units !== b.partition.units ? "another architecture" : "another view"})`;
+    text.dataset.born = text.dataset.gone = "";
+    return;
+  }
+  const c = compareRegions(a.partition, b.partition);
+  text.dataset.born = String(c.born);
+  text.dataset.gone = String(c.gone);
+  text.dataset.kept = String(c.kept);
+  text.dataset.epochs = `${a.epoch},${b.epoch}`;
+  const n = (x: number) => x.toLocaleString("en-US");
+  text.textContent = [
+    `left: ${label(a)}, ${n(c.before)} regions · now: ${label(b)}, ${n(c.after)} regions`,
+    `${n(c.kept)} activation patterns in both`,
+    `${n(c.born)} regions born (patterns new since the pin)`,
+    `${n(c.gone)} regions gone (merged away or vanished)`,
+  ].join("\n");
+}
+
+plot.onClick = (pt) => {
+  inspectPoint = pt;
+  showInspector();
+};
+
+/** The unit whose output is shown beside the diagram (clicked), and when it was last drawn. */
+let outputUnit: number | null = null;
+let outputDrawn = 0;
+/** While training, the unit's output picture is redrawn at most this often (ms): it is composed on the page. */
+const UNIT_OUTPUT_INTERVAL = 1000;
+
+/** Draw the clicked unit's output over the shown view, exact per region (unit-output.ts), with its scale. */
+function showUnitOutput(force = false): void {
+  const box = $("unit-output"), shown = state.shown;
+  if (outputUnit === null || !shown) {
+    box.hidden = true;
+    return;
+  }
+  const now = performance.now();
+  if (!force && now - outputDrawn < UNIT_OUTPUT_INTERVAL) return;
+  outputDrawn = now;
+  const p = shown.partition, net = shown.network;
+  let where: { layer: number; index: number };
+  try {
+    where = locateUnit(net, outputUnit);
+  } catch {
+    outputUnit = null;
+    box.hidden = true;
+    return;
+  }
+  const forms = unitOutputForms(net, p, outputUnit);
+  const scale = outputScale(p, forms);
+  const canvas = $<HTMLCanvasElement>("unit-canvas");
+  const css = 150, dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(css * dpr);
+  canvas.height = Math.round(css * dpr);
+  const ctx = canvas.getContext("2d")!;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = "#eceef1";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const layout = viewLayout(css, css, p.rect);
+  setPlaneTransform(ctx, layout, p.rect, dpr);
+  paintUnitOutput(ctx, p, forms, scale);
+  box.hidden = false;
+  const info = $("unit-output-info");
+  info.dataset.unit = String(outputUnit);
+  info.dataset.scale = String(scale);
+  info.textContent = `layer ${where.layer + 1}, unit ${where.index + 1}: its output over the view (${state.frozenReason ? "loaded model" : `epoch ${shown.epoch}`}), exact per region. Blue > 0, orange < 0, white 0; the strongest colour is |h| = ${scale.toPrecision(3)}.${scale === 0 ? " The unit is dead (0) everywhere in the view." : ""} Click the unit again to hide.`;
+}
+
+diagram.onClickUnit = (info) => {
+  outputUnit = outputUnit === info.unit ? null : info.unit;
+  showUnitOutput(true);
 };
 
 diagram.onHoverUnit = (info) => {
@@ -402,8 +636,8 @@ function updateUi(): void {
   $("epoch").dataset.run = String(state.run);
   const play = $<HTMLButtonElement>("play");
   play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
-  play.disabled = !!state.frozenReason;
-  $<HTMLButtonElement>("step").disabled = !!state.frozenReason || state.playing;
+  play.disabled = !!state.frozenReason || !!state.invalid;
+  $<HTMLButtonElement>("step").disabled = !!state.frozenReason || !!state.invalid || state.playing;
   const m = state.metrics;
   $("train-metrics").textContent = m ? `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}` : "–";
   $("test-metrics").textContent = m ? `${num(m.testLoss)} · ${pct(m.testAccuracy)}` : "–";
@@ -437,41 +671,112 @@ function showBound(widths: number[], activation: BoundsActivation): void {
 
 // ---------- training control ----------
 
-/** Start over: the dataset and config from the controls, weights from the seed or from `initial`. */
-function restart(initial?: Network): void {
+/** The view of a model without a domain, and of the planar datasets. */
+const DEFAULT_VIEW: PlaneRect = { umin: -1, umax: 1, vmin: -1, vmax: 1 };
+
+/** What the dataset is built from: a change of it refits the view to the new data. */
+function dataKey(): string {
+  const kind = select("dataset").value;
+  return JSON.stringify([kind, kind === "csv" ? `${state.dataName}:${state.csvText?.length}` : "", ...["noise", "points", "test-share", "data-seed"].map((id) => input(id).value)]);
+}
+
+/** Stop training because a setting cannot be used; say which, in one line. */
+function stopInvalid(err: unknown): void {
+  sendTrain({ type: "pause" });
+  state.invalid = oneLine(err);
+  setMessage(`${state.invalid} (training stopped until it is fixed)`, true);
+  showPictureStatus();
+  scheduleUi();
+}
+
+/**
+ * Start over: the dataset and config from the controls, weights from the seed or from `initial`. A new dataset
+ * refits the view to its box (unless `keepView`, for a view given in the URL).
+ */
+function restart(initial?: Network, keepView = false): void {
   let config: TrainConfig, dataset: PointDataset;
   try {
     dataset = buildDataset();
     config = readConfig();
   } catch (err) {
-    setMessage(oneLine(err), true);
+    stopInvalid(err);
     return;
   }
+  if (state.invalid) setMessage("");
+  state.invalid = undefined;
+  partitions.cancelAll();
   state.dataset = dataset;
   state.config = initial ? configOf(initial, config) : config;
   state.frozenReason = undefined;
   state.modelName = initial ? state.modelName : undefined;
+  state.network = undefined;
   state.metrics = undefined;
   state.epoch = 0;
+  state.skipped = 0;
   state.run++;
   $("epoch").dataset.run = String(state.run);
   epochTimes.length = 0;
   timings.length = 0;
-  history.clear();
+  history.clear(state.run);
   state.historyRect = undefined;
   describeData();
   plot.setPoints(dataset.train, dataset.test);
+  const key = dataKey();
+  if (key !== state.dataKey) {
+    state.dataKey = key;
+    if (!keepView && !initial) setView(rectOfBox(dataset.box));
+  }
   sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
+  if (!initial) {
+    // Epoch 0 is the seeded initialisation, which the page computes itself (the trainer starts from exactly these
+    // float32 values): its picture does not wait for the training worker to build the run.
+    state.network = initialNetwork(state.config, dataset.classes);
+    seededEpoch0 = state.run;
+    requestPartition();
+  }
   showBound(state.config.widths, { kind: state.config.activation });
+  showLayerButtons();
+  showPictureStatus();
+  writeUrl();
   scheduleUi();
 }
 
+/** Apply learning rate, batch size, optimizer and regularisation to the running training (no reset). */
+function retune(): void {
+  let tuning: TrainTuning;
+  try {
+    tuning = readTuning();
+  } catch (err) {
+    stopInvalid(err);
+    return;
+  }
+  state.config = { ...state.config, ...tuning };
+  if (state.invalid) {
+    // Another setting may still be invalid: restart checks them all.
+    restart();
+    return;
+  }
+  if (!state.frozenReason) sendTrain({ type: "retune", run: state.run, tuning });
+  setMessage(`from the next epoch: learning rate ${tuning.learningRate}, batch ${tuning.batchSize}, ${tuning.optimizer}${tuning.regularization && tuning.regularization !== "none" ? `, ${tuning.regularization.toUpperCase()} ${tuning.regularizationRate}` : ""}`);
+  writeUrl();
+}
+
+/** The name of a model's format for messages (a model served by `tessera explore` arrives as Tessera JSON). */
+function formatLabel(m: LoadedNetwork, served: boolean): string {
+  if (!served) return m.format;
+  const ext = /\.([a-z]+)$/i.exec(m.name)?.[1]?.toLowerCase();
+  const original = ext === "onnx" ? "ONNX" : ext === "json" ? undefined : ext ? ext.toUpperCase() : undefined;
+  return original ? `${original}, served by tessera explore as ${m.format}` : m.format;
+}
+
 /** Show a loaded model: trained further when the explorer can train it, otherwise shown as it is. */
-function showModel(m: LoadedNetwork): void {
+function showModel(m: LoadedNetwork, served = false): void {
   state.modelName = m.name;
-  if (m.domain) setView(rectOfBox(m.domain));
+  // The view refits to the model: its domain, or the square of the planar datasets.
+  setView(m.domain ? rectOfBox(m.domain) : DEFAULT_VIEW);
   const reason = untrainableReason(m.network, state.dataset.classes);
   const net = m.network;
+  const format = formatLabel(m, served);
   if (!reason) {
     const hidden = hiddenLayers(net);
     input("widths").value = hidden.map((l) => l.outDim).join(", ");
@@ -479,25 +784,67 @@ function showModel(m: LoadedNetwork): void {
     select("activation").value = act.kind;
     if (act.kind === "leaky-relu") input("alpha").value = String(act.alpha);
     restart(net);
-    setMessage(`loaded ${m.name} (${m.format}): ${architecture(net)}; training continues from its weights`);
+    setMessage(`loaded ${m.name} (${format}): ${architecture(net)}; training continues from its weights`);
     return;
   }
   sendTrain({ type: "pause" });
+  partitions.cancelAll();
   state.run++; // ignore epochs still on their way
   $("epoch").dataset.run = String(state.run);
   state.frozenReason = reason;
+  state.invalid = undefined;
   state.network = net;
   state.epoch = 0;
+  state.skipped = 0;
   state.metrics = undefined;
-  history.clear();
+  history.clear(state.run);
   showBound(hiddenWidths(net), boundsActivationOf(net));
   requestPartition();
   scheduleUi();
-  setMessage(`loaded ${m.name} (${m.format}): ${architecture(net)}; shown as it is, not trainable here: ${reason}`);
+  setMessage(`loaded ${m.name} (${format}): ${architecture(net)}; shown as it is, not trainable here: ${reason}`);
+}
+
+/** The +/− buttons: a layer more or less (a new layer copies the last width), a unit more or less per layer. */
+function showLayerButtons(): void {
+  const box = $("layer-buttons");
+  let widths: number[];
+  try {
+    widths = parseWidths(input("widths").value);
+  } catch {
+    box.replaceChildren();
+    return;
+  }
+  const change = (next: number[]) => {
+    input("widths").value = next.join(", ");
+    onControlChange();
+  };
+  const button = (text: string, title: string, enabled: boolean, next: () => number[]) => {
+    const b = document.createElement("button");
+    b.textContent = text;
+    b.title = title;
+    b.disabled = !enabled;
+    b.addEventListener("click", () => change(next()));
+    return b;
+  };
+  const items = widths.map((w, l) => {
+    const span = document.createElement("span");
+    span.dataset.layer = String(l + 1);
+    const with_ = (v: number) => widths.map((x, i) => (i === l ? v : x));
+    span.append(`L${l + 1}`, button("−", `one unit less in layer ${l + 1}`, w > 1, () => with_(w - 1)), String(w), button("+", `one unit more in layer ${l + 1}`, w < MAX_WIDTH, () => with_(w + 1)));
+    return span;
+  });
+  const layers = document.createElement("span");
+  layers.append(
+    button("+ layer", "add a hidden layer (as wide as the last)", widths.length < MAX_HIDDEN_LAYERS, () => [...widths, widths[widths.length - 1]]),
+    button("− layer", "remove the last hidden layer", widths.length > 1, () => widths.slice(0, -1)),
+  );
+  layers.id = "layer-count";
+  box.replaceChildren(...items, layers);
 }
 
 function onControlChange(): void {
   sendTrain({ type: "pause" });
+  setMessage("");
   restart();
 }
 
@@ -521,7 +868,6 @@ async function takeFiles(files: FileList | File[]): Promise<void> {
       select("dataset").value = "csv";
       sendTrain({ type: "pause" });
       restart();
-      setView(rectOfBox(got.dataset.box));
       setMessage(`loaded ${got.name}: ${got.dataset.train.y.length + got.dataset.test.y.length} points, ${got.dataset.classes} classes`);
     } else {
       showModel(got);
@@ -539,7 +885,7 @@ async function loadModelUrl(url: string): Promise<boolean> {
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     const header = res.headers.get("x-model-name");
     const name = header ? decodeURIComponent(header) : url.split("/").pop() || "model";
-    showModel(readModel({ name, bytes: new Uint8Array(await res.arrayBuffer()) }));
+    showModel(readModel({ name, bytes: new Uint8Array(await res.arrayBuffer()) }), header !== null);
     return true;
   } catch (err) {
     setMessage(oneLine(err), true);
@@ -591,11 +937,7 @@ function pictureSvg(): Promise<string> {
     classNames: d.classNames,
     points: outputDim(s.network) === d.classes || outputDim(s.network) === 1 ? { uv, labels } : undefined,
   };
-  const id = nextId++;
-  return new Promise((resolve) => {
-    svgRequests.set(id, resolve);
-    sendPartition({ type: "svg", id, network: s.network, rect: s.partition.rect, picture });
-  });
+  return partitions.svg(s.network, s.partition.rect, picture);
 }
 
 async function exportSvg(): Promise<void> {
@@ -636,35 +978,57 @@ async function exportPng(): Promise<void> {
 
 // ---------- wiring ----------
 
-function applyParams(): void {
-  const set = (id: string, key: string) => {
-    const v = params.get(key);
-    if (v !== null) ($(id) as HTMLInputElement | HTMLSelectElement).value = v;
-  };
-  set("dataset", "dataset");
-  set("noise", "noise");
-  set("points", "points");
-  set("test-share", "test");
-  set("data-seed", "dataseed");
-  set("widths", "widths");
-  set("activation", "activation");
-  set("alpha", "alpha");
-  set("optimizer", "optimizer");
-  set("lr", "lr");
-  set("batch", "batch");
-  set("seed", "seed");
-  if (!PLANAR_KINDS.includes(select("dataset").value as PlanarKind)) select("dataset").value = "circle";
+/** Set the controls from the URL: every valid setting; each invalid one is reported (the control keeps its default). */
+function applyParams(): PlaneRect | undefined {
+  const { values, view, errors } = readQuery(params);
+  for (const sdef of SETTINGS) {
+    const v = values.get(sdef.key);
+    if (v === undefined) continue;
+    const el = $(sdef.id) as HTMLInputElement | HTMLSelectElement;
+    el.value = sdef.key === "widths" ? v.split(",").join(", ") : v;
+  }
   $("noise-value").textContent = Number(input("noise").value).toFixed(2);
+  if (errors.length) {
+    setMessage(errors.length === 1 ? errors[0] : `${errors[0]} (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""} in the URL)`, true);
+    $("message").title = errors.join("\n");
+  }
+  return view;
 }
 
-for (const id of ["dataset", "noise", "points", "test-share", "data-seed", "widths", "activation", "alpha", "optimizer", "lr", "batch", "seed"]) {
-  $(id).addEventListener("change", onControlChange);
+/** Write the whole state (every setting and the view) into the URL, so the address reproduces the picture. */
+let urlTimer = 0;
+function writeUrl(): void {
+  if (urlTimer) return;
+  // Pan and zoom change the view at pointer rate: the address follows at most every 200 ms.
+  urlTimer = window.setTimeout(() => {
+    urlTimer = 0;
+    const values = new Map<string, string>();
+    for (const sdef of SETTINGS) {
+      if (sdef.key === "dataset" && select("dataset").value === "csv") continue; // a file cannot be in a URL
+      try {
+        values.set(sdef.key, sdef.check(($(sdef.id) as HTMLInputElement | HTMLSelectElement).value));
+      } catch {
+        // An invalid control is not written: the URL keeps describing a state that works.
+        const old = params.get(sdef.key);
+        if (old !== null) values.set(sdef.key, old);
+      }
+    }
+    const query = settingsQuery(values, plot.view, params);
+    if (query !== location.search) history_.replaceState(null, "", query);
+  }, 200);
+}
+const history_ = window.history;
+
+for (const sdef of SETTINGS) {
+  $(sdef.id).addEventListener("change", () => (RESTART_KEYS.has(sdef.key) ? onControlChange() : retune()));
 }
 input("noise").addEventListener("input", () => ($("noise-value").textContent = Number(input("noise").value).toFixed(2)));
-$("play").addEventListener("click", () => sendTrain({ type: state.playing ? "pause" : "play" }));
+$("play").addEventListener("click", () => !state.invalid && sendTrain({ type: state.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => sendTrain({ type: "step", epochs: 1 }));
 $("reset").addEventListener("click", onControlChange);
 $("export-json").addEventListener("click", exportJson);
+$("pin").addEventListener("click", () => void pin());
+$("unpin").addEventListener("click", unpin);
 $("export-svg").addEventListener("click", () => void exportSvg());
 $("export-png").addEventListener("click", () => void exportPng());
 $("reset-view").addEventListener("click", () => setView(rectOfBox(state.dataset.box)));
@@ -674,7 +1038,12 @@ input("csv-input").addEventListener("change", () => {
 input("model-input").addEventListener("change", () => {
   void takeFiles(input("model-input").files ?? []).then(() => (input("model-input").value = ""));
 });
-for (const id of ["colouring", "show-edges"]) $(id).addEventListener("change", () => repaint({ style: paintStyle() }));
+for (const id of ["colouring", "show-edges", "discretize"]) {
+  $(id).addEventListener("change", () => {
+    repaint({ style: paintStyle() });
+    showLegend();
+  });
+}
 for (const [id, key] of [["show-train", "showTrain"], ["show-test", "showTest"]] as const) {
   input(id).addEventListener("change", () => {
     plot[key] = input(id).checked;
@@ -686,8 +1055,8 @@ window.addEventListener("keydown", (e) => {
   if (t.tagName === "INPUT" || t.tagName === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === " ") {
     e.preventDefault();
-    if (!state.frozenReason) sendTrain({ type: state.playing ? "pause" : "play" });
-  } else if (e.key === "s" && !state.frozenReason) sendTrain({ type: "step", epochs: 1 });
+    if (!state.frozenReason && !state.invalid) sendTrain({ type: state.playing ? "pause" : "play" });
+  } else if (e.key === "s" && !state.frozenReason && !state.invalid) sendTrain({ type: "step", epochs: 1 });
   else if (e.key === "r") onControlChange();
 });
 let dragDepth = 0;
@@ -714,10 +1083,23 @@ window.addEventListener("drop", (e) => {
 (window as unknown as { explorer: unknown }).explorer = {
   timings,
   epochTimes,
-  state: () => ({ epoch: state.epoch, playing: state.playing, backend: state.backend, shownEpoch: state.shown?.epoch, view: { ...plot.view } }),
+  state: () => ({
+    run: state.run,
+    epoch: state.epoch,
+    playing: state.playing,
+    backend: state.backend,
+    shownEpoch: state.shown?.epoch,
+    shownRun: state.shown?.run,
+    invalid: state.invalid ?? null,
+    learningRate: state.config?.learningRate,
+    view: { ...plot.view },
+  }),
+  history: () => ({ run: history.run, regionEpochs: history.regionEpochs.slice(), regions: history.regions.slice(), lossEpochs: history.lossEpochs.slice() }),
+  partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null }),
 };
 
-applyParams();
+const urlView = applyParams();
+if (urlView) plot.setView(urlView);
 sendTrain({ type: "init", backend: (params.get("backend") as BackendChoice | null) ?? undefined });
 showView(plot.view);
 const modelUrl = params.get("model");
@@ -730,8 +1112,11 @@ if (modelUrl) {
   } catch (err) {
     setMessage(oneLine(err), true);
   }
+  state.dataKey = dataKey();
   void loadModelUrl(modelUrl).then((ok) => ok || restart());
 } else {
-  restart();
-  if (params.get("play") === "1") sendTrain({ type: "play" });
+  const urlErrors = $("message").textContent;
+  restart(undefined, !!urlView);
+  if (urlErrors && !state.invalid) setMessage(urlErrors, true);
+  if (params.get("play") === "1" && !state.invalid) sendTrain({ type: "play" });
 }

@@ -51,12 +51,12 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
   return { start, data };
 }
 
-/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both. */
-export function packPartition(model: Network, rect: PlaneRect): PackedPartition {
+/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both (`onLayer`: progress). */
+export function packPartition(model: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
   // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the rectangle (src/model/lower.ts).
   const net = lowerOnBox(model, { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) }).network;
   const t0 = performance.now();
-  const partition = planarPartition(net, rect);
+  const partition = planarPartition(net, rect, { onLayer });
   const boundary = classBoundary(partition);
   const ms = performance.now() - t0;
   const polys = allPolygons(partition);

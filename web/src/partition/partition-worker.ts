@@ -1,9 +1,10 @@
 /**
- * The partition worker: the exact planar partition of the current weights over the view rectangle (the core's
- * planarPartition and classBoundary), packed and sent to the page; and the SVG picture of a partition
- * (the core's renderPartitionSvg, the same picture `tessera draw` writes) for export. Every request carries its
- * network and rectangle. When the page hands over its base canvas, the worker also paints each partition on it, so
- * drawing thousands of regions never blocks the page.
+ * The partition worker: the exact planar partition of the given weights over the view rectangle (the core's
+ * planarPartition and classBoundary), packed and sent to the page; and the SVG picture of a partition (the core's
+ * renderPartitionSvg, the same picture `tessera draw` writes) for export. Every request carries its network,
+ * rectangle and generation number, and every answer its generation. The worker paints each partition on its own
+ * OffscreenCanvas and hands the page an ImageBitmap, so drawing tens of thousands of regions never blocks the page and
+ * the page can cancel a partition by terminating this worker (see client.ts) without losing its canvas.
  */
 import { planarPartition } from "../../../src/geometry/partition.ts";
 import { renderPartitionSvg } from "../../../src/render/partition-svg.ts";
@@ -12,32 +13,47 @@ import { packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
 import { lowerOnBox } from "../../../src/model/lower.ts";
 
-const post = (m: PartitionReport) => (self as unknown as Worker).postMessage(m);
+const scope = self as unknown as Worker;
+const post = (m: PartitionReport, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
 /** Picture size of exported SVGs (and PNGs, rendered from them). */
 const PICTURE = { width: 1000, height: 800 };
 
+const canvas = typeof OffscreenCanvas === "undefined" ? undefined : new OffscreenCanvas(1, 1);
 let painter: PartitionPainter | undefined;
+/** Generation of the partition the painter holds. */
+let paintedGen = -1;
+
+function bitmap(): ImageBitmap {
+  return canvas!.transferToImageBitmap();
+}
 
 self.onmessage = (e: MessageEvent<PartitionRequest>) => {
   const m = e.data;
-  if (m.type === "attach") {
-    painter = new PartitionPainter(m.canvas, m.style, m.size);
-    return;
-  }
-  if (m.type === "paint") {
-    if (m.style) painter?.setStyle(m.style);
-    if (m.size) painter?.setSize(m.size);
-    painter?.draw();
-    return;
-  }
   try {
     if (m.type === "partition") {
-      const partition = packPartition(m.network, m.rect);
-      // The painter keeps the arrays (a change of colouring rebuilds its paths), so the page gets a copy.
-      painter?.setPartition(partition);
-      const drawMs = painter ? painter.draw() : 0;
-      post({ type: "partition", id: m.id, partition, drawMs });
+      const partition = packPartition(m.network, m.rect, (layer, layers, pieces) => {
+        if (layer < layers) post({ type: "progress", gen: m.gen, layer, layers, pieces });
+      });
+      let image: ImageBitmap | null = null, drawMs = 0;
+      if (canvas && m.paint) {
+        painter ??= new PartitionPainter(canvas, m.style, m.size);
+        painter.setStyle(m.style);
+        painter.setSize(m.size);
+        // The painter keeps the arrays (a change of colouring rebuilds its paths), so the page gets a copy.
+        painter.setPartition(partition);
+        drawMs = painter.draw();
+        image = bitmap();
+        paintedGen = m.gen;
+      }
+      post({ type: "partition", gen: m.gen, partition, bitmap: image, drawMs }, image ? [image] : []);
+    } else if (m.type === "paint") {
+      if (!painter || paintedGen !== m.gen) return; // this worker never painted that partition (the page asks again)
+      painter.setStyle(m.style);
+      painter.setSize(m.size);
+      const drawMs = painter.draw();
+      const image = bitmap();
+      post({ type: "painted", gen: m.gen, bitmap: image, drawMs }, [image]);
     } else {
       const net = lowerOnBox(m.network, { lo: Float64Array.of(m.rect.umin, m.rect.vmin), hi: Float64Array.of(m.rect.umax, m.rect.vmax) }).network;
       const partition = planarPartition(net, m.rect);
@@ -53,9 +69,9 @@ self.onmessage = (e: MessageEvent<PartitionRequest>) => {
         points: picture.points,
         ...PICTURE,
       });
-      post({ type: "svg", id: m.id, svg });
+      post({ type: "svg", gen: m.gen, svg });
     }
   } catch (err) {
-    post({ type: "error", id: m.id, message: err instanceof Error ? err.message : String(err) });
+    post({ type: "error", gen: m.gen, message: err instanceof Error ? err.message : String(err) });
   }
 };

@@ -1,4 +1,8 @@
-/** Messages between the page and the partition worker. */
+/**
+ * Messages between the page and the partition worker. Every request carries a generation number `gen` (one per
+ * request, growing); every answer carries the generation it answers, and the page drops answers whose generation is
+ * not the one it is waiting for (see client.ts), so a late answer can never show a stale picture.
+ */
 import type { PlaneRect } from "../../../src/geometry/slice.ts";
 import type { Network } from "../../../src/model/network.ts";
 import type { PartitionColouring } from "../../../src/render/partition-svg.ts";
@@ -15,18 +19,24 @@ export interface PictureOptions {
   points?: { uv: Float64Array; labels: Uint8Array };
 }
 
-/** Page → partition worker. `id` comes back with the answer. */
+/** Page → partition worker. */
 export type PartitionRequest =
-  /** The page's base canvas, for the worker to paint every partition on (absent: the page paints). */
-  | { type: "attach"; canvas: OffscreenCanvas; style: PaintStyle; size: PaintSize }
-  /** Repaint the last partition with a new style or size. */
-  | { type: "paint"; style?: PaintStyle; size?: PaintSize }
-  | { type: "partition"; id: number; network: Network; rect: PlaneRect }
-  | { type: "svg"; id: number; network: Network; rect: PlaneRect; picture: PictureOptions };
+  /** Partition `rect` for `network` and paint it (when `paint`) with this style and size. */
+  | { type: "partition"; gen: number; network: Network; rect: PlaneRect; style: PaintStyle; size: PaintSize; paint: boolean }
+  /** Repaint the last partition (generation `gen`) with a new style or size. */
+  | { type: "paint"; gen: number; style: PaintStyle; size: PaintSize }
+  | { type: "svg"; gen: number; network: Network; rect: PlaneRect; picture: PictureOptions };
 
 /** Partition worker → page. */
 export type PartitionReport =
-  /** The partition, already painted on the attached canvas (`drawMs` is 0 when no canvas is attached). */
-  | { type: "partition"; id: number; partition: PackedPartition; drawMs: number }
-  | { type: "svg"; id: number; svg: string }
-  | { type: "error"; id: number; message: string };
+  /**
+   * The partition, with its picture as a bitmap when the request asked for painting (null otherwise, or when the
+   * worker has no OffscreenCanvas). `drawMs` is the paint time in the worker.
+   */
+  | { type: "partition"; gen: number; partition: PackedPartition; bitmap: ImageBitmap | null; drawMs: number }
+  /** Progress of generation `gen`: hidden layer `layer` of `layers` is cut, into `pieces` polygons so far. */
+  | { type: "progress"; gen: number; layer: number; layers: number; pieces: number }
+  /** A repaint of generation `gen`'s partition. */
+  | { type: "painted"; gen: number; bitmap: ImageBitmap; drawMs: number }
+  | { type: "svg"; gen: number; svg: string }
+  | { type: "error"; gen: number; message: string };

@@ -6,7 +6,7 @@ import type { Network } from "../../../src/model/network.ts";
 import { hiddenLayers, outputDim } from "../../../src/model/network.ts";
 import type { TrainConfig } from "../../../src/train/trainer.ts";
 
-export { initialNetwork, MlpTrainer, shuffleSeed, type EpochMetrics, type Tf, type TrainActivation, type TrainConfig, type TrainData } from "../../../src/train/trainer.ts";
+export { initialNetwork, MlpTrainer, shuffleSeed, type EpochMetrics, type Tf, type TrainActivation, type TrainConfig, type TrainData, type TrainTuning } from "../../../src/train/trainer.ts";
 
 /**
  * Why a network cannot be trained here (undefined when it can): 2 inputs, dense layers with one ReLU or leaky ReLU

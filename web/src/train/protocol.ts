@@ -1,6 +1,6 @@
 /** Messages between the page and the training worker (structured-cloned; networks travel as plain objects). */
 import type { Network } from "../../../src/model/network.ts";
-import type { EpochMetrics, TrainConfig, TrainData } from "./mlp.ts";
+import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./mlp.ts";
 
 /** The TF.js backends the worker can run on (headless Chromium has no GPU, so no WebGL). */
 export type TrainBackend = "cpu" | "wasm";
@@ -13,6 +13,8 @@ export type TrainRequest =
   | { type: "init"; backend?: BackendChoice }
   /** Start over: new data, config and (optionally) weights to start from; the worker pauses and reports epoch 0. */
   | { type: "reset"; run: number; config: TrainConfig; data: TrainData; initial?: Network }
+  /** Change learning rate, batch size, optimizer or regularisation from the next epoch on (weights kept). */
+  | { type: "retune"; run: number; tuning: TrainTuning }
   | { type: "play" }
   | { type: "pause" }
   /** Train this many epochs, then pause. */

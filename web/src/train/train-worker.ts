@@ -115,6 +115,9 @@ async function handle(m: TrainRequest): Promise<void> {
       }
       report(0);
       break;
+    case "retune":
+      if (trainer && m.run === run) trainer.retune(m.tuning);
+      break;
     case "play":
       if (!trainer) return;
       setPlaying(true);
@@ -136,5 +139,6 @@ tf.enableProdMode();
 setWasmPaths({ "tfjs-backend-wasm.wasm": wasmPlain, "tfjs-backend-wasm-simd.wasm": wasmSimd, "tfjs-backend-wasm-threaded-simd.wasm": wasmThreaded });
 let queue: Promise<void> = Promise.resolve();
 self.onmessage = (e: MessageEvent<TrainRequest>) => {
-  queue = queue.then(() => handle(e.data));
+  // A failure is reported and the queue goes on (a rejected chain would drop every later message).
+  queue = queue.then(() => handle(e.data)).catch((err: unknown) => post({ type: "error", message: `training worker: ${err instanceof Error ? err.message : String(err)}` }));
 };

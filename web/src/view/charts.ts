@@ -18,15 +18,19 @@ export function thinned(n: number, max = MAX_POINTS): number[] {
   return out;
 }
 
-/** The histories the charts show. */
+/** The histories the charts show: of one training run (points of any other run are refused). */
 export class History {
+  /** The run the history belongs to (undefined: any; set by {@link clear}). */
+  run: number | undefined;
   lossEpochs: number[] = [];
   trainLoss: number[] = [];
   testLoss: number[] = [];
   regionEpochs: number[] = [];
   regions: number[] = [];
 
-  clear(): void {
+  /** Start again, for training run `run` (points of other runs are refused from now on). */
+  clear(run?: number): void {
+    this.run = run;
     this.lossEpochs = [];
     this.trainLoss = [];
     this.testLoss = [];
@@ -39,14 +43,17 @@ export class History {
   }
 
   /** Record an epoch's losses (an epoch seen again replaces nothing: the first report stands). */
-  addLoss(epoch: number, train: number, test: number): void {
+  addLoss(epoch: number, train: number, test: number, run?: number): void {
+    if (run !== undefined && this.run !== undefined && run !== this.run) return;
     if (this.lossEpochs.length && this.lossEpochs[this.lossEpochs.length - 1] >= epoch) return;
     this.lossEpochs.push(epoch);
     this.trainLoss.push(train);
     this.testLoss.push(test);
   }
 
-  addRegions(epoch: number, count: number): void {
+  /** Record the region count of an epoch's picture (of another run: refused; the newest of an epoch stands). */
+  addRegions(epoch: number, count: number, run?: number): void {
+    if (run !== undefined && this.run !== undefined && run !== this.run) return;
     const last = this.regionEpochs.length - 1;
     if (last >= 0 && this.regionEpochs[last] === epoch) {
       this.regions[last] = count;

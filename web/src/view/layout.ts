@@ -50,3 +50,17 @@ export function setPlaneTransform(ctx: Transformable, l: ViewLayout, view: Plane
   ctx.setTransform(dpr * l.s, 0, 0, -dpr * l.s, dpr * (l.ox - view.umin * l.s), dpr * (l.oy + view.vmax * l.s));
   return 1 / l.s;
 }
+
+/**
+ * Tick positions for an axis from lo to hi: multiples of a "nice" step (1, 2 or 5 times a power of ten) giving about
+ * `target` ticks, with the decimals needed to print them.
+ */
+export function niceTicks(lo: number, hi: number, target = 5): { values: number[]; decimals: number } {
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return { values: [], decimals: 0 };
+  const raw = span / target, p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+  const values: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi + 1e-9 * span; k++) values.push(k * step);
+  return { values, decimals: Math.max(0, -Math.floor(Math.log10(step) + 1e-9)) };
+}

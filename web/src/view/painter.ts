@@ -8,10 +8,15 @@
 import { classFill, patternColour } from "../../../src/render/svg.ts";
 import type { PackedPartition } from "../partition/packed.ts";
 import { setPlaneTransform, viewLayout } from "./layout.ts";
+import { outputScale, paintUnitOutput } from "./unit-output.ts";
 
 /** How the picture is drawn. */
 export interface PaintStyle {
-  colouring: "class" | "pattern";
+  /**
+   * By predicted class (discrete), one colour per activation pattern, or by confidence: the logit margin f1 − f2 of a
+   * 2-output network, affine on each region and painted exactly as its linear gradient (other networks: by class).
+   */
+  colouring: "class" | "pattern" | "confidence";
   showEdges: boolean;
 }
 
@@ -26,8 +31,30 @@ export type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingConte
 
 interface Paths {
   fills: { colour: string; path: Path2D }[];
-  edges: Path2D;
+  edges: Path2D[];
   boundary: Path2D;
+}
+
+/**
+ * Polygons per Path2D. One path per colour is the batching that matters (one fill call per colour, not per region);
+ * Chromium's software rasteriser, though, slows down more than linearly on single paths of hundreds of thousands of
+ * segments (stroking the edges of 40,000 regions as one path took seconds), so very large groups are cut into
+ * chunks of this many polygons, a few dozen fill and stroke calls in all.
+ */
+export const POLYGONS_PER_PATH = 2000;
+
+/** Paths of one colour, a new one every {@link POLYGONS_PER_PATH} polygons. */
+class ChunkedPath {
+  readonly paths: Path2D[] = [];
+  private count = POLYGONS_PER_PATH;
+  next(): Path2D {
+    if (this.count === POLYGONS_PER_PATH) {
+      this.paths.push(new Path2D());
+      this.count = 0;
+    }
+    this.count++;
+    return this.paths[this.paths.length - 1];
+  }
 }
 
 /**
@@ -83,21 +110,19 @@ export class PartitionPainter {
 
   private buildPaths(p: PackedPartition): Paths {
     const n = p.polyStart.length - 1;
-    const groups = new Map<string, Path2D>();
+    const groups = new Map<string, ChunkedPath>();
     const group = (colour: string) => {
       let path = groups.get(colour);
-      if (!path) groups.set(colour, (path = new Path2D()));
-      return path;
+      if (!path) groups.set(colour, (path = new ChunkedPath()));
+      return path.next();
     };
-    if (this.style.colouring === "class") {
-      const order = [...new Set(p.cellClass)].sort((a, b) => a - b);
-      for (const cls of order) group(classFill(cls));
+    if (this.style.colouring !== "pattern") {
       for (let k = 0; k + 1 < p.cellStart.length; k++) addPolygon(group(classFill(p.cellClass[k])), p.cellCoords, p.cellStart[k], p.cellStart[k + 1]);
     } else {
       for (let k = 0; k < n; k++) addPolygon(group(patternColour(p.patterns.subarray(k * p.units, (k + 1) * p.units))), p.coords, p.polyStart[k], p.polyStart[k + 1]);
     }
-    const edges = new Path2D();
-    for (let k = 0; k < n; k++) addPolygon(edges, p.coords, p.polyStart[k], p.polyStart[k + 1]);
+    const edges = new ChunkedPath();
+    for (let k = 0; k < n; k++) addPolygon(edges.next(), p.coords, p.polyStart[k], p.polyStart[k + 1]);
     const boundary = new Path2D();
     for (let k = 0; k + 1 < p.lineStart.length; k++) {
       const from = p.lineStart[k], to = p.lineStart[k + 1];
@@ -105,7 +130,23 @@ export class PartitionPainter {
       for (let i = from + 1; i < to; i++) boundary.lineTo(p.lineCoords[2 * i], p.lineCoords[2 * i + 1]);
       if (p.lineClosed[k]) boundary.closePath();
     }
-    return { fills: [...groups].map(([colour, path]) => ({ colour, path })), edges, boundary };
+    const fills = [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([colour, chunks]) => chunks.paths.map((path) => ({ colour, path })));
+    return { fills, edges: edges.paths, boundary };
+  }
+
+  private marginCache?: { p: PackedPartition; forms: Float64Array; scale: number };
+
+  /** The logit margin f1 − f2 on every polygon as an affine form, and its largest |value| in view. */
+  private margins(p: PackedPartition): { forms: Float64Array; scale: number } {
+    if (this.marginCache?.p === p) return this.marginCache;
+    const n = p.polyStart.length - 1, forms = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
+      forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
+      forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
+    }
+    this.marginCache = { p, forms, scale: outputScale(p, forms) };
+    return this.marginCache;
   }
 
   /** Draw the partition over its own rectangle; returns the time taken (ms). */
@@ -134,7 +175,9 @@ export class PartitionPainter {
     ctx.clip();
     const px = setPlaneTransform(ctx, layout, r, dpr);
     ctx.lineJoin = "round";
-    for (const f of paths.fills) {
+    const margin = this.style.colouring === "confidence" && p.outputs === 2 ? this.margins(p) : undefined;
+    if (margin) paintUnitOutput(ctx, p, margin.forms, margin.scale);
+    else for (const f of paths.fills) {
       ctx.fillStyle = f.colour;
       ctx.fill(f.path);
       if (!this.style.showEdges) {
@@ -145,10 +188,13 @@ export class PartitionPainter {
       }
     }
     if (this.style.showEdges) {
+      // Joins of hairlines are invisible; bevel joins are far cheaper to rasterise than round ones.
+      ctx.lineJoin = "bevel";
       ctx.strokeStyle = "rgba(55, 65, 81, 0.75)";
       ctx.lineWidth = edgeWidth(s * s * (r.umax - r.umin) * (r.vmax - r.vmin), p.polyStart.length - 1) * px;
-      ctx.stroke(paths.edges);
+      for (const e of paths.edges) ctx.stroke(e);
     }
+    ctx.lineJoin = "round";
     ctx.lineCap = "round";
     strokeWithHalo(ctx, paths.boundary, "#000000", 2.4, 5, px);
     ctx.restore();

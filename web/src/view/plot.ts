@@ -9,7 +9,7 @@ import type { LabelledPoints } from "../../../src/data/dataset.ts";
 import type { PlaneRect } from "../../../src/geometry/slice.ts";
 import { classColour } from "../../../src/render/svg.ts";
 import type { PackedPartition } from "../partition/packed.ts";
-import { previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
+import { niceTicks, previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
 import { addPolygon, strokeWithHalo, type PaintSize } from "./painter.ts";
 
 /** Zoom factor per wheel notch (100 px of deltaY). */
@@ -29,6 +29,8 @@ export class PlotView {
   onViewChange: (view: PlaneRect) => void = () => {};
   /** Called with the plane point under the pointer (null when it leaves). */
   onHover: (point: [number, number] | null) => void = () => {};
+  /** Called with the plane point of a click (a press and release without a drag). */
+  onClick: (point: [number, number]) => void = () => {};
   /** Called when the canvas changed size (the painter must repaint). */
   onResize: (size: PaintSize) => void = () => {};
 
@@ -36,6 +38,7 @@ export class PlotView {
   private train?: LabelledPoints;
   private test?: LabelledPoints;
   private hoverPolygon = -1;
+  private selected = -1;
   private unitPath?: Path2D;
   private frame = 0;
   private readonly ctx: CanvasRenderingContext2D;
@@ -65,6 +68,7 @@ export class PlotView {
   setShown(p: PackedPartition): void {
     this.shown = p;
     this.hoverPolygon = -1;
+    this.selected = -1;
     this.unitPath = undefined;
     this.schedule();
   }
@@ -77,6 +81,12 @@ export class PlotView {
 
   setView(view: PlaneRect): void {
     this.view = view;
+    this.schedule();
+  }
+
+  /** Mark this polygon of the shown partition as the inspected one (−1: none). */
+  setSelected(k: number): void {
+    this.selected = k;
     this.schedule();
   }
 
@@ -152,11 +162,18 @@ export class PlotView {
     ctx.beginPath();
     ctx.rect(ox, oy, plotW, plotH);
     ctx.clip();
-    if (p && (this.unitPath || this.hoverPolygon >= 0)) {
+    if (p && (this.unitPath || this.hoverPolygon >= 0 || this.selected >= 0)) {
       const px = setPlaneTransform(ctx, layout, v, dpr);
       ctx.lineJoin = "round";
       ctx.lineCap = "round";
       if (this.unitPath) strokeWithHalo(ctx, this.unitPath, "#d00060", 3, 6, px);
+      if (this.selected >= 0 && this.selected + 1 < p.polyStart.length) {
+        const sp = new Path2D();
+        addPolygon(sp, p.coords, p.polyStart[this.selected], p.polyStart[this.selected + 1]);
+        ctx.setLineDash([6 * px, 4 * px]);
+        strokeWithHalo(ctx, sp, "#7c2d12", 2.5, 5, px);
+        ctx.setLineDash([]);
+      }
       if (this.hoverPolygon >= 0) {
         const hp = new Path2D();
         addPolygon(hp, p.coords, p.polyStart[this.hoverPolygon], p.polyStart[this.hoverPolygon + 1]);
@@ -187,6 +204,55 @@ export class PlotView {
     ctx.strokeStyle = "#111827";
     ctx.lineWidth = 1;
     ctx.strokeRect(ox + 0.5, oy + 0.5, plotW - 1, plotH - 1);
+    this.drawTicks(X, Y, ox, oy, plotW, plotH);
+  }
+
+  /** Axis ticks with their values along the bottom (x1) and left (x2) edges of the view, inside the picture. */
+  private drawTicks(X: (u: number) => number, Y: (v: number) => number, ox: number, oy: number, plotW: number, plotH: number): void {
+    const ctx = this.ctx, v = this.view;
+    const label = (x: number, d: number) => (Math.abs(x) < 1e-12 * (v.umax - v.umin + v.vmax - v.vmin) ? "0" : x.toFixed(d));
+    ctx.font = "11px DejaVu Sans, sans-serif";
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#111827";
+    const halo = (text: string, x: number, y: number) => {
+      ctx.strokeStyle = "rgba(255, 255, 255, 0.85)";
+      ctx.lineWidth = 3;
+      ctx.strokeText(text, x, y);
+      ctx.fillStyle = "#111827";
+      ctx.fillText(text, x, y);
+    };
+    const tu = niceTicks(v.umin, v.umax, Math.max(2, Math.round(plotW / 90)));
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    for (const u of tu.values) {
+      const x = Math.round(X(u)) + 0.5;
+      ctx.strokeStyle = "#111827";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(x, oy + plotH);
+      ctx.lineTo(x, oy + plotH - 5);
+      ctx.stroke();
+      if (x - ox > 14 && ox + plotW - x > 14) halo(label(u, tu.decimals), x, oy + plotH - 6);
+    }
+    const tv = niceTicks(v.vmin, v.vmax, Math.max(2, Math.round(plotH / 90)));
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    for (const t of tv.values) {
+      const y = Math.round(Y(t)) + 0.5;
+      ctx.strokeStyle = "#111827";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(ox, y);
+      ctx.lineTo(ox + 5, y);
+      ctx.stroke();
+      if (y - oy > 10 && oy + plotH - y > 18) halo(label(t, tv.decimals), ox + 7, y);
+    }
+    ctx.textAlign = "right";
+    ctx.textBaseline = "bottom";
+    halo("x1 →", ox + plotW - 4, oy + plotH - 18);
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    halo("↑ x2", ox + 4, oy + 4);
   }
 
   private attachPointer(): void {
@@ -219,7 +285,11 @@ export class PlotView {
     const end = () => {
       drag = undefined;
     };
-    c.addEventListener("pointerup", end);
+    c.addEventListener("pointerup", (e) => {
+      const clicked = drag && !drag.moved;
+      end();
+      if (clicked) this.onClick(this.toPlane(...local(e)));
+    });
     c.addEventListener("pointercancel", end);
     c.addEventListener("pointerleave", () => {
       if (!drag) this.onHover(null);

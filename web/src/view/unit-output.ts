@@ -1,0 +1,140 @@
+/**
+ * One hidden unit's output over the view, exact per region: on each polygon of a packed partition the unit's
+ * pre-activation is affine, g(x) = a·x + c (Serra et al. 2018, §2: compose the layers below with the polygon's
+ * pattern), and its output σ(g) is too, because the unit's own bit is fixed on the polygon (its zero set is made of
+ * region edges). So each polygon is painted with a linear gradient between the colours of its smallest and largest
+ * value: with a colour map linear in the value on each side of 0, that picture is exact. DOM-free but for painting.
+ */
+import type { Network } from "../../../src/model/network.ts";
+import { hiddenLayers, unitsOf } from "../../../src/model/network.ts";
+import type { PackedPartition } from "../partition/packed.ts";
+
+/** Where a unit (pattern index) sits: its hidden layer (0-based) and index in it. */
+export function locateUnit(net: Network, unit: number): { layer: number; index: number } {
+  let at = 0;
+  for (const [l, layer] of hiddenLayers(net).entries()) {
+    const n = unitsOf(layer);
+    if (unit < at + n) return { layer: l, index: unit - at };
+    at += n;
+  }
+  throw new RangeError(`unit ${unit}: the network has ${at} hidden units`);
+}
+
+/**
+ * The unit's output on every polygon as an affine form h(x) = f[3k]·x1 + f[3k+1]·x2 + f[3k+2], k over the polygons
+ * of `p` (regions, then slivers).
+ */
+export function unitOutputForms(net: Network, p: PackedPartition, unit: number): Float64Array {
+  const { layer: L, index } = locateUnit(net, unit);
+  const hidden = hiddenLayers(net);
+  const polygons = p.polyStart.length - 1;
+  const out = new Float64Array(3 * polygons);
+  const maxWidth = Math.max(2, ...hidden.map((l) => l.outDim));
+  let A = new Float64Array(2 * maxWidth), c = new Float64Array(maxWidth);
+  let nA = new Float64Array(2 * maxWidth), nc = new Float64Array(maxWidth);
+  for (let k = 0; k < polygons; k++) {
+    const pattern = p.patterns.subarray(k * p.units, (k + 1) * p.units);
+    // h^0 = x: the identity.
+    A[0] = 1; A[1] = 0; A[2] = 0; A[3] = 1; c[0] = 0; c[1] = 0;
+    let width = 2, offset = 0;
+    for (let l = 0; l <= L; l++) {
+      const layer = hidden[l], act = layer.activation, W = layer.weights, b = layer.bias;
+      const rank = act.kind === "maxout" ? act.rank : 1;
+      const units = unitsOf(layer);
+      // At layer L only the unit's own row is needed.
+      const from = l === L ? index : 0, to = l === L ? index + 1 : units;
+      for (let i = from; i < to; i++) {
+        const row = act.kind === "maxout" ? i * rank + pattern[offset + i] : i;
+        let g0 = 0, g1 = 0, gc = b[row];
+        for (let q = 0; q < width; q++) {
+          const w = W[row * width + q];
+          g0 += w * A[2 * q];
+          g1 += w * A[2 * q + 1];
+          gc += w * c[q];
+        }
+        const s = act.kind === "relu" ? pattern[offset + i] : act.kind === "leaky-relu" ? (pattern[offset + i] ? 1 : act.alpha) : 1;
+        nA[2 * i] = s * g0;
+        nA[2 * i + 1] = s * g1;
+        nc[i] = s * gc;
+      }
+      if (l === L) {
+        out[3 * k] = nA[2 * index];
+        out[3 * k + 1] = nA[2 * index + 1];
+        out[3 * k + 2] = nc[index];
+      }
+      [A, nA] = [nA, A];
+      [c, nc] = [nc, c];
+      width = units;
+      offset += units;
+    }
+  }
+  return out;
+}
+
+/** Colour of a value t ∈ [−1, 1]: white at 0, linear toward blue (positive) or orange (negative), as Playground. */
+export function valueColour(t: number): string {
+  const u = Math.max(-1, Math.min(1, t));
+  const [r, g, b] = u >= 0 ? [0, 114, 178] : [230, 159, 0];
+  const a = Math.abs(u);
+  const mix = (x: number) => Math.round(255 + (x - 255) * a);
+  return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
+}
+
+/** Largest |h| over the polygons' vertices (the colour scale), 0 when the unit is dead in the view. */
+export function outputScale(p: PackedPartition, forms: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k + 1 < p.polyStart.length; k++) {
+    for (let i = p.polyStart[k]; i < p.polyStart[k + 1]; i++) {
+      m = Math.max(m, Math.abs(forms[3 * k] * p.coords[2 * i] + forms[3 * k + 1] * p.coords[2 * i + 1] + forms[3 * k + 2]));
+    }
+  }
+  return m;
+}
+
+/** What {@link paintUnitOutput} needs of a canvas 2-D context (kept structural: this module is also used DOM-free). */
+export interface GradientPainter {
+  fillStyle: unknown;
+  createLinearGradient(x0: number, y0: number, x1: number, y1: number): { addColorStop(offset: number, colour: string): void };
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  closePath(): void;
+  fill(): void;
+}
+
+/**
+ * Paint the unit's output over the partition's rectangle on a 2-D context already transformed to plane
+ * coordinates: each polygon filled with the linear gradient of its affine values.
+ */
+export function paintUnitOutput(ctx: GradientPainter, p: PackedPartition, forms: Float64Array, scale: number): void {
+  for (let k = 0; k + 1 < p.polyStart.length; k++) {
+    const from = p.polyStart[k], to = p.polyStart[k + 1];
+    const a0 = forms[3 * k], a1 = forms[3 * k + 1], c = forms[3 * k + 2];
+    let lo = Infinity, hi = -Infinity, loAt = from;
+    for (let i = from; i < to; i++) {
+      const v = a0 * p.coords[2 * i] + a1 * p.coords[2 * i + 1] + c;
+      if (v < lo) (lo = v), (loAt = i);
+      if (v > hi) hi = v;
+    }
+    const s = scale > 0 ? scale : 1;
+    if (hi - lo <= 1e-12 * s) {
+      ctx.fillStyle = valueColour((lo + hi) / 2 / s);
+    } else {
+      // The gradient runs along ∇h between the projections of the extreme vertices: exact for an affine h.
+      const n2 = a0 * a0 + a1 * a1;
+      const x0 = p.coords[2 * loAt], y0 = p.coords[2 * loAt + 1];
+      const d = (hi - lo) / n2;
+      const grad = ctx.createLinearGradient(x0, y0, x0 + a0 * d, y0 + a1 * d);
+      grad.addColorStop(0, valueColour(lo / s));
+      // The colour map bends at 0 (only a polygon cut by the unit's own zero set could cross it, and none is).
+      if (lo < 0 && hi > 0) grad.addColorStop(-lo / (hi - lo), valueColour(0));
+      grad.addColorStop(1, valueColour(hi / s));
+      ctx.fillStyle = grad;
+    }
+    ctx.beginPath();
+    ctx.moveTo(p.coords[2 * from], p.coords[2 * from + 1]);
+    for (let i = from + 1; i < to; i++) ctx.lineTo(p.coords[2 * i], p.coords[2 * i + 1]);
+    ctx.closePath();
+    ctx.fill();
+  }
+}
