@@ -170,7 +170,7 @@ export function registerStudy(program: Command): void {
       }
       process.stdout.write(result.tableMarkdown);
       process.stdout.write(`\n${result.ran.length} networks run now, ${result.skipped} found finished; ${result.records.length} of ${result.planned} done. Outputs in ${options.dir}/ ` +
-        `(table.md, table.csv, networks.csv, regions-vs-bounds.svg/.png, error-vs-regions.svg/.png).\n`);
+        `(table.md, table.csv, networks.csv, correlations.md, correlations.csv, regions-vs-bounds, error-vs-regions and test-error-vs-regions .svg/.png).\n`);
       if (result.interrupted) process.exitCode = result.interrupted === "SIGINT" ? 130 : 143;
     });
   const dynamics = study
