@@ -7,7 +7,8 @@ import { runCli, runCliAll } from "./helpers/cli.ts";
 import { main } from "../src/cli/main.ts";
 import { loadModel } from "../src/io/load.ts";
 import { parseNormFlag, parseRadius, readCenter } from "../src/cli/commands/local.ts";
-import { parseRadii } from "../src/cli/commands/local-study.ts";
+import { digitCentres, parseRadii, TRAINING_DIGITS, UNKNOWN_SPLIT_DIGITS } from "../src/cli/commands/local-study.ts";
+import { loadMnist, mnistSplit } from "../src/io/mnist.ts";
 import { expectedOf, fixturePath } from "./helpers/fixtures.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "tessera-local-"));
@@ -129,5 +130,19 @@ describe("tessera local-study", () => {
     assert.equal(balls.length, 2 * 2 * 2);
     for (const b of balls) assert.ok(BigInt(b[4]) >= BigInt(b[3]), "bound ≥ exact count in every ball");
     assert.match(readFileSync(join(out, "local-study.svg"), "utf8"), /DejaVu Sans/);
+  });
+});
+
+describe("local-study centres", () => {
+  it("are the network's own training digits when its metadata records the split, and are not called training digits otherwise", () => {
+    const meta = { data: "mnist-small", dataProvenance: { splitSeed: 4, train: 6000 } };
+    const c = digitCentres(meta, 3, 1, "net.json");
+    assert.equal(c.kind, TRAINING_DIGITS);
+    const { train } = mnistSplit(loadMnist(), { train: 6000, seed: 4 });
+    assert.deepEqual(Array.from(c.points[2]), Array.from(train.images.subarray(2 * 784, 3 * 784), (v) => Math.round(v * 1000) / 1000));
+    const unknown = digitCentres(undefined, 3, 1, "fixture.onnx");
+    assert.equal(unknown.kind, UNKNOWN_SPLIT_DIGITS);
+    assert.throws(() => digitCentres({ data: "mnist-small" }, 3, 1, "net.json"), /records no integer dataProvenance/);
+    assert.throws(() => digitCentres(meta, 7000, 1, "net.json"), /only 6000 digits/);
   });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { svgToPng } from "../src/io/png.ts";
 import { patternToString } from "../src/model/evaluate.ts";
-import { lineChart, logTicks, makeAxis, niceStep, niceTicks, scatterChart } from "../src/render/chart.ts";
+import { lineChart, logTicks, makeAxis, niceStep, niceTicks, scatterChart, sideBySide } from "../src/render/chart.ts";
 import { CLASS_COLOUR_COUNT, classColour, classFill, escapeXml, fmt, patternColour, redBlue, svgDocument } from "../src/render/svg.ts";
 
 /** Minimal well-formedness check: every tag closes in order, attributes are quoted, entities are known. */
@@ -158,4 +158,16 @@ test("a scatter chart with log axes, a colour bar, groups and reference line is 
   assert.match(svg, /linearGradient/);
   assert.equal((svg.match(/<circle/g) ?? []).length, 3 + 1, "three drawable points and one legend dot");
   assert.ok(svgToPng(svg).length > 1000);
+});
+
+test("sideBySide places complete charts left to right in one document that resvg renders", () => {
+  const a = scatterChart({ width: 300, height: 200, points: [{ x: 1, y: 2 }] });
+  const b = lineChart({ width: 400, height: 250, x: [0, 1], series: [{ name: "s", values: [1, 2] }] });
+  const svg = sideBySide([a, b]);
+  assert.match(svg, /^<svg[^>]*width="700" height="250"/);
+  assert.match(svg, /<svg x="0" y="0" xmlns[^>]*width="300"/);
+  assert.match(svg, /<svg x="300" y="0" xmlns[^>]*width="400"/);
+  const png = svgToPng(svg);
+  assert.equal(new DataView(png.buffer, png.byteOffset).getUint32(16), 700, "PNG width");
+  assert.throws(() => sideBySide(["<g/>"]), /chart 1 is not an SVG document/);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mulberry32 } from "../src/util/random.ts";
-import { mean, median, minMax, pearson, quantile, ranks, spearman } from "../src/util/stats.ts";
+import { bootstrapMeanInterval, mean, median, minMax, pearson, quantile, ranks, spearman } from "../src/util/stats.ts";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -65,4 +65,19 @@ test("spearman equals Pearson of naive ranks (with ties) and 1 − 6Σd²/(n(n²
     // Metamorphic: invariant under strictly increasing maps of either sample.
     close(spearman(u.map(Math.exp), w.map((v) => v ** 3)), spearman(u, w), 1e-12);
   }
+});
+
+test("bootstrapMeanInterval: seeded and reproducible, holds the mean, constant data give a point, width ≈ 2·1.96·sd/√n", () => {
+  const xs = Array.from({ length: 400 }, (_, i) => (i * 7919) % 101);
+  const a = bootstrapMeanInterval(xs, mulberry32(5)), b = bootstrapMeanInterval(xs, mulberry32(5));
+  assert.deepEqual(a, b);
+  const m = mean(xs);
+  assert.ok(a[0] < m && m < a[1]);
+  let ss = 0;
+  for (const x of xs) ss += (x - m) ** 2;
+  const se = Math.sqrt(ss / (xs.length - 1) / xs.length);
+  // The bootstrap's half-width matches the normal one to within 10 % at n = 400 (2,000 resamples).
+  assert.ok(Math.abs((a[1] - a[0]) / 2 - 1.96 * se) < 0.1 * 1.96 * se, `${a} vs ±${1.96 * se}`);
+  assert.deepEqual(bootstrapMeanInterval([3, 3, 3], mulberry32(1)), [3, 3]);
+  assert.deepEqual(bootstrapMeanInterval([], mulberry32(1)), [NaN, NaN]);
 });

@@ -35,7 +35,11 @@ describe("study dynamics", () => {
       assert.equal(r.points, study.points);
       assert.ok(r.distance.q1 <= r.distance.median && r.distance.median <= r.distance.q3);
       assert.ok(r.regions.q1 >= 1, "every ball meets at least its centre's region");
+      assert.ok(r.regions.lo <= r.regions.mean && r.regions.mean <= r.regions.hi, "the bootstrap interval holds the mean");
+      assert.ok(r.bound.mean >= r.regions.mean && r.bound.median >= r.regions.median, "the local upper bound is above the exact count");
     }
+    for (const ball of a.balls) assert.ok(ball.bound !== null && ball.bound >= BigInt(ball.regions), "local bound ≥ exact count in every ball");
+    assert.equal(a.balls.length, (train.epochs + 1) * 2 * study.points);
     assert.equal(dynamicsCsv(a.rows).trim().split("\n").length, a.rows.length + 1);
   });
 
@@ -76,7 +80,7 @@ describe("study dynamics", () => {
     const dir = mkdtempSync(join(tmpdir(), "tessera-dynamics-"));
     const { stdout } = await run(process.execPath, [CLI, "study", "dynamics", "--data", "xor", "--arch", "2,4,2", "--epochs", "1", "--points", "5", "--dir", dir, "--no-progress"]);
     assert.match(stdout, /\| 1 \| uniform random points \| 5 \|/);
-    for (const f of ["table.md", "table.csv", "dynamics-distance.svg", "dynamics-distance.png", "dynamics-regions.svg", "dynamics-regions.png"]) {
+    for (const f of ["table.md", "table.csv", "balls.csv", "dynamics-distance.svg", "dynamics-distance.png", "dynamics-regions.svg", "dynamics-regions.png"]) {
       assert.ok(existsSync(join(dir, f)), f);
     }
     assert.match(readFileSync(join(dir, "dynamics-distance.svg"), "utf8"), /^<svg/);

@@ -135,11 +135,23 @@ describe("study table", () => {
   });
 
   it("draws both figures as SVG in DejaVu Sans", () => {
-    for (const svg of [regionsFigure(configRows(records), "test"), errorFigure(records, 22, "test")]) {
+    for (const svg of [regionsFigure(configRows(records), "test"), errorFigure(records, "train", "test"), errorFigure(records, "test", "test")]) {
       assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       assert.match(svg, /DejaVu Sans, sans-serif/);
       assert.match(svg, /<\/svg>\s*$/);
     }
+  });
+
+  it("the error figure has a cross-entropy and a misclassification panel, and its colour bar spans only the N1 present", () => {
+    const rs = [record(2, 1, 90, 0.4), record(3, 1, 400, 0.3), record(4, 1, 2000, 0.2)];
+    const svg = errorFigure(rs, "train", "test");
+    assert.match(svg, /Training cross-entropy against linear regions/);
+    assert.match(svg, /Training misclassification against linear regions/);
+    assert.equal((svg.match(/<circle /g) ?? []).length, 2 * rs.length, "every network in both panels");
+    // Colour-bar tick labels are the N1 values 2 … 4 (step 0.5 or 1), never 21.
+    const bar = [...svg.matchAll(/<text x="[^"]+" y="[^"]+" font-size="11.5" fill="#111827">([^<]+)<\/text>/g)].map((m) => Number(m[1]));
+    assert.ok(bar.length >= 2 && Math.min(...bar) >= 2 && Math.max(...bar) <= 4, `colour bar ticks ${bar}`);
+    assert.match(errorFigure(rs, "test", "test"), /Test cross-entropy against linear regions/);
   });
 });
 

@@ -663,3 +663,21 @@ function colourBar(f: Frame, cs: ColourScale, colours: (u: number) => string): s
   out.push(`<text x="${fmt(lx)}" y="${fmt(ly)}" font-size="${AXIS_LABEL_SIZE - 1}" text-anchor="middle" fill="${INK}" transform="rotate(90 ${fmt(lx)} ${fmt(ly)})">${escapeXml(cs.label)}</text>`);
   return out.join("\n");
 }
+
+/**
+ * Complete chart documents (from {@link lineChart} or {@link scatterChart}) side by side, left to right, as one SVG
+ * document: each becomes a nested `<svg>` at its x offset, keeping its own size; the height is the tallest.
+ */
+export function sideBySide(charts: readonly string[]): string {
+  let x = 0, height = 0;
+  const parts = charts.map((svg, i) => {
+    const head = /^<svg\b[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"/.exec(svg);
+    if (!head) throw new RangeError(`sideBySide: chart ${i + 1} is not an SVG document with a width and height`);
+    const w = Number(head[1]), h = Number(head[2]);
+    const placed = svg.replace(/^<svg\b/, `<svg x="${fmt(x)}" y="0"`);
+    x += w;
+    height = Math.max(height, h);
+    return placed.trimEnd();
+  });
+  return svgDocument(x, height, parts.join("\n"));
+}

@@ -2,7 +2,7 @@
  * The two figures of the Serra et al. 2018 study (after the seed poster's): region counts against the bounds by
  * configuration, and training error against region count. SVG strings from src/render/chart.ts (isomorphic).
  */
-import { lineChart, scatterChart } from "../render/chart.ts";
+import { lineChart, scatterChart, sideBySide } from "../render/chart.ts";
 import type { ConfigRow, NetworkRecord } from "./table.ts";
 
 /**
@@ -38,17 +38,36 @@ export function regionsFigure(rows: readonly ConfigRow[], subtitle: string): str
   });
 }
 
-/** Training error (%) against region count (log axis), one point per network, coloured from red (N1 = 1) to blue (N1 = total − 1). */
-export function errorFigure(records: readonly NetworkRecord[], totalUnits: number, subtitle: string): string {
-  return scatterChart({
-    title: "Training error against the number of linear regions",
+/** Which error a figure plots: the training set's or the test set's. */
+export type ErrorSet = "train" | "test";
+
+/**
+ * Error against region count, one point per network coloured from red (smallest N1 present) to blue (largest N1
+ * present), as two panels: mean cross-entropy (nats; the poster's "Training error (CE)") and misclassification (%).
+ * Both axes are logarithmic: counts span six decades, and on a log error axis the wide-first-layer networks
+ * (N1 ≥ 18, whose counts all lie within 10 % of 2^22 and so stack in one column) separate by their errors, which run
+ * from 4 % to 66 %. No jitter: every point sits at its network's exact count and error.
+ */
+export function errorFigure(records: readonly NetworkRecord[], set: ErrorSet, subtitle: string): string {
+  const n1s = records.map((r) => r.n1);
+  const colourScale = { label: "N1", min: n1s.length ? Math.min(...n1s) : 1, max: n1s.length ? Math.max(...n1s) : 1 };
+  const name = set === "train" ? "Training" : "Test";
+  const panel = (measure: "loss" | "error") => scatterChart({
+    title: `${name} ${measure === "loss" ? "cross-entropy" : "misclassification"} against linear regions`,
     subtitle,
-    xLabel: "linear regions in [0, 1]^784",
-    yLabel: "training error (%)",
+    xLabel: "linear regions in [0, 1]^784 (log)",
+    yLabel: measure === "loss" ? `${set === "train" ? "training" : "test"} error, cross-entropy (nats, log)` : `${set === "train" ? "training" : "test"} error, misclassified % (log)`,
     xScale: "log",
-    width: 900,
-    height: 560,
-    points: records.map((r) => ({ x: r.regions, y: 100 * r.trainError, t: r.n1 })),
-    colourScale: { label: "N1", min: 1, max: totalUnits - 1 },
+    yScale: "log",
+    width: 640,
+    height: 540,
+    radius: 3.6,
+    points: records.map((r) => ({
+      x: r.regions,
+      y: measure === "loss" ? (set === "train" ? r.trainLoss : r.testLoss) : 100 * (set === "train" ? r.trainError : r.testError),
+      t: r.n1,
+    })),
+    colourScale,
   });
+  return sideBySide([panel("loss"), panel("error")]);
 }

@@ -8,6 +8,7 @@
 import { Worker } from "node:worker_threads";
 import { formatCount, ProgressBar } from "../cli/progress.ts";
 import { errorFigure, regionsFigure } from "./figures.ts";
+import { correlationCsv, correlationMarkdown } from "./correlation.ts";
 import { runStudyJob, type JobProgress } from "./network-job.ts";
 import { settingsDifferences, studyJobs, type StudyJob, type StudySettings } from "./plan.ts";
 import { StudyStore } from "./store.ts";
@@ -133,10 +134,14 @@ export function writeStudyOutputs(store: StudyStore, records: NetworkRecord[], p
   store.writeText("table.md", md);
   store.writeText("table.csv", tableCsv(rows));
   store.writeText("networks.csv", networksCsv(records));
+  store.writeText("correlations.md", correlationMarkdown(records));
+  store.writeText("correlations.csv", correlationCsv(records));
   if (records.length > 0) {
     const nets = `${records.length} networks, ${settings.epochs} epochs`;
     store.writeFigure("regions-vs-bounds", regionsFigure(rows, `784-N1-N2-10 ReLU, mean over seeds with min–max band; ${nets}`));
-    store.writeFigure("error-vs-regions", errorFigure(records, settings.totalUnits, `one point per network, coloured by N1 (red: narrow first layer, blue: wide); ${nets}`));
+    const sub = `one point per network, red (narrow first layer) to blue (wide); ${nets}`;
+    store.writeFigure("error-vs-regions", errorFigure(records, "train", sub));
+    store.writeFigure("test-error-vs-regions", errorFigure(records, "test", sub));
   }
   return { rows, correlation, md };
 }

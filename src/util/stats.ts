@@ -92,3 +92,21 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   if (x.length !== y.length) throw new RangeError(`spearman: ${x.length} x values but ${y.length} y values`);
   return pearson(ranks(x), ranks(y));
 }
+
+/**
+ * Percentile-bootstrap interval of the mean (Efron & Tibshirani 1993, ch. 13): `resamples` means of n values drawn
+ * with replacement by `rand` (seed it: the interval is then reproducible), and their (1 − level)/2 and (1 + level)/2
+ * quantiles. [NaN, NaN] for an empty sample; a constant sample gives [c, c].
+ */
+export function bootstrapMeanInterval(xs: ArrayLike<number>, rand: () => number, resamples = 2000, level = 0.95): [number, number] {
+  checkNoNaN(xs, "bootstrapMeanInterval");
+  const n = xs.length;
+  if (n === 0) return [NaN, NaN];
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xs[Math.floor(rand() * n)];
+    means[b] = s / n;
+  }
+  return [quantile(means, (1 - level) / 2), quantile(means, (1 + level) / 2)];
+}

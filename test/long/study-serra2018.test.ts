@@ -84,11 +84,12 @@ describe("tessera study serra2018 --quick", () => {
     }
   });
 
-  it("writes the table (Markdown, CSV), the per-network CSV and both figures as SVG and PNG", () => {
+  it("writes the table (Markdown, CSV), the per-network CSV, the correlation tables and the three figures as SVG and PNG", () => {
     const csv = readFileSync(join(dir, "table.csv"), "utf8").trim().split("\n");
     assert.deepEqual(csv.slice(1).map((l) => l.split(",").slice(0, 3).join(",")), ["1,21,2", "2,20,2", "3,19,2", "4,18,2"]);
     assert.match(readFileSync(join(dir, "table.md"), "utf8"), /Spearman's ρ .* over all 8 networks, train -?\d\.\d{3}, test -?\d\.\d{3}; over the 4 networks with no hidden layer narrower than 3 units/);
-    for (const name of ["regions-vs-bounds", "error-vs-regions"]) {
+    assert.match(readFileSync(join(dir, "correlations.md"), "utf8"), /\| 3 \| 4 \| 3–4 \|/);
+    for (const name of ["regions-vs-bounds", "error-vs-regions", "test-error-vs-regions"]) {
       assert.match(readFileSync(join(dir, `${name}.svg`), "utf8"), /^<svg[\s\S]*<\/svg>\s*$/);
       assert.deepEqual([...readFileSync(join(dir, `${name}.png`)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
     }

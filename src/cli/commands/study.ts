@@ -3,7 +3,7 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
 import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
-import { boxDiameter, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
+import { boxDiameter, dynamicsBallsCsv, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
 import { StudyStore } from "../../study/store.ts";
 import { MNIST_FULL_TRAIN } from "../../train/data.ts";
 import { UsageError } from "../errors.ts";
@@ -99,7 +99,7 @@ async function studyDynamics(flags: DynamicsFlags): Promise<void> {
   const centres = intOption(flags.points, "--points", 1, 100_000);
   const radius = flags.radius === undefined ? Number((DYNAMICS_RADIUS_SHARE * boxDiameter(data.domain)).toPrecision(2)) : positiveOption(flags.radius, "--radius");
   let bar: ProgressBar | undefined;
-  const { rows } = await asUsageErrors(() =>
+  const { rows, balls } = await asUsageErrors(() =>
     runDynamicsStudy(data, options, {
       points: centres,
       radius,
@@ -127,11 +127,12 @@ async function studyDynamics(flags: DynamicsFlags): Promise<void> {
   const md = dynamicsMarkdown(rows, radius);
   store.writeText("table.md", md);
   store.writeText("table.csv", dynamicsCsv(rows));
+  store.writeText("balls.csv", dynamicsBallsCsv(balls));
   const subtitle = `${data.name}, ${[data.dim, ...options.hidden, data.classes].join("-")} ${options.activation}, seed ${options.seed}; ${centres} points of each kind`;
   const figures = dynamicsFigures(rows, radius, subtitle);
   store.writeFigure("dynamics-distance", figures.distance);
   store.writeFigure("dynamics-regions", figures.regions);
-  process.stdout.write(md + `\nOutputs in ${flags.dir}/ (table.md, table.csv, dynamics-distance.svg/.png, dynamics-regions.svg/.png).\n`);
+  process.stdout.write(md + `\nOutputs in ${flags.dir}/ (table.md, table.csv, balls.csv, dynamics-distance.svg/.png, dynamics-regions.svg/.png).\n`);
 }
 
 /** `tessera study serra2018|dynamics`: the seed papers' experiments, one command each. */
@@ -170,7 +171,7 @@ export function registerStudy(program: Command): void {
       }
       process.stdout.write(result.tableMarkdown);
       process.stdout.write(`\n${result.ran.length} networks run now, ${result.skipped} found finished; ${result.records.length} of ${result.planned} done. Outputs in ${options.dir}/ ` +
-        `(table.md, table.csv, networks.csv, regions-vs-bounds.svg/.png, error-vs-regions.svg/.png).\n`);
+        `(table.md, table.csv, networks.csv, correlations.md, correlations.csv, regions-vs-bounds, error-vs-regions and test-error-vs-regions .svg/.png).\n`);
       if (result.interrupted) process.exitCode = result.interrupted === "SIGINT" ? 130 : 143;
     });
   const dynamics = study
