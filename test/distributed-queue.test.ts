@@ -131,6 +131,7 @@ describe("tessera count --queue with tessera worker processes", () => {
   it("a unit recorded twice counts once; a split after a count is refused", async () => {
     const ledger = new JobLedger(redis.client(), "books");
     await redis.client().hset(jobKeys("books").totals, "pending", 1);
+    await redis.client().hset(jobKeys("books").weight, "01", 1); // a seed of the job
     const r = { regions: 5, lps: 7, witnessHits: 1, stepHits: 0, cellRefutations: 0, ambiguous: 0, lpFailures: 0 };
     assert.equal(await ledger.markCounted("01", r, 0.5), true);
     assert.equal(await ledger.markCounted("01", { ...r, regions: 6 }, 0.4), false);
