@@ -11,6 +11,8 @@ import { countRegionsMilp, type MilpCheckpoint } from "../milp/count.ts";
 import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
+import { toOriginalInput, toOriginalRadius } from "../model/normalise.ts";
+import { unitScaleFor } from "./count-runner.ts";
 import type { Box } from "../model/network.ts";
 import { intervalBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
@@ -54,10 +56,12 @@ async function interruptible<T>(work: (stopped: () => boolean) => Promise<T>): P
 
 /** Count regions with the MILP formulation (no-good-free branching over z, see src/milp). */
 export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & { checkpointWritten?: string }> {
-  const net = opts.loaded.network;
-  const fingerprint = networkFingerprint(net);
+  const fingerprint = networkFingerprint(opts.loaded.network);
+  // At unit scale, as the engine counts (count-runner's unitScaleFor); points go back to the model's inputs.
+  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
   let resume: MilpCheckpoint | undefined;
   let regionsBytes = 0;
   if (opts.resume) {
@@ -82,14 +86,16 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
   try {
     const result = await interruptible((stopped) =>
       countRegionsMilp(net, {
-        box: opts.box,
-        threshold: opts.threshold,
+        box: problem.box,
+        threshold: problem.threshold,
         bounds,
         highs,
         resume,
         shouldStop: stopped,
         onRegion: (r) => {
-          if (regionsFile) appendRegions(regionsFile, JSON.stringify({ pattern: patternToString(r.pattern), point: Array.from(r.point), radius: r.radius }) + "\n");
+          if (!regionsFile) return;
+          const point = Array.from(toOriginalInput(problem.inputs, r.point)), radius = toOriginalRadius(problem.inputs, r.radius);
+          appendRegions(regionsFile, JSON.stringify({ pattern: patternToString(r.pattern), point, radius }) + "\n");
         },
         onProgress: (p) => bar.update(p.regions, p.fraction, `${formatCount(p.lps)} LPs${p.pending !== undefined ? `, ${formatCount(p.pending)} subtrees pending` : ""}`),
         onCheckpoint: (milp) => {
@@ -102,7 +108,7 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
       }),
     );
     bar.done();
-    return { ...result, checkpointWritten: written };
+    return { ...result, threshold: opts.threshold, checkpointWritten: written };
   } finally {
     if (regionsFile) closeSync(regionsFile.fd);
   }
@@ -120,10 +126,11 @@ export interface MipBoundRunOptions {
 
 /** The MIPBound probabilistic lower bound. */
 export async function runMipBound(opts: MipBoundRunOptions): Promise<MipBoundResult> {
-  const net = opts.loaded.network;
+  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
   return interruptible((stopped) =>
-    mipBound(net, { box: opts.box, threshold: opts.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
+    mipBound(net, { box: problem.box, threshold: problem.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
   );
 }
