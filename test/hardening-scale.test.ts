@@ -120,7 +120,7 @@ describe("issue #29 item 3: extreme finite numbers (CLI probes)", () => {
     ], 2);
     oneLineRefusal(huge, /--threshold 1e-8 is finer than a count can judge in this box .*give a smaller box/);
     oneLineRefusal(widest, /coordinate 1 of the box, \[-1e\+308, 1e\+308\], is wider than the double range/);
-    oneLineRefusal(tiny, /give --threshold 0\.0068 or more, or a smaller box/);
+    oneLineRefusal(tiny, /give --threshold 0\.00068 or more, or a smaller box/);
     assert.equal(wide.code, 0, wide.stderr);
     assert.equal(reference.code, 0, reference.stderr);
     assert.equal(regionsOf(wide.stdout), 144);
