@@ -14,13 +14,15 @@ import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { loadHighs, type Highs } from "../lp/highs.ts";
-import { patternFromString, patternToString } from "../model/evaluate.ts";
+import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
+import { ScaleError, unitScaleProblem, type UnitScaleProblem } from "../model/normalise.ts";
 import type { Box, Network } from "../model/network.ts";
 import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { unitsSeenUnstable } from "../tighten/sampled.ts";
 import { UsageError } from "./errors.ts";
+import { checkCheckpointSplit, readCheckpoint, sealCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
 import { formatCount, ProgressBar } from "./progress.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
@@ -73,46 +75,8 @@ export interface CountRunResult extends CountResult {
   plain?: boolean;
   /** {@link splitDigest} of the whole task split (sharded counts: merge checks that parts share it). */
   splitDigest?: string;
-}
-
-/** The checkpoint file (JSON). */
-interface Checkpoint {
-  format: "tessera-count-checkpoint";
-  version: 1;
-  model: string;
-  fingerprint: string;
-  threshold: number;
-  tightening: "lp" | "interval";
-  box: { lo: number[]; hi: number[] };
-  /** Counted by the plain search (absent in checkpoints written before --plain: false). */
-  plain?: boolean;
-  splitLps: number;
-  /** "i/N" for a shard's checkpoint; absent or null for a whole count. */
-  shard?: string | null;
-  /** Tasks of the whole split (absent in checkpoints written before sharding: then `tasks.length`). */
-  splitTasks?: number;
-  /** {@link splitDigest} of the whole split (absent in checkpoints written before it). */
-  splitDigest?: string;
-  tasks: string[];
-  /** Per task: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits, cellRefutations] once finished (and written, with --regions). */
-  done: (number[] | null)[];
-  regionsFile: string | null;
-  regionsBytes: number;
-  elapsedSeconds: number;
-  complete: boolean;
-}
-
-function readCheckpoint(path: string): Checkpoint {
-  let cp: Checkpoint;
-  try {
-    cp = JSON.parse(readFileSync(path, "utf8")) as Checkpoint;
-  } catch {
-    throw new UsageError(`${path}: not a readable checkpoint (JSON written by tessera count --checkpoint)`);
-  }
-  if (cp?.format !== "tessera-count-checkpoint" || cp.version !== 1 || !Array.isArray(cp.tasks) || !Array.isArray(cp.done)) {
-    throw new UsageError(`${path}: not a tessera count checkpoint`);
-  }
-  return cp;
+  /** This run's tasks (their decisions) and each one's regions (0 while not done), in split order. */
+  perTask?: [string, number][];
 }
 
 function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
@@ -175,27 +139,43 @@ export function shardTasks<T>(tasks: T[], shard: { index: number; count: number 
   return shard ? tasks.filter((_, i) => i % shard.count === shard.index) : tasks;
 }
 
+/**
+ * The counting problem of a loaded model at unit scale ({@link unitScaleProblem}); a problem that no rescaling brings
+ * into floating-point range is refused with one line naming the model.
+ */
+export function unitScaleFor(loaded: Pick<LoadedModel, "network" | "path">, box: Box, threshold: number): UnitScaleProblem {
+  try {
+    return unitScaleProblem(loaded.network, box, threshold);
+  } catch (err) {
+    if (err instanceof ScaleError) throw new UsageError(`${loaded.path}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Count with the fast engine, as `tessera count` does. */
 export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
   const t0 = Date.now();
-  const net = opts.loaded.network;
-  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, opts.box, opts.tightening, true);
+  // The network and box at unit scale (the identity on [0, 1] and [−1, 1] boxes): every tolerance, from the bound
+  // tightening's to the interior threshold, judges this form; points and maps are given back in the model's inputs.
+  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const net = problem.net;
+  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, problem.box, opts.tightening, true);
   const tightenStats = { lps: tighteningLps };
   const enumerator = new RegionEnumerator(net, {
-    box: opts.box,
-    threshold: opts.threshold,
+    box: problem.box,
+    threshold: problem.threshold,
     bounds,
     exact: highsMarginSolver(highs),
     ...(opts.plain ? PLAIN_SEARCH : {}),
   });
-  const fingerprint = networkFingerprint(net);
+  const fingerprint = networkFingerprint(opts.loaded.network);
 
   // Tasks: from the checkpoint being resumed, or a fresh split.
   let tasks: Task[];
   let done: (number[] | null)[];
   let splitLps: number;
   let splitTaskCount: number;
-  let digest: string | undefined;
+  let digest: string;
   const shardLabel = opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null;
   let previousSeconds = 0;
   let regionsBytes = 0;
@@ -214,11 +194,15 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
       throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
     }
-    tasks = cp.tasks.map(patternFromString);
+    // The split is recomputed (a few LPs) and must be the checkpoint's: its tasks, their number and digest.
+    const before = enumerator.stats.lps;
+    const all = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
+    splitLps = enumerator.stats.lps - before;
+    digest = splitDigest(all);
+    tasks = shardTasks(all, opts.shard);
+    checkCheckpointSplit(opts.resume, cp, net, all, tasks, digest);
     done = cp.done;
-    splitLps = cp.splitLps;
-    splitTaskCount = cp.splitTasks ?? cp.tasks.length;
-    digest = cp.splitDigest;
+    splitTaskCount = all.length;
     previousSeconds = cp.elapsedSeconds;
     regionsBytes = cp.regionsBytes;
   } else {
@@ -234,9 +218,10 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   // Regions file: truncated to what the checkpoint recorded (resume) or emptied (fresh run).
   const regionsFile = opts.regionsOut ? openRegionsFile(opts.regionsOut, opts.resume ? regionsBytes : undefined) : undefined;
   const ordered = regionsFile !== undefined;
-  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify };
+  const inputs = problem.inputs.identity ? undefined : { scale: Array.from(problem.inputs.scale), shift: Array.from(problem.inputs.shift) };
+  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify, inputs };
   const verifier = opts.verify
-    ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples })
+    ? new PartitionVerifier(net, problem.box, { samples: opts.verifySamples })
     : undefined;
   if (verifier && opts.resume) throw new UsageError("--verify needs a run from the start (not --resume): it checks every region");
 
@@ -253,7 +238,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
 
   const writeCheckpoint = (complete: boolean): string | undefined => {
     if (!checkpointPath) return undefined;
-    const cp: Checkpoint = {
+    const cp: Checkpoint = sealCheckpoint({
       format: "tessera-count-checkpoint",
       version: 1,
       model: opts.loaded.path,
@@ -265,14 +250,14 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       splitLps,
       shard: shardLabel,
       splitTasks: splitTaskCount,
-      ...(digest ? { splitDigest: digest } : {}),
+      splitDigest: digest,
       tasks: tasks.map(patternToString),
       done,
       regionsFile: opts.regionsOut ?? null,
       regionsBytes: regionsFile?.bytes ?? 0,
       elapsedSeconds: previousSeconds + (Date.now() - t0) / 1000,
       complete,
-    };
+    });
     const tmp = `${checkpointPath}.tmp`;
     writeFileSync(tmp, JSON.stringify(cp));
     renameSync(tmp, checkpointPath);
@@ -347,7 +332,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
         await new Promise((resolve) => setImmediate(resolve));
       }
     } else {
-      await runOnWorkers(workers, queue, tasks, { type: "init", net, box: opts.box, threshold: opts.threshold, bounds, collect, plain: opts.plain ?? false }, {
+      await runOnWorkers(workers, queue, tasks, { type: "init", net, box: problem.box, threshold: problem.threshold, bounds, collect, plain: opts.plain ?? false }, {
         onDone: finishTask,
         onTick: (index, n) => {
           live.set(index, n);
@@ -389,7 +374,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     tighteningLps: tightenStats.lps,
     splitLps,
     splitTasks: splitTaskCount,
-    ...(digest ? { splitDigest: digest } : {}),
+    splitDigest: digest,
+    perTask: tasks.map((t, i): [string, number] => [patternToString(t), done[i]?.[0] ?? 0]),
   };
 }
 

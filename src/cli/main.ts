@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const known = err instanceof Error && ["ModelError", "UsageError", "ZodError"].includes(err.name);
+    const known = err instanceof Error && ["ModelError", "UsageError", "ZodError", "ScaleError"].includes(err.name);
     process.stderr.write(`tessera: ${oneLineText(known ? message : `internal error: ${message}`)}\n`);
     process.exitCode = known ? EXIT_BAD_INPUT : 1;
   }

@@ -11,20 +11,41 @@ import { countRegionsMilp, type MilpCheckpoint } from "../milp/count.ts";
 import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
+import { toOriginalInput, toOriginalRadius } from "../model/normalise.ts";
+import { unitScaleFor } from "./count-runner.ts";
 import type { Box } from "../model/network.ts";
 import { intervalBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { UsageError } from "./errors.ts";
+import { contentDigest } from "./checkpoint.ts";
+import { describeSchemaIssue } from "../io/schema-issue.ts";
+import * as z from "zod";
 import { formatCount, ProgressBar } from "./progress.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
-interface MilpCliCheckpoint {
-  format: "tessera-milp-cli-checkpoint";
-  fingerprint: string;
-  regionsFile: string | null;
-  regionsBytes: number;
-  milp: MilpCheckpoint;
-}
+const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const bits = z.string().regex(/^[01]*$/);
+
+/** The `--method milp` checkpoint file; validated field by field on `--resume`, with a content digest (checkpoint.ts). */
+const milpCliSchema = z.object({
+  format: z.literal("tessera-milp-cli-checkpoint"),
+  fingerprint: z.string(),
+  regionsFile: z.string().nullable(),
+  regionsBytes: count,
+  milp: z.object({
+    kind: z.literal("tessera-milp-checkpoint"),
+    version: z.literal(1),
+    enumeration: z.enum(["branch", "nogood"]),
+    fingerprint: z.string(),
+    regions: count,
+    lps: count,
+    seconds: z.number().nonnegative().refine(Number.isFinite, "expected a finite number"),
+    pending: z.array(z.object({ prefix: bits, witness: z.array(z.number().refine(Number.isFinite, "expected a finite number")).nullable() })),
+    cuts: z.array(bits),
+  }),
+  digest: z.string().regex(/^[0-9a-f]{16}$/),
+});
+type MilpCliCheckpoint = z.infer<typeof milpCliSchema>;
 
 export interface MilpRunOptions {
   loaded: LoadedModel;
@@ -54,20 +75,28 @@ async function interruptible<T>(work: (stopped: () => boolean) => Promise<T>): P
 
 /** Count regions with the MILP formulation (no-good-free branching over z, see src/milp). */
 export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & { checkpointWritten?: string }> {
-  const net = opts.loaded.network;
-  const fingerprint = networkFingerprint(net);
+  const fingerprint = networkFingerprint(opts.loaded.network);
+  // At unit scale, as the engine counts (count-runner's unitScaleFor); points go back to the model's inputs.
+  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
   let resume: MilpCheckpoint | undefined;
   let regionsBytes = 0;
   if (opts.resume) {
-    let cp: MilpCliCheckpoint;
+    let json: unknown;
     try {
-      cp = JSON.parse(readFileSync(opts.resume, "utf8")) as MilpCliCheckpoint;
+      json = JSON.parse(readFileSync(opts.resume, "utf8"));
     } catch {
       throw new UsageError(`${opts.resume}: not a readable checkpoint`);
     }
-    if (cp?.format !== "tessera-milp-cli-checkpoint") throw new UsageError(`${opts.resume}: not a checkpoint of tessera count --method milp`);
+    if ((json as { format?: unknown } | null)?.format !== "tessera-milp-cli-checkpoint") throw new UsageError(`${opts.resume}: not a checkpoint of tessera count --method milp`);
+    const parsed = milpCliSchema.safeParse(json);
+    if (!parsed.success) throw new UsageError(`${opts.resume}: damaged checkpoint (${describeSchemaIssue(parsed.error)})`);
+    const cp = parsed.data;
+    if (contentDigest(json as Record<string, unknown>) !== cp.digest) {
+      throw new UsageError(`${opts.resume}: damaged checkpoint (its content digest does not match: the file was changed after tessera wrote it)`);
+    }
     if (cp.fingerprint !== fingerprint) throw new UsageError(`${opts.resume}: checkpoint of a different model`);
     if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
       throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
@@ -82,19 +111,22 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
   try {
     const result = await interruptible((stopped) =>
       countRegionsMilp(net, {
-        box: opts.box,
-        threshold: opts.threshold,
+        box: problem.box,
+        threshold: problem.threshold,
         bounds,
         highs,
         resume,
         shouldStop: stopped,
         onRegion: (r) => {
-          if (regionsFile) appendRegions(regionsFile, JSON.stringify({ pattern: patternToString(r.pattern), point: Array.from(r.point), radius: r.radius }) + "\n");
+          if (!regionsFile) return;
+          const point = Array.from(toOriginalInput(problem.inputs, r.point)), radius = toOriginalRadius(problem.inputs, r.radius);
+          appendRegions(regionsFile, JSON.stringify({ pattern: patternToString(r.pattern), point, radius }) + "\n");
         },
         onProgress: (p) => bar.update(p.regions, p.fraction, `${formatCount(p.lps)} LPs${p.pending !== undefined ? `, ${formatCount(p.pending)} subtrees pending` : ""}`),
         onCheckpoint: (milp) => {
           if (!checkpointPath) return;
-          const cp: MilpCliCheckpoint = { format: "tessera-milp-cli-checkpoint", fingerprint, regionsFile: opts.regionsOut ?? null, regionsBytes: regionsFile?.bytes ?? 0, milp };
+          const body = { format: "tessera-milp-cli-checkpoint" as const, fingerprint, regionsFile: opts.regionsOut ?? null, regionsBytes: regionsFile?.bytes ?? 0, milp };
+          const cp: MilpCliCheckpoint = { ...body, digest: contentDigest(body) };
           writeFileSync(`${checkpointPath}.tmp`, JSON.stringify(cp));
           renameSync(`${checkpointPath}.tmp`, checkpointPath);
           written = checkpointPath;
@@ -102,7 +134,7 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
       }),
     );
     bar.done();
-    return { ...result, checkpointWritten: written };
+    return { ...result, threshold: opts.threshold, checkpointWritten: written };
   } finally {
     if (regionsFile) closeSync(regionsFile.fd);
   }
@@ -120,10 +152,11 @@ export interface MipBoundRunOptions {
 
 /** The MIPBound probabilistic lower bound. */
 export async function runMipBound(opts: MipBoundRunOptions): Promise<MipBoundResult> {
-  const net = opts.loaded.network;
+  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, opts.box, highs) : intervalBounds(net, opts.box);
+  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
   return interruptible((stopped) =>
-    mipBound(net, { box: opts.box, threshold: opts.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
+    mipBound(net, { box: problem.box, threshold: problem.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
   );
 }

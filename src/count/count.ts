@@ -4,7 +4,8 @@
  */
 import type { Network } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
-import { DEFAULT_TASK_TARGET, RegionEnumerator } from "./engine.ts";
+import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport } from "./engine.ts";
+import { scaleBoundsToUnits, toOriginalInput, toOriginalRadius, unitScaleProblem } from "../model/normalise.ts";
 import type { CellFilter, EngineStats, ExactMarginSolver, Task } from "./engine.ts";
 import type { CountOptions, CountResult } from "./types.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
@@ -58,20 +59,27 @@ export interface EngineCountResult extends CountResult {
  * const r = countRegions(net, { box: uniformBox(2, -1, 1) });
  * r.regions; // 1557 for random-2-32-32-s5
  */
-export function countRegions(net: Network, opts: EngineCountOptions): EngineCountResult {
+export function countRegions(model: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-  const engine = new RegionEnumerator(net, { box: opts.box, threshold, bounds: opts.bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, farthestFirst: opts.farthestFirst, flats: opts.flats, acceptCell: opts.acceptCell });
+  // At unit scale (unitScaleProblem: inputs and units rescaled, the threshold judged there or refused with a
+  // ScaleError); a cell filter sees the cells as given, so with one the box is used as it is (only units rescaled).
+  const problem = opts.acceptCell ? undefined : unitScaleProblem(model, opts.box, threshold);
+  const net = problem?.net ?? model;
+  const box = problem?.box ?? opts.box;
+  const bounds = problem && opts.bounds ? scaleBoundsToUnits(opts.bounds, problem.exponents) : opts.bounds;
+  const engine = new RegionEnumerator(net, { box, threshold: problem?.threshold ?? threshold, bounds, exact: opts.exact, exactCells: opts.exactCells, lineSearch: opts.lineSearch, central: opts.central, farthestFirst: opts.farthestFirst, flats: opts.flats, acceptCell: opts.acceptCell });
   const { tasks } = engine.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET);
   const onRegion = opts.onRegion;
+  const inputs = problem?.inputs;
   const sink = onRegion
     ? (pattern: Uint8Array, point: Float64Array, radius: number) => {
         const p = Uint8Array.from(pattern);
         onRegion({
           pattern: p,
-          point: Float64Array.from(point),
-          radius,
-          affineMap: opts.affineMaps ? regionForms(net, p).output : undefined,
+          point: inputs ? toOriginalInput(inputs, point) : Float64Array.from(point),
+          radius: inputs ? toOriginalRadius(inputs, radius) : radius,
+          affineMap: opts.affineMaps ? regionForms(model, p).output : undefined,
         });
       }
     : undefined;
@@ -93,7 +101,7 @@ export function countRegions(net: Network, opts: EngineCountOptions): EngineCoun
   return {
     method: "engine",
     regions: engine.stats.regions,
-    stableUnits: engine.stableUnits(),
+    stableUnits: stableUnitReport(model, engine.bounds),
     lps: engine.stats.lps,
     seconds: (now() - t0) / 1000,
     complete: true,

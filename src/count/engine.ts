@@ -21,11 +21,15 @@ import { intervalBounds, reluStability, stableUnitsFromBounds } from "../tighten
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { normaliseUnits, scaleBoundsToUnits, ScaleError } from "../model/normalise.ts";
 
 /**
- * A unit whose affine form on the cell has a normal shorter than this is treated as constant there (its sign is the
- * sign of the offset). Weights are O(1) and compositions of them stay far above this unless a row is exactly zero
- * (e.g. every unit feeding it is off), so 1e-12 only catches true zeros up to round-off.
+ * A unit whose affine form on the cell has a normal shorter than this many times the form's magnitude bound M (the
+ * largest norm its normal can reach over all patterns: ‖W⁰_r‖ in the first layer, Σ_k |W_rk| M_k deeper) is treated
+ * as constant there (its sign is the sign of the offset). Relative, so that it judges round-off and not units: a form
+ * row is a sum of at most a few thousand products bounded by M in all, whose round-off stays below 2^−53 · terms · M
+ * ≈ 1e-13 · M, while a normal of a first-layer row is zero only when the row is. (The engine also brings every unit
+ * to unit scale first, see normaliseUnits.)
  */
 export const ZERO_ROW_NORM = 1e-12;
 
@@ -202,7 +206,10 @@ export class RegionEnumerator {
   readonly net: Network;
   readonly box: Box;
   readonly threshold: number;
+  /** Pre-activation bounds of the enumerator's unit-scale network (see normaliseUnits; the same signs as the given). */
   readonly bounds: PreActivationBounds;
+  /** Per hidden layer and pre-activation: ZERO_ROW_NORM × the magnitude bound of its forms (see ZERO_ROW_NORM). */
+  private readonly zeroNorm: Float64Array[];
   private readonly exact: ExactMarginSolver | undefined;
   private readonly acceptCell: CellFilter | undefined;
   private readonly lineSearch: boolean;
@@ -305,7 +312,13 @@ export class RegionEnumerator {
     this.net = net;
     this.box = opts.box;
     this.threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
-    this.bounds = opts.bounds ?? intervalBounds(net, opts.box);
+    // Every unit at unit scale (exact powers of two; the same regions): tolerances then judge round-off, not units.
+    const units = normaliseUnits(net);
+    const work = units.net;
+    this.bounds = opts.bounds
+      ? (units.identity ? opts.bounds : scaleBoundsToUnits(opts.bounds, units.exponents))
+      : intervalBounds(work, opts.box);
+    this.zeroNorm = zeroRowThresholds(work);
     this.exact = opts.exact;
     this.acceptCell = opts.acceptCell;
     this.lineSearch = opts.lineSearch !== false;
@@ -313,9 +326,9 @@ export class RegionEnumerator {
     if (opts.box.lo.length !== this.n0 || opts.box.hi.length !== this.n0) {
       throw new RangeError(`box has ${opts.box.lo.length} coordinates, the network takes ${this.n0} inputs`);
     }
-    this.layers = net.layers;
-    const hidden = hiddenLayers(net);
-    this.flags = stabilityFlags(net, this.bounds);
+    this.layers = work.layers;
+    const hidden = hiddenLayers(work);
+    this.flags = stabilityFlags(work, this.bounds);
     this.rank = Int32Array.from(hidden.map((L) =>
       L.activation.kind === "maxout" ? L.activation.rank : L.activation.kind === "identity" ? 0 : 1));
     const N = hidden.reduce((s, L) => s + unitsOf(L), 0);
@@ -625,7 +638,7 @@ export class RegionEnumerator {
       }
       const base = i * n0;
       const nu = rowNorm(A, i, n0);
-      if (nu <= ZERO_ROW_NORM) {
+      if (nu <= this.zeroNorm[l][i]) {
         this.pattern[u] = C[i] > 0 ? 1 : 0;
         return -1;
       }
@@ -665,7 +678,7 @@ export class RegionEnumerator {
         }
         nu = Math.sqrt(nu);
         const dc = C[pj] - C[pm];
-        if (nu <= ZERO_ROW_NORM) {
+        if (nu <= this.zeroNorm[l][pj] + this.zeroNorm[l][pm]) {
           // Parallel pieces: j beats m everywhere (dc > 0), nowhere (dc < 0), or ties (the first index wins).
           if (dc > 0 || (dc === 0 && j < m)) continue;
           c = -1;
@@ -802,7 +815,7 @@ export class RegionEnumerator {
     for (let p = pos; p < this.lastEnd; p++) {
       const i = this.unitIndex[order[p]];
       let score: number;
-      if (flagsL[i] !== 0 || norms[i] <= ZERO_ROW_NORM) score = Infinity;
+      if (flagsL[i] !== 0 || norms[i] <= this.zeroNorm[L][i]) score = Infinity;
       else {
         let s = C[i];
         for (let q = 0; q < n0; q++) s += A[i * n0 + q] * w[q];
@@ -943,7 +956,7 @@ export class RegionEnumerator {
       const i = this.unitIndex[this.order[v]];
       if (flagsL[i] !== 0) continue;
       const nu = rowNorm(A, i, n0);
-      if (nu <= ZERO_ROW_NORM) continue; // constant on the cell: no hyperplane
+      if (nu <= this.zeroNorm[L][i]) continue; // constant on the cell: no hyperplane
       if (k === maxK) return -1;
       for (let q = 0; q < n0; q++) normals[k * n0 + q] = A[i * n0 + q] / nu;
       offsets[k] = -C[i] / nu;
@@ -1117,7 +1130,7 @@ export class RegionEnumerator {
         if (flagsP[i] !== 0) continue;
         if (j === units.length) return false;
         const nu = rowNorm(A1, i, n0);
-        if (nu <= ZERO_ROW_NORM) return false;
+        if (nu <= this.zeroNorm[P][i]) return false;
         for (let q = 0; q < n0; q++) normals[j * n0 + q] = A1[i * n0 + q] / nu;
         offsets[j] = -C1[i] / nu;
         units[j++] = v;
@@ -1135,7 +1148,7 @@ export class RegionEnumerator {
       const uv = this.order[v], i = this.unitIndex[uv];
       if (flagsL[i] !== 0) continue;
       const nu = rowNorm(BA, i, n0);
-      if (nu <= ZERO_ROW_NORM) {
+      if (nu <= this.zeroNorm[L][i]) {
         if (j > 0) return false;
         continue; // constant on the cell: decided below by its offset
       }
@@ -1223,7 +1236,7 @@ export class RegionEnumerator {
         let nu = 0;
         for (let q = 0; q < n0; q++) nu += row[q] * row[q];
         nu = Math.sqrt(nu);
-        if (nu <= ZERO_ROW_NORM) return -Infinity;
+        if (nu <= this.zeroNorm[L][r]) return -Infinity;
         for (let q = 0; q < n0; q++) row[q] /= nu;
         off = -c / nu;
       }
@@ -1386,6 +1399,35 @@ export class RegionEnumerator {
       C[r] = c;
     }
   }
+}
+
+/**
+ * ZERO_ROW_NORM × the magnitude bound M of every hidden pre-activation's forms over all patterns: M = ‖W⁰_r‖ in the
+ * first layer, Σ_k |W_rk| · M′_k deeper (M′_k: M of the unit k feeds through, × max(1, |α|) for leaky ReLU, the max
+ * over its pieces for maxout). Throws ScaleError when a bound overflows (forms beyond the double range).
+ */
+function zeroRowThresholds(net: Network): Float64Array[] {
+  const hidden = hiddenLayers(net), out: Float64Array[] = [];
+  let feed: Float64Array | undefined; // M′ of the current layer's inputs
+  for (const layer of hidden) {
+    const width = layer.inDim, W = layer.weights, M = new Float64Array(layer.outDim);
+    for (let r = 0; r < layer.outDim; r++) {
+      let s = 0;
+      if (!feed) {
+        for (let k = 0; k < width; k++) s += W[r * width + k] ** 2;
+        s = Math.sqrt(s);
+      } else for (let k = 0; k < width; k++) s += Math.abs(W[r * width + k]) * feed[k];
+      if (!Number.isFinite(s)) throw new ScaleError("the network's pre-activations overflow the double range even at unit scale");
+      M[r] = s;
+    }
+    out.push(M.map((v) => ZERO_ROW_NORM * v));
+    const a = layer.activation;
+    if (a.kind === "maxout") {
+      feed = new Float64Array(layer.outDim / a.rank);
+      for (let i = 0; i < feed.length; i++) for (let j = 0; j < a.rank; j++) feed[i] = Math.max(feed[i], M[i * a.rank + j]);
+    } else feed = a.kind === "leaky-relu" ? M.map((v) => v * Math.max(1, Math.abs(a.alpha))) : M;
+  }
+  return out;
 }
 
 /** Euclidean norm of row i of a row-major matrix with n columns. */

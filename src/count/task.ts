@@ -12,8 +12,13 @@ export interface TaskCollect {
   lines?: boolean;
   /** Add the region's affine map to each JSON line. */
   affine?: boolean;
-  /** Patterns, points and radii for the verifier. */
+  /** Patterns, points and radii for the verifier (in the enumerator's coordinates). */
   records?: boolean;
+  /**
+   * The input change x = shift + scale ⊙ u the enumerator's network and box were made with (see unitScaleProblem):
+   * JSON lines then give points, radii and affine maps in the original inputs x.
+   */
+  inputs?: { scale: number[]; shift: number[] };
 }
 
 /** The outcome of one task. */
@@ -39,13 +44,31 @@ export function regionJsonLine(
   point: Float64Array,
   radius: number,
   affine: boolean,
+  inputs?: TaskCollect["inputs"],
 ): string {
-  const record: Record<string, unknown> = { pattern: patternToString(pattern), point: Array.from(point), radius };
+  let x: number[] = Array.from(point), r = radius;
+  if (inputs) {
+    // x = shift + scale ⊙ u; the ball of radius r in u holds the ball of radius r · min scale in x.
+    x = x.map((u, j) => inputs.shift[j] + inputs.scale[j] * u);
+    r = radius * Math.min(...inputs.scale);
+  }
+  const record: Record<string, unknown> = { pattern: patternToString(pattern), point: x, radius: r };
   if (affine) {
     const map = regionForms(enumerator.net, pattern).output;
     const J: number[][] = [];
-    for (let r = 0; r < map.rows; r++) J.push(Array.from(map.J.subarray(r * map.cols, (r + 1) * map.cols)));
-    record.affine = { J, c: Array.from(map.c) };
+    const c = Array.from(map.c);
+    for (let i = 0; i < map.rows; i++) {
+      const row = Array.from(map.J.subarray(i * map.cols, (i + 1) * map.cols));
+      if (inputs) {
+        // f = J u + c with u = (x − shift) / scale: J_x = J / scale (per column), c_x = c − J_x · shift.
+        for (let j = 0; j < row.length; j++) {
+          row[j] /= inputs.scale[j];
+          c[i] -= row[j] * inputs.shift[j];
+        }
+      }
+      J.push(row);
+    }
+    record.affine = { J, c };
   }
   return JSON.stringify(record);
 }
@@ -65,7 +88,7 @@ export function executeTask(
   const sink =
     collect.lines || collect.records
       ? (pattern: Uint8Array, point: Float64Array, radius: number) => {
-          if (collect.lines) lines.push(regionJsonLine(enumerator, pattern, point, radius, collect.affine ?? false));
+          if (collect.lines) lines.push(regionJsonLine(enumerator, pattern, point, radius, collect.affine ?? false, collect.inputs));
           if (collect.records) {
             patterns.push(patternToString(pattern));
             for (let j = 0; j < point.length; j++) points.push(point[j]);

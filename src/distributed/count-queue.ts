@@ -8,7 +8,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { CountRunResult } from "../cli/count-runner.ts";
-import { countingBounds } from "../cli/count-runner.ts";
+import { countingBounds, unitScaleFor } from "../cli/count-runner.ts";
 import { UsageError } from "../cli/errors.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats } from "../count/engine.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
@@ -123,8 +123,11 @@ export class CountQueue {
       return spec;
     }
     const created = Date.now();
-    const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(req.network, req.box, req.tightening);
-    const enumerator = new RegionEnumerator(req.network, { box: req.box, threshold: req.threshold, bounds, exact: highsMarginSolver(highs) });
+    // The spec keeps the model's network and box; the bounds and the split are those of its unit-scale form, which
+    // every worker rebuilds the same way (see count-runner's unitScaleFor).
+    const problem = unitScaleFor({ path: req.model, network: req.network }, req.box, req.threshold);
+    const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(problem.net, problem.box, req.tightening);
+    const enumerator = new RegionEnumerator(problem.net, { box: problem.box, threshold: problem.threshold, bounds, exact: highsMarginSolver(highs) });
     const seeds = enumerator.splitTasks(req.taskTarget ?? DEFAULT_TASK_TARGET).tasks.map(patternToString);
     const spec = describeJob({
       name: job,

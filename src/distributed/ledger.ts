@@ -13,6 +13,7 @@ import type { Redis } from "ioredis";
 import type { EngineStats } from "../count/engine.ts";
 import type { TaskResult } from "../count/task.ts";
 import { jobKeys, type JobKeys } from "./job-keys.ts";
+import { MalformedUnitError } from "./unit-message.ts";
 
 const CREATE_JOB = `
 if redis.call('HSETNX', KEYS[1], 'spec', ARGV[1]) == 0 then return 0 end
@@ -23,8 +24,13 @@ for id in string.gmatch(ARGV[3], '[^,]+') do redis.call('HSET', KEYS[3], id, '1'
 return 1
 `;
 
-/** Count the run; write the outcome only if the unit has none (else count a rerun and stop). KEYS: outcome, totals, runs. */
+/**
+ * Refuse a unit outside the job's task tree (no weight: neither a seed nor a recorded split's child), which would
+ * corrupt the totals and the pending counter; count the run; write the outcome only if the unit has none (else count
+ * a rerun and stop). KEYS: outcome, totals, runs, weight.
+ */
 const RECORD_ONCE = `
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then return -1 end
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   redis.call('HINCRBY', KEYS[2], 'reruns', 1)
@@ -98,6 +104,12 @@ function commands(redis: Redis): LedgerCommands {
   return redis as unknown as LedgerCommands;
 }
 
+/** The reply of a recording script: 1 recorded, 0 recorded before, −1 not a unit of the job. */
+function recorded(id: string, reply: number): boolean {
+  if (reply === -1) throw new MalformedUnitError(`malformed unit: "${id.slice(0, 40)}" is not a unit of the job's task tree`);
+  return reply === 1;
+}
+
 /** Parse an outcome string; `undefined` if it is not one. */
 export function parseOutcome(text: string): UnitOutcome | undefined {
   const f = text.split(" ");
@@ -136,19 +148,30 @@ export class JobLedger {
     return (await commands(this.redis).tesseraCreateJob(k.meta, k.totals, k.weight, specJson, created, seeds.join(","), seeds.length)) === 1;
   }
 
-  /** Record a unit's count; false when the unit already had an outcome (then nothing changes but its run count). */
+  /**
+   * Record a unit's count; false when the unit already had an outcome (then nothing changes but its run count).
+   * Throws {@link MalformedUnitError} for a unit outside the job's task tree (nothing changes).
+   */
   async markCounted(id: string, r: TaskResult, seconds: number): Promise<boolean> {
     const stats = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits, r.cellRefutations];
     const secs = seconds.toFixed(6);
     const text = `d ${stats.join(" ")} ${secs}`;
-    return (await commands(this.redis).tesseraMarkDone(...this.keyArgs(), id, text, ...stats, secs)) === 1;
+    return recorded(id, await commands(this.redis).tesseraMarkDone(...this.keyArgs(), id, text, ...stats, secs));
   }
 
-  /** Record that a unit was split into `children`; false when it already had an outcome (then do not enqueue them). */
+  /**
+   * Record that a unit was split into `children`; false when it already had an outcome (then do not enqueue them).
+   * Throws {@link MalformedUnitError} for a unit outside the job's task tree (nothing changes).
+   */
   async markSplit(id: string, children: string[], seconds: number, lps: number): Promise<boolean> {
     const secs = seconds.toFixed(6);
     const text = `s ${secs} ${lps} ${children.length ? children.join(",") : "-"}`;
-    return (await commands(this.redis).tesseraMarkSplit(...this.keyArgs(), id, text, secs, lps, ...children)) === 1;
+    return recorded(id, await commands(this.redis).tesseraMarkSplit(...this.keyArgs(), id, text, secs, lps, ...children));
+  }
+
+  /** Whether a unit belongs to the job's task tree: a seed, or a child of a recorded split. */
+  async inTree(id: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.weight, id)) === 1;
   }
 
   /** The outcome recorded for a unit, if any. */

@@ -16,6 +16,7 @@ import { UnitAbortedError, UnitPool } from "./unit-pool.ts";
 import { taskProblem } from "./unit-run.ts";
 import { enqueueUnits } from "./unit-queue.ts";
 import type { ThreadJob } from "./unit-thread.ts";
+import { ScaleError, unitScaleProblem } from "../model/normalise.ts";
 
 /**
  * A unit whose worker died this many times is failed (a unit that kills every worker that runs it, e.g. out of
@@ -97,6 +98,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       throw err;
     }
     const ledger = new JobLedger(redis, unit.job);
+    // Only units of the job's tree count (seeds and recorded splits' children); the ledger refuses others atomically too.
+    if (!(await ledger.inTree(unit.id))) {
+      throw new UnrecoverableError(`malformed unit: "${unit.id.slice(0, 40)}" is not a unit of job ${unit.job}'s task tree`);
+    }
     const known = await ledger.outcome(unit.id);
     if (known) {
       // Already recorded by another run; if it was split, its children may not have been enqueued yet.
@@ -114,12 +119,16 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       }
       throw err;
     }
+    const unrecoverable = <T>(p: Promise<T>) =>
+      p.catch((err: unknown) => {
+        throw err instanceof MalformedUnitError ? new UnrecoverableError(err.message) : err;
+      });
     if (run.kind === "counted") {
-      if (await ledger.markCounted(unit.id, run.result, run.seconds)) stats.counted++;
+      if (await unrecoverable(ledger.markCounted(unit.id, run.result, run.seconds))) stats.counted++;
       else stats.alreadyRecorded++;
       return `counted ${run.result.regions}`;
     }
-    if (await ledger.markSplit(unit.id, run.children, run.seconds, run.lps)) {
+    if (await unrecoverable(ledger.markSplit(unit.id, run.children, run.seconds, run.lps))) {
       stats.split++;
       await enqueueUnits(queue, unit.job, run.children, unit.depth + 1);
       return `split into ${run.children.length}`;
@@ -172,9 +181,17 @@ async function readJob(redis: Redis, name: string, key: string): Promise<LoadedJ
   const text = await redis.hget(jobKeys(name).meta, "spec");
   if (text === null) throw missingJob(name);
   const decoded = decodeJob(text, name);
+  // The unit-scale form the coordinator split and tightened (the spec's bounds are that form's).
+  let problem;
+  try {
+    problem = unitScaleProblem(decoded.network, decoded.box, decoded.spec.threshold);
+  } catch (err) {
+    if (err instanceof ScaleError) throw new MalformedJobError(`job ${name}: ${err.message}`);
+    throw err;
+  }
   return {
     key,
     decoded,
-    thread: { network: decoded.network, box: decoded.box, threshold: decoded.spec.threshold, bounds: decoded.bounds },
+    thread: { network: problem.net, box: problem.box, threshold: problem.threshold, bounds: decoded.bounds },
   };
 }

@@ -11,6 +11,7 @@ import { UsageError } from "../cli/errors.ts";
 import type { EngineStats } from "../count/engine.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
 import type { Box } from "../model/network.ts";
+import { contentDigest } from "../cli/checkpoint.ts";
 
 /** A shard as given on the command line: index (0-based) of count. */
 export interface Shard {
@@ -60,6 +61,10 @@ const partSchema = z.object({
   tighteningSeconds: z.number().nonnegative(),
   workers: z.int().positive(),
   stats: statsSchema,
+  /** The shard's tasks (decisions) and each one's regions, in split order. */
+  perTask: z.array(z.tuple([z.string().regex(/^[0-9a-z]*$/), z.int().nonnegative()])),
+  /** contentDigest of the other fields: a part edited after it was written is refused. */
+  digest: z.string().regex(/^[0-9a-f]{16}$/),
 });
 
 /** A part file. */
@@ -67,7 +72,7 @@ export type CountPart = z.infer<typeof partSchema>;
 
 /** The part file of a finished shard's count. */
 export function partOf(model: string, fingerprint: string, box: Box, shard: Shard, r: CountRunResult): CountPart {
-  return {
+  const part: Omit<CountPart, "digest"> = {
     format: "tessera-count-part",
     version: 1,
     model,
@@ -88,7 +93,9 @@ export function partOf(model: string, fingerprint: string, box: Box, shard: Shar
     tighteningSeconds: r.tighteningSeconds,
     workers: r.workers,
     stats: { ...r.stats, lps: r.stats.lps - r.splitLps },
+    perTask: r.perTask ?? [],
   };
+  return { ...part, digest: contentDigest(part) };
 }
 
 /** Write a part file (atomically: a half-written part is never seen by merge). */
@@ -110,6 +117,23 @@ export function readPart(path: string): CountPart {
   const parsed = partSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(`${path}: not a tessera count part (${describeSchemaIssue(parsed.error)})`);
   return parsed.data;
+}
+
+/**
+ * A part's internal consistency: its per-task counts add up to its regions (and its statistics'), it holds as many
+ * tasks as shard i of N of its split has, each once. Throws {@link UsageError} naming the part.
+ */
+export function checkPartTotals(path: string, p: CountPart): void {
+  const bad = (why: string) => new UsageError(`${path}: damaged part (${why})`);
+  const { index, count } = p.shard;
+  if (index >= count) throw bad(`shard ${index}/${count}: the index must be below the count`);
+  const expected = p.splitTasks > index ? Math.ceil((p.splitTasks - index) / count) : 0;
+  if (p.tasks !== expected) throw bad(`${p.tasks} tasks, shard ${index}/${count} of a ${p.splitTasks}-task split has ${expected}`);
+  if (p.perTask.length !== p.tasks) throw bad(`${p.perTask.length} per-task counts for ${p.tasks} tasks`);
+  if (new Set(p.perTask.map(([t]) => t)).size !== p.perTask.length) throw bad("a task listed twice");
+  const sum = p.perTask.reduce((s, [, r]) => s + r, 0);
+  if (sum !== p.regions) throw bad(`its per-task counts add up to ${sum}, not to its regions ${p.regions}`);
+  if (p.stats.regions !== p.regions) throw bad(`stats.regions ${p.stats.regions} differs from its regions ${p.regions}`);
 }
 
 /** The merged count of N parts, as one run reports it. */
@@ -144,6 +168,7 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
       // holds other cells than a canonical split's.
       throw differs("task split digest", p.splitDigest ?? "none (an older version's split order)", first.splitDigest ?? "none (an older version's split order)");
     }
+    checkPartTotals(path, p);
     const dup = seen.get(p.shard.index);
     if (dup !== undefined) throw new UsageError(`${path}: shard ${p.shard.index}/${p.shard.count} again (already in ${dup})`);
     seen.set(p.shard.index, path);
@@ -154,6 +179,12 @@ export function mergeParts(paths: readonly string[], parts: readonly CountPart[]
     const list = missing.length > 8 ? `${missing.slice(0, 8).join(", ")}, … (${missing.length} in all)` : missing.join(", ");
     throw new UsageError(`missing part${missing.length > 1 ? "s" : ""}: shard${missing.length > 1 ? "s" : ""} ${list} of ${N}`);
   }
+  // Last, so that a part edited to look like another count's is named by what differs.
+  parts.forEach((p, k) => {
+    if (contentDigest(p) !== p.digest) {
+      throw new UsageError(`${paths[k]}: damaged part (its content digest does not match: the file was changed after tessera wrote it)`);
+    }
+  });
   const stats: EngineStats = { regions: 0, lps: first.splitLps, witnessHits: 0, stepHits: 0, cellRefutations: 0, lpFailures: 0, ambiguous: 0 };
   for (const p of parts) {
     for (const key of Object.keys(stats) as (keyof EngineStats)[]) stats[key] += p.stats[key];

@@ -11,6 +11,7 @@
  * that regions and slivers together tile the domain.
  */
 import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { normaliseUnits } from "../model/normalise.ts";
 import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
 import type { Activation, Network } from "../model/network.ts";
 import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
@@ -324,9 +325,11 @@ function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: 
  * const p = planarPartition(net2, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
  * p.regions.length; // 1557 for random-2-32-32-s5, as countRegions finds
  */
-export function planarPartition(net: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
-  requireLayerwise(net, "the planar partition");
-  if (net.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${net.inputDim} inputs (slice it first)`);
+export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
+  requireLayerwise(model, "the planar partition");
+  if (model.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${model.inputDim} inputs (slice it first)`);
+  // Every unit at unit scale (exact powers of two, the same function and regions): ZERO_GRADIENT then judges round-off.
+  const net = normaliseUnits(model).net;
   const dom = "poly" in domain ? domain : rectDomain(domain);
   const domainArea = polygonArea(dom.poly, dom.labels.length);
   if (!(domainArea > 0)) throw new ModelError("the domain of a planar partition must be a counter-clockwise polygon with positive area");

@@ -27,6 +27,7 @@ import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } fr
 import { ballPreActivationBounds } from "./ball-bounds.ts";
 import { FEASIBILITY_TOL, projectOntoPolyhedron } from "./projection.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { changeInputs, ScaleError } from "../model/normalise.ts";
 
 /** Options of {@link countLocalRegions}. */
 export interface LocalCountOptions {
@@ -85,6 +86,7 @@ export interface LocalCountResult {
 export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCountOptions = {}): Promise<LocalCountResult> {
   requireLayerwise(net, "the local count");
   checkBall(net, ball);
+  checkBallResolution(ball);
   const t0 = now();
   const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
   const box = ballBoundingBox(ball, opts.domain);
@@ -101,10 +103,13 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
     highs: (opts.tightening ?? "lp") === "lp" ? highs : undefined,
     stats,
   })!;
-  const filter = ball.norm === "2" ? new BallDistanceFilter(Float64Array.from(ball.center), ball.radius, box) : undefined;
-  const result = countRegions(net, {
-    box,
-    threshold,
+  // A small ball is counted at its own scale (see LOCAL_SCALE_RATIO): inputs u = (x − centre) / s, the ball of radius
+  // r / s around 0, and the threshold judged there, so that the rule shrinks with the ball.
+  const local = ballScale(net, ball, box, threshold);
+  const filter = ball.norm === "2" ? new BallDistanceFilter(local.center, local.radius, local.box) : undefined;
+  const result = countRegions(local.net, {
+    box: local.box,
+    threshold: local.threshold,
     bounds,
     exact: highsMarginSolver(highs),
     onProgress: opts.onProgress,
@@ -122,6 +127,43 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
     engine: result.stats,
     filter: filter?.stats,
   };
+}
+
+/**
+ * A ball whose radius is below this many thresholds is counted at its own scale: the engine's rule (a region needs a
+ * point at distance > threshold from its hyperplanes) would otherwise ask more than the ball holds (a radius of
+ * 1e-9 gave 0 regions). Larger balls keep the threshold in input units, as before: 1e4 keeps the threshold at least
+ * 10^4 times below the ball's radius there.
+ */
+export const LOCAL_SCALE_RATIO = 1e4;
+
+/** The network, box, ball and threshold the local count runs on (the model's own, or rescaled around the centre). */
+function ballScale(net: Network, ball: Ball, box: Box, threshold: number) {
+  const center = Float64Array.from(ball.center);
+  if (ball.radius >= LOCAL_SCALE_RATIO * threshold) return { net, box, center, radius: ball.radius, threshold };
+  // x = centre + s·u with s the power of four with 2r / s in [1, 4): exact scaling, the ball's radius r / s in [1/2, 2).
+  const n0 = net.inputDim, s = 4 ** Math.floor(Math.log(2 * ball.radius) / Math.log(4));
+  const change = { scale: new Float64Array(n0).fill(s), shift: center, identity: false };
+  const changed = changeInputs(net, box, change);
+  return { net: changed.net, box: changed.box, center: new Float64Array(n0), radius: ball.radius / s, threshold };
+}
+
+/**
+ * Smallest radius relative to the centre's largest coordinate: the coordinates carry 16 digits, and a ball within
+ * 1e-12 of their size (10^4 units in the last place) lies where the network's own round-off places its hyperplanes.
+ */
+export const MIN_RELATIVE_RADIUS = 1e-12;
+/** Smallest radius at all: 2^−1000, so that the ball's scale 4^k stays a normal double. */
+const MIN_RADIUS = 2 ** -1000;
+
+/** Refuse, with one line, a ball too small for floating point to place around its centre. */
+function checkBallResolution(ball: Ball): void {
+  let size = 0;
+  for (let j = 0; j < ball.center.length; j++) size = Math.max(size, Math.abs(ball.center[j]));
+  const least = Math.max(MIN_RADIUS, MIN_RELATIVE_RADIUS * size);
+  if (!(ball.radius >= least)) {
+    throw new ScaleError(`--radius ${ball.radius} is below what floating point resolves around this centre (at least ${Number(least.toPrecision(2))}: 1e-12 of its largest coordinate)`);
+  }
 }
 
 /** Whether some point of the ball's bounding box lies outside the domain (then the count is over ball ∩ domain). */
