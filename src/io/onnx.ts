@@ -32,8 +32,6 @@ const ONNX_LEAKY_RELU_DEFAULT_ALPHA = 0.01;
 const ONNX_BN_DEFAULT_EPSILON = 1e-5;
 /** Use the sparse path when VA has fewer than 1 in SPARSE_RATIO entries nonzero (its bookkeeping costs ~4×). */
 const SPARSE_RATIO = 4;
-/** Largest pre-activation count of one compiled layer times its input width: 2^31 float64 (16 GB) would not fit. */
-const MAX_LAYER_ENTRIES = 2 ** 28;
 
 /** Operators that only move elements: they keep an activation pending (see the compile loop). */
 const SHAPE_ONLY: ReadonlySet<string> = new Set(["Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze"]);
@@ -327,7 +325,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
 
   const layers: Layer[] = [];
   let stateDim = elementCount(inputDims.slice(1));
-  /** A rows × cols affine map of the input, refused in one line (not a failed allocation) beyond MAX_LAYER_ENTRIES. */
+  /** A rows × cols affine map of the input, refused in one line (not a failed allocation) beyond MAX_LAYER_ENTRIES (src/io/limits.ts). */
   const affineOfInput = (rows: number, cols: number, what: string): Float64Array => {
     checkLayerSize([rows, cols], what, fail);
     return new Float64Array(rows * cols);
@@ -365,8 +363,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
     const parts: { pre: Dyn; slope?: Float64Array }[] = [...pendings.map((p) => ({ pre: p.pre, slope: p.slope })), ...carried.map((d) => ({ pre: d }))];
     let outDim = 0;
     for (const p of parts) outDim += p.pre.c.length;
-    if (outDim * stateDim > MAX_LAYER_ENTRIES) fail(`${reason}: the compiled layer would have ${outDim} units on ${stateDim} inputs, too large`);
-    const W = affineOfInput(outDim, stateDim, "a hidden layer"), b = new Float64Array(outDim);
+    const W = affineOfInput(outDim, stateDim, `${reason}: the compiled layer (${outDim} units on ${stateDim} inputs)`), b = new Float64Array(outDim);
     const slope = new Float64Array(outDim), pass = new Uint8Array(outDim);
     let at = 0;
     for (const p of parts) {
@@ -483,7 +480,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
   /** out = Σ_k M[r, k] · v_k + m[r]: a linear map on the flat values, M given sparsely by `taps` per row. */
   const linearMap = (v: Dyn, dims: number[], taps: (r: number, add: (k: number, w: number) => void) => void, bias?: (r: number) => number): Dyn => {
     const n = elementCount(dims);
-    if (n * stateDim > MAX_LAYER_ENTRIES) fail(`the tensor of shape [${dims.join(", ")}] on ${stateDim} inputs is too large`);
+    checkLayerSize([n, stateDim], `the tensor of shape [${dims.join(", ")}] on ${stateDim} inputs`, fail);
     // Collect M as compressed rows first, then one tight dense loop (closures in the inner loop are slow).
     const rowStart = new Int32Array(n + 1);
     let cols: number[] = [], ws: number[] = [];
