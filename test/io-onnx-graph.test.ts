@@ -3,6 +3,7 @@
  * against a direct evaluation of the operator at random points, the residual net's count by three methods, a CNN
  * against its dense twin, and bad graphs refused in one line.
  */
+import { mulberry32 } from "../src/util/random.ts";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,17 +47,7 @@ interface TorchExpected {
 }
 const expectedOf = (name: string): TorchExpected => JSON.parse(readFileSync(join(TORCH, `${name}.expected.json`), "utf8"));
 
-/** A seeded uniform generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const randoms = (rand: () => number, n: number, scale = 1) => Array.from({ length: n }, () => scale * (2 * rand() - 1));
 
 describe("torch 2.13 exports (../shared/fixtures/torch)", () => {

@@ -15,6 +15,7 @@ import { describeBox } from "../bounds/from-network.ts";
 import { UsageError } from "./errors.ts";
 import { formatCount } from "./progress.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
+import { verifyLines } from "./verify-lines.ts";
 
 /** Options of {@link runSkeletonCount}. */
 export interface SkeletonRunOptions {
@@ -206,14 +207,7 @@ export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box
     `complex        ${formatCount(r.vertices)} vertices, ${formatCount(r.edges)} edges made, ${formatCount(r.cells)} cells${r.resolved ? ` (${r.resolved} thin cells decided by a margin LP)` : ""}`,
     `seconds        ${r.seconds.toFixed(3)}`,
   ];
-  if (r.verify) {
-    const v = r.verify;
-    lines.push(
-      `verify         ${v.ok ? "ok" : `FAILED (${v.problemCount} problems)`}: ${formatCount(v.regions)} interior points checked, ` +
-        `${formatCount(v.samples)} random points met ${formatCount(v.distinctSampled)} patterns, all among the regions${v.ok ? "" : " (no)"}`,
-    );
-    for (const p of v.problems) lines.push(`  ${p}`);
-  }
+  if (r.verify) lines.push(...verifyLines(r.verify));
   if (r.complexWritten) lines.push(`complex file   ${r.complexWritten}`);
   process.stdout.write(lines.join("\n") + "\n");
 }

@@ -14,6 +14,7 @@ import { resolveDomain } from "../domain.ts";
 import { parseThreshold, UsageError } from "../errors.ts";
 import { capToCores } from "../threads.ts";
 import { formatCount } from "../progress.ts";
+import { verifyLines } from "../verify-lines.ts";
 import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
 import { parseShard, partOf, writePart } from "../../distributed/shards.ts";
@@ -81,14 +82,7 @@ function textReport(r: CountRunResult, model: string, domain: string): string {
   if (r.stats.ambiguous || r.stats.lpFailures) {
     lines.push(`exact oracle   ${r.stats.ambiguous} borderline and ${r.stats.lpFailures} failed LPs re-solved by HiGHS`);
   }
-  if (r.verify) {
-    const v = r.verify;
-    lines.push(
-      `verify         ${v.ok ? "ok" : `FAILED (${v.problemCount} problems)`}: ${formatCount(v.regions)} interior points checked, ` +
-        `${formatCount(v.samples)} random points met ${formatCount(v.distinctSampled)} patterns, all among the regions${v.ok ? "" : " (no)"}`,
-    );
-    for (const p of v.problems) lines.push(`  ${p}`);
-  }
+  if (r.verify) lines.push(...verifyLines(r.verify));
   if (r.checkpointWritten && !r.complete) lines.push(`checkpoint     ${r.checkpointWritten} (continue with --resume ${r.checkpointWritten})`);
   if (r.resumeHint && !r.complete) lines.push(`resume         ${r.resumeHint}`);
   return lines.join("\n");
