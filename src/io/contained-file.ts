@@ -4,7 +4,7 @@
  * (symbolic links followed) to a regular file inside the folder, and is read only up to the number of bytes the
  * caller expects, so a named `/dev/zero`, FIFO or huge file cannot grow memory or block.
  */
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
 import { open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative as relativePath, resolve, sep, win32 } from "node:path";
 
@@ -26,11 +26,7 @@ export class ContainedFileError extends Error {
  * "no such file".
  */
 export async function resolveContained(folder: string, path: string): Promise<string> {
-  if (path === "" || path.includes("\0")) throw new ContainedFileError("is not a usable file name");
-  if (isAbsolute(path) || posix.isAbsolute(path) || win32.isAbsolute(path) || /^[A-Za-z]:/.test(path)) {
-    throw new ContainedFileError("is an absolute path; weight files must be named relative to the model's folder");
-  }
-  if (path.split(/[\\/]/).includes("..")) throw new ContainedFileError('has a ".." segment; weight files must lie inside the model\'s folder');
+  checkRelativePath(path);
   let base: string, real: string;
   try {
     base = await realpath(folder);
@@ -38,6 +34,33 @@ export async function resolveContained(folder: string, path: string): Promise<st
   } catch (err) {
     throw new ContainedFileError(reasonOf(err), (err as { code?: string }).code === "ENOENT");
   }
+  return checkInside(base, real);
+}
+
+/** {@link resolveContained}, synchronously (for readers whose caller is synchronous, such as ONNX external data). */
+export function resolveContainedSync(folder: string, path: string): string {
+  checkRelativePath(path);
+  let base: string, real: string;
+  try {
+    base = realpathSync(folder);
+    real = realpathSync(resolve(base, path));
+  } catch (err) {
+    throw new ContainedFileError(reasonOf(err), (err as { code?: string }).code === "ENOENT");
+  }
+  return checkInside(base, real);
+}
+
+/** The checks on the path as written: not empty, no NUL byte, not absolute (POSIX or Windows), no `..` segment. */
+function checkRelativePath(path: string): void {
+  if (path === "" || path.includes("\0")) throw new ContainedFileError("is not a usable file name");
+  if (isAbsolute(path) || posix.isAbsolute(path) || win32.isAbsolute(path) || /^[A-Za-z]:/.test(path)) {
+    throw new ContainedFileError("is an absolute path; files a model names must be relative to the model's folder");
+  }
+  if (path.split(/[\\/]/).includes("..")) throw new ContainedFileError('has a ".." segment; files a model names must lie inside the model\'s folder');
+}
+
+/** `real` (links resolved) must lie strictly inside `base`; returns it. */
+function checkInside(base: string, real: string): string {
   const rel = relativePath(base, real);
   if (rel === "") throw new ContainedFileError("is the model's folder itself, not a file");
   if (rel.startsWith(".." + sep) || rel === ".." || isAbsolute(rel)) {
@@ -90,8 +113,39 @@ export async function readContained(folder: string, path: string, offset = 0, le
   }
 }
 
+/** {@link readContained}, synchronously: at most `length` bytes at `offset` of a regular file inside `folder`. */
+export function readContainedSync(folder: string, path: string, offset = 0, length?: number): ContainedRead {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ContainedFileError(`has a bad offset ${offset}`);
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw new ContainedFileError(`has a bad length ${length}`);
+  const real = resolveContainedSync(folder, path);
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new ContainedFileError(reasonOf(err));
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new ContainedFileError("is not a regular file");
+    const size = info.size;
+    const want = length === undefined ? 0 : Math.max(0, Math.min(length, size - offset));
+    const bytes = new Uint8Array(want);
+    let got = 0;
+    while (got < want) {
+      const bytesRead = readSync(fd, bytes, got, want - got, offset + got);
+      if (bytesRead === 0) break; // shrank while we read
+      got += bytesRead;
+    }
+    return { bytes: got === want ? bytes : bytes.subarray(0, got), size };
+  } catch (err) {
+    throw err instanceof ContainedFileError ? err : new ContainedFileError(reasonOf(err));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A file-system error as a short phrase. */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   const code = (err as { code?: string }).code;
   switch (code) {
     case "ENOENT": return "no such file";

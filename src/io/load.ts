@@ -3,15 +3,15 @@
  * extension and content: `.onnx` → ONNX; a directory, or JSON with `modelTopology` → TF.js LayersModel; JSON with
  * `"format": "tessera"` → Tessera JSON. Every error is a one-line {@link ModelError} that starts with the path.
  */
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import type { Box, Network } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
 import { type OnnxProvenance, parseOnnxModel } from "./onnx.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
 import { parseTfjs, tfjsDeclaredGroupBytes, toTfjs } from "./tfjs.ts";
-import { ContainedFileError, readContained } from "./contained-file.ts";
+import { ContainedFileError, readContained, readContainedSync, reasonOf } from "./contained-file.ts";
 
 /** The model formats Tessera reads. */
 export type ModelFormat = "onnx" | "tfjs" | "tessera-json";
@@ -28,54 +28,20 @@ export interface LoadedModel {
   onnx?: OnnxProvenance;
 }
 
-/**
- * The bytes of `location` inside `folder`, refusing anything that could leave it: an absolute path, a `..`
- * segment, a link that resolves outside the folder, or something that is not a regular file. Throws an Error
- * with a one-line reason. (One small function so a shared helper for contained reads can replace it.)
- */
-export function readContainedFile(folder: string, location: string): Uint8Array {
-  if (isAbsolute(location) || /^[A-Za-z]:/.test(location) || location.startsWith("\\")) throw new Error("an absolute path, which may not leave the model's folder");
-  if (location.split(/[\\/]/).includes("..")) throw new Error("a path with \"..\", which may not leave the model's folder");
-  let realFolder: string, real: string;
-  try {
-    realFolder = realpathSync(folder);
-    real = realpathSync(join(folder, location));
-  } catch (err) {
-    throw new Error(fsReason(err));
-  }
-  const rel = relative(realFolder, real);
-  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) throw new Error("it resolves (through a link) outside the model's folder");
-  if (!statSync(real).isFile()) throw new Error("not a regular file");
-  try {
-    return new Uint8Array(readFileSync(real));
-  } catch (err) {
-    throw new Error(fsReason(err));
-  }
-}
-
 function loadOnnx(bytes: Uint8Array, path: string): LoadedModel {
   const folder = dirname(path);
-  const { network, provenance } = parseOnnxModel(bytes, path, { externalData: (location) => readContainedFile(folder, location) });
+  const { network, provenance } = parseOnnxModel(bytes, path, {
+    // The whole file, as named inside the model's folder (no absolute path, no "..", no link out, a regular file).
+    externalData: (location) => readContainedSync(folder, location, 0, Number.MAX_SAFE_INTEGER).bytes,
+  });
   return { network, path, format: "onnx", onnx: provenance };
-}
-
-function fsReason(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  switch (code) {
-    case "ENOENT": return "no such file";
-    case "EACCES":
-    case "EPERM": return "permission denied";
-    case "EISDIR": return "is a directory";
-    case "ENOTDIR": return "a parent of the path is not a directory";
-    default: return `cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`;
-  }
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (err) {
-    throw new ModelError(`${path}: ${fsReason(err)}`);
+    throw new ModelError(`${path}: ${reasonOf(err)}`);
   }
 }
 
@@ -142,7 +108,7 @@ async function loadModelFile(path: string): Promise<LoadedModel> {
   try {
     info = await stat(path);
   } catch (err) {
-    throw new ModelError(`${path}: ${fsReason(err)}`);
+    throw new ModelError(`${path}: ${reasonOf(err)}`);
   }
   if (info.isDirectory()) {
     const modelJson = join(path, "model.json");
@@ -150,7 +116,7 @@ async function loadModelFile(path: string): Promise<LoadedModel> {
     try {
       bytes = new Uint8Array(await readFile(modelJson));
     } catch (err) {
-      throw new ModelError(`${path}: a directory, but not a TF.js model (model.json: ${fsReason(err)})`);
+      throw new ModelError(`${path}: a directory, but not a TF.js model (model.json: ${reasonOf(err)})`);
     }
     const loaded = await loadJsonModel(modelJson, bytes);
     return { ...loaded, path };

@@ -4,7 +4,7 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
 import { lowerOnBox } from "../../model/lower.ts";
-import { runEngineCount, type CountRunResult } from "../count-runner.ts";
+import { runEngineCount, unitScaleFor, type CountRunResult } from "../count-runner.ts";
 import { runMilpCount, runMipBound } from "../milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
@@ -339,8 +339,18 @@ function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, thres
     if (forced) throw new UsageError(`${modelPath}: ${why}; use --method engine`);
     return `engine chosen: ${why}`;
   }
+  // The engine's scale rules hold here too: a box or weights no rescaling brings into range are refused in one line
+  // (unitScaleFor). The skeleton runs on the unit-scale network (units rescaled by exact powers of two: the same
+  // function, patterns and regions), but only where the inputs need no change, so that points and maps stay the
+  // model's own; a box far from unit scale (wide, tiny or far from the origin) goes to the engine, which rescales it.
+  const problem = unitScaleFor(loaded, box, threshold);
+  if (!problem.inputs.identity) {
+    const scale = "the box is far from unit scale (the engine rescales its inputs; the skeleton does not)";
+    if (forced) throw new UsageError(`${modelPath}: ${scale}; use --method engine`);
+    return `engine chosen: ${scale}`;
+  }
   try {
-    const r = runSkeletonCount({ loaded, box, threshold, regionsOut: flags.regions, affine: flags.affine, verify: flags.verify, verifySamples, complexOut: flags.complex });
+    const r = runSkeletonCount({ loaded: { ...loaded, network: problem.net }, box, threshold: problem.threshold, regionsOut: flags.regions, affine: flags.affine, verify: flags.verify, verifySamples, complexOut: flags.complex });
     printSkeletonResult(r, modelPath, box, flags.json ?? false, flags.method === "auto" ? "auto" : undefined);
     if (r.verify && !r.verify.ok) process.exitCode = 1;
     return undefined;
