@@ -330,8 +330,8 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
     checkLayerSize([rows, cols], what, fail);
     return new Float64Array(rows * cols);
   };
-  const identityDyn = (dims: number[], n: number): Dyn => {
-    const A = affineOfInput(n, n, `input "${input.name}" (a ${n}-wide identity map)`);
+  const identityDyn = (dims: number[], n: number, what = `input "${input.name}"`): Dyn => {
+    const A = affineOfInput(n, n, `${what} (a ${n}-wide identity map)`);
     for (let i = 0; i < n; i++) A[i * n + i] = 1;
     return { kind: "dyn", dims, A, c: new Float64Array(n) };
   };
@@ -427,7 +427,7 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
     const units = outDim / rank;
     stateDim = units;
     for (const name of [...values.keys()]) if (values.get(name)!.kind !== "const") values.delete(name);
-    return identityDyn(dims, units);
+    return identityDyn(dims, units, "a max layer's output");
   };
 
   const materialize = (v: Value, node: OnnxNode): Const | Dyn => {
@@ -804,6 +804,8 @@ function compile(model: OnnxModel, label: string, options: OnnxParseOptions, fai
         const a = getData(node, 0, "A"), b = getData(node, 1, "B");
         const dims = broadcastShape(a.dims, b.dims);
         if (!dims) fail(`${src}: shapes [${a.dims.join(", ")}] and [${b.dims.join(", ")}] do not broadcast`);
+        // The broadcast result's size, before any index or value array of that size is allocated.
+        checkLayerSize(a.kind === "const" && b.kind === "const" ? dims! : [elementCount(dims!), stateDim], `${src} (its broadcast result)`, fail);
         if (a.kind === "const" && b.kind === "const") {
           const ia = broadcastIndex(a.dims, dims!), ib = broadcastIndex(b.dims, dims!);
           const f = op === "Add" ? (x: number, y: number) => x + y : op === "Sub" ? (x: number, y: number) => x - y : op === "Mul" ? (x: number, y: number) => x * y : (x: number, y: number) => x / y;
