@@ -130,6 +130,8 @@ describe("tessera local-study", () => {
     assert.equal(balls.length, 2 * 2 * 2);
     for (const b of balls) assert.ok(BigInt(b[4]) >= BigInt(b[3]), "bound ≥ exact count in every ball");
     assert.match(readFileSync(join(out, "local-study.svg"), "utf8"), /DejaVu Sans/);
+    const md = readFileSync(join(out, "local-study.md"), "utf8");
+    assert.equal(md.match(/^\| 0\.0[13] \| MNIST digits \(split unknown\) \| uniform random points \| [01]\.\d\d \|/gm)?.length, 2, "one rank test of the two kinds per radius");
   });
 });
 

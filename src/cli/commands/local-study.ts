@@ -13,6 +13,8 @@ import { writePicture } from "../../io/png.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { mulberry32 } from "../../util/random.ts";
 import {
+  compareKinds,
+  kindComparisonMarkdown,
   localStudyBallsCsv,
   localStudyChart,
   localStudyCsv,
@@ -153,7 +155,7 @@ export function registerLocalStudy(program: Command): void {
       const svg = localStudyChart(rows, { norm, subtitle });
       writePicture(join(flags.out, "local-study.svg"), svg);
       writePicture(join(flags.out, "local-study.png"), svg);
-      const table = localStudyMarkdown(rows);
+      const table = `${localStudyMarkdown(rows)}\nMann–Whitney U of the exact counts, kind against kind at each radius:\n\n${kindComparisonMarkdown(compareKinds(balls))}`;
       writeFileSync(join(flags.out, "local-study.md"), `${subtitle}; ${seconds.toFixed(0)} s.\n\n${table}`);
       writeFileSync(join(flags.out, "local-study.csv"), localStudyCsv(rows));
       writeFileSync(join(flags.out, "local-study-balls.csv"), localStudyBallsCsv(balls));
