@@ -81,12 +81,11 @@ export function classBoundaryMesh(net: Network, box: Box): BoundaryMeshResult {
   // s and its zero tolerance at every vertex of the complex, evaluated once.
   const s = new Float64Array(V);
   let S = 0;
-  const out = net.layers[net.layers.length - 1];
+  const sm = new Float64Array(2);
   for (let v = 0; v < V; v++) {
-    const x = X.subarray(3 * v, 3 * v + 3);
-    const y = evaluate(net, x).output;
-    s[v] = out.outDim === 1 ? y[0] : y[1] - y[0];
-    S = Math.max(S, outputMagnitude(net, x));
+    marginAndMagnitude(net, X.subarray(3 * v, 3 * v + 3), sm);
+    s[v] = sm[0];
+    S = Math.max(S, sm[1]);
   }
   const tol = MESH_ZERO_RELATIVE * S;
   const sign = new Int8Array(V);
@@ -254,22 +253,33 @@ function crossNorm(P: Float64Array, a: number, b: number, c: number): number {
   return Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
 }
 
-/** Largest |b| + Σ_k |w_k h_k| over the output rows at x: the magnitude of the terms the outputs sum. */
-function outputMagnitude(net: Network, x: ArrayLike<number>): number {
+/**
+ * One forward pass at x: out[0] = s (f1 − f0, or f for one output) and out[1] = the largest |b| + Σ_k |w_k h_k| over
+ * the output rows (the magnitude of the terms the outputs sum).
+ */
+function marginAndMagnitude(net: Network, x: ArrayLike<number>, out: Float64Array): void {
   let h: Float64Array = Float64Array.from(x);
   for (const layer of hiddenLayers(net)) {
-    const out = new Float64Array(outputWidthOf(layer));
-    activate(layer, applyDense(layer, h, new Float64Array(layer.outDim)), out);
-    h = out;
+    const next = new Float64Array(outputWidthOf(layer));
+    activate(layer, applyDense(layer, h, new Float64Array(layer.outDim)), next);
+    h = next;
   }
   const L = net.layers[net.layers.length - 1];
   let best = 0;
+  const y = new Float64Array(L.outDim);
   for (let r = 0; r < L.outDim; r++) {
+    let t = L.bias[r];
     let m = Math.abs(L.bias[r]);
-    for (let k = 0; k < L.inDim; k++) m += Math.abs(L.weights[r * L.inDim + k] * h[k]);
+    for (let k = 0; k < L.inDim; k++) {
+      const p = L.weights[r * L.inDim + k] * h[k];
+      t += p;
+      m += Math.abs(p);
+    }
+    y[r] = t;
     best = Math.max(best, m);
   }
-  return best;
+  out[0] = L.outDim === 1 ? y[0] : y[1] - y[0];
+  out[1] = best;
 }
 
 /** What {@link verifyBoundaryMesh} found. */
@@ -306,11 +316,14 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
   const nv = P.length / 3;
   let S = 0;
   const sv = new Float64Array(nv);
+  // A fresh evaluation of the network at each vertex (not the complex's interpolated values).
+  const sm = new Float64Array(2);
   for (let v = 0; v < nv; v++) {
     const x = P.subarray(3 * v, 3 * v + 3);
     const y = evaluate(net, x).output;
     sv[v] = y.length === 1 ? y[0] : y[1] - y[0];
-    S = Math.max(S, outputMagnitude(net, x));
+    marginAndMagnitude(net, x, sm);
+    S = Math.max(S, sm[1]);
   }
   const tol = MESH_VERIFY_RELATIVE * Math.max(S, mesh.scale);
   let maxAbsS = 0;
