@@ -14,6 +14,7 @@ import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputDim, outputWidthOf, unitsOf } from "../model/network.ts";
 import { Skeleton, SkeletonUndecided, SkeletonUnsupported } from "./complex.ts";
 import { complexFaces, type ComplexFaces } from "./faces-3d.ts";
+import { fanTriangles } from "./polygon-fan.ts";
 
 /**
  * s is zero at a vertex of the complex when |s| ≤ MESH_ZERO_RELATIVE · S, S = the largest magnitude of the terms the
@@ -192,59 +193,16 @@ function cellHasSign(sk: Skeleton, c: number, sign: Int8Array, want: number): bo
   return false;
 }
 
-/**
- * Order the polygon's points (convex, planar) by angle about their centroid, orient it so that its normal points
- * towards the skeleton vertex `plus` (s > 0), and append its fan triangles.
- */
+/** Append the fan of a convex polygon of cell `cell`, its normal towards the skeleton vertex `plus` (s > 0). */
 function emitFan(poly: number[], P: number[], X: Float64Array, plus: number, cell: number, tris: number[], triCell: number[]): void {
-  const n = poly.length;
   let mx = 0, my = 0, mz = 0;
   for (const p of poly) {
-    mx += P[3 * p];
-    my += P[3 * p + 1];
-    mz += P[3 * p + 2];
+    mx += P[3 * p] / poly.length;
+    my += P[3 * p + 1] / poly.length;
+    mz += P[3 * p + 2] / poly.length;
   }
-  mx /= n;
-  my /= n;
-  mz /= n;
-  // In-plane axes: u towards the point farthest from the centroid, normal from the most perpendicular other point.
-  let far = poly[0], farD = -1;
-  for (const p of poly) {
-    const d = (P[3 * p] - mx) ** 2 + (P[3 * p + 1] - my) ** 2 + (P[3 * p + 2] - mz) ** 2;
-    if (d > farD) {
-      farD = d;
-      far = p;
-    }
-  }
-  const ux = P[3 * far] - mx, uy = P[3 * far + 1] - my, uz = P[3 * far + 2] - mz;
-  let nx = 0, ny = 0, nz = 0, best = -1;
-  for (const p of poly) {
-    const wx = P[3 * p] - mx, wy = P[3 * p + 1] - my, wz = P[3 * p + 2] - mz;
-    const cx = uy * wz - uz * wy, cy = uz * wx - ux * wz, cz = ux * wy - uy * wx;
-    const c2 = cx * cx + cy * cy + cz * cz;
-    if (c2 > best) {
-      best = c2;
-      nx = cx;
-      ny = cy;
-      nz = cz;
-    }
-  }
-  // The normal points to the positive side.
-  if (plus >= 0 && nx * (X[3 * plus] - mx) + ny * (X[3 * plus + 1] - my) + nz * (X[3 * plus + 2] - mz) < 0) {
-    nx = -nx;
-    ny = -ny;
-    nz = -nz;
-  }
-  const vx = ny * uz - nz * uy, vy = nz * ux - nx * uz, vz = nx * uy - ny * ux; // v = n × u
-  const angle = (p: number) => {
-    const wx = P[3 * p] - mx, wy = P[3 * p + 1] - my, wz = P[3 * p + 2] - mz;
-    return Math.atan2(vx * wx + vy * wy + vz * wz, ux * wx + uy * wy + uz * wz);
-  };
-  const order = poly.map((p) => ({ p, a: angle(p) })).sort((a, b) => a.a - b.a);
-  for (let i = 1; i + 1 < n; i++) {
-    tris.push(order[0].p, order[i].p, order[i + 1].p);
-    triCell.push(cell);
-  }
+  const n = fanTriangles(poly, P, [X[3 * plus] - mx, X[3 * plus + 1] - my, X[3 * plus + 2] - mz], tris);
+  for (let i = 0; i < n; i++) triCell.push(cell);
 }
 
 function crossNorm(P: Float64Array, a: number, b: number, c: number): number {
