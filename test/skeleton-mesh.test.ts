@@ -9,6 +9,8 @@ import { evaluate } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
 import { classBoundaryMesh, verifyBoundaryMesh, type BoundaryMesh } from "../src/skeleton/mesh.ts";
 import { mulberry32 } from "../src/util/random.ts";
+import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
+import { writeFileSync } from "node:fs";
 import { runCli } from "./helpers/cli.ts";
 import { fixtureBytes, fixturePath } from "./helpers/fixtures.ts";
 import { dense, permuteUnits, randomNet } from "./helpers/nets.ts";
@@ -181,5 +183,70 @@ describe("tessera boundary on a 3-input model", () => {
     }
     assert.match(rs[0].stderr, /random-2-8-8-s1.*2 inputs/);
     assert.match(rs[1].stderr, /\.obj or \.ply/);
+  });
+});
+
+describe("top-1 boundary of 3 or more classes", () => {
+  const argmax = (y: Float64Array) => y.indexOf(Math.max(...y));
+
+  it("f = (x, y, 0): three half-planes meeting on the z-axis, area 4 + 2√2 exactly, one triple-junction edge", () => {
+    // Hidden units relu(x_j + 2) are x_j + 2 on the box; outputs x, y and 0.
+    const net: Network = {
+      inputDim: 3,
+      layers: [dense(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, 1], [2, 2, 2], { kind: "relu" }), dense(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, 0], [-2, -2, 0], { kind: "identity" })],
+    };
+    const { mesh, report } = meshOf(net);
+    assert.ok(Math.abs(mesh.area - (4 + 2 * Math.SQRT2)) < 1e-12, String(mesh.area));
+    assert.equal(report.junctionEdges, 1);
+    assert.equal(mesh.classes, 3);
+  });
+
+  for (const [k, widths] of [[3, [6, 6]], [4, [8, 8]], [5, [10, 10, 10]]] as [number, number[]][]) {
+    it(`${k} classes: verifier ok; just off every triangle, the network's top class is j in front and i behind (3 seeded networks)`, () => {
+      for (const seed of [1, 3, 5]) {
+        const net = randomNet(seed, 3, widths, k);
+        const { mesh } = meshOf(net);
+        const P = mesh.positions, T = mesh.triangles;
+        for (let t = 0; t < T.length / 3; t++) {
+          const a = [0, 1, 2].map((q) => Array.from(P.subarray(3 * T[3 * t + q], 3 * T[3 * t + q] + 3)));
+          const u = [0, 1, 2].map((j) => a[1][j] - a[0][j]), v = [0, 1, 2].map((j) => a[2][j] - a[0][j]);
+          const n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+          const len = Math.hypot(...n);
+          if (len < 1e-8) continue; // a sliver: its normal is not reliable
+          const c = [0, 1, 2].map((j) => (a[0][j] + a[1][j] + a[2][j]) / 3);
+          const off = (e: number) => argmax(evaluate(net, c.map((x, j) => x + (e * n[j]) / len)).output);
+          assert.equal(off(1e-7), mesh.triangleClasses[2 * t + 1], `seed ${seed}, triangle ${t}: front`);
+          assert.equal(off(-1e-7), mesh.triangleClasses[2 * t], `seed ${seed}, triangle ${t}: back`);
+        }
+      }
+    });
+  }
+
+  it("renumbering the classes keeps the surface's area", () => {
+    const net = randomNet(3, 3, [8, 8], 4);
+    const L = net.layers[2];
+    const perm = [2, 0, 3, 1];
+    const W = new Float64Array(L.weights.length), b = new Float64Array(4);
+    perm.forEach((src, dst) => {
+      W.set(L.weights.subarray(src * L.inDim, (src + 1) * L.inDim), dst * L.inDim);
+      b[dst] = L.bias[src];
+    });
+    const renamed = { ...net, layers: [net.layers[0], net.layers[1], { ...L, weights: W, bias: b }] };
+    const a = meshOf(net).mesh, r = meshOf(renamed).mesh;
+    assert.ok(Math.abs(a.area - r.area) < 1e-12 * a.area);
+    assert.equal(r.triangles.length, a.triangles.length);
+  });
+
+  it("tessera boundary on a 3-input, 5-class model: --mesh --verify --json reports the junctions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-mesh-k-"));
+    const model = join(dir, "k4.json");
+    writeFileSync(model, stringifyTesseraJson(randomNet(3, 3, [10, 10, 10], 5), { lo: Float64Array.of(-1, -1, -1), hi: Float64Array.of(1, 1, 1) }));
+    const r = await runCli(["boundary", model, "--mesh", join(dir, "k.obj"), "--verify", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.verify.ok, true);
+    assert.equal(j.classes, 5);
+    assert.ok(j.verify.junctionEdges > 0);
+    assert.equal(parseMesh(readFileSync(join(dir, "k.obj"), "utf8"), "obj").triangles.length / 3, j.triangles);
   });
 });

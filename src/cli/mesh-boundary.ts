@@ -68,7 +68,8 @@ export async function runMeshBoundary(path: string, flags: MeshBoundaryFlags): P
   const { mesh, skeleton: sk } = result;
   let report: MeshReport | undefined;
   if (flags.verify) report = verifyBoundaryMesh(net, box, mesh, (c) => sk.P.slice(c * sk.units, (c + 1) * sk.units));
-  const comments = [`tessera boundary ${path.split(/[\\/]/).pop()}: class boundary (f1 - f0 = 0) in ${describeBox(box)}`, `${mesh.triangles.length / 3} triangles from ${mesh.polygons} planar pieces, one per region crossed`];
+  const surface = mesh.classes > 2 ? `top-1 class boundary of ${mesh.classes} classes (f_i = f_j >= every other f_m)` : "class boundary (f1 - f0 = 0)";
+  const comments = [`tessera boundary ${path.split(/[\\/]/).pop()}: ${surface} in ${describeBox(box)}`, `${mesh.triangles.length / 3} triangles from ${mesh.polygons} planar pieces (one per region and class pair)`];
   if (flags.mesh !== undefined) {
     try {
       writeFileSync(flags.mesh, format === "obj" ? meshToObj(mesh, comments) : meshToPly(mesh, comments));
@@ -88,7 +89,8 @@ export async function runMeshBoundary(path: string, flags: MeshBoundaryFlags): P
     process.stdout.write(
       JSON.stringify({
         model: path,
-        surface: "class boundary f1 - f0 = 0",
+        surface,
+        classes: mesh.classes,
         box: { lo: Array.from(box.lo), hi: Array.from(box.hi) },
         regions: sk.cCount,
         regionsCrossed: mesh.regionsCrossed,
@@ -107,16 +109,17 @@ export async function runMeshBoundary(path: string, flags: MeshBoundaryFlags): P
       `model      ${path}`,
       `domain     ${describeBox(box)} (3 inputs: the class boundary is a surface)`,
       `complex    ${formatCount(sk.cCount)} cells (the regions, thin ones included), ${formatCount(sk.vCount)} vertices`,
-      `boundary   ${formatCount(triangles)} triangles from ${formatCount(mesh.polygons)} planar pieces in ${formatCount(mesh.regionsCrossed)} regions; ${formatCount(mesh.positions.length / 3)} vertices, area ${mesh.area.toPrecision(6)}`,
+      `boundary   ${mesh.classes > 2 ? `top-1 class of ${mesh.classes} classes: ` : ""}${formatCount(triangles)} triangles from ${formatCount(mesh.polygons)} planar pieces in ${formatCount(mesh.regionsCrossed)} regions; ${formatCount(mesh.positions.length / 3)} vertices, area ${mesh.area.toPrecision(6)}`,
       `seconds    ${result.seconds.toFixed(3)}`,
     ];
     if (flags.mesh) lines.push(`mesh       ${flags.mesh} (${format === "obj" ? "Wavefront OBJ" : "PLY, ASCII"})`);
     if (flags.picture) lines.push(`picture    ${flags.picture}`);
     if (report) {
       lines.push(
-        `verify     ${report.ok ? "ok" : `FAILED (${report.problemCount} problems)`}: ${formatCount(report.vertices)} vertices with |f1 − f0| ≤ ${report.tolerance.toExponential(1)} ` +
+        `verify     ${report.ok ? "ok" : `FAILED (${report.problemCount} problems)`}: ${formatCount(report.vertices)} vertices with ${mesh.classes > 2 ? "the top two classes within" : "|f1 − f0| ≤"} ${report.tolerance.toExponential(1)} ` +
           `(largest ${report.maxAbsS.toExponential(1)}), ${formatCount(report.triangles)} triangles in their regions, ` +
-          `${formatCount(report.sharedEdges)} edges shared by two triangles, ${formatCount(report.boxEdges)} on the box${report.ok ? ": watertight" : ""}`,
+          `${formatCount(report.sharedEdges)} edges shared by two triangles, ${formatCount(report.boxEdges)} on the box` +
+          `${mesh.classes > 2 ? `, ${formatCount(report.junctionEdges)} on triple junctions` : ""}${report.ok ? ": watertight" : ""}`,
       );
       for (const p of report.problems) lines.push(`  ${p}`);
     }

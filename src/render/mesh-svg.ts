@@ -1,7 +1,8 @@
 /**
  * A triangle mesh in a 3-D box as an SVG picture: a fixed axonometric view (azimuth 35°, elevation 25°), the box's
  * edges as thin lines (the far ones dashed), triangles painted far to near (painter's algorithm) with flat shading;
- * the side facing class 1 (the triangles' normal) in class 1's colour, the other side in class 0's. Isomorphic.
+ * each side of a triangle in the colour of the class on that side (the normal points to the second of its two
+ * classes, `triangleClasses`; class 1 for a plain two-class mesh). Isomorphic.
  */
 import type { Box } from "../model/network.ts";
 import { classColour, escapeXml, fmt, svgDocument } from "./svg.ts";
@@ -18,7 +19,7 @@ const AZIMUTH = (35 * Math.PI) / 180;
 const ELEVATION = (25 * Math.PI) / 180;
 
 /** The mesh drawn in its box. */
-export function renderMeshSvg(mesh: TriangleMesh, box: Box, opts: MeshSvgOptions = {}): string {
+export function renderMeshSvg(mesh: TriangleMesh & { triangleClasses?: Int32Array }, box: Box, opts: MeshSvgOptions = {}): string {
   const width = opts.width ?? 720;
   const height = opts.height ?? 640;
   // View frame: right r, up u, towards the viewer w (unit vectors), applied to box-normalised coordinates.
@@ -71,9 +72,11 @@ export function renderMeshSvg(mesh: TriangleMesh, box: Box, opts: MeshSvgOptions
     const e2 = [q[2][0] - q[0][0], q[2][1] - q[0][1], q[2][2] - q[0][2]];
     const n = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
     const nl = Math.hypot(...n) || 1;
-    const facing = dot(n, w) >= 0; // the class-1 side faces the viewer
+    const facing = dot(n, w) >= 0; // the side of the triangle's second class (class 1 of two) faces the viewer
     const shade = 0.55 + 0.45 * Math.abs(dot(n, light)) / (nl * ll);
-    const colour = mix(classColour(facing ? 1 : 0), shade);
+    const pair = mesh.triangleClasses;
+    const cls = pair ? pair[(2 * t) / 3 + (facing ? 1 : 0)] : facing ? 1 : 0;
+    const colour = mix(classColour(cls), shade);
     const pts = q.map((p) => screen(p).map((c) => fmt(c, 1)).join(",")).join(" ");
     parts.push(`<polygon points="${pts}" fill="${colour}" stroke="${colour}" stroke-width="0.4" stroke-linejoin="round"/>`);
   }

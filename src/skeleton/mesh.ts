@@ -7,7 +7,8 @@
  * the complex (the marching of Berzins, ICML 2023, §4, on the class margin), so two regions sharing a face share the
  * boundary's points there exactly and the mesh is watertight by construction; it ends only on the box. Triangles are
  * oriented with their normal towards class 1. Where the boundary runs along a face of the complex (s ≥ 0 on one side,
- * ≤ 0 on the other, zero on the face), the face itself is the piece, emitted once. Isomorphic: no Node APIs.
+ * ≤ 0 on the other, zero on the face), the face itself is the piece, emitted once. Three or more classes: the
+ * top-1 boundary's sheets per class pair, meeting on triple junctions (src/skeleton/mesh-classes.ts). Isomorphic.
  */
 import { activate, applyDense, evaluate, regionForms } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
@@ -15,6 +16,7 @@ import { hiddenLayers, outputDim, outputWidthOf, unitsOf } from "../model/networ
 import { Skeleton, SkeletonUndecided, SkeletonUnsupported } from "./complex.ts";
 import { complexFaces, type ComplexFaces } from "./faces-3d.ts";
 import { fanTriangles } from "./polygon-fan.ts";
+import { multiClassPieces } from "./mesh-classes.ts";
 
 /**
  * s is zero at a vertex of the complex when |s| ≤ MESH_ZERO_RELATIVE · S, S = the largest magnitude of the terms the
@@ -39,6 +41,10 @@ export interface BoundaryMesh {
   triangles: Int32Array;
   /** Per triangle, the cell (region) of the complex that holds it. */
   triangleCell: Int32Array;
+  /** Per triangle, the two classes i < j either side (f_i = f_j there; the normal points towards class j). */
+  triangleClasses: Int32Array;
+  /** Number of classes (2 for one output: class 1 where f > 0). */
+  classes: number;
   /** Polygons (one per region the boundary crosses, or face it runs along) before triangulation. */
   polygons: number;
   /** Regions of the complex that hold a piece of the boundary. */
@@ -61,8 +67,6 @@ export interface BoundaryMeshResult {
 /** Why `net` has no boundary mesh here, or undefined. */
 export function meshSupport(net: Network): string | undefined {
   if (net.inputDim !== 3) return `the boundary mesh is for 3-input models, this one has ${net.inputDim}`;
-  const k = outputDim(net);
-  if (k > 2) return `the boundary mesh handles 1 or 2 outputs (the zero set of f1 − f0), this model has ${k}`;
   return undefined;
 }
 
@@ -89,6 +93,7 @@ export function classBoundaryMesh(net: Network, box: Box): BoundaryMeshResult {
     S = Math.max(S, sm[1]);
   }
   const tol = MESH_ZERO_RELATIVE * S;
+  if (outputDim(net) > 2) return multiClassMesh(net, sk, S, tol, t0);
   const sign = new Int8Array(V);
   for (let v = 0; v < V; v++) sign[v] = s[v] > tol ? 1 : s[v] < -tol ? -1 : 0;
 
@@ -182,7 +187,36 @@ export function classBoundaryMesh(net: Network, box: Box): BoundaryMeshResult {
   let area = 0;
   for (let t = 0; t < T.length; t += 3) area += 0.5 * crossNorm(P, T[t], T[t + 1], T[t + 2]);
   return {
-    mesh: { positions: P, triangles: T, triangleCell: Int32Array.from(triangleCell), polygons, regionsCrossed, area, scale: S, tolerance: tol },
+    mesh: {
+      positions: P, triangles: T, triangleCell: Int32Array.from(triangleCell), triangleClasses: new Int32Array(2 * triangleCell.length).map((_, q) => q & 1),
+      classes: 2, polygons, regionsCrossed, area, scale: S, tolerance: tol,
+    },
+    skeleton: sk,
+    seconds: (now() - t0) / 1000,
+  };
+}
+
+/** k ≥ 3 classes: the top-1 boundary's pieces (src/skeleton/mesh-classes.ts) as a mesh. */
+function multiClassMesh(net: Network, sk: Skeleton, S: number, tol: number, t0: number): BoundaryMeshResult {
+  const r = multiClassPieces(net, sk, tol);
+  // Keep only the points the triangles use (the pieces also name the complex's vertices they test).
+  const remap = new Int32Array(r.positions.length / 3).fill(-1);
+  const kept: number[] = [];
+  const T = Int32Array.from(r.triangles, (p) => {
+    if (remap[p] < 0) {
+      remap[p] = kept.length / 3;
+      kept.push(r.positions[3 * p], r.positions[3 * p + 1], r.positions[3 * p + 2]);
+    }
+    return remap[p];
+  });
+  const P = Float64Array.from(kept);
+  let area = 0;
+  for (let t = 0; t < T.length; t += 3) area += 0.5 * crossNorm(P, T[t], T[t + 1], T[t + 2]);
+  return {
+    mesh: {
+      positions: P, triangles: T, triangleCell: Int32Array.from(r.triangleCell), triangleClasses: Int32Array.from(r.triangleClasses),
+      classes: outputDim(net), polygons: r.polygons, regionsCrossed: r.regionsCrossed, area, scale: S, tolerance: tol,
+    },
     skeleton: sk,
     seconds: (now() - t0) / 1000,
   };
@@ -245,22 +279,28 @@ export interface MeshReport {
   ok: boolean;
   vertices: number;
   triangles: number;
-  /** Largest |s| at a mesh vertex (network evaluated afresh) and the tolerance it is held to. */
+  /**
+   * Largest gap at a mesh vertex between the top two class scores (network evaluated afresh; two classes: |f1 − f0|,
+   * one output: |f|) and the tolerance it is held to.
+   */
   maxAbsS: number;
   tolerance: number;
-  /** Mesh edges shared by two triangles of opposite orientation, and edges on the box (one triangle). */
+  /** Mesh edges shared by two triangles of one sheet with opposite orientation, edges on the box (one triangle). */
   sharedEdges: number;
   boxEdges: number;
+  /** k ≥ 3: edges on a triple junction (three classes tie at both ends), where sheets of different pairs meet. */
+  junctionEdges: number;
   problems: string[];
   problemCount: number;
 }
 
 /**
- * Check a boundary mesh independently of how it was made: every vertex has |s| ≤ MESH_VERIFY_RELATIVE · S by a fresh
- * evaluation of the network; every triangle's vertices satisfy its region's constraints (the pattern's oriented unit
- * hyperplanes, from `regionForms`) and s = 0 by the region's own affine output map, to the same relative tolerance;
- * and the mesh is watertight: every edge is shared by exactly two triangles traversing it in opposite directions, or
- * lies on a facet of the box and belongs to one triangle.
+ * Check a boundary mesh independently of how it was made: at every vertex the top two class scores are equal within
+ * MESH_VERIFY_RELATIVE · S by a fresh evaluation of the network; every triangle's vertices satisfy its region's
+ * constraints (the pattern's oriented unit hyperplanes, from `regionForms`), lie in the box, and by the region's own
+ * affine output map have f_i = f_j ≥ f_m for the triangle's classes i, j and every other m; and the mesh is
+ * watertight: every edge is shared by exactly two triangles of its sheet (class pair) traversing it in opposite
+ * directions, or lies on a facet of the box and belongs to one triangle, or (k ≥ 3) lies on a triple junction.
  */
 export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, patternOf: (cell: number) => Uint8Array): MeshReport {
   const problems: string[] = [];
@@ -272,26 +312,39 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
   const P = mesh.positions;
   const T = mesh.triangles;
   const nv = P.length / 3;
+  const k = outputDim(net);
+  // Class scores (one output: (0, f)) at every vertex, by a fresh evaluation.
+  const K = Math.max(2, k);
+  const Yv = new Float64Array(nv * K);
   let S = 0;
-  const sv = new Float64Array(nv);
-  // A fresh evaluation of the network at each vertex (not the complex's interpolated values).
   const sm = new Float64Array(2);
   for (let v = 0; v < nv; v++) {
     const x = P.subarray(3 * v, 3 * v + 3);
     const y = evaluate(net, x).output;
-    sv[v] = y.length === 1 ? y[0] : y[1] - y[0];
+    if (k === 1) Yv[v * K + 1] = y[0];
+    else Yv.set(y, v * K);
     marginAndMagnitude(net, x, sm);
     S = Math.max(S, sm[1]);
   }
   const tol = MESH_VERIFY_RELATIVE * Math.max(S, mesh.scale);
   let maxAbsS = 0;
+  const ties = new Uint8Array(nv); // classes within tol of the top score
   for (let v = 0; v < nv; v++) {
-    maxAbsS = Math.max(maxAbsS, Math.abs(sv[v]));
-    if (!(Math.abs(sv[v]) <= tol)) problem(`mesh vertex ${v}: |s| = ${Math.abs(sv[v]).toExponential(2)} > ${tol.toExponential(2)}`);
+    let top = -Infinity, second = -Infinity;
+    for (let i = 0; i < K; i++) {
+      const y = Yv[v * K + i];
+      if (y > top) {
+        second = top;
+        top = y;
+      } else if (y > second) second = y;
+    }
+    for (let i = 0; i < K; i++) if (top - Yv[v * K + i] <= tol) ties[v]++;
+    maxAbsS = Math.max(maxAbsS, top - second);
+    if (!(top - second <= tol)) problem(`mesh vertex ${v}: the top two classes differ by ${(top - second).toExponential(2)} > ${tol.toExponential(2)}`);
   }
   // Each triangle in its region: the pattern's constraints and the region's own map at its vertices.
   const n0 = 3;
-  const cache = new Map<number, { rows: Float64Array; offs: Float64Array; mags: Float64Array; sJ: Float64Array; sc: number }>();
+  const cache = new Map<number, { rows: Float64Array; offs: Float64Array; mags: Float64Array; J: Float64Array; c: Float64Array }>();
   const regionOf = (cell: number) => {
     let r = cache.get(cell);
     if (r) return r;
@@ -306,7 +359,7 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
       const units = unitsOf(layer);
       const maxout = layer.activation.kind === "maxout";
       for (let i = 0; i < units; i++) {
-        const sg = maxout ? (pattern[offset + i] ? 1 : -1) : pattern[offset + i] ? 1 : -1;
+        const sg = pattern[offset + i] ? 1 : -1;
         let mag = 0;
         for (let j = 0; j < n0; j++) {
           const a = sg * (maxout ? J[(2 * i + 1) * n0 + j] - J[2 * i * n0 + j] : J[i * n0 + j]);
@@ -319,19 +372,28 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
       }
       offset += units;
     });
+    // Class scores as affine maps (one output: (0, f)).
     const o = forms.output;
-    const sJ = new Float64Array(n0);
-    for (let j = 0; j < n0; j++) sJ[j] = o.rows === 1 ? o.J[j] : o.J[n0 + j] - o.J[j];
-    const sc = o.rows === 1 ? o.c[0] : o.c[1] - o.c[0];
-    r = { rows: Float64Array.from(rows), offs: Float64Array.from(offs), mags: Float64Array.from(mags), sJ, sc };
+    const J = new Float64Array(K * n0);
+    const c = new Float64Array(K);
+    if (k === 1) {
+      J.set(o.J.subarray(0, n0), n0);
+      c[1] = o.c[0];
+    } else {
+      J.set(o.J);
+      c.set(o.c);
+    }
+    r = { rows: Float64Array.from(rows), offs: Float64Array.from(offs), mags: Float64Array.from(mags), J, c };
     cache.set(cell, r);
     return r;
   };
   const boxTol = MESH_VERIFY_RELATIVE * Math.max(...Array.from(box.hi, (h, j) => h - box.lo[j]));
+  const f = new Float64Array(K);
   for (let t = 0; t < T.length / 3; t++) {
     const reg = regionOf(mesh.triangleCell[t]);
-    for (let k = 0; k < 3; k++) {
-      const v = T[3 * t + k];
+    const ci = mesh.triangleClasses[2 * t], cj = mesh.triangleClasses[2 * t + 1];
+    for (let q = 0; q < 3; q++) {
+      const v = T[3 * t + q];
       const x = P.subarray(3 * v, 3 * v + 3);
       for (let j = 0; j < n0; j++) if (!(x[j] >= box.lo[j] - boxTol && x[j] <= box.hi[j] + boxTol)) problem(`triangle ${t}: vertex ${v} outside the box`);
       for (let i = 0; i < reg.offs.length; i++) {
@@ -339,23 +401,30 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
         const m = reg.mags[i] * Math.max(1, Math.abs(x[0]), Math.abs(x[1]), Math.abs(x[2]));
         if (!(h >= -MESH_VERIFY_RELATIVE * m)) problem(`triangle ${t}: vertex ${v} outside its region (unit ${i}, ${h.toExponential(2)})`);
       }
-      const sMap = reg.sJ[0] * x[0] + reg.sJ[1] * x[1] + reg.sJ[2] * x[2] + reg.sc;
-      if (!(Math.abs(sMap) <= tol)) problem(`triangle ${t}: the region's map gives s = ${sMap.toExponential(2)} at vertex ${v}`);
+      for (let i = 0; i < K; i++) f[i] = reg.J[i * 3] * x[0] + reg.J[i * 3 + 1] * x[1] + reg.J[i * 3 + 2] * x[2] + reg.c[i];
+      if (!(Math.abs(f[ci] - f[cj]) <= tol)) problem(`triangle ${t}: the region's map gives f${ci} − f${cj} = ${(f[ci] - f[cj]).toExponential(2)} at vertex ${v}`);
+      for (let m = 0; m < K; m++) if (!(f[ci] - f[m] >= -tol)) problem(`triangle ${t}: class ${m} beats classes ${ci}, ${cj} at vertex ${v} by the region's map`);
     }
   }
-  // Watertight: directed edge counts.
-  const key = (a: number, b: number) => a * nv + b;
+  // Watertight: directed edge counts per sheet (class pair).
+  const pairs = K * K;
+  const key = (a: number, b: number, pair: number) => (a * nv + b) * pairs + pair;
   const directed = new Map<number, number>();
+  const undirected = new Map<number, number>();
   for (let t = 0; t < T.length; t += 3) {
-    for (let k = 0; k < 3; k++) {
-      const a = T[t + k];
-      const b = T[t + ((k + 1) % 3)];
-      const kk = key(a, b);
+    const pair = mesh.triangleClasses[(2 * t) / 3] * K + mesh.triangleClasses[(2 * t) / 3 + 1];
+    for (let q = 0; q < 3; q++) {
+      const a = T[t + q];
+      const b = T[t + ((q + 1) % 3)];
+      const kk = key(a, b, pair);
       directed.set(kk, (directed.get(kk) ?? 0) + 1);
+      const u = Math.min(a, b) * nv + Math.max(a, b);
+      undirected.set(u, (undirected.get(u) ?? 0) + 1);
     }
   }
   let sharedEdges = 0;
   let boxEdges = 0;
+  const junctions = new Set<number>();
   const onSameBoxFacet = (a: number, b: number) => {
     for (let j = 0; j < 3; j++) {
       if (P[3 * a + j] === box.lo[j] && P[3 * b + j] === box.lo[j]) return true;
@@ -364,15 +433,20 @@ export function verifyBoundaryMesh(net: Network, box: Box, mesh: BoundaryMesh, p
     return false;
   };
   for (const [kk, n] of directed) {
-    const a = Math.floor(kk / nv);
-    const b = kk - a * nv;
-    const back = directed.get(key(b, a)) ?? 0;
+    const pair = kk % pairs;
+    const ab = (kk - pair) / pairs;
+    const a = Math.floor(ab / nv);
+    const b = ab - a * nv;
+    const back = directed.get(key(b, a, pair)) ?? 0;
     if (n === 1 && back === 1) {
       if (a < b) sharedEdges++;
     } else if (n === 1 && back === 0 && onSameBoxFacet(a, b)) boxEdges++;
-    else problem(`mesh edge ${a}–${b}: used ${n} times one way and ${back} the other${back === 0 ? ", not on the box" : ""}`);
+    else if (n === 1 && back === 0 && K > 2 && ties[a] >= 3 && ties[b] >= 3) junctions.add(Math.min(a, b) * nv + Math.max(a, b));
+    else problem(`mesh edge ${a}–${b} (classes ${Math.floor(pair / K)}, ${pair % K}): used ${n} times one way and ${back} the other`);
   }
-  return { ok: problemCount === 0, vertices: nv, triangles: T.length / 3, maxAbsS, tolerance: tol, sharedEdges, boxEdges, problems, problemCount };
+  // A junction line is where sheets meet: at least three triangles (one per sheet) share each of its edges.
+  for (const u of junctions) if ((undirected.get(u) ?? 0) < 3) problem(`mesh edge ${Math.floor(u / nv)}–${u % nv}: a triple-junction edge with ${undirected.get(u)} triangles`);
+  return { ok: problemCount === 0, vertices: nv, triangles: T.length / 3, maxAbsS, tolerance: tol, sharedEdges, boxEdges, junctionEdges: junctions.size, problems, problemCount };
 }
 
 function now(): number {

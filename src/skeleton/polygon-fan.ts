@@ -55,11 +55,10 @@ export function fanTriangles(poly: number[], P: ArrayLike<number>, towards: Arra
 
 /** The points of a planar convex polygon in cyclic order (either direction), by angle about their centroid. */
 export function cyclicOrder(poly: number[], P: ArrayLike<number>): number[] {
+  if (poly.length < 3) return poly.slice();
   const tris: number[] = [];
   fanTriangles(poly, P, [0, 0, 0], tris);
-  if (poly.length < 3) return poly.slice();
-  const out = [tris[0]];
-  for (let t = 0; t < tris.length; t += 3) out.push(tris[t + 1]);
-  out.push(tris[tris.length - 1]);
+  const out = [tris[0], tris[1]];
+  for (let t = 0; t < tris.length; t += 3) out.push(tris[t + 2]);
   return out;
 }
