@@ -47,7 +47,11 @@ describe("intervals: 1-input networks counted by breakpoints", () => {
       for (const seed of [1, 2, 3]) {
         const net = randomNet(seed, 1, [12, 10, 8], 2, act);
         assert.equal(verified(net).length, engine(net), `seed ${seed}`);
-        if (act.kind !== "maxout" || act.rank === 2) assert.equal(skeletonCount(net, { box }).regions, engine(net), `skeleton, seed ${seed}`);
+        if (act.kind !== "maxout" || act.rank === 2) {
+          const sk = skeletonCount(net, { box }), iv = intervalCount(net, { box });
+          assert.equal(sk.regions, iv.regions, `skeleton, seed ${seed}`);
+          assert.deepEqual([iv.stableActive, iv.stableInactive], [sk.stableActive, sk.stableInactive], `stable units, seed ${seed}`);
+        }
       }
     });
   }
@@ -89,6 +93,25 @@ describe("intervals: metamorphic and degenerate cases", () => {
     // Two units through x = 0 exactly (bias 0): one breakpoint; the count is the engine's.
     const zero = addUnit(addUnit(net, 0, [1], 0, [1, 0, 0, 0, 0, 0, 0, 0]), 0, [-2], 0, [0, 1, 0, 0, 0, 0, 0, 0]);
     assert.equal(intervals(zero), engine(zero));
+  });
+
+  it("a layer-2 breakpoint placed on a layer-1 breakpoint on purpose: counted as the LP engine counts it", () => {
+    const L0 = net.layers[0], L1 = net.layers[1];
+    // Unit 0 of layer 1 is active somewhere: find an active unit k at the breakpoint z of unit m, then set layer-2 unit 0
+    // to a · h_k + c with its zero at z: a · (w_k z + b_k) + c = 0.
+    const z = -L0.bias[1] / L0.weights[1];
+    const k = [...Array(10).keys()].find((i) => i !== 1 && L0.weights[i] * z + L0.bias[i] > 0.1)!;
+    const W = Float64Array.from(L1.weights);
+    const b = Float64Array.from(L1.bias);
+    W.fill(0, 0, 10);
+    W[k] = 1.5;
+    b[0] = -1.5 * (L0.weights[k] * z + L0.bias[k]);
+    const placed: Network = { ...net, layers: [L0, { ...L1, weights: W, bias: b }, net.layers[2]] };
+    assert.equal(intervals(placed), engine(placed));
+    const iv = intervalCount(placed, { box }), sk = skeletonCount(placed, { box });
+    assert.equal(iv.regions, sk.regions);
+    // The unit changes sign at z (on a breakpoint already there): not stable, as the skeleton says too.
+    assert.deepEqual([iv.stableActive, iv.stableInactive], [sk.stableActive, sk.stableInactive]);
   });
 
   it("a threshold below the breakpoints' resolution is refused, not answered", () => {

@@ -160,28 +160,25 @@ function breakpointsOf(net: Network, lo: number, hi: number, merge: number) {
     const tol = rowTolerances(layer, H);
     const units = unitsOf(layer);
     const found: number[] = [];
-    const foundUnit: number[] = [];
-    const moved = new Uint8Array(units);
+    const moved = new Uint8Array(units); // maxout units with a change of piece inside some interval
     for (let k = 0; k + 1 < points.length; k++) {
       const before = found.length;
-      unitBreakpoints(layer, points[k], points[k + 1], G[k], G[k + 1], tol, found, foundUnit);
+      unitBreakpoints(layer, points[k], points[k + 1], G[k], G[k + 1], tol, found, moved);
       // Drop zeros on (or within the resolution of) the interval's end points: a breakpoint on an existing one.
       let w = before;
       for (let i = before; i < found.length; i++) {
-        if (found[i] - points[k] > merge && points[k + 1] - found[i] > merge) {
-          moved[foundUnit[i]] = 1;
-          found[w++] = found[i];
-        }
+        if (found[i] - points[k] > merge && points[k + 1] - found[i] > merge) found[w++] = found[i];
       }
       found.length = w;
-      foundUnit.length = w;
     }
+    // Stable units: one closed side at every point (ReLU family: g is affine between points, so the points' signs
+    // decide), or (maxout) no change of piece inside an interval and one piece on top at every interval's midpoint.
     let act = 0;
     let inact = 0;
     for (let i = 0; i < units; i++) {
-      if (moved[i]) continue;
-      if (unitOnAtSomePoint(layer, G, i, tol)) act++;
-      else inact++;
+      const side = moved[i] ? 0 : stableSide(layer, G, i, tol);
+      if (side > 0) act++;
+      else if (side < 0) inact++;
     }
     stableActive.push(act);
     stableInactive.push(inact);
@@ -233,9 +230,9 @@ function rowTolerances(layer: DenseLayer, H: Float64Array[]): Float64Array {
 
 /**
  * The breakpoints of every unit of `layer` strictly inside [a, b], where its pre-activations are affine with values
- * ga at a and gb at b, appended to `out` with their unit to `units`.
+ * ga at a and gb at b, appended to `out`; `moved[i]` is set for a maxout unit that changes piece inside.
  */
-function unitBreakpoints(layer: DenseLayer, a: number, b: number, ga: Float64Array, gb: Float64Array, tol: Float64Array, out: number[], units: number[]): void {
+function unitBreakpoints(layer: DenseLayer, a: number, b: number, ga: Float64Array, gb: Float64Array, tol: Float64Array, out: number[], moved: Uint8Array): void {
   const act = layer.activation;
   if (act.kind !== "maxout") {
     for (let i = 0; i < layer.outDim; i++) {
@@ -244,7 +241,6 @@ function unitBreakpoints(layer: DenseLayer, a: number, b: number, ga: Float64Arr
       // A zero strictly inside: the end points lie strictly on opposite sides (beyond round-off).
       if ((u > tol[i] && v < -tol[i]) || (u < -tol[i] && v > tol[i])) {
         out.push(a + (b - a) * (u / (u - v)));
-        units.push(i);
       }
     }
     return;
@@ -280,7 +276,7 @@ function unitBreakpoints(layer: DenseLayer, a: number, b: number, ga: Float64Arr
       // A change of piece strictly inside (one at s = 0 is the interval's own end point).
       if (sNext > 0) {
         out.push(a + (b - a) * sNext);
-        units.push(i);
+        moved[i] = 1;
       }
       cur = next;
       s = sNext;
@@ -305,16 +301,30 @@ function leader(ga: Float64Array, gb: Float64Array, base: number, rank: number, 
   return best;
 }
 
-/** A stable unit's side: some point has g > tol (maxout: its constant piece has index > 0). */
-function unitOnAtSomePoint(layer: DenseLayer, G: Float64Array[], i: number, tol: Float64Array): boolean {
+/**
+ * 1 if unit i is stable and active on the whole box, −1 if stable and inactive, 0 if it changes (maxout: stable on one
+ * piece, active when that piece's index is > 0, as its pattern entry is).
+ */
+function stableSide(layer: DenseLayer, G: Float64Array[], i: number, tol: Float64Array): number {
   const act = layer.activation;
-  if (act.kind !== "maxout") return G.some((g) => g[i] > tol[i]);
+  if (act.kind !== "maxout") {
+    let pos = false;
+    let neg = false;
+    for (const g of G) {
+      if (g[i] > tol[i]) pos = true;
+      else if (g[i] < -tol[i]) neg = true;
+    }
+    return pos && neg ? 0 : pos ? 1 : -1;
+  }
   const out = new Float64Array(layer.outDim / act.rank);
   const pattern = new Uint8Array(out.length);
-  // The midpoint of the first interval is inside the box: read the piece there.
-  const g = G[0].map((v, r) => 0.5 * (v + G[1][r]));
-  activate(layer, g, out, pattern);
-  return pattern[i] > 0;
+  let piece = -1;
+  for (let k = 0; k + 1 < G.length; k++) {
+    activate(layer, G[k].map((v, r) => 0.5 * (v + G[k + 1][r])), out, pattern);
+    if (piece >= 0 && pattern[i] !== piece) return 0;
+    piece = pattern[i];
+  }
+  return piece > 0 ? 1 : -1;
 }
 
 /**
