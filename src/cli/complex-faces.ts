@@ -26,7 +26,6 @@ export function complexFaces3d(
   sk: Skeleton,
   liveEdge: Int32Array,
   vsigns: string[],
-  combine: (a: string, b: string) => string,
 ): { faces: FaceRecord[]; cellFaces: number[][]; euler: EulerCheck } {
   let f;
   try {
@@ -38,17 +37,26 @@ export function complexFaces3d(
   const euler = eulerCheck(sk, f);
   if (!euler.ok) throw new UsageError(`${path}: the complex fails Euler's relation (V − E + F − C = ${euler.chi}, ${euler.badCells.length} cells off); not written`);
   const faces: FaceRecord[] = [];
+  const units = vsigns.length ? vsigns[0].length : 0;
+  const codes = new Uint8Array(units);
+  const ZERO = 48; // "0"
   for (let i = 0; i < f.count; i++) {
     const v = Array.from(f.verts.subarray(f.start[i], f.start[i + 1]));
-    let signs = vsigns[v[0]];
-    for (const u of v) signs = combine(signs, vsigns[u]);
+    // The face's sign vector: each unit's sign at any vertex off its hyperplane, "0" where every vertex is on it.
+    codes.fill(ZERO);
+    for (const u of v) {
+      const sv = vsigns[u];
+      for (let h = 0; h < units; h++) if (codes[h] === ZERO) codes[h] = sv.charCodeAt(h);
+    }
+    const planes = f.planes[i].slice();
+    // The skeleton records the planes it met; units zero on every vertex (coincident planes) are added from the signs.
+    for (let h = 0; h < units; h++) if (codes[h] === ZERO && !planes.includes(h)) planes.push(h);
     faces.push({
       v,
       edges: Array.from(f.edges.subarray(f.start[i], f.start[i + 1]), (e) => liveEdge[e]),
-      // The skeleton records the planes it met; units zero on every vertex (coincident planes) are added from the signs.
-      planes: [...f.planes[i], ...[...signs].flatMap((ch, h) => (ch === "0" && !f.planes[i].includes(h) ? [h] : []))],
+      planes,
       cells: f.cells[2 * i + 1] < 0 ? [f.cells[2 * i]] : [f.cells[2 * i], f.cells[2 * i + 1]],
-      signs,
+      signs: String.fromCharCode(...codes),
     });
   }
   return { faces, cellFaces: f.cellFaces, euler };

@@ -151,7 +151,7 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
     return s;
   };
   // 3-D: the 2-faces with sign vectors and each cell's faces, checked by Euler's relation (src/cli/complex-faces.ts).
-  const f3 = d === 3 ? complexFaces3d(path, sk, liveEdge, vsigns, combine) : undefined;
+  const f3 = d === 3 ? complexFaces3d(path, sk, liveEdge, vsigns) : undefined;
   const doc = {
     format: "tessera-complex",
     version: 1,
