@@ -152,24 +152,33 @@ function breakpointsOf(net: Network, lo: number, hi: number, merge: number) {
   let breakpoints = 0;
   const stableActive: number[] = [];
   const stableInactive: number[] = [];
-  // H[k]: the previous layer's output at points[k] (the input itself for layer 0), by a forward pass from x.
+  // H[k]: the previous layer's output at points[k] (the input itself for layer 0).
   let H: Float64Array[] = points.map((x) => Float64Array.of(x));
   for (let l = 0; l < hidden.length; l++) {
     const layer = hidden[l];
     const G = H.map((h) => applyDense(layer, h, new Float64Array(layer.outDim)));
     const tol = rowTolerances(layer, H);
     const units = unitsOf(layer);
-    const found: number[] = [];
     const moved = new Uint8Array(units); // maxout units with a change of piece inside some interval
+    const nextPoints: number[] = [points[0]];
+    const nextG: Float64Array[] = [G[0]];
+    const found: number[] = [];
     for (let k = 0; k + 1 < points.length; k++) {
-      const before = found.length;
-      unitBreakpoints(layer, points[k], points[k + 1], G[k], G[k + 1], tol, found, moved);
-      // Drop zeros on (or within the resolution of) the interval's end points: a breakpoint on an existing one.
-      let w = before;
-      for (let i = before; i < found.length; i++) {
-        if (found[i] - points[k] > merge && points[k + 1] - found[i] > merge) found[w++] = found[i];
+      const a = points[k];
+      const b = points[k + 1];
+      found.length = 0;
+      unitBreakpoints(layer, a, b, G[k], G[k + 1], tol, found, moved);
+      found.sort((x, y) => x - y);
+      // New points inside the interval, in order; one within the resolution of another (or of an end point) is
+      // that one. The layer's pre-activations are affine on [a, b]: interpolated at each new point.
+      for (const x of found) {
+        if (x - nextPoints[nextPoints.length - 1] <= merge || b - x <= merge) continue;
+        const t = (x - a) / (b - a);
+        nextPoints.push(x);
+        nextG.push(G[k].map((v, r) => v + t * (G[k + 1][r] - v)));
       }
-      found.length = w;
+      nextPoints.push(b);
+      nextG.push(G[k + 1]);
     }
     // Stable units: one closed side at every point (ReLU family: g is affine between points, so the points' signs
     // decide), or (maxout) no change of piece inside an interval and one piece on top at every interval's midpoint.
@@ -182,37 +191,17 @@ function breakpointsOf(net: Network, lo: number, hi: number, merge: number) {
     }
     stableActive.push(act);
     stableInactive.push(inact);
-    if (found.length) {
-      found.sort((a, b) => a - b);
-      const merged: number[] = [];
-      let i = 0;
-      let j = 0;
-      // Merge the new breakpoints into the sorted list; close ones (a breakpoint on another) become one.
-      while (i < points.length || j < found.length) {
-        const x = j >= found.length || (i < points.length && points[i] <= found[j]) ? points[i++] : found[j++];
-        if (merged.length && x - merged[merged.length - 1] <= merge) continue;
-        merged.push(x);
-      }
-      breakpoints += merged.length - points.length;
-      points = merged;
+    breakpoints += nextPoints.length - points.length;
+    points = nextPoints;
+    if (l + 1 < hidden.length) {
+      H = nextG.map((g) => {
+        const out = new Float64Array(outputWidthOf(layer));
+        activate(layer, g, out);
+        return out;
+      });
     }
-    if (l + 1 < hidden.length) H = points.map((x) => forwardTo(net, l, x));
   }
   return { points, breakpoints, stableActive, stableInactive };
-}
-
-/** Output of hidden layer `l` at x (layers 0 … l applied). */
-function forwardTo(net: Network, l: number, x: number): Float64Array {
-  let h = Float64Array.of(x);
-  const hidden = hiddenLayers(net);
-  for (let i = 0; i <= l; i++) {
-    const layer = hidden[i];
-    const g = applyDense(layer, h, new Float64Array(layer.outDim));
-    const out = new Float64Array(outputWidthOf(layer));
-    activate(layer, g, out);
-    h = out;
-  }
-  return h;
 }
 
 /** Per pre-activation row: INTERVAL_ZERO_RELATIVE × (|b| + Σ_k |w_k| max_points |h_k|). */
