@@ -37,35 +37,47 @@ export interface EulerCheck {
   badCells: number[];
 }
 
+/** Key of an edge pair: e1 · EDGE_KEY + e2, exact in a double while edge ids stay below 2^26. */
+const EDGE_KEY = 2 ** 26;
+
 /** Every 2-face of a refined 3-D skeleton; throws SkeletonUndecided where a facet does not close into one cycle. */
 export function complexFaces(sk: Skeleton): ComplexFaces {
   if (sk.d !== 3) throw new RangeError(`complexFaces needs a 3-D complex, not ${sk.d}-D`);
+  if (sk.eCount >= EDGE_KEY) throw new SkeletonUndecided(`the complex has more than ${EDGE_KEY} edges`);
   const { EA, EB, vSup, vSupStart, vSupLen } = sk;
-  const byKey = new Map<string, number>();
+  // A face is named by its two smallest edge ids: two distinct convex faces share at most one edge.
+  const byKey = new Map<number, number>();
   const start: number[] = [0];
   const verts: number[] = [];
   const edges: number[] = [];
   const planes: number[][] = [];
   const cells: number[] = [];
   const cellFaces: number[][] = [];
+  // Per-cell scratch, reset by stamps: vertices seen, and vertex counts per hyperplane (ids −6 … units − 1).
+  const vStamp = new Int32Array(sk.vCount);
+  const BOX = 6;
+  const onPlane = new Int32Array(sk.units + BOX);
+  const touched: number[] = [];
   for (let c = 0; c < sk.cCount; c++) {
     const ce = sk.cellEdges(c);
     // The cell's vertices and, per hyperplane, how many of them lie on it.
-    const vs = new Set<number>();
+    touched.length = 0;
     for (const e of ce) {
-      vs.add(EA[e]);
-      vs.add(EB[e]);
-    }
-    const onPlane = new Map<number, number>();
-    for (const v of vs) {
-      for (let i = 0; i < vSupLen[v]; i++) {
-        const h = vSup[vSupStart[v] + i];
-        onPlane.set(h, (onPlane.get(h) ?? 0) + 1);
+      for (const v of [EA[e], EB[e]]) {
+        if (vStamp[v] === c + 1) continue;
+        vStamp[v] = c + 1;
+        for (let i = 0; i < vSupLen[v]; i++) {
+          const h = vSup[vSupStart[v] + i] + BOX;
+          if (onPlane[h]++ === 0) touched.push(h);
+        }
       }
     }
     const mine: number[] = [];
-    for (const [h, n] of onPlane) {
+    for (const hb of touched) {
+      const n = onPlane[hb];
+      onPlane[hb] = 0;
       if (n < 3) continue;
+      const h = hb - BOX;
       const has = (v: number) => {
         for (let i = 0; i < vSupLen[v]; i++) if (vSup[vSupStart[v] + i] === h) return true;
         return false;
@@ -77,7 +89,14 @@ export function complexFaces(sk: Skeleton): ComplexFaces {
       if (!cycle || cycle.verts.length !== n) {
         throw new SkeletonUndecided(`cell ${c}: its ${n} vertices on hyperplane ${h} do not form one face cycle`);
       }
-      const key = [...cycle.verts].sort((a, b) => a - b).join(",");
+      let e1 = Infinity, e2 = Infinity;
+      for (const e of cycle.edges) {
+        if (e < e1) {
+          e2 = e1;
+          e1 = e;
+        } else if (e < e2) e2 = e;
+      }
+      const key = e1 * EDGE_KEY + e2;
       let f = byKey.get(key);
       if (f === undefined) {
         f = planes.length;
