@@ -7,6 +7,7 @@ import { loadModel } from "../src/io/load.ts";
 import { CanvasPaintContext, SvgPathContext, type Canvas2D } from "../src/render/paint-context.ts";
 import { paintPartition, partitionPicture, type PartitionPaintOptions, type PlaneToPixels } from "../src/render/partition-painter.ts";
 import { renderPartitionSvg } from "../src/render/partition-svg.ts";
+import { RasterPaintContext, type PixelCanvas2D } from "../src/render/raster-context.ts";
 import { packPartition } from "../web/src/partition/packed.ts";
 import { pictureOf } from "../web/src/view/picture.ts";
 import { fixturePath } from "./helpers/fixtures.ts";
@@ -97,3 +98,107 @@ describe("the partition painter", async () => {
     assert.equal(fake.globalAlpha, 1);
   });
 });
+
+/** A canvas whose pixels are a plain RGBA buffer, recording what is drawn on it as paths. */
+function pixelCanvas(width: number, height: number) {
+  const data = new Uint8ClampedArray(4 * width * height);
+  const calls: string[] = [];
+  const canvas: PixelCanvas2D = {
+    fillStyle: "", strokeStyle: "", lineWidth: 1, lineJoin: "miter", lineCap: "butt", globalAlpha: 1,
+    beginPath: () => calls.push("begin"),
+    moveTo: () => {},
+    lineTo: () => {},
+    closePath: () => {},
+    fill: () => calls.push(`fill ${canvas.fillStyle}`),
+    stroke: () => calls.push(`stroke ${canvas.strokeStyle} ${canvas.lineWidth}`),
+    setLineDash: () => {},
+    getImageData: () => ({ data: data.slice(), width, height }),
+    putImageData: (image) => data.set(image.data),
+  };
+  return { canvas, data, calls };
+}
+
+describe("the raster context (fills and hairlines into pixels)", async () => {
+  const net = (await loadModel(fixturePath("random-2-8-8-s1"))).network;
+  const partition = planarPartition(net, square);
+  const picture = partitionPicture(partition);
+  const W = 240, H = 200, dpr = 1.5;
+  // The square [-1, 1]² at 60 px per unit (CSS), from (8, 6): 120 × 120 CSS px, 180 × 180 device px.
+  const at: PlaneToPixels = { left: 8, top: 6, scale: 60, umin: -1, vmax: 1 };
+
+  it("polygons that tile the square cover each pixel centre inside it exactly once, by the polygon that holds the centre", () => {
+    const { canvas, data } = pixelCanvas(W, H);
+    const raster = new RasterPaintContext(canvas, W, H, dpr);
+    const n = picture.polygons.start.length - 1;
+    for (let k = 0; k < n; k++) {
+      raster.beginPath();
+      const from = picture.polygons.start[k], to = picture.polygons.start[k + 1], c = picture.polygons.coords;
+      for (let i = from; i < to; i++) (i === from ? raster.moveTo.bind(raster) : raster.lineTo.bind(raster))(at.left + (c[2 * i] + 1) * 60, at.top + (1 - c[2 * i + 1]) * 60);
+      raster.closePath();
+      // Colour k + 1 identifies the polygon.
+      raster.paint({ fill: `#${(k + 1).toString(16).padStart(6, "0")}` });
+    }
+    raster.flush();
+    let inside = 0;
+    for (let j = 0; j < H; j++) {
+      for (let i = 0; i < W; i++) {
+        const p = 4 * (j * W + i);
+        const owner = ((data[p] << 16) | (data[p + 1] << 8) | data[p + 2]) - 1;
+        // The pixel centre in plane coordinates.
+        const u = ((i + 0.5) / dpr - at.left) / 60 - 1, v = 1 - ((j + 0.5) / dpr - at.top) / 60;
+        const inSquare = u > -1 && u < 1 && v > -1 && v < 1;
+        if (!inSquare) {
+          assert.equal(data[p + 3], 0, `pixel ${i},${j} outside the square is not painted`);
+          continue;
+        }
+        inside++;
+        assert.equal(data[p + 3], 255, `pixel ${i},${j} inside the square is painted`);
+        assert.ok(owner >= 0 && owner < n);
+        // The owner's polygon holds the centre (up to rounding on its edges).
+        const from = picture.polygons.start[owner], to = picture.polygons.start[owner + 1], c = picture.polygons.coords;
+        let minCross = Infinity;
+        for (let a = from; a < to; a++) {
+          const b = a + 1 < to ? a + 1 : from;
+          const cross = (c[2 * b] - c[2 * a]) * (v - c[2 * a + 1]) - (c[2 * b + 1] - c[2 * a + 1]) * (u - c[2 * a]);
+          minCross = Math.min(minCross, cross * Math.sign(signedArea(c, from, to)));
+        }
+        assert.ok(minCross > -1e-9, `pixel ${i},${j}: its centre is outside polygon ${owner}`);
+      }
+    }
+    assert.equal(inside, 180 * 180);
+  });
+
+  it("a hairline of width w leaves w × length of ink, at any angle; thicker or dashed lines go to the canvas", () => {
+    for (const [x1, y1] of [[110, 20], [110, 122], [47, 150]]) {
+      const { canvas, data, calls } = pixelCanvas(W, H);
+      const raster = new RasterPaintContext(canvas, W, H, 1);
+      raster.beginPath();
+      raster.moveTo(10, 20);
+      raster.lineTo(x1, y1);
+      raster.paint({ stroke: "#000000", strokeWidth: 0.5, strokeOpacity: 0.8 });
+      raster.flush();
+      let ink = 0;
+      for (let p = 3; p < data.length; p += 4) ink += data[p] / 255;
+      const length = Math.hypot(x1 - 10, y1 - 20);
+      assert.ok(Math.abs(ink - 0.4 * length) < 0.03 * 0.4 * length + 0.5, `ink ${ink} for length ${length}`);
+      assert.deepEqual(calls, []);
+    }
+    const { canvas, calls } = pixelCanvas(W, H);
+    const raster = new RasterPaintContext(canvas, W, H, 2);
+    raster.beginPath();
+    raster.moveTo(0, 0);
+    raster.lineTo(10, 10);
+    raster.paint({ stroke: "#000000", strokeWidth: 0.6 }); // 1.2 device px: the canvas
+    raster.paint({ stroke: "#000000", strokeWidth: 0.2, dash: [7, 4] });
+    assert.deepEqual(calls, ["begin", "stroke #000000 0.6", "begin", "stroke #000000 0.2"]);
+  });
+});
+
+function signedArea(c: ArrayLike<number>, from: number, to: number): number {
+  let a = 0;
+  for (let i = from; i < to; i++) {
+    const j = i + 1 < to ? i + 1 : from;
+    a += c[2 * i] * c[2 * j + 1] - c[2 * j] * c[2 * i + 1];
+  }
+  return a;
+}

@@ -38,6 +38,8 @@ export interface PaintContext {
    * one). Rasterisers that slow down on huge paths set it; the picture is the same.
    */
   readonly polygonsPerPath?: number;
+  /** Finish drawing (a context that buffers pixels writes them out). */
+  flush?(): void;
 }
 
 /** Paints as SVG `<path>` elements, appended to `parts` (coordinates written by {@link fmt}: two decimals). */

@@ -178,4 +178,5 @@ export function paintPartition(ctx: PaintContext, picture: PartitionPicture, vie
     for (let k = 0; k + 1 < lines.start.length; k++) polygon(lines, k, lines.closed[k] === 1);
     ctx.paint({ stroke: "#000000", strokeWidth: 2.4, lineJoin: "round", lineCap: "round" });
   }
+  ctx.flush?.();
 }

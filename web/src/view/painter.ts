@@ -5,7 +5,7 @@
  * thick over a white halo. Runs in the partition worker on an OffscreenCanvas (the page's main thread stays free), or on the page when the
  * browser has no OffscreenCanvas.
  */
-import { CanvasPaintContext } from "../../../src/render/paint-context.ts";
+import { RasterPaintContext } from "../../../src/render/raster-context.ts";
 import { paintPartition } from "../../../src/render/partition-painter.ts";
 import type { PackedPartition } from "../partition/packed.ts";
 import { setPlaneTransform, viewLayout } from "./layout.ts";
@@ -115,7 +115,10 @@ export class PartitionPainter {
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
     // The core painter, in CSS pixels (the transform scales them to device pixels): the rules of `tessera draw`.
-    paintPartition(new CanvasPaintContext(ctx), pictureOf(p), { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax }, {
+    // Fills and hairlines are rasterised into the canvas's pixels directly (src/render/raster-context.ts), the rest
+    // drawn as canvas paths.
+    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) });
+    paintPartition(raster, pictureOf(p), { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax }, {
       fill: margin ? "none" : this.style.colouring === "pattern" ? "pattern" : "class",
       edges: this.style.showEdges,
       boundary: true,
