@@ -221,6 +221,13 @@ export class RasterPaintContext implements PaintContext {
   private blend(data: Uint8ClampedArray, rgb: number, a: number, i: number, j: number): void {
     if (i < this.i0 || j < this.j0 || i >= this.i1 || j >= this.j1 || a <= 0) return;
     const at = 4 * (j * this.width + i);
+    if (data[at + 3] === 255) {
+      // Over an opaque pixel (every pixel under the painter's edges is filled): out = dst + (src − dst)·a.
+      data[at] += ((rgb >> 16) - data[at]) * a;
+      data[at + 1] += (((rgb >> 8) & 255) - data[at + 1]) * a;
+      data[at + 2] += ((rgb & 255) - data[at + 2]) * a;
+      return;
+    }
     const da = data[at + 3] / 255, oa = a + da * (1 - a);
     if (oa <= 0) return;
     const wd = (da * (1 - a)) / oa, ws = a / oa;

@@ -5,8 +5,7 @@
  * thick over a white halo. Runs in the partition worker on an OffscreenCanvas (the page's main thread stays free), or on the page when the
  * browser has no OffscreenCanvas.
  */
-import { RasterPaintContext } from "../../../src/render/raster-context.ts";
-import { paintPartition } from "../../../src/render/partition-painter.ts";
+import { paintPartition, RasterPaintContext } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 import { setPlaneTransform, viewLayout } from "./layout.ts";
 import { pictureOf } from "./picture.ts";

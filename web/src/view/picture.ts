@@ -1,5 +1,5 @@
 /** The packed partition as the core painter's flat picture. DOM-free (the tests use it in Node). */
-import type { PartitionPicture } from "../../../src/render/partition-painter.ts";
+import type { PartitionPicture } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 
 /** The packed partition as the core painter's flat picture (no copy). */

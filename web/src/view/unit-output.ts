@@ -5,8 +5,7 @@
  * region edges). So each polygon is painted with a linear gradient between the colours of its smallest and largest
  * value: with a colour map linear in the value on each side of 0, that picture is exact. DOM-free but for painting.
  */
-import type { Network } from "../../../src/model/network.ts";
-import { hiddenLayers, unitsOf } from "../../../src/model/network.ts";
+import { hiddenLayers, type Network, unitsOf } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 
 /** Where a unit (pattern index) sits: its hidden layer (0-based) and index in it. */
