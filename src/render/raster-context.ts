@@ -254,14 +254,15 @@ export class RasterPaintContext implements PaintContext {
     const da = a1 - a0;
     if (da <= 0) return;
     const grad = (b1 - b0) / da;
+    // A line of width w crosses hypot(1, grad) pixels' worth of ink per step along the major axis.
+    const perStep = ink * Math.sqrt(1 + grad * grad);
     const first = Math.round(a0), last = Math.round(a1);
     for (let a = first; a <= last; a++) {
       // The share of this pixel's step [a − 0.5, a + 0.5) the segment covers.
       const cover = Math.min(a + 0.5, a1) - Math.max(a - 0.5, a0);
       if (cover <= 0) continue;
       const b = b0 + grad * (a - a0), bi = Math.floor(b), f = b - bi;
-      // A line of width w crosses hypot(1, grad) pixels' worth of ink per step along the major axis.
-      const w = Math.min(1, ink * cover * Math.hypot(1, grad));
+      const w = Math.min(1, perStep * cover);
       if (steep) {
         this.blend(data, rgb, w * (1 - f), bi, a);
         this.blend(data, rgb, w * f, bi + 1, a);
