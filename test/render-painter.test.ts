@@ -114,6 +114,7 @@ function pixelCanvas(width: number, height: number) {
     setLineDash: () => {},
     getImageData: () => ({ data: data.slice(), width, height }),
     putImageData: (image) => data.set(image.data),
+    createImageData: (w, h) => ({ data: new Uint8ClampedArray(4 * w * h), width: w, height: h }),
   };
   return { canvas, data, calls };
 }
@@ -128,7 +129,7 @@ describe("the raster context (fills and hairlines into pixels)", async () => {
 
   it("polygons that tile the square cover each pixel centre inside it exactly once, by the polygon that holds the centre", () => {
     const { canvas, data } = pixelCanvas(W, H);
-    const raster = new RasterPaintContext(canvas, W, H, dpr);
+    const raster = new RasterPaintContext(canvas, W, H, dpr, undefined, true);
     const n = picture.polygons.start.length - 1;
     for (let k = 0; k < n; k++) {
       raster.beginPath();

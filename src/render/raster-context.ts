@@ -22,6 +22,7 @@ import { CanvasPaintContext, type Canvas2D, type PaintContext, type PathStyle } 
 export interface PixelCanvas2D extends Canvas2D {
   getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray; width: number; height: number };
   putImageData(image: { data: Uint8ClampedArray; width: number; height: number }, x: number, y: number): void;
+  createImageData(w: number, h: number): { data: Uint8ClampedArray; width: number; height: number };
 }
 
 /**
@@ -45,6 +46,8 @@ export class RasterPaintContext implements PaintContext {
   private points = 0;
   private starts: number[] = [];
   private closed: boolean[] = [];
+  /** Whether pixels were written to the canvas (a blank canvas is blank no more). */
+  private flushed = false;
   /** Crossings of one pixel row (reused). */
   private cross = new Float64Array(64);
 
@@ -54,6 +57,7 @@ export class RasterPaintContext implements PaintContext {
    * @param width, height the canvas's size in device pixels
    * @param scale device pixels per path unit (the device pixel ratio for paths in CSS pixels)
    * @param clip the rectangle drawn into (path units), as the canvas's clip; default the whole canvas
+   * @param blank the canvas is known to be cleared: start from transparent pixels instead of reading them back
    */
   constructor(
     private readonly ctx: PixelCanvas2D,
@@ -61,6 +65,7 @@ export class RasterPaintContext implements PaintContext {
     private readonly height: number,
     private readonly scale = 1,
     clip?: { x: number; y: number; w: number; h: number },
+    private readonly blank = false,
   ) {
     this.canvas = new CanvasPaintContext(ctx);
     // Pixels drawn: those whose centre lies in the clip rectangle (path units), and on the canvas.
@@ -129,11 +134,13 @@ export class RasterPaintContext implements PaintContext {
     if (!this.image) return;
     this.ctx.putImageData(this.image, 0, 0);
     this.image = undefined;
+    this.flushed = true;
   }
 
   private pixels(): { data: Uint8ClampedArray; width: number; height: number } {
-    // Start from what the canvas holds (a cleared canvas, or shading painted under the edges).
-    this.image ??= this.ctx.getImageData(0, 0, this.width, this.height);
+    // Start from what the canvas holds (shading painted under the edges, say), or from nothing on a blank canvas
+    // (which spares reading the pixels back); after a flush the canvas holds what was drawn.
+    this.image ??= this.blank && !this.flushed ? this.ctx.createImageData(this.width, this.height) : this.ctx.getImageData(0, 0, this.width, this.height);
     return this.image;
   }
 

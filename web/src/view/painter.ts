@@ -116,7 +116,7 @@ export class PartitionPainter {
     // The core painter, in CSS pixels (the transform scales them to device pixels): the rules of `tessera draw`.
     // Fills and hairlines are rasterised into the canvas's pixels directly (src/render/raster-context.ts), the rest
     // drawn as canvas paths.
-    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) });
+    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) }, !margin);
     paintPartition(raster, pictureOf(p), { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax }, {
       fill: margin ? "none" : this.style.colouring === "pattern" ? "pattern" : "class",
       edges: this.style.showEdges,
