@@ -10,6 +10,8 @@ import { renderPartitionSvg } from "../src/render/partition-svg.ts";
 import { RasterPaintContext, type PixelCanvas2D } from "../src/render/raster-context.ts";
 import { packPartition } from "../web/src/partition/packed.ts";
 import { pictureOf } from "../web/src/view/picture.ts";
+import { outputScale, shadeUnitOutput, valueColour } from "../web/src/view/unit-output.ts";
+import { forward } from "../src/model/evaluate.ts";
 import { fixturePath } from "./helpers/fixtures.ts";
 
 const square = { umin: -1, umax: 1, vmin: -1, vmax: 1 };
@@ -203,3 +205,39 @@ function signedArea(c: ArrayLike<number>, from: number, to: number): number {
   }
   return a;
 }
+
+describe("the explorer's per-pixel shading of the logit margin", async () => {
+  it("each pixel has the colour of f1 − f2 at its centre, by a plain forward pass of the network", async () => {
+    const net = (await loadModel(fixturePath("random-2-8-8-s1"))).network;
+    const p = packPartition(net, square);
+    const forms = new Float64Array(3 * (p.polyStart.length - 1));
+    for (let k = 0; k + 1 < p.polyStart.length; k++) {
+      forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
+      forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
+      forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
+    }
+    const scale = outputScale(p, forms);
+    const W = 200, H = 160, dpr = 1.25;
+    const view: PlaneToPixels = { left: 20, top: 4, scale: 60, umin: -1, vmax: 1 };
+    const { canvas, data } = pixelCanvas(W, H);
+    const raster = new RasterPaintContext(canvas, W, H, dpr, undefined, true);
+    shadeUnitOutput(raster, p, forms, scale, view, dpr);
+    raster.flush();
+    const colour = (t: number) => valueColour(t).match(/\d+/g)!.map(Number);
+    let checked = 0;
+    for (let j = 0; j < H; j++) {
+      for (let i = 0; i < W; i++) {
+        const u = ((i + 0.5) / dpr - view.left) / 60 - 1, v = 1 - ((j + 0.5) / dpr - view.top) / 60;
+        const at = 4 * (j * W + i);
+        if (!(u > -1 && u < 1 && v > -1 && v < 1)) continue;
+        const y = forward(net, Float64Array.of(u, v));
+        const want = colour((y[0] - y[1]) / scale);
+        // The margin is continuous, so a pixel on a region edge has the same colour either side (up to rounding).
+        for (let c = 0; c < 3; c++) assert.ok(Math.abs(data[at + c] - want[c]) <= 1, `pixel ${i},${j} channel ${c}: ${data[at + c]} vs ${want[c]}`);
+        assert.equal(data[at + 3], 255);
+        checked++;
+      }
+    }
+    assert.equal(checked, 150 * 150);
+  });
+});

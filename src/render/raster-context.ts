@@ -137,7 +137,8 @@ export class RasterPaintContext implements PaintContext {
     this.flushed = true;
   }
 
-  private pixels(): { data: Uint8ClampedArray; width: number; height: number } {
+  /** The pixels being drawn (RGBA, row-major, device pixels), for a caller that paints into them directly. */
+  pixels(): { data: Uint8ClampedArray; width: number; height: number } {
     // Start from what the canvas holds (shading painted under the edges, say), or from nothing on a blank canvas
     // (which spares reading the pixels back); after a flush the canvas holds what was drawn.
     this.image ??= this.blank && !this.flushed ? this.ctx.createImageData(this.width, this.height) : this.ctx.getImageData(0, 0, this.width, this.height);
@@ -161,55 +162,65 @@ export class RasterPaintContext implements PaintContext {
 
   /** Fill every subpath by the pixel-centre rule (even-odd within a subpath). */
   private fillSubpaths(data: Uint8ClampedArray, rgb: number): void {
-    const r = rgb >> 16, g = (rgb >> 8) & 255, b = rgb & 255;
-    const xy = this.xy, W = this.width;
+    const r = rgb >> 16, g = (rgb >> 8) & 255, b = rgb & 255, W = this.width;
+    const span = (j: number, i0: number, i1: number) => {
+      for (let i = i0, at = 4 * (j * W + i0); i <= i1; i++, at += 4) {
+        data[at] = r;
+        data[at + 1] = g;
+        data[at + 2] = b;
+        data[at + 3] = 255;
+      }
+    };
     for (let k = 0; k < this.starts.length; k++) {
       const from = this.starts[k], to = k + 1 < this.starts.length ? this.starts[k + 1] : this.points;
-      if (to - from < 3) continue;
-      let ymin = Infinity, ymax = -Infinity;
+      this.spans(this.xy, from, to, span);
+    }
+  }
+
+  /**
+   * The pixels inside a polygon (vertices from … to − 1 of `xy`, in device pixels) by the pixel-centre rule (even-odd),
+   * within the clip: `span(j, i0, i1)` for each run of pixels i0 … i1 of row j.
+   */
+  spans(xy: ArrayLike<number>, from: number, to: number, span: (j: number, i0: number, i1: number) => void): void {
+    if (to - from < 3) return;
+    let ymin = Infinity, ymax = -Infinity;
+    for (let i = from; i < to; i++) {
+      const y = xy[2 * i + 1];
+      if (y < ymin) ymin = y;
+      if (y > ymax) ymax = y;
+    }
+    // Rows whose centre j + 0.5 lies in [ymin, ymax).
+    const j0 = Math.max(this.j0, Math.ceil(ymin - 0.5)), j1 = Math.min(this.j1 - 1, Math.ceil(ymax - 0.5) - 1);
+    for (let j = j0; j <= j1; j++) {
+      const yc = j + 0.5;
+      let n = 0;
       for (let i = from; i < to; i++) {
-        const y = xy[2 * i + 1];
-        if (y < ymin) ymin = y;
-        if (y > ymax) ymax = y;
+        const i2 = i + 1 < to ? i + 1 : from;
+        const y0 = xy[2 * i + 1], y1 = xy[2 * i2 + 1];
+        // Half-open in y, so a vertex on the row is crossed once.
+        if ((y0 <= yc && yc < y1) || (y1 <= yc && yc < y0)) {
+          const x0 = xy[2 * i], x1 = xy[2 * i2];
+          if (n === this.cross.length) {
+            const grown = new Float64Array(2 * n);
+            grown.set(this.cross);
+            this.cross = grown;
+          }
+          this.cross[n++] = x0 + ((yc - y0) * (x1 - x0)) / (y1 - y0);
+        }
       }
-      // Rows whose centre j + 0.5 lies in [ymin, ymax).
-      const j0 = Math.max(this.j0, Math.ceil(ymin - 0.5)), j1 = Math.min(this.j1 - 1, Math.ceil(ymax - 0.5) - 1);
-      for (let j = j0; j <= j1; j++) {
-        const yc = j + 0.5;
-        let n = 0;
-        for (let i = from; i < to; i++) {
-          const i2 = i + 1 < to ? i + 1 : from;
-          const y0 = xy[2 * i + 1], y1 = xy[2 * i2 + 1];
-          // Half-open in y, so a vertex on the row is crossed once.
-          if ((y0 <= yc && yc < y1) || (y1 <= yc && yc < y0)) {
-            const x0 = xy[2 * i], x1 = xy[2 * i2];
-            if (n === this.cross.length) {
-              const grown = new Float64Array(2 * n);
-              grown.set(this.cross);
-              this.cross = grown;
-            }
-            this.cross[n++] = x0 + ((yc - y0) * (x1 - x0)) / (y1 - y0);
-          }
-        }
-        if (n < 2) continue;
-        const cross = this.cross;
-        // Insertion sort: a convex polygon has two crossings, any polygon few.
-        for (let a = 1; a < n; a++) {
-          const v = cross[a];
-          let c = a - 1;
-          while (c >= 0 && cross[c] > v) (cross[c + 1] = cross[c]), c--;
-          cross[c + 1] = v;
-        }
-        for (let a = 0; a + 1 < n; a += 2) {
-          // Pixels whose centre i + 0.5 lies in [xl, xr).
-          const i0 = Math.max(this.i0, Math.ceil(cross[a] - 0.5)), i1 = Math.min(this.i1 - 1, Math.ceil(cross[a + 1] - 0.5) - 1);
-          for (let i = i0, at = 4 * (j * W + i0); i <= i1; i++, at += 4) {
-            data[at] = r;
-            data[at + 1] = g;
-            data[at + 2] = b;
-            data[at + 3] = 255;
-          }
-        }
+      if (n < 2) continue;
+      const cross = this.cross;
+      // Insertion sort: a convex polygon has two crossings, any polygon few.
+      for (let a = 1; a < n; a++) {
+        const v = cross[a];
+        let c = a - 1;
+        while (c >= 0 && cross[c] > v) (cross[c + 1] = cross[c]), c--;
+        cross[c + 1] = v;
+      }
+      for (let a = 0; a + 1 < n; a += 2) {
+        // Pixels whose centre i + 0.5 lies in [xl, xr).
+        const i0 = Math.max(this.i0, Math.ceil(cross[a] - 0.5)), i1 = Math.min(this.i1 - 1, Math.ceil(cross[a + 1] - 0.5) - 1);
+        if (i0 <= i1) span(j, i0, i1);
       }
     }
   }

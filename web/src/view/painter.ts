@@ -7,9 +7,9 @@
  */
 import { paintPartition, RasterPaintContext } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
-import { setPlaneTransform, viewLayout } from "./layout.ts";
+import { viewLayout } from "./layout.ts";
 import { pictureOf } from "./picture.ts";
-import { outputScale, paintUnitOutput } from "./unit-output.ts";
+import { outputScale, shadeUnitOutput } from "./unit-output.ts";
 
 /** How the picture is drawn. */
 export interface PaintStyle {
@@ -108,16 +108,14 @@ export class PartitionPainter {
     ctx.rect(ox, oy, s * (r.umax - r.umin), s * (r.vmax - r.vmin));
     ctx.clip();
     const margin = this.style.colouring === "confidence" && p.outputs === 2 ? this.margins(p) : undefined;
-    if (margin) {
-      setPlaneTransform(ctx, layout, r, dpr);
-      paintUnitOutput(ctx, p, margin.forms, margin.scale);
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    }
     // The core painter, in CSS pixels (the transform scales them to device pixels): the rules of `tessera draw`.
     // Fills and hairlines are rasterised into the canvas's pixels directly (src/render/raster-context.ts), the rest
     // drawn as canvas paths.
-    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) }, !margin);
-    paintPartition(raster, pictureOf(p), { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax }, {
+    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) }, true);
+    const view = { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax };
+    // The logit margin, shaded exactly per pixel under the edges.
+    if (margin) shadeUnitOutput(raster, p, margin.forms, margin.scale, view, dpr);
+    paintPartition(raster, pictureOf(p), view, {
       fill: margin ? "none" : this.style.colouring === "pattern" ? "pattern" : "class",
       edges: this.style.showEdges,
       boundary: true,

@@ -5,7 +5,7 @@
  * region edges). So each polygon is painted with a linear gradient between the colours of its smallest and largest
  * value: with a colour map linear in the value on each side of 0, that picture is exact. DOM-free but for painting.
  */
-import { hiddenLayers, type Network, unitsOf } from "tessera";
+import { hiddenLayers, type Network, type PlaneToPixels, type RasterPaintContext, unitsOf } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 
 /** Where a unit (pattern index) sits: its hidden layer (0-based) and index in it. */
@@ -77,6 +77,45 @@ export function valueColour(t: number): string {
   const a = Math.abs(u);
   const mix = (x: number) => Math.round(255 + (x - 255) * a);
   return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
+}
+
+/** The colour of {@link valueColour} as 0xrrggbb. */
+function valueRgb(t: number): number {
+  const u = Math.max(-1, Math.min(1, t)), a = Math.abs(u);
+  const mix = (x: number) => Math.round(255 + (x - 255) * a);
+  return u >= 0 ? (mix(0) << 16) | (mix(114) << 8) | mix(178) : (mix(230) << 16) | (mix(159) << 8) | mix(0);
+}
+
+/**
+ * Shade every polygon by its affine form into a raster context's pixels: each pixel gets the colour of the form's
+ * value at its centre (scaled by `scale`), exact per pixel, as the gradients of {@link paintUnitOutput} are per
+ * polygon. `view` places the plane on the canvas in CSS pixels, `dpr` device pixels per CSS pixel.
+ */
+export function shadeUnitOutput(raster: RasterPaintContext, p: PackedPartition, forms: Float64Array, scale: number, view: PlaneToPixels, dpr: number): void {
+  const { data, width } = raster.pixels();
+  const s = scale > 0 ? scale : 1, { left, top, umin, vmax } = view, px = view.scale;
+  let xy = new Float64Array(64);
+  let a0 = 0, a1 = 0, c = 0;
+  const span = (j: number, i0: number, i1: number) => {
+    const v = vmax - ((j + 0.5) / dpr - top) / px;
+    for (let i = i0, at = 4 * (j * width + i0); i <= i1; i++, at += 4) {
+      const rgb = valueRgb((a0 * (umin + ((i + 0.5) / dpr - left) / px) + a1 * v + c) / s);
+      data[at] = rgb >> 16;
+      data[at + 1] = (rgb >> 8) & 255;
+      data[at + 2] = rgb & 255;
+      data[at + 3] = 255;
+    }
+  };
+  for (let k = 0; k + 1 < p.polyStart.length; k++) {
+    const from = p.polyStart[k], to = p.polyStart[k + 1];
+    if (2 * (to - from) > xy.length) xy = new Float64Array(4 * (to - from));
+    for (let i = from; i < to; i++) {
+      xy[2 * (i - from)] = (left + (p.coords[2 * i] - umin) * px) * dpr;
+      xy[2 * (i - from) + 1] = (top + (vmax - p.coords[2 * i + 1]) * px) * dpr;
+    }
+    (a0 = forms[3 * k]), (a1 = forms[3 * k + 1]), (c = forms[3 * k + 2]);
+    raster.spans(xy, 0, to - from, span);
+  }
 }
 
 /** Largest |h| over the polygons' vertices (the colour scale), 0 when the unit is dead in the view. */
