@@ -1,12 +1,15 @@
 /**
- * Tessera's public API: the network model and its evaluation, model formats, bounds on the number of linear
- * regions, bound tightening, and exact counting with its verifier. Everything here is isomorphic (no Node APIs), so
+ * Tessera's public API: the network model and its evaluation, model formats (and the sniffing of a file's format),
+ * bounds on the number of linear regions, bound tightening, exact counting with its verifier, planar partitions and
+ * their painter, 2-D datasets and the MLP trainer. Everything here is isomorphic (no Node APIs), so
  * the browser app imports it too; reading and writing files is in `tessera/node`.
  */
 export * from "./model/network.ts";
 export * from "./model/evaluate.ts";
 export * from "./model/validate.ts";
 export * from "./model/fingerprint.ts";
+export { lowerOnBox, requireLayerwise, type LoweredNetwork } from "./model/lower.ts";
+export * from "./io/sniff.ts";
 export * from "./io/onnx.ts";
 export * from "./io/tfjs.ts";
 export * from "./io/tessera-json.ts";
@@ -51,6 +54,10 @@ export {
 } from "./skeleton/mesh.ts";
 export { meshToObj, meshToPly, parseMesh, meshFormatOf, type TriangleMesh, type MeshFormat } from "./io/mesh-writers.ts";
 export { renderMeshSvg, type MeshSvgOptions } from "./render/mesh-svg.ts";
+// The one partition painter and its contexts (SVG string, Canvas 2D, raster into pixels).
+export * from "./render/partition-painter.ts";
+export * from "./render/paint-context.ts";
+export * from "./render/raster-context.ts";
 // Pictures (SVG strings), 2-D datasets and statistics shared by the CLI, the studies and the browser explorer.
 export * from "./render/svg.ts";
 export * from "./render/chart.ts";
@@ -59,4 +66,7 @@ export * from "./data/planar.ts";
 export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
 export * from "./util/stats.ts";
 export * from "./local/index.ts";
+// The MLP trainer takes its TF.js namespace as an argument (TF.js is imported by type only), so the index stays
+// free of TF.js (the explorer's worker passes tfjs-core; the CLI loads @tensorflow/tfjs).
+export * from "./train/trainer.ts";
 export type { CellFilter } from "./count/engine.ts";

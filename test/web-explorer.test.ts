@@ -176,10 +176,10 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
     const expected = planarPartition(parseTfjs(modelJson, new Map([["weights.bin", weightData]]), "model.json"), { umin: -1, umax: 1, vmin: -1, vmax: 1 }).regions.length;
     await page.goto(session.url);
     await page.setInputFiles("#model-input", [modelPath, binPath]);
-    await waitForText(page, "#message", /^loaded model\.json \(TF\.js\): 2-6-5-2 relu/);
+    await waitForText(page, "#message", /^loaded model\.json \(TF\.js LayersModel\): 2-6-5-2 relu/);
     assert.equal((await shownPartition(page, 0)).regions, expected);
     await page.setInputFiles("#model-input", inlinePath);
-    await waitForText(page, "#message", /^loaded inline\.json \(TF\.js\)/);
+    await waitForText(page, "#message", /^loaded inline\.json \(TF\.js LayersModel\)/);
     assert.equal((await shownPartition(page, 0)).regions, expected);
     await page.setInputFiles("#model-input", modelPath);
     assert.equal(await waitForText(page, "#message", /missing/), "model.json: TF.js weights missing (weights.bin): drop model.json together with its weight files");

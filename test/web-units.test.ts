@@ -190,7 +190,7 @@ describe("files given to the page", () => {
     assert.equal(got.kind, "data");
     const net = randomNet(3, 2, [4], 2);
     const model = readFiles([{ name: "m.json", bytes: bytes(stringifyTesseraJson(net)) }], split);
-    assert.equal(model.kind === "model" && model.format, "Tessera JSON");
+    assert.equal(model.kind === "model" && model.format, "tessera-json");
     assert.deepEqual(model.kind === "model" && model.network, net);
   });
 
@@ -199,7 +199,7 @@ describe("files given to the page", () => {
     const json = bytes(JSON.stringify(modelJson));
     const dropped = readFiles([{ name: "model.json", bytes: json }, { name: "w.bin", bytes: weightData }], split);
     const inline = readFiles([{ name: "model.json", bytes: bytes(JSON.stringify({ ...modelJson, weightData: Buffer.from(weightData).toString("base64") })) }], split);
-    assert.equal(dropped.kind === "model" && dropped.format, "TF.js");
+    assert.equal(dropped.kind === "model" && dropped.format, "tfjs");
     assert.deepEqual(inline.kind === "model" && inline.network, dropped.kind === "model" && dropped.network);
     assert.throws(() => readFiles([{ name: "model.json", bytes: json }], split), /^ModelError: model\.json: TF\.js weights missing \(w\.bin\): drop model\.json together with its weight files$/);
   });

@@ -29,6 +29,9 @@ const recordSources: Plugin = {
 export default defineConfig({
   root,
   base: "./",
+  // The app imports the library by its public name (src/index.ts, the isomorphic public API), as web/tsconfig.json's
+  // paths and the root tsconfig (for tsx in the tests) do.
+  resolve: { alias: [{ find: /^tessera$/, replacement: join(repo, "src/index.ts") }] },
   logLevel: "warn",
   plugins: [recordSources],
   build: {
@@ -38,9 +41,11 @@ export default defineConfig({
     // TF.js alone is about 1 MB minified: the training worker is large by nature.
     chunkSizeWarningLimit: 2500,
     // The plugin-timing report is noise on a loaded machine (and our recorder plugin is cheap).
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    // HiGHS (the LP solver, loaded lazily by the public API's counting functions) is never called by the app: leave it
+    // out rather than emit its 3.5 MB of WebAssembly.
+    rolldownOptions: { checks: { bundlerTimings: false }, external: ["highs"] },
   },
-  worker: { format: "es", plugins: () => [recordSources], rolldownOptions: { checks: { bundlerTimings: false } } },
+  worker: { format: "es", plugins: () => [recordSources], rolldownOptions: { checks: { bundlerTimings: false }, external: ["highs"] } },
   server: { host: "127.0.0.1" },
   preview: { host: "127.0.0.1" },
 });

@@ -1,6 +1,7 @@
 /**
- * Loading and saving models from files (Node only; the parsers it calls are core-safe). Detects the format by
- * extension and content: `.onnx` → ONNX; a directory, or JSON with `modelTopology` → TF.js LayersModel; JSON with
+ * Loading and saving models from files (Node only; the parsers it calls are core-safe). A directory is a TF.js
+ * LayersModel (its model.json); a file's format is sniffed from its name and content by the core's rules
+ * (src/io/sniff.ts, the explorer's too): `.onnx` → ONNX; JSON with `modelTopology` → TF.js LayersModel; JSON with
  * `"format": "tessera"` → Tessera JSON. Every error is a one-line {@link ModelError} that starts with the path.
  */
 import { readFileSync, statSync } from "node:fs";
@@ -12,9 +13,9 @@ import { type OnnxProvenance, parseOnnxModel } from "./onnx.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
 import { parseTfjs, tfjsDeclaredGroupBytes, toTfjs } from "./tfjs.ts";
 import { ContainedFileError, readContained, readContainedSync, reasonOf } from "./contained-file.ts";
+import { type ModelFormat, sniffModel } from "./sniff.ts";
 
-/** The model formats Tessera reads. */
-export type ModelFormat = "onnx" | "tfjs" | "tessera-json";
+export type { ModelFormat } from "./sniff.ts";
 
 /** A network read from a file, with the format it came in and the input domain when the file carries one. */
 export interface LoadedModel {
@@ -80,14 +81,6 @@ async function loadTfjs(path: string, json: Record<string, unknown>): Promise<Ne
   return parseTfjs(json, shards, path);
 }
 
-function looksLikeJson(bytes: Uint8Array): boolean {
-  for (const b of bytes) {
-    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0xef || b === 0xbb || b === 0xbf) continue;
-    return b === 0x7b; // "{"
-  }
-  return false;
-}
-
 /**
  * Load a model file: ONNX, TF.js LayersModel (model.json or its directory) or Tessera JSON. The network is
  * validated ({@link validateNetwork} runs inside every parser). Throws {@link ModelError} naming the file.
@@ -118,34 +111,25 @@ async function loadModelFile(path: string): Promise<LoadedModel> {
     } catch (err) {
       throw new ModelError(`${path}: a directory, but not a TF.js model (model.json: ${reasonOf(err)})`);
     }
-    const loaded = await loadJsonModel(modelJson, bytes);
+    const loaded = await loadModelBytes(modelJson, bytes);
     return { ...loaded, path };
   }
-  const bytes = await readBytes(path);
-  const ext = extname(path).toLowerCase();
-  if (ext === ".onnx") return loadOnnx(bytes, path);
-  if (ext === ".json" || looksLikeJson(bytes)) return loadJsonModel(path, bytes);
-  try {
-    return loadOnnx(bytes, path);
-  } catch {
-    throw new ModelError(`${path}: unknown model format (expected .onnx, a TF.js model.json or its directory, or Tessera JSON)`);
-  }
+  return loadModelBytes(path, await readBytes(path));
 }
 
-async function loadJsonModel(path: string, bytes: Uint8Array): Promise<LoadedModel> {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new ModelError(`${path}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+async function loadModelBytes(path: string, bytes: Uint8Array): Promise<LoadedModel> {
+  const sniffed = sniffModel(path, bytes);
+  if (sniffed.format === "onnx") {
+    if (sniffed.byName) return loadOnnx(bytes, path);
+    try {
+      return loadOnnx(bytes, path);
+    } catch {
+      throw new ModelError(`${path}: unknown model format (expected .onnx, a TF.js model.json or its directory, or Tessera JSON)`);
+    }
   }
-  const obj = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  if (obj && "modelTopology" in obj) return { network: await loadTfjs(path, obj), path, format: "tfjs" };
-  if (obj && obj.format === "tessera") {
-    const { network, domain, metadata } = parseTesseraJson(obj, path);
-    return { network, path, format: "tessera-json", ...(domain ? { domain } : {}), ...(metadata ? { metadata } : {}) };
-  }
-  throw new ModelError(`${path}: unknown JSON model (expected a TF.js model.json with "modelTopology" or Tessera JSON with "format": "tessera")`);
+  if (sniffed.format === "tfjs") return { network: await loadTfjs(path, sniffed.json), path, format: "tfjs" };
+  const { network, domain, metadata } = parseTesseraJson(sniffed.json, path);
+  return { network, path, format: "tessera-json", ...(domain ? { domain } : {}), ...(metadata ? { metadata } : {}) };
 }
 
 async function writeOut(path: string, data: string | Uint8Array): Promise<void> {

@@ -5,12 +5,14 @@
  * points. Isomorphic (no Node APIs): the CLI writes it (and PNGs from it), the browser explorer shows it.
  */
 import { classBoundary, type ClassBoundary } from "../geometry/class-boundary.ts";
-import { allPolygons, type PlanarPartition } from "../geometry/partition.ts";
+import type { PlanarPartition } from "../geometry/partition.ts";
 import { clipLineToPolygon } from "../geometry/polygon.ts";
 import type { PlaneRect } from "../geometry/slice.ts";
 import type { Network } from "../model/network.ts";
 import { niceTicks } from "./chart.ts";
-import { classColour, classFill, escapeXml, fmt, patternColour, svgDocument } from "./svg.ts";
+import { SvgPathContext } from "./paint-context.ts";
+import { EDGE_COLOUR, HYPERPLANE_COLOUR, paintPartition, partitionPicture } from "./partition-painter.ts";
+import { classColour, classFill, escapeXml, fmt, svgDocument } from "./svg.ts";
 
 /** How regions are filled. */
 export type PartitionColouring = "class" | "pattern";
@@ -48,18 +50,11 @@ export interface PartitionSvgOptions {
 
 /** Width of the legend column in pixels. */
 const LEGEND_WIDTH = 210;
-/** First-layer hyperplanes lie on region edges: a colour of their own keeps the dashes visible on top of them. */
-const HYPERPLANE_COLOUR = "#b91c1c";
 const MARGIN = { left: 64, right: 18, top: 58, bottom: 54 };
 
 /** "1 region", "1,557 regions". */
 function counted(n: number, word: string): string {
   return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
-}
-
-/** Line widths that keep thousands of small regions readable: thinner edges when regions are many. */
-function edgeWidth(regions: number): number {
-  return regions > 5000 ? 0.3 : regions > 1500 ? 0.45 : regions > 300 ? 0.6 : 0.8;
 }
 
 /**
@@ -73,7 +68,6 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
   const colouring = opts.colouring ?? "class";
   const showBoundary = opts.showBoundary ?? true;
   const boundary = opts.boundary ?? (colouring === "class" || showBoundary ? classBoundary(partition) : undefined);
-  const polygons = allPolygons(partition);
   const dom = partition.domain, domN = dom.labels.length;
 
   // View rectangle and an equal-scale plot area.
@@ -93,11 +87,6 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
   const plotW = scale * (rect.umax - rect.umin), plotH = scale * (rect.vmax - rect.vmin);
   const left = MARGIN.left + (availW - plotW) / 2, top = MARGIN.top + (availH - plotH) / 2;
   const X = (u: number) => left + (u - rect!.umin) * scale, Y = (v: number) => top + (rect!.vmax - v) * scale;
-  const pathOf = (poly: ArrayLike<number>, n: number): string => {
-    let d = `M${fmt(X(poly[0]))} ${fmt(Y(poly[1]))}`;
-    for (let i = 1; i < n; i++) d += `L${fmt(X(poly[2 * i]))} ${fmt(Y(poly[2 * i + 1]))}`;
-    return d + "Z";
-  };
 
   const body: string[] = [];
   body.push(
@@ -108,35 +97,8 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
   body.push(`<rect x="${fmt(left)}" y="${fmt(top)}" width="${fmt(plotW)}" height="${fmt(plotH)}" fill="url(#outside)"/>`);
   body.push(`<g clip-path="url(#plot)">`);
 
-  // Fills.
-  const classesShown = new Map<number, number>();
-  if (colouring === "class" && boundary) {
-    const byClass = new Map<number, string[]>();
-    for (const cell of boundary.cells) {
-      const list = byClass.get(cell.cls) ?? [];
-      list.push(pathOf(cell.polygon, cell.edges.length));
-      byClass.set(cell.cls, list);
-      classesShown.set(cell.cls, (classesShown.get(cell.cls) ?? 0) + 1);
-    }
-    for (const [cls, paths] of [...byClass].sort((a, b) => a[0] - b[0])) {
-      // A hairline of the fill colour closes anti-aliasing seams between cells of one class.
-      body.push(`<path d="${paths.join("")}" fill="${classFill(cls)}" stroke="${classFill(cls)}" stroke-width="0.6"/>`);
-    }
-  } else {
-    for (const p of polygons) {
-      const c = patternColour(p.pattern);
-      body.push(`<path d="${pathOf(p.polygon, p.edges.length)}" fill="${c}" stroke="${c}" stroke-width="0.6"/>`);
-    }
-  }
-
-  // Region edges: every polygon's outline in one path (shared edges are drawn twice, in an opaque colour).
-  if (opts.edges ?? true) {
-    const d = polygons.map((p) => pathOf(p.polygon, p.edges.length)).join("");
-    body.push(`<path d="${d}" fill="none" stroke="#374151" stroke-opacity="0.75" stroke-width="${edgeWidth(polygons.length)}" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>`);
-  }
-
   // First-layer hyperplanes, clipped to the view.
-  let hyperplaneCount = 0;
+  const segments: number[] = [];
   if (opts.hyperplanes && opts.network) {
     const first = opts.network.layers[0];
     const view = Float64Array.of(rect.umin, rect.vmin, rect.umax, rect.vmin, rect.umax, rect.vmax, rect.umin, rect.vmax);
@@ -154,31 +116,25 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
     } else if (act.kind !== "identity") {
       for (let r = 0; r < first.outDim; r++) lines.push([first.weights[2 * r], first.weights[2 * r + 1], first.bias[r]]);
     }
-    let d = "";
     for (const [ax, ay, c] of lines) {
       const seg = clipLineToPolygon(ax, ay, c, view, 4);
-      if (!seg) continue;
-      hyperplaneCount++;
-      d += `M${fmt(X(seg[0]))} ${fmt(Y(seg[1]))}L${fmt(X(seg[2]))} ${fmt(Y(seg[3]))}`;
+      if (seg) segments.push(seg[0], seg[1], seg[2], seg[3]);
     }
-    if (d) body.push(`<path d="${d}" fill="none" stroke="${HYPERPLANE_COLOUR}" stroke-width="1.4" stroke-dasharray="7 4"/>`);
   }
+  const hyperplaneCount = segments.length / 4;
 
-  // The domain's outline (the input box cut by the plane, when clipped).
-  body.push(`<path d="${pathOf(dom.poly, domN)}" fill="none" stroke="#111827" stroke-width="1.2"/>`);
-
-  // Class boundary: a white halo under a dark line, so it reads on every fill.
-  if (showBoundary && boundary && boundary.polylines.length > 0) {
-    const d = boundary.polylines
-      .map((l) => {
-        let s = `M${fmt(X(l.points[0]))} ${fmt(Y(l.points[1]))}`;
-        for (let i = 2; i < l.points.length; i += 2) s += `L${fmt(X(l.points[i]))} ${fmt(Y(l.points[i + 1]))}`;
-        return l.closed ? s + "Z" : s;
-      })
-      .join("");
-    body.push(`<path d="${d}" fill="none" stroke="#ffffff" stroke-width="5" stroke-linejoin="round" stroke-linecap="round"/>`);
-    body.push(`<path d="${d}" fill="none" stroke="#000000" stroke-width="2.4" stroke-linejoin="round" stroke-linecap="round"/>`);
-  }
+  // Fills, region edges, hyperplanes, the domain's outline (the input box cut by the plane, when clipped) and the
+  // class boundary: the partition painter, through an SVG context.
+  const classesShown = new Map<number, number>();
+  const fill = colouring === "class" && boundary ? "class" : "pattern";
+  if (fill === "class") for (const cell of boundary!.cells) classesShown.set(cell.cls, (classesShown.get(cell.cls) ?? 0) + 1);
+  paintPartition(new SvgPathContext(body), partitionPicture(partition, boundary), { left, top, scale, umin: rect.umin, vmax: rect.vmax }, {
+    fill,
+    edges: opts.edges ?? true,
+    boundary: showBoundary && boundary !== undefined,
+    hyperplanes: segments,
+    outline: dom.poly.subarray(0, 2 * domN),
+  });
 
   // Training points, then markers.
   if (opts.points) {
@@ -234,7 +190,7 @@ export function renderPartitionSvg(partition: PlanarPartition, opts: PartitionSv
     body.push(`<text x="${fmt(lx + 38)}" y="${fmt(ly)}" font-size="12" fill="#111827">${escapeXml(text)}</text>`);
     ly += 20;
   };
-  if (opts.edges ?? true) sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="#374151" stroke-width="1"/>`, "region edge");
+  if (opts.edges ?? true) sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="${EDGE_COLOUR}" stroke-width="1"/>`, "region edge");
   if (showBoundary && boundary) {
     sample(`<line x1="$X0" y1="$Y" x2="$X1" y2="$Y" stroke="#000000" stroke-width="2.4"/>`, "class boundary");
   }

@@ -89,9 +89,14 @@ export function classFill(i: number): string {
  * lightness, so neighbouring regions rarely look alike and the same pattern gets the same colour everywhere.
  */
 export function patternColour(key: string | ActivationPattern): string {
-  const s = typeof key === "string" ? key : patternToString(key);
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  if (typeof key !== "string" && key.every((v) => v < 36)) {
+    // The characters patternToString would write (one base-36 digit per unit), hashed without building the string.
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ (key[i] < 10 ? 48 + key[i] : 87 + key[i]), 0x01000193);
+  } else {
+    const s = typeof key === "string" ? key : patternToString(key);
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  }
   h = mix32(h);
   const hue = (h & 0xffff) / 0x10000 * 360;
   const sat = 0.45 + ((h >>> 16) & 0xff) / 255 * 0.3; // 45–75 %

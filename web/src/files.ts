@@ -4,19 +4,13 @@
  * its weights come with it: dropped together with the weight files its manifest names, inlined as `data:` URLs in the
  * manifest paths, or as a base64 `weightData` string beside the manifest. Every problem is one line naming the file.
  */
-import { parseCsvDataset, DataError } from "../../src/data/csv.ts";
-import type { PointDataset } from "../../src/data/dataset.ts";
-import { parseOnnx } from "../../src/io/onnx.ts";
-import { parseTesseraJson } from "../../src/io/tessera-json.ts";
-import { parseTfjs } from "../../src/io/tfjs.ts";
-import type { Box, Network } from "../../src/model/network.ts";
-import { ModelError } from "../../src/model/validate.ts";
+import { type Box, DataError, isModelName, isTableName, ModelError, type ModelFormat, type Network, parseCsvDataset, parseOnnx, parseTesseraJson, parseTfjs, type PointDataset, sniffModel } from "tessera";
 
 /** A model read from files. */
 export interface LoadedNetwork {
   kind: "model";
   name: string;
-  format: "Tessera JSON" | "ONNX" | "TF.js";
+  format: ModelFormat;
   network: Network;
   domain?: Box;
   metadata?: Record<string, unknown>;
@@ -89,12 +83,6 @@ function tfjsShards(json: Record<string, unknown>, others: NamedBytes[], label: 
   return shards;
 }
 
-/** Does the content start with "{" (after white space)? ONNX files are binary protobuf and never do. */
-function startsLikeJson(bytes: Uint8Array): boolean {
-  const text = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
-  return text.startsWith("{");
-}
-
 /**
  * An ONNX model's external data file (`NAME.onnx.data`, as torch's exporter writes it) among the files dropped with
  * it, matched by name; a location that would leave the model's folder is refused as on the command line.
@@ -110,35 +98,20 @@ function externalFile(location: string, others: NamedBytes[], model: string): Ui
 /** Read a model from its main file (and, for TF.js, the other files dropped with it); the content decides the format. */
 export function readModel(main: NamedBytes, others: NamedBytes[] = []): LoadedNetwork {
   const { name, bytes } = main;
+  const sniffed = sniffModel(name, bytes);
   let loaded: LoadedNetwork;
-  if (!startsLikeJson(bytes)) {
-    loaded = { kind: "model", name, format: "ONNX", network: parseOnnx(bytes, name, { externalData: (location) => externalFile(location, others, name) }) };
+  if (sniffed.format === "onnx") {
+    loaded = { kind: "model", name, format: "onnx", network: parseOnnx(bytes, name, { externalData: (location) => externalFile(location, others, name) }) };
+  } else if (sniffed.format === "tessera-json") {
+    const { network, domain, metadata } = parseTesseraJson(sniffed.json, name);
+    loaded = { kind: "model", name, format: "tessera-json", network, domain, metadata };
   } else {
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (err) {
-      throw new ModelError(`${name}: not valid JSON (${oneLine(err)})`);
-    }
-    const obj = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-    if (obj?.format === "tessera") {
-      const { network, domain, metadata } = parseTesseraJson(obj, name);
-      loaded = { kind: "model", name, format: "Tessera JSON", network, domain, metadata };
-    } else if (obj && "modelTopology" in obj) {
-      loaded = { kind: "model", name, format: "TF.js", network: parseTfjs(obj, tfjsShards(obj, others, name), name) };
-    } else {
-      throw new ModelError(`${name}: unknown JSON model (expected Tessera JSON with "format": "tessera" or a TF.js model.json)`);
-    }
+    loaded = { kind: "model", name, format: "tfjs", network: parseTfjs(sniffed.json, tfjsShards(sniffed.json, others, name), name) };
   }
   if (loaded.network.inputDim !== 2) {
     throw new ModelError(`${name}: the explorer draws networks with 2 inputs, this one takes ${loaded.network.inputDim} (tessera draw --slice draws a plane of it)`);
   }
   return loaded;
-}
-
-/** Is this file a table of points rather than a model? */
-export function isCsvName(name: string): boolean {
-  return /\.(csv|txt)$/i.test(name);
 }
 
 /**
@@ -147,12 +120,12 @@ export function isCsvName(name: string): boolean {
  */
 export function readFiles(files: NamedBytes[], csv: { seed: number; testFraction: number }): LoadedNetwork | LoadedData {
   if (files.length === 0) throw new ModelError("no file given");
-  const table = files.find((f) => isCsvName(f.name));
+  const table = files.find((f) => isTableName(f.name));
   if (table) {
     const text = new TextDecoder().decode(table.bytes);
     return { kind: "data", name: table.name, dataset: parseCsvDataset(text, { source: table.name, seed: csv.seed, testFraction: csv.testFraction }) };
   }
-  const main = files.find((f) => /\.(onnx|json)$/i.test(f.name));
+  const main = files.find((f) => isModelName(f.name));
   if (!main) {
     const names = files.map((f) => f.name).join(", ");
     throw new ModelError(`${names}: expected a model (.onnx, Tessera JSON, TF.js model.json with its weights) or a CSV of x,y,label points`);

@@ -6,16 +6,7 @@
  * newer epochs replace a waiting request, another run or view cancels the one in flight); an answer is drawn only
  * when its generation and run are current. The URL holds every setting and the view, written as they change.
  */
-import { allBounds, type BoundsActivation } from "../../src/bounds/all-bounds.ts";
-import { boundsActivationOf } from "../../src/bounds/from-network.ts";
-import { parseCsvDataset } from "../../src/data/csv.ts";
-import type { PointDataset } from "../../src/data/dataset.ts";
-import { PLANAR_KINDS, planarDataset, type PlanarKind } from "../../src/data/planar.ts";
-import { predictedClass } from "../../src/geometry/class-boundary.ts";
-import type { PlaneRect } from "../../src/geometry/slice.ts";
-import { stringifyTesseraJson } from "../../src/io/tessera-json.ts";
-import { classColour, classFill } from "../../src/render/svg.ts";
-import { activationName, hiddenLayers, hiddenWidths, outputDim, unitsOf, type Network } from "../../src/model/network.ts";
+import { activationName, allBounds, type BoundsActivation, boundsActivationOf, classColour, classFill, hiddenLayers, hiddenWidths, MODEL_FORMAT_NAMES, type Network, outputDim, parseCsvDataset, PLANAR_KINDS, planarDataset, type PlanarKind, type PlaneRect, type PointDataset, predictedClass, RasterPaintContext, stringifyTesseraJson, unitsOf } from "tessera";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
 import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
 import { polygonAt, type PackedPartition } from "./partition/packed.ts";
@@ -27,11 +18,11 @@ import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./t
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { compareRegions } from "./view/compare.ts";
 import { inspectRegion } from "./view/inspect.ts";
-import { locateUnit, outputScale, paintUnitOutput, unitOutputForms } from "./view/unit-output.ts";
+import { locateUnit, outputScale, shadeUnitOutput, unitOutputForms } from "./view/unit-output.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
 import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
-import { setPlaneTransform, viewLayout } from "./view/layout.ts";
+import { viewLayout } from "./view/layout.ts";
 
 /**
  * The network diagram and the charts (SVG: costly to restyle and repaint, with no GPU) are redrawn at most this
@@ -593,9 +584,11 @@ function showUnitOutput(force = false): void {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = "#eceef1";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  const layout = viewLayout(css, css, p.rect);
-  setPlaneTransform(ctx, layout, p.rect, dpr);
-  paintUnitOutput(ctx, p, forms, scale);
+  // Every pixel in the colour of the unit's exact output at its centre (affine on each region), on the grey ground.
+  const { s, ox, oy } = viewLayout(css, css, p.rect), r = p.rect;
+  const raster = new RasterPaintContext(ctx, canvas.width, canvas.height, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) });
+  shadeUnitOutput(raster, p, forms, scale, { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax }, dpr);
+  raster.flush();
   box.hidden = false;
   const info = $("unit-output-info");
   info.dataset.unit = String(outputUnit);
@@ -763,10 +756,11 @@ function retune(): void {
 
 /** The name of a model's format for messages (a model served by `tessera explore` arrives as Tessera JSON). */
 function formatLabel(m: LoadedNetwork, served: boolean): string {
-  if (!served) return m.format;
+  const name = MODEL_FORMAT_NAMES[m.format];
+  if (!served) return name;
   const ext = /\.([a-z]+)$/i.exec(m.name)?.[1]?.toLowerCase();
-  const original = ext === "onnx" ? "ONNX" : ext === "json" ? undefined : ext ? ext.toUpperCase() : undefined;
-  return original ? `${original}, served by tessera explore as ${m.format}` : m.format;
+  const original = ext === "onnx" ? MODEL_FORMAT_NAMES.onnx : ext === "json" ? undefined : ext ? ext.toUpperCase() : undefined;
+  return original ? `${original}, served by tessera explore as ${name}` : name;
 }
 
 /** Show a loaded model: trained further when the explorer can train it, otherwise shown as it is. */

@@ -3,8 +3,7 @@
  * in range is accepted from either (e.g. `?lr=0.05`, not one of the presets) and anything else is a one-line error
  * naming the setting. The URL holds every setting and the view; {@link settingsQuery} writes it back. DOM-free.
  */
-import type { PlaneRect } from "../../src/geometry/slice.ts";
-import { PLANAR_KINDS } from "../../src/data/planar.ts";
+import { PLANAR_KINDS, type PlaneRect } from "tessera";
 
 /** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
 export const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import { loadModel, type LoadedModel } from "../../io/load.ts";
+import { MODEL_FORMAT_NAMES as FORMAT_NAMES } from "../../io/sniff.ts";
 import type { Activation } from "../../model/network.ts";
 import { activationName, hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, parameterCount, unitsOf } from "../../model/network.ts";
-
-const FORMAT_NAMES = { onnx: "ONNX", tfjs: "TF.js LayersModel", "tessera-json": "Tessera JSON" } as const;
 
 /** Readable activation name: `ReLU`, `leaky ReLU (α = 0.01)`, `maxout (rank 3)`, `affine`. */
 export function describeActivation(a: Activation): string {

@@ -5,8 +5,7 @@
  * flight by terminating its worker (a partition is one synchronous computation that cannot be interrupted otherwise)
  * and switching to a spare worker started in advance, so the new request starts at once.
  */
-import type { PlaneRect } from "../../../src/geometry/slice.ts";
-import type { Network } from "../../../src/model/network.ts";
+import type { Network, PlaneRect } from "tessera";
 import type { PaintSize, PaintStyle } from "../view/painter.ts";
 import type { PackedPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest, PictureOptions } from "./protocol.ts";

@@ -3,11 +3,7 @@
  * the page cheaply (a few typed arrays, no per-region objects): polygons with their edge labels, patterns and output
  * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
  */
-import { classBoundary } from "../../../src/geometry/class-boundary.ts";
-import { allPolygons, planarPartition } from "../../../src/geometry/partition.ts";
-import type { PlaneRect } from "../../../src/geometry/slice.ts";
-import { hiddenUnitCount, outputDim, type Network } from "../../../src/model/network.ts";
-import { lowerOnBox } from "../../../src/model/lower.ts";
+import { allPolygons, classBoundary, hiddenUnitCount, lowerOnBox, type Network, outputDim, planarPartition, type PlaneRect } from "tessera";
 
 /** The exact partition of a view rectangle, flat. Polygons are the regions first, then the slivers. */
 export interface PackedPartition {

@@ -6,12 +6,10 @@
  * OffscreenCanvas and hands the page an ImageBitmap, so drawing tens of thousands of regions never blocks the page and
  * the page can cancel a partition by terminating this worker (see client.ts) without losing its canvas.
  */
-import { planarPartition } from "../../../src/geometry/partition.ts";
-import { renderPartitionSvg } from "../../../src/render/partition-svg.ts";
+import { lowerOnBox, planarPartition, renderPartitionSvg } from "tessera";
 import { PartitionPainter } from "../view/painter.ts";
 import { packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
-import { lowerOnBox } from "../../../src/model/lower.ts";
 
 const scope = self as unknown as Worker;
 const post = (m: PartitionReport, transfer: Transferable[] = []) => scope.postMessage(m, transfer);

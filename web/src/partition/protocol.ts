@@ -3,9 +3,7 @@
  * request, growing); every answer carries the generation it answers, and the page drops answers whose generation is
  * not the one it is waiting for (see client.ts), so a late answer can never show a stale picture.
  */
-import type { PlaneRect } from "../../../src/geometry/slice.ts";
-import type { Network } from "../../../src/model/network.ts";
-import type { PartitionColouring } from "../../../src/render/partition-svg.ts";
+import type { Network, PartitionColouring, PlaneRect } from "tessera";
 import type { PaintSize, PaintStyle } from "../view/painter.ts";
 import type { PackedPartition } from "./packed.ts";
 

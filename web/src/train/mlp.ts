@@ -2,11 +2,9 @@
  * The explorer's side of training: which loaded networks it can keep training, and the config that matches one.
  * The trainer itself is Tessera's one trainer (src/train/trainer.ts), shared with `tessera train` and the studies.
  */
-import type { Network } from "../../../src/model/network.ts";
-import { hiddenLayers, outputDim } from "../../../src/model/network.ts";
-import type { TrainConfig } from "../../../src/train/trainer.ts";
+import { hiddenLayers, type Network, outputDim, type TrainConfig } from "tessera";
+export { type EpochMetrics, initialNetwork, MlpTrainer, shuffleSeed, type Tf, type TrainActivation, type TrainConfig, type TrainData, type TrainTuning } from "tessera";
 
-export { initialNetwork, MlpTrainer, shuffleSeed, type EpochMetrics, type Tf, type TrainActivation, type TrainConfig, type TrainData, type TrainTuning } from "../../../src/train/trainer.ts";
 
 /**
  * Why a network cannot be trained here (undefined when it can): 2 inputs, dense layers with one ReLU or leaky ReLU

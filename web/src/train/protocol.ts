@@ -1,5 +1,5 @@
 /** Messages between the page and the training worker (structured-cloned; networks travel as plain objects). */
-import type { Network } from "../../../src/model/network.ts";
+import type { Network } from "tessera";
 import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./mlp.ts";
 
 /** The TF.js backends the worker can run on (headless Chromium has no GPU, so no WebGL). */

@@ -3,8 +3,7 @@
  * point per computed partition; the history restarts when the view changes), and train and test loss against epoch.
  * Long runs are thinned to at most {@link MAX_POINTS} points per series so a redraw stays cheap.
  */
-import { lineChart } from "../../../src/render/chart.ts";
-import { classColour } from "../../../src/render/svg.ts";
+import { classColour, lineChart } from "tessera";
 
 /** Points drawn per series at most (evenly thinned, the last point always kept). */
 export const MAX_POINTS = 300;

@@ -3,7 +3,7 @@
  * (in the partition worker) and the page's overlay, and used to preview pan and zoom by a CSS transform of the last
  * picture until the worker has drawn the new rectangle.
  */
-import type { PlaneRect } from "../../../src/geometry/slice.ts";
+import type { PlaneRect } from "tessera";
 
 /** Pixels per plane unit `s` and the offsets of the view's top-left corner, for a w × h canvas (CSS pixels). */
 export interface ViewLayout {

@@ -6,9 +6,7 @@
  * them, batched into one path per sign and strength level, so thousands of weights cost a few strokes per update
  * rather than restyling thousands of SVG elements (8,448 lines of 2-64-64-64-2 made every update a long frame).
  */
-import type { Network } from "../../../src/model/network.ts";
-import { activationName, hiddenLayers, outputWidthOf, unitsOf } from "../../../src/model/network.ts";
-import { classColour } from "../../../src/render/svg.ts";
+import { activationName, classColour, hiddenLayers, type Network, outputWidthOf, unitsOf } from "tessera";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const WIDTH = 360, HEIGHT = 250, PAD_X = 26, PAD_TOP = 22, PAD_BOTTOM = 12;

@@ -5,9 +5,7 @@
  * Dragging pans and the wheel zooms about the cursor; until the worker has painted the new rectangle, the last
  * picture is moved with a CSS transform, so pan and zoom follow the pointer at once whatever the network's size.
  */
-import type { LabelledPoints } from "../../../src/data/dataset.ts";
-import type { PlaneRect } from "../../../src/geometry/slice.ts";
-import { classColour } from "../../../src/render/svg.ts";
+import { classColour, type LabelledPoints, type PlaneRect } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 import { niceTicks, previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
 import { addPolygon, strokeWithHalo, type PaintSize } from "./painter.ts";

@@ -2,11 +2,10 @@
  * One hidden unit's output over the view, exact per region: on each polygon of a packed partition the unit's
  * pre-activation is affine, g(x) = a·x + c (Serra et al. 2018, §2: compose the layers below with the polygon's
  * pattern), and its output σ(g) is too, because the unit's own bit is fixed on the polygon (its zero set is made of
- * region edges). So each polygon is painted with a linear gradient between the colours of its smallest and largest
- * value: with a colour map linear in the value on each side of 0, that picture is exact. DOM-free but for painting.
+ * region edges). So each pixel is painted in the colour of the unit's exact value at the pixel's centre, from its
+ * polygon's affine form. DOM-free.
  */
-import type { Network } from "../../../src/model/network.ts";
-import { hiddenLayers, unitsOf } from "../../../src/model/network.ts";
+import { hiddenLayers, type Network, type PlaneToPixels, type RasterPaintContext, unitsOf } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 
 /** Where a unit (pattern index) sits: its hidden layer (0-based) and index in it. */
@@ -80,6 +79,45 @@ export function valueColour(t: number): string {
   return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
 }
 
+/** The colour of {@link valueColour} as 0xrrggbb. */
+function valueRgb(t: number): number {
+  const u = Math.max(-1, Math.min(1, t)), a = Math.abs(u);
+  const mix = (x: number) => Math.round(255 + (x - 255) * a);
+  return u >= 0 ? (mix(0) << 16) | (mix(114) << 8) | mix(178) : (mix(230) << 16) | (mix(159) << 8) | mix(0);
+}
+
+/**
+ * Shade every polygon by its affine form into a raster context's pixels: each pixel gets the colour of the form's
+ * value at its centre (scaled by `scale`), exact per pixel. `view` places the plane on the canvas in CSS pixels, `dpr`
+ * device pixels per CSS pixel.
+ */
+export function shadeUnitOutput(raster: RasterPaintContext, p: PackedPartition, forms: Float64Array, scale: number, view: PlaneToPixels, dpr: number): void {
+  const { data, width } = raster.pixels();
+  const s = scale > 0 ? scale : 1, { left, top, umin, vmax } = view, px = view.scale;
+  let xy = new Float64Array(64);
+  let a0 = 0, a1 = 0, c = 0;
+  const span = (j: number, i0: number, i1: number) => {
+    const v = vmax - ((j + 0.5) / dpr - top) / px;
+    for (let i = i0, at = 4 * (j * width + i0); i <= i1; i++, at += 4) {
+      const rgb = valueRgb((a0 * (umin + ((i + 0.5) / dpr - left) / px) + a1 * v + c) / s);
+      data[at] = rgb >> 16;
+      data[at + 1] = (rgb >> 8) & 255;
+      data[at + 2] = rgb & 255;
+      data[at + 3] = 255;
+    }
+  };
+  for (let k = 0; k + 1 < p.polyStart.length; k++) {
+    const from = p.polyStart[k], to = p.polyStart[k + 1];
+    if (2 * (to - from) > xy.length) xy = new Float64Array(4 * (to - from));
+    for (let i = from; i < to; i++) {
+      xy[2 * (i - from)] = (left + (p.coords[2 * i] - umin) * px) * dpr;
+      xy[2 * (i - from) + 1] = (top + (vmax - p.coords[2 * i + 1]) * px) * dpr;
+    }
+    (a0 = forms[3 * k]), (a1 = forms[3 * k + 1]), (c = forms[3 * k + 2]);
+    raster.spans(xy, 0, to - from, span);
+  }
+}
+
 /** Largest |h| over the polygons' vertices (the colour scale), 0 when the unit is dead in the view. */
 export function outputScale(p: PackedPartition, forms: Float64Array): number {
   let m = 0;
@@ -91,50 +129,3 @@ export function outputScale(p: PackedPartition, forms: Float64Array): number {
   return m;
 }
 
-/** What {@link paintUnitOutput} needs of a canvas 2-D context (kept structural: this module is also used DOM-free). */
-export interface GradientPainter {
-  fillStyle: unknown;
-  createLinearGradient(x0: number, y0: number, x1: number, y1: number): { addColorStop(offset: number, colour: string): void };
-  beginPath(): void;
-  moveTo(x: number, y: number): void;
-  lineTo(x: number, y: number): void;
-  closePath(): void;
-  fill(): void;
-}
-
-/**
- * Paint the unit's output over the partition's rectangle on a 2-D context already transformed to plane
- * coordinates: each polygon filled with the linear gradient of its affine values.
- */
-export function paintUnitOutput(ctx: GradientPainter, p: PackedPartition, forms: Float64Array, scale: number): void {
-  for (let k = 0; k + 1 < p.polyStart.length; k++) {
-    const from = p.polyStart[k], to = p.polyStart[k + 1];
-    const a0 = forms[3 * k], a1 = forms[3 * k + 1], c = forms[3 * k + 2];
-    let lo = Infinity, hi = -Infinity, loAt = from;
-    for (let i = from; i < to; i++) {
-      const v = a0 * p.coords[2 * i] + a1 * p.coords[2 * i + 1] + c;
-      if (v < lo) (lo = v), (loAt = i);
-      if (v > hi) hi = v;
-    }
-    const s = scale > 0 ? scale : 1;
-    if (hi - lo <= 1e-12 * s) {
-      ctx.fillStyle = valueColour((lo + hi) / 2 / s);
-    } else {
-      // The gradient runs along ∇h between the projections of the extreme vertices: exact for an affine h.
-      const n2 = a0 * a0 + a1 * a1;
-      const x0 = p.coords[2 * loAt], y0 = p.coords[2 * loAt + 1];
-      const d = (hi - lo) / n2;
-      const grad = ctx.createLinearGradient(x0, y0, x0 + a0 * d, y0 + a1 * d);
-      grad.addColorStop(0, valueColour(lo / s));
-      // The colour map bends at 0 (only a polygon cut by the unit's own zero set could cross it, and none is).
-      if (lo < 0 && hi > 0) grad.addColorStop(-lo / (hi - lo), valueColour(0));
-      grad.addColorStop(1, valueColour(hi / s));
-      ctx.fillStyle = grad;
-    }
-    ctx.beginPath();
-    ctx.moveTo(p.coords[2 * from], p.coords[2 * from + 1]);
-    for (let i = from + 1; i < to; i++) ctx.lineTo(p.coords[2 * i], p.coords[2 * i + 1]);
-    ctx.closePath();
-    ctx.fill();
-  }
-}
