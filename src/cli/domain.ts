@@ -8,7 +8,7 @@ import type { LoadedModel } from "../io/load.ts";
 import type { Box } from "../model/network.ts";
 import { uniformBox } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** Parse `--box lo,hi` (finite, lo < hi). */
 export function parseBox(text: string): [number, number] {

@@ -1,7 +1,4 @@
-/** An error the CLI reports as one line on stderr with exit code 2 (bad input, impossible options). */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+import { UsageError } from "../util/errors.ts";
 
 /**
  * Parse `--threshold`: the interior radius a region must exceed to count (see DEFAULT_INTERIOR_THRESHOLD). Shared by

@@ -12,9 +12,9 @@ import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { Skeleton } from "../skeleton/complex.ts";
 import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
 import { describeBox } from "../bounds/from-network.ts";
-import { UsageError } from "./errors.ts";
-import { formatCount } from "./progress.ts";
-import { appendRegions, openRegionsFile } from "./regions-file.ts";
+import { UsageError } from "../util/errors.ts";
+import { formatCount } from "../util/progress.ts";
+import { appendRegions, openRegionsFile } from "../run/regions-file.ts";
 import { verifyLines } from "./verify-lines.ts";
 
 /** Options of {@link runSkeletonCount}. */

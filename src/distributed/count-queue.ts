@@ -7,9 +7,9 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { CountRunResult } from "../cli/count-runner.ts";
-import { countingBounds, unitScaleFor } from "../cli/count-runner.ts";
-import { UsageError } from "../cli/errors.ts";
+import type { CountRunResult } from "../run/count-runner.ts";
+import { countingBounds, unitScaleFor } from "../run/count-runner.ts";
+import { UsageError } from "../util/errors.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats } from "../count/engine.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { patternToString } from "../model/evaluate.ts";

@@ -6,7 +6,7 @@
  */
 import { montufar2017, serra2018Upper, trivialUpperBound } from "../bounds/rectifier-upper.ts";
 import { serra2018StableUpper } from "../bounds/stable-units.ts";
-import { countingBounds } from "../cli/count-runner.ts";
+import { countingBounds } from "../run/count-runner.ts";
 import { countRegions } from "../count/count.ts";
 import { DEFAULT_INTERIOR_THRESHOLD, type CountProgress } from "../count/types.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";

@@ -18,10 +18,12 @@ import { lowerOnBox } from "../../model/lower.ts";
 import { hasPerUnitLayers } from "../../model/network.ts";
 import type { Box, Network } from "../../model/network.ts";
 import { resolveDomain } from "../domain.ts";
-import { parseThreshold, UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
+import { parseThreshold } from "../errors.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { readInputPoint } from "../input-vector.ts";
-import { ProgressBar, formatCount } from "../progress.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 
 /** Flags shared by `tessera draw` and `tessera boundary` that choose the plane and its domain. */
 export interface PlaneFlags {

@@ -8,7 +8,7 @@ import { log10BigInt } from "../../bounds/log10.ts";
 import { serra2018MaxoutUpper } from "../../bounds/maxout.ts";
 import { loadModel } from "../../io/load.ts";
 import { uniformBox, type Box } from "../../model/network.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 import { parseBox, siblingExpectedBox } from "../domain.ts";
 
 /** Largest n0 or width accepted by --arch: beyond it exact BigInt bounds take minutes and gigabytes. */

@@ -22,8 +22,9 @@ import {
   type StudyPoints,
 } from "../../local/study.ts";
 import { optionalDomain, parseNormFlag } from "./local.ts";
-import { UsageError } from "../errors.ts";
-import { formatCount, ProgressBar } from "../progress.ts";
+import { UsageError } from "../../util/errors.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 
 interface StudyFlags {
   data?: string;

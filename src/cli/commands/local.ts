@@ -17,8 +17,10 @@ import { DEFAULT_MAX_REGIONS } from "../../local/class-boundary.ts";
 import { ModelError } from "../../model/validate.ts";
 import { parseNumberList } from "../input-vector.ts";
 import { resolveDomain, siblingExpectedBox } from "../domain.ts";
-import { parseThreshold, UsageError } from "../errors.ts";
-import { formatCount, ProgressBar } from "../progress.ts";
+import { UsageError } from "../../util/errors.ts";
+import { parseThreshold } from "../errors.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 
 interface LocalFlags {
   center?: string;

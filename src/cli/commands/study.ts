@@ -6,9 +6,9 @@ import { StudyDirError } from "../../study/store.ts";
 import { boxDiameter, dynamicsBallsCsv, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
 import { StudyStore } from "../../study/store.ts";
 import { MNIST_FULL_TRAIN } from "../../train/data.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 import { capToCores } from "../threads.ts";
-import { ProgressBar } from "../progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, resolveTraining, type TrainFlags } from "./train.ts";
 
 /**

@@ -4,7 +4,7 @@
  * seconds and on SIGINT / SIGTERM, and resumption from it. The count never depends on the number of workers: the
  * split is fixed by the network, the domain, the threshold and the task target.
  */
-import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_TASK_TARGET, PLAIN_SEARCH, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
@@ -21,10 +21,12 @@ import type { Box, Network } from "../model/network.ts";
 import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import { unitsSeenUnstable } from "../tighten/sampled.ts";
-import { UsageError } from "./errors.ts";
-import { checkCheckpointSplit, readCheckpoint, sealCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { UsageError } from "../util/errors.ts";
+import { checkCheckpointSplit, sealCheckpoint, type Checkpoint } from "../count/checkpoint.ts";
+import { readCheckpoint, writeCheckpointFile } from "./checkpoint-file.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
-import { formatCount, ProgressBar } from "./progress.ts";
+import { formatCount } from "../util/progress.ts";
+import { ProgressBar } from "./progress-bar.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
 /** Seconds between checkpoint writes while counting. */
@@ -258,9 +260,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       elapsedSeconds: previousSeconds + (Date.now() - t0) / 1000,
       complete,
     });
-    const tmp = `${checkpointPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(cp));
-    renameSync(tmp, checkpointPath);
+    writeCheckpointFile(checkpointPath, cp);
     return checkpointPath;
   };
 
