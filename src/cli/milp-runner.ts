@@ -12,7 +12,7 @@ import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import { toOriginalInput, toOriginalRadius } from "../model/normalise.ts";
-import { unitScaleFor } from "../run/count-runner.ts";
+import { unitScaleFor } from "../count/session.ts";
 import type { Box } from "../model/network.ts";
 import { intervalBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";

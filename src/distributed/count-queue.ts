@@ -7,8 +7,8 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { CountRunResult } from "../run/count-runner.ts";
-import { countingBounds, unitScaleFor } from "../run/count-runner.ts";
+import type { CountRunResult } from "../count/session.ts";
+import { countingBounds, unitScaleFor } from "../count/session.ts";
 import { UsageError } from "../util/errors.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats } from "../count/engine.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";

@@ -6,7 +6,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as z from "zod";
-import type { CountRunResult } from "../run/count-runner.ts";
+import type { CountRunResult } from "../count/session.ts";
 import { UsageError } from "../util/errors.ts";
 import type { EngineStats } from "../count/engine.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";

@@ -21,7 +21,7 @@ import { countRegions } from "../count/count.ts";
 import type { CellFilter, EngineStats } from "../count/engine.ts";
 import { stableUnitReport } from "../count/engine.ts";
 import type { CountProgress, StableUnitReport } from "../count/types.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } from "./ball.ts";
 import { ballPreActivationBounds } from "./ball-bounds.ts";
@@ -88,7 +88,7 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
   checkBall(net, ball);
   checkBallResolution(ball);
   const t0 = now();
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const box = ballBoundingBox(ball, opts.domain);
   const clipped = opts.domain !== undefined && isClipped(ball, opts.domain);
   const empty = (): LocalCountResult => ({

@@ -19,7 +19,7 @@ import { hasPerUnitLayers } from "../../model/network.ts";
 import type { Box, Network } from "../../model/network.ts";
 import { resolveDomain } from "../domain.ts";
 import { UsageError } from "../../util/errors.ts";
-import { parseThreshold } from "../errors.ts";
+import { parseThreshold } from "../../count/session.ts";
 import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { readInputPoint } from "../input-vector.ts";
 import { formatCount } from "../../util/progress.ts";

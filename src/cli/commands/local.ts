@@ -18,7 +18,7 @@ import { ModelError } from "../../model/validate.ts";
 import { parseNumberList } from "../input-vector.ts";
 import { resolveDomain, siblingExpectedBox } from "../domain.ts";
 import { UsageError } from "../../util/errors.ts";
-import { parseThreshold } from "../errors.ts";
+import { parseThreshold } from "../../count/session.ts";
 import { formatCount } from "../../util/progress.ts";
 import { ProgressBar } from "../../run/progress-bar.ts";
 

