@@ -32,8 +32,9 @@ export function sourceFiles(dir = "src"): string[] {
  * Blank out comments (keeping newlines, so line numbers hold), skipping over strings, template literals and regular
  * expression literals so that `//` or a quote inside them is not taken for a comment or an import.
  */
-function stripComments(text: string): string {
+function stripComments(text: string): { text: string; literal: Uint8Array } {
   const out = text.split("");
+  const literal = new Uint8Array(text.length); // 1 inside a string, template or regex literal
   const blank = (from: number, to: number) => {
     for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
   };
@@ -52,6 +53,7 @@ function stripComments(text: string): string {
     } else if (c === '"' || c === "'" || c === "`") {
       let j = i + 1;
       while (j < text.length && text[j] !== c) j += text[j] === "\\" ? 2 : 1;
+      literal.fill(1, i, j + 1);
       i = j + 1;
       prev = c;
     } else if (c === "/" && (prev === "" || "(,=:[!&|?{};+-*%<>~^".includes(prev))) {
@@ -62,6 +64,7 @@ function stripComments(text: string): string {
         else if (text[j] === "]") inClass = false;
         j++;
       }
+      literal.fill(1, i, j + 1);
       i = j + 1;
       prev = "/";
     } else {
@@ -69,14 +72,20 @@ function stripComments(text: string): string {
       i++;
     }
   }
-  return out.join("");
+  return { text: out.join(""), literal };
 }
 
 /** The imports of one file. */
 export function importsOf(file: string): ImportEdge[] {
-  const text = stripComments(readFileSync(join(repoRoot, file), "utf8"));
+  return importsOfText(file, readFileSync(join(repoRoot, file), "utf8"));
+}
+
+/** The imports in `source`, the text of `file` (repo-relative, for resolving relative specifiers). */
+export function importsOfText(file: string, source: string): ImportEdge[] {
+  const { text, literal } = stripComments(source);
   const edges: ImportEdge[] = [];
   for (const m of text.matchAll(SPECIFIERS)) {
+    if (literal[m.index + m[0].search(/from|import/)]) continue; // the keyword is inside a string: not an import
     const specifier = m[2];
     const at = m.index + m[0].lastIndexOf(m[1] + specifier); // the specifier's position: its line is the import's
     const line = text.slice(0, at).split("\n").length;
