@@ -76,6 +76,11 @@ export function parseThreshold(text: string): number {
   return t;
 }
 
+/** `--threshold` as typed, or {@link DEFAULT_INTERIOR_THRESHOLD} when the command has none. */
+export function thresholdOrDefault(text: string | undefined): number {
+  return text === undefined ? DEFAULT_INTERIOR_THRESHOLD : parseThreshold(text);
+}
+
 /** Parse `--tightening` text. */
 export function parseTightening(text: string): Tightening {
   if (!(TIGHTENINGS as readonly string[]).includes(text)) throw new UsageError(`--tightening "${text}": choose lp or interval`);
@@ -104,7 +109,7 @@ export function interiorThreshold(t: number | undefined): number {
 
 /** Fill a count's defaults and check every option; one line naming the problem otherwise. */
 export function countSpec(input: CountSpecInput): CountSpec {
-  const threshold = input.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(input.threshold);
   if (!isInteriorThreshold(threshold)) throw new UsageError(`threshold ${threshold}: give a number in (0, 1), e.g. 1e-8`);
   const taskTarget = input.taskTarget ?? DEFAULT_TASK_TARGET;
   if (!Number.isSafeInteger(taskTarget) || taskTarget < 1) throw new UsageError(`task target ${taskTarget}: give a positive integer`);

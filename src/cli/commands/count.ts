@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
 import { lowerOnBox } from "../../model/lower.ts";
@@ -11,7 +10,7 @@ import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
 import type { Box } from "../../model/network.ts";
 import { describeBox } from "../../bounds/from-network.ts";
-import { resolveDomain } from "../domain.ts";
+import { boxFileOption, boxOption, resolveDomain, thresholdOption } from "../domain.ts";
 import { UsageError } from "../../util/errors.ts";
 import { DEFAULT_COUNT_METHOD, DEFAULT_TIGHTENING, parseCountMethod, parseThreshold, parseTightening } from "../../count/session.ts";
 import { capToCores } from "../threads.ts";
@@ -198,8 +197,8 @@ export function registerCount(program: Command): void {
     .command("count")
     .description("count every full-dimensional linear region of a model inside an input box, exactly")
     .argument("<model>", "ONNX, TF.js model.json, or Tessera JSON")
-    .option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)")
-    .option("--box-file <file>", 'JSON {"lo": number|number[], "hi": number|number[]}')
+    .addOption(boxOption())
+    .addOption(boxFileOption())
     .option("--workers <n>", `worker threads (the count is the same for every n; this machine has ${availableParallelism()})`, "1")
     .option("--regions <out.jsonl>", "write one JSON line per region: pattern, interior point, radius of a ball inside it")
     .option("--affine", "with --regions: add each region's affine map {J, c}")
@@ -208,7 +207,7 @@ export function registerCount(program: Command): void {
     .addOption(new Option("--checkpoint-every <seconds>", "seconds between checkpoint writes").default("5").hideHelp())
     .option("--verify", "check the partition: interior points have their patterns, random points are covered")
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
-    .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
+    .addOption(thresholdOption())
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", DEFAULT_TIGHTENING)
     .option("--method <auto|engine|skeleton|milp|mipbound>", "auto: the skeleton for 1 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
     .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { DEFAULT_INTERIOR_THRESHOLD, parseThreshold } from "../../count/session.ts";
+import { parseThreshold } from "../../count/session.ts";
+import { thresholdOption } from "../domain.ts";
 import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
 import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
@@ -147,7 +148,7 @@ export function registerStudy(program: Command): void {
     .option("--train-digits <n>", `--data mnist-small only: training digits of the 10,000; the rest are the test set (default ${FULL_STUDY.trainDigits}; --quick: ${QUICK_STUDY.trainDigits})`)
     .option("--batch <n>", "mini-batch size", "64")
     .option("--lr <rate>", "Adam's learning rate", "0.001")
-    .option("--threshold <r>", "interior-radius threshold of the counts", String(DEFAULT_INTERIOR_THRESHOLD))
+    .addOption(thresholdOption())
     .option("--workers <n>", "networks in parallel on worker threads (each trains, then counts, on one core); 0: in this thread", "1")
     .option("--dir <dir>", `study directory: results, networks, tables, figures (default ${FULL_STUDY.dir}; --quick: ${QUICK_STUDY.dir})`)
     .option("--quick", "a reduced study that runs in about a minute and exercises every step")
