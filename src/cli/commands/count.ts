@@ -5,7 +5,7 @@ import { loadModel } from "../../io/load.ts";
 import { lowerOnBox } from "../../model/lower.ts";
 import { runEngineCount } from "../../run/count-runner.ts";
 import { unitScaleFor, type CountRunResult } from "../../count/session.ts";
-import { runMilpCount, runMipBound } from "../milp-runner.ts";
+import { runMilpCount, runMipBound } from "../../run/milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
 import type { Box } from "../../model/network.ts";
@@ -22,7 +22,8 @@ import { parseShard, partOf, writePart } from "../../distributed/shards.ts";
 import { networkFingerprint } from "../../model/fingerprint.ts";
 import type { LoadedModel } from "../../io/load.ts";
 import { SkeletonUndecided, skeletonSupport } from "../../skeleton/count.ts";
-import { printSkeletonResult, runSkeletonCount } from "../skeleton-runner.ts";
+import { runSkeletonCount } from "../../run/skeleton-runner.ts";
+import { printSkeletonResult } from "../print-skeleton.ts";
 
 interface CountFlags {
   box?: string;

@@ -21,8 +21,8 @@ import { contentDigest } from "../count/checkpoint.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
 import * as z from "zod";
 import { formatCount } from "../util/progress.ts";
-import { ProgressBar } from "../run/progress-bar.ts";
-import { appendRegions, openRegionsFile } from "../run/regions-file.ts";
+import { ProgressBar } from "./progress-bar.ts";
+import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const bits = z.string().regex(/^[01]*$/);
@@ -77,7 +77,7 @@ async function interruptible<T>(work: (stopped: () => boolean) => Promise<T>): P
 /** Count regions with the MILP formulation (no-good-free branching over z, see src/milp). */
 export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & { checkpointWritten?: string }> {
   const fingerprint = networkFingerprint(opts.loaded.network);
-  // At unit scale, as the engine counts (count-runner's unitScaleFor); points go back to the model's inputs.
+  // At unit scale, as the engine counts (unitScaleFor, src/count/session.ts); points go back to the model's inputs.
   const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
   const net = problem.net;
   const highs = await loadHighs();
