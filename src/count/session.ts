@@ -87,6 +87,11 @@ export function parseTightening(text: string): Tightening {
   return text as Tightening;
 }
 
+/** The tightening an API counter uses: `t`, or {@link DEFAULT_TIGHTENING} when absent (checked either way). */
+export function tighteningOf(t: string | undefined): Tightening {
+  return parseTightening(t ?? DEFAULT_TIGHTENING);
+}
+
 /** Parse `--method` text. */
 export function parseCountMethod(text: string): CountMethod {
   if (!(COUNT_METHODS as readonly string[]).includes(text)) {
