@@ -41,6 +41,16 @@ export * from "./geometry/partition.ts";
 export * from "./geometry/class-boundary.ts";
 export * from "./geometry/verify.ts";
 export * from "./render/partition-svg.ts";
+// Low dimension (issue 28): exact 1-D intervals, the 3-D complex's faces, the class-boundary surface as a mesh.
+export { intervalCount, intervalSupport, type IntervalCountOptions, type IntervalCountResult, type IntervalRegion } from "./skeleton/intervals.ts";
+export { Skeleton } from "./skeleton/complex.ts";
+export { complexFaces, eulerCheck, type ComplexFaces, type EulerCheck } from "./skeleton/faces-3d.ts";
+export {
+  classBoundaryMesh, verifyBoundaryMesh, meshSupport, MESH_ZERO_RELATIVE, MESH_VERIFY_RELATIVE,
+  type BoundaryMesh, type BoundaryMeshResult, type MeshReport,
+} from "./skeleton/mesh.ts";
+export { meshToObj, meshToPly, parseMesh, meshFormatOf, type TriangleMesh, type MeshFormat } from "./io/mesh-writers.ts";
+export { renderMeshSvg, type MeshSvgOptions } from "./render/mesh-svg.ts";
 // Pictures (SVG strings), 2-D datasets and statistics shared by the CLI, the studies and the browser explorer.
 export * from "./render/svg.ts";
 export * from "./render/chart.ts";

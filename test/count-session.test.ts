@@ -57,7 +57,7 @@ describe("CountSpec: one place for a count's defaults and rules", () => {
   it("gives the CLI's one-line messages, byte for byte", () => {
     assert.throws(() => parseThreshold("2"), { name: "UsageError", message: '--threshold "2": give a number in (0, 1), e.g. 1e-8' });
     assert.throws(() => parseTightening("exact"), { name: "UsageError", message: '--tightening "exact": choose lp or interval' });
-    assert.throws(() => parseCountMethod("fast"), { name: "UsageError", message: '--method "fast": choose auto, engine, skeleton, milp or mipbound' });
+    assert.throws(() => parseCountMethod("fast"), { name: "UsageError", message: '--method "fast": choose auto, engine, skeleton, intervals, milp or mipbound' });
     assert.throws(() => countSpec({ box: uniformBox(2, 0, 1), taskTarget: 0 }), UsageError);
   });
 

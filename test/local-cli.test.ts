@@ -130,6 +130,8 @@ describe("tessera local-study", () => {
     assert.equal(balls.length, 2 * 2 * 2);
     for (const b of balls) assert.ok(BigInt(b[4]) >= BigInt(b[3]), "bound ≥ exact count in every ball");
     assert.match(readFileSync(join(out, "local-study.svg"), "utf8"), /DejaVu Sans/);
+    const md = readFileSync(join(out, "local-study.md"), "utf8");
+    assert.equal(md.match(/^\| 0\.0[13] \| MNIST digits \(split unknown\) \| uniform random points \| [01]\.\d\d \|/gm)?.length, 2, "one rank test of the two kinds per radius");
   });
 });
 
@@ -140,8 +142,14 @@ describe("local-study centres", () => {
     assert.equal(c.kind, TRAINING_DIGITS);
     const { train } = mnistSplit(loadMnist(), { train: 6000, seed: 4 });
     assert.deepEqual(Array.from(c.points[2]), Array.from(train.images.subarray(2 * 784, 3 * 784), (v) => Math.round(v * 1000) / 1000));
+    const { test } = mnistSplit(loadMnist(), { train: 6000, seed: 4 });
+    assert.equal(c.heldOut?.length, 3, "a known split also gives held-out test digits");
+    assert.deepEqual(Array.from(c.heldOut![1]), Array.from(test.images.subarray(784, 2 * 784), (v) => Math.round(v * 1000) / 1000));
+    const trainIds = new Set(train.indices);
+    for (const k of test.indices.subarray(0, 3)) assert.ok(!trainIds.has(k), "held-out digits are not training digits");
     const unknown = digitCentres(undefined, 3, 1, "fixture.onnx");
     assert.equal(unknown.kind, UNKNOWN_SPLIT_DIGITS);
+    assert.equal(unknown.heldOut, undefined, "no held-out set when the split is unknown");
     assert.throws(() => digitCentres({ data: "mnist-small" }, 3, 1, "net.json"), /records no integer dataProvenance/);
     assert.throws(() => digitCentres(meta, 7000, 1, "net.json"), /only 6000 digits/);
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import { mulberry32 } from "../src/util/random.ts";
-import { bootstrapMeanInterval, mean, median, minMax, pearson, quantile, ranks, spearman } from "../src/util/stats.ts";
+import { bootstrapMeanInterval, mannWhitney, mean, median, minMax, normalUpperTail, pearson, quantile, ranks, spearman } from "../src/util/stats.ts";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -80,4 +80,31 @@ test("bootstrapMeanInterval: seeded and reproducible, holds the mean, constant d
   assert.ok(Math.abs((a[1] - a[0]) / 2 - 1.96 * se) < 0.1 * 1.96 * se, `${a} vs ±${1.96 * se}`);
   assert.deepEqual(bootstrapMeanInterval([3, 3, 3], mulberry32(1)), [3, 3]);
   assert.deepEqual(bootstrapMeanInterval([], mulberry32(1)), [NaN, NaN]);
+});
+
+describe("mannWhitney", () => {
+  it("gives U = n_a·n_b and P = 1 when every value of a exceeds every value of b, and U = 0 the other way", () => {
+    const a = [5, 6, 7, 8], b = [1, 2, 3];
+    assert.equal(mannWhitney(a, b).u, 12);
+    assert.equal(mannWhitney(a, b).auc, 1);
+    assert.equal(mannWhitney(b, a).u, 0);
+  });
+  it("counts ties one half and is symmetric: U(a,b) + U(b,a) = n_a·n_b, z(a,b) = −z(b,a)", () => {
+    const a = [1, 2, 2, 3, 9], b = [2, 2, 4];
+    assert.equal(mannWhitney([1, 1], [1, 1]).u, 2);
+    assert.equal(mannWhitney(a, b).u + mannWhitney(b, a).u, 15);
+    assert.equal(mannWhitney(a, b).z, -mannWhitney(b, a).z);
+    assert.equal(mannWhitney([3, 3], [3, 3, 3]).z, 0, "all tied: no evidence");
+  });
+  it("matches the textbook normal approximation: n = 20 + 20 fully separated gives z = (200 − 0.5)/√(400·41/12)", () => {
+    const a = Array.from({ length: 20 }, (_, i) => 100 + i), b = Array.from({ length: 20 }, (_, i) => i);
+    const t = mannWhitney(a, b);
+    assert.ok(Math.abs(t.z - 199.5 / Math.sqrt((400 * 41) / 12)) < 1e-12);
+    assert.ok(t.p < 1e-7 && t.p > 0);
+  });
+  it("normalUpperTail agrees with known values of the standard normal within the fit's 1.2e-7 (1.96 → 0.025, 0 → 0.5)", () => {
+    assert.ok(Math.abs(normalUpperTail(1.959963985) - 0.025) < 1.2e-7 * 0.05);
+    assert.ok(Math.abs(normalUpperTail(0) - 0.5) < 1.2e-7);
+    assert.ok(Math.abs(normalUpperTail(-1) - 0.8413447461) < 1.2e-7);
+  });
 });

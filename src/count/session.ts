@@ -39,10 +39,10 @@ export const TIGHTENINGS: readonly Tightening[] = ["lp", "interval"];
 export const DEFAULT_TIGHTENING: Tightening = "lp";
 
 /** How regions are counted (`tessera count --method`). */
-export type CountMethod = "auto" | "engine" | "skeleton" | "milp" | "mipbound";
+export type CountMethod = "auto" | "engine" | "skeleton" | "intervals" | "milp" | "mipbound";
 /** The methods, in the order help texts name them. */
-export const COUNT_METHODS: readonly CountMethod[] = ["auto", "engine", "skeleton", "milp", "mipbound"];
-/** The skeleton for 1 to 3 inputs, else the engine. */
+export const COUNT_METHODS: readonly CountMethod[] = ["auto", "engine", "skeleton", "intervals", "milp", "mipbound"];
+/** Exact intervals for 1 input, the skeleton for 2 to 3 inputs, else the engine. */
 export const DEFAULT_COUNT_METHOD: CountMethod = "auto";
 
 /** What a count is asked for; every field filled and checked by {@link countSpec}. */
@@ -95,7 +95,7 @@ export function tighteningOf(t: string | undefined): Tightening {
 /** Parse `--method` text. */
 export function parseCountMethod(text: string): CountMethod {
   if (!(COUNT_METHODS as readonly string[]).includes(text)) {
-    throw new UsageError(`--method "${text}": choose auto, engine, skeleton, milp or mipbound`);
+    throw new UsageError(`--method "${text}": choose auto, engine, skeleton, intervals, milp or mipbound`);
   }
   return text as CountMethod;
 }

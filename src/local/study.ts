@@ -6,7 +6,7 @@
 import type { Box, Network } from "../model/network.ts";
 import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
-import { mean, median, minMax } from "../util/stats.ts";
+import { mannWhitney, mean, median, minMax } from "../util/stats.ts";
 import { lineChart } from "../render/chart.ts";
 import type { BallNorm } from "./ball.ts";
 import { localUpperBound } from "./local-bound.ts";
@@ -115,6 +115,45 @@ export function localStudyMarkdown(rows: readonly StudySummaryRow[]): string {
   const body = rows.map((r) =>
     `| ${r.kind} | ${r.radius} | ${r.balls} | ${num(r.regions.mean)} | ${num(r.regions.median)} | ${num(r.regions.max)} | ${num(r.bound.mean)} | ${num(r.bound.median)} | ${num(r.bound.max)} |`);
   return [head, sep, ...body].join("\n") + "\n";
+}
+
+/** One comparison of two kinds of centres at one radius (Mann–Whitney U on the balls' exact counts). */
+export interface KindComparison {
+  radius: number;
+  first: string;
+  second: string;
+  /** P(a ball of the first kind holds more regions than one of the second), ties half. */
+  auc: number;
+  z: number;
+  /** Two-sided p-value (normal approximation). */
+  p: number;
+}
+
+/**
+ * Every pair of kinds at every radius, in the order kinds first appear (first kind against each later one): is the
+ * count around centres of one kind larger than around the other's, as a rank test (counts are heavy-tailed, so a
+ * mean alone says little).
+ */
+export function compareKinds(balls: readonly StudyBall[]): KindComparison[] {
+  const kinds = [...new Set(balls.map((b) => b.kind))], radii = [...new Set(balls.map((b) => b.radius))];
+  const out: KindComparison[] = [];
+  for (const radius of radii) {
+    for (let i = 0; i < kinds.length; i++) {
+      for (let j = i + 1; j < kinds.length; j++) {
+        const of = (k: string) => balls.filter((b) => b.kind === k && b.radius === radius).map((b) => b.regions);
+        const t = mannWhitney(of(kinds[i]), of(kinds[j]));
+        out.push({ radius, first: kinds[i], second: kinds[j], auc: t.auc, z: t.z, p: t.p });
+      }
+    }
+  }
+  return out;
+}
+
+/** The comparisons as a Markdown table. */
+export function kindComparisonMarkdown(rows: readonly KindComparison[]): string {
+  const p = (v: number) => (v < 1e-4 ? v.toExponential(1) : v.toPrecision(2));
+  return ["| radius | centres | against | P(first > second) | z | p (two-sided) |", "|---:|---|---|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.radius} | ${r.first} | ${r.second} | ${r.auc.toFixed(2)} | ${r.z.toFixed(2)} | ${p(r.p)} |`)].join("\n") + "\n";
 }
 
 /** The summary as CSV (one row per kind and radius). */

@@ -11,6 +11,7 @@ import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { Skeleton } from "../skeleton/complex.ts";
 import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
+import { complexFaces3d } from "../skeleton/complex-faces.ts";
 import { UsageError } from "../util/errors.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
@@ -146,6 +147,8 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
     for (const e of edgeIds) s = combine(combine(s, vsigns[edges[e][0]]), vsigns[edges[e][1]]);
     return s;
   };
+  // 3-D: the 2-faces with sign vectors and each cell's faces, checked by Euler's relation (src/skeleton/complex-faces.ts).
+  const f3 = d === 3 ? complexFaces3d(path, sk, liveEdge, vsigns) : undefined;
   const doc = {
     format: "tessera-complex",
     version: 1,
@@ -155,7 +158,8 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
     regions: result.regions,
     vertices: vertices.map((x, i) => ({ x, signs: vsigns[i] })),
     edges: edges.map(([a, b]) => ({ v: [a, b], signs: combine(vsigns[a], vsigns[b]) })),
-    cells: cells.map((c) => ({ edges: c.edges, signs: cellSign(c.edges) })),
+    cells: cells.map((c, i) => ({ edges: c.edges, signs: cellSign(c.edges), ...(f3 ? { faces: f3.cellFaces[i] } : {}) })),
+    ...(f3 ? { faces: f3.faces, euler: f3.euler } : {}),
   };
   try {
     writeFileSync(path, JSON.stringify(doc) + "\n");

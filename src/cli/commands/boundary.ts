@@ -23,6 +23,7 @@ import { thresholdOrDefault } from "../../count/session.ts";
 import { readInputPoint } from "../input-vector.ts";
 import { formatCount } from "../../util/progress.ts";
 import { ProgressBar } from "../../run/progress-bar.ts";
+import { runMeshBoundary } from "../mesh-boundary.ts";
 
 /** Flags shared by `tessera draw` and `tessera boundary` that choose the plane and its domain. */
 export interface PlaneFlags {
@@ -230,7 +231,11 @@ export function registerBoundary(program: Command): void {
   addPlaneOptions(cmd)
     .option("--json", "print one JSON object (regions, boundaryPieces, polylines, rectangle, seconds, …)")
     .option("--verify", "check the partition (areas, patterns, shared edges) and the boundary's continuity")
-    .action(async (path: string, flags: PlaneFlags & { json?: boolean; verify?: boolean }) => {
+    .option("--mesh <out.obj|out.ply>", "3-input model: write the class-boundary surface as a triangle mesh (OBJ or PLY)")
+    .option("--picture <out.svg|out.png>", "3-input model: draw the surface in its box")
+    .action(async (path: string, flags: PlaneFlags & { json?: boolean; verify?: boolean; mesh?: string; picture?: string }) => {
+      // A 3-input model without a plane: the boundary is a surface in the box (src/cli/mesh-boundary.ts).
+      if (await runMeshBoundary(path, flags)) return;
       const { plane, partition, seconds } = await partitionPlane(path, flags);
       const t0 = performance.now();
       const boundary = classBoundary(partition);

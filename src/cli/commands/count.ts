@@ -22,8 +22,10 @@ import { parseShard, partOf, writePart } from "../../distributed/shards.ts";
 import { networkFingerprint } from "../../model/fingerprint.ts";
 import type { LoadedModel } from "../../io/load.ts";
 import { SkeletonUndecided, skeletonSupport } from "../../skeleton/count.ts";
+import { intervalSupport } from "../../skeleton/intervals.ts";
 import { runSkeletonCount } from "../../run/skeleton-runner.ts";
 import { printSkeletonResult } from "../print-skeleton.ts";
+import { printIntervalResult, runIntervalCount } from "../intervals-runner.ts";
 
 interface CountFlags {
   box?: string;
@@ -210,7 +212,7 @@ export function registerCount(program: Command): void {
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .addOption(thresholdOption())
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", DEFAULT_TIGHTENING)
-    .option("--method <auto|engine|skeleton|milp|mipbound>", "auto: the skeleton for 1 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
+    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: exact intervals for 1 input, the skeleton for 2 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
     .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")
     .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
@@ -227,7 +229,7 @@ export function registerCount(program: Command): void {
       // auto: the engine wherever a flag needs it (the skeleton runs whole, in one thread, no checkpoints).
       const autoNeedsEngine = engineOnlyFlag(flags);
       if (flags.method === "auto" && autoNeedsEngine) flags.method = "engine";
-      if (flags.method === "skeleton" && autoNeedsEngine) throw new UsageError(`--method skeleton does not take ${autoNeedsEngine}`);
+      if ((flags.method === "skeleton" || flags.method === "intervals") && autoNeedsEngine) throw new UsageError(`--method skeleton does not take ${autoNeedsEngine}`);
       if (flags.complex && flags.method !== "auto" && flags.method !== "skeleton") throw new UsageError("--complex comes from the skeleton: use --method skeleton (or auto)");
       const distributed = checkDistributedFlags(flags);
       if (flags.resume === true && !flags.queue) throw new UsageError("--resume needs a checkpoint file (or --queue URL --job NAME to take over a queue job)");
@@ -282,7 +284,7 @@ export function registerCount(program: Command): void {
         return;
       }
       let autoNote: string | undefined;
-      if (flags.method === "auto" || flags.method === "skeleton") {
+      if (flags.method === "auto" || flags.method === "skeleton" || flags.method === "intervals") {
         const counted = countBySkeleton(flags, loaded, box, threshold, verifySamples, modelPath);
         if (typeof counted !== "string") return;
         autoNote = counted;
@@ -330,6 +332,10 @@ function engineOnlyFlag(flags: CountFlags): string | undefined {
  * back to the engine (a forced skeleton that cannot count is an error instead).
  */
 function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, threshold: number, verifySamples: number, modelPath: string): string | undefined {
+  if ((flags.method === "auto" && !flags.complex && loaded.network.inputDim === 1) || flags.method === "intervals") {
+    const note = countByIntervals(flags, loaded, box, threshold, verifySamples, modelPath);
+    if (note === undefined || flags.method === "intervals") return note;
+  }
   const forced = flags.method === "skeleton" || flags.complex !== undefined;
   const why = skeletonSupport(loaded.network);
   if (why) {
@@ -355,5 +361,27 @@ function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, thres
     if (!(err instanceof SkeletonUndecided)) throw err;
     if (forced) throw new UsageError(`${modelPath}: the skeleton cannot certify this count (${err.message}); use --method engine`);
     return `engine chosen: the skeleton could not certify the count (${err.message})`;
+  }
+}
+
+/** 1 input (auto, or `--method intervals`): count by breakpoints and print it (undefined), or say why not. */
+function countByIntervals(flags: CountFlags, loaded: LoadedModel, box: Box, threshold: number, verifySamples: number, modelPath: string): string | undefined {
+  const forced = flags.method === "intervals";
+  if (flags.complex) throw new UsageError("--complex comes from the skeleton: use --method skeleton (or auto)");
+  const why = intervalSupport(loaded.network);
+  if (why) {
+    if (forced) throw new UsageError(`${modelPath}: ${why}; use --method engine`);
+    return `engine chosen: ${why}`;
+  }
+  unitScaleFor(loaded, box, threshold); // weights or a box no rescaling brings into range: one line, as the engine says
+  try {
+    const r = runIntervalCount({ loaded, box, threshold, regionsOut: flags.regions, affine: flags.affine, verify: flags.verify, verifySamples });
+    printIntervalResult(r, modelPath, box, flags.json ?? false, flags.method === "auto" ? "auto" : undefined);
+    if (r.verify && !r.verify.ok) process.exitCode = 1;
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof SkeletonUndecided)) throw err;
+    if (forced) throw new UsageError(`${modelPath}: intervals cannot certify this count (${err.message}); use --method engine`);
+    return `engine chosen: intervals could not certify the count (${err.message})`;
   }
 }

@@ -13,6 +13,8 @@ import { writePicture } from "../../io/png.ts";
 import { describeBox } from "../../bounds/from-network.ts";
 import { mulberry32 } from "../../util/random.ts";
 import {
+  compareKinds,
+  kindComparisonMarkdown,
   localStudyBallsCsv,
   localStudyChart,
   localStudyCsv,
@@ -56,6 +58,8 @@ export function parseRadii(text: string): number[] {
 
 /** Kind name of digits that are known to be in the network's training set. */
 export const TRAINING_DIGITS = "training digits";
+/** Kind name of digits known NOT to be in the network's training set (its held-out test digits). */
+export const TEST_DIGITS = "held-out test digits";
 /** Kind name of digits whose membership in the training set is unknown (a model without Tessera training metadata). */
 export const UNKNOWN_SPLIT_DIGITS = "MNIST digits (split unknown)";
 
@@ -63,26 +67,34 @@ export const UNKNOWN_SPLIT_DIGITS = "MNIST digits (split unknown)";
  * The digit centres of the study. A model saved by `tessera train` (or `tessera study`) records its data and split in
  * its metadata: then the centres are the first `points` digits of its own training set — for `mnist-small`,
  * mnistSplit with the recorded seed and training size (values as stored, 3 decimals); for `mnist`, the first of the
- * 60,000 official training images — and are called "training digits". Any other model gets the first `points` of
- * mnistSplit(seed)'s training part and the kind "MNIST digits (split unknown)": nothing says they were trained on.
+ * 60,000 official training images — and are called "training digits"; `heldOut` then holds the first `points` digits of its test part (never
+ * trained on), so that training digits can be told from digits that merely look like data. Any other model gets the
+ * first `points` of mnistSplit(seed)'s training part and the kind "MNIST digits (split unknown)": nothing says they
+ * were trained on, and there is no held-out set.
  */
-export function digitCentres(metadata: Record<string, unknown> | undefined, points: number, seed: number, modelPath: string): { kind: string; points: Float64Array[]; source: string } {
-  const take = (images: Float32Array, count: number, round: boolean) => {
-    if (points > count) throw new UsageError(`--points ${points}: the network's training set has only ${count} digits`);
+export function digitCentres(metadata: Record<string, unknown> | undefined, points: number, seed: number, modelPath: string): { kind: string; points: Float64Array[]; source: string; heldOut?: Float64Array[] } {
+  const take = (images: Float32Array, count: number, round: boolean, set = "training") => {
+    if (points > count) throw new UsageError(`--points ${points}: the network's ${set} set has only ${count} digits`);
     return Array.from({ length: points }, (_, i) =>
       Float64Array.from(images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), (v) => (round ? Math.round(v * 1000) / 1000 : v)));
   };
   const data = metadata?.data, prov = metadata?.dataProvenance as { splitSeed?: unknown; train?: unknown } | undefined;
   try {
     if (data === "mnist") {
-      const { train } = loadMnistFull();
-      return { kind: TRAINING_DIGITS, points: take(train.images, train.count, false), source: "the model's training images: full MNIST, first of the 60,000" };
+      const { train, test } = loadMnistFull();
+      return {
+        kind: TRAINING_DIGITS, points: take(train.images, train.count, false), heldOut: take(test.images, test.count, false, "test"),
+        source: "the model's training images: full MNIST, first of the 60,000; held out: first of the 10,000 test images",
+      };
     }
     if (data === "mnist-small") {
       const splitSeed = prov?.splitSeed, nTrain = prov?.train;
       if (!Number.isInteger(splitSeed) || !Number.isInteger(nTrain)) throw new UsageError(`${modelPath}: its metadata says mnist-small but records no integer dataProvenance.splitSeed / train`);
-      const { train } = mnistSplit(loadMnist(), { train: nTrain as number, seed: splitSeed as number });
-      return { kind: TRAINING_DIGITS, points: take(train.images, train.count, true), source: `the model's training digits: mnist-small split seed ${splitSeed}, ${nTrain} training digits` };
+      const { train, test } = mnistSplit(loadMnist(), { train: nTrain as number, seed: splitSeed as number });
+      return {
+        kind: TRAINING_DIGITS, points: take(train.images, train.count, true), heldOut: take(test.images, test.count, true, "test"),
+        source: `the model's training digits: mnist-small split seed ${splitSeed}, ${nTrain} training digits; held out: its ${test.count} test digits`,
+      };
     }
     const { train } = mnistSplit(loadMnist(), { seed });
     return { kind: UNKNOWN_SPLIT_DIGITS, points: take(train.images, train.count, true), source: `the model records no training data: digits of mnistSplit seed ${seed}, not known to be training digits` };
@@ -126,7 +138,9 @@ export function registerLocalStudy(program: Command): void {
       const rand = mulberry32(seed + 7919);
       const uniform = Array.from({ length: points }, () =>
         Float64Array.from({ length: MNIST_PIXELS }, (_, j) => domain.box.lo[j] + (domain.box.hi[j] - domain.box.lo[j]) * rand()));
-      const sets: StudyPoints[] = [{ kind: centres.kind, points: digits }, { kind: "uniform random points", points: uniform }];
+      const sets: StudyPoints[] = [{ kind: centres.kind, points: digits }];
+      if (centres.heldOut) sets.push({ kind: TEST_DIGITS, points: centres.heldOut });
+      sets.push({ kind: "uniform random points", points: uniform });
 
       const bar = new ProgressBar("local-study", flags.progress);
       const t0 = Date.now();
@@ -143,7 +157,7 @@ export function registerLocalStudy(program: Command): void {
       const svg = localStudyChart(rows, { norm, subtitle });
       writePicture(join(flags.out, "local-study.svg"), svg);
       writePicture(join(flags.out, "local-study.png"), svg);
-      const table = localStudyMarkdown(rows);
+      const table = `${localStudyMarkdown(rows)}\nMann–Whitney U of the exact counts, kind against kind at each radius:\n\n${kindComparisonMarkdown(compareKinds(balls))}`;
       writeFileSync(join(flags.out, "local-study.md"), `${subtitle}; ${seconds.toFixed(0)} s.\n\n${table}`);
       writeFileSync(join(flags.out, "local-study.csv"), localStudyCsv(rows));
       writeFileSync(join(flags.out, "local-study-balls.csv"), localStudyBallsCsv(balls));
