@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatDuration, formatRate, ProgressBar } from "../src/cli/progress.ts";
+import { formatDuration, formatRate } from "../src/util/progress.ts";
+import { ProgressBar } from "../src/run/progress-bar.ts";
 
 describe("progress line", () => {
   it("durations are rounded before splitting into units, so no field reaches 60", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { serraOptions } from "../src/cli/commands/study.ts";
-import { UsageError } from "../src/cli/errors.ts";
+import { UsageError } from "../src/util/errors.ts";
 import { checkRegionAnalysis, type RegionAnalysis } from "../src/study/analyse.ts";
 import { errorFigure, regionsFigure } from "../src/study/figures.ts";
 import { jobId, parseConfigs, settingsDifferences, studyJobs, withStudyData, type StudySettings } from "../src/study/plan.ts";

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { loadModel } from "../src/io/load.ts";
 import { hiddenWidths } from "../src/model/network.ts";
 import { resolveTraining, type TrainFlags } from "../src/cli/commands/train.ts";
-import { UsageError } from "../src/cli/errors.ts";
+import { UsageError } from "../src/util/errors.ts";
 import { runCli } from "./helpers/cli.ts";
 import { trainMlp } from "../src/train/mlp.ts";
 

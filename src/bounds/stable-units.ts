@@ -6,12 +6,9 @@
  */
 import { checkArchitecture } from "./architecture.ts";
 import { dimensionDpStep } from "./rectifier-upper.ts";
+import type { StableUnitCounts } from "../tighten/interval.ts";
 
-/** Per hidden layer: numbers of units stably active (a_l) and stably inactive (i_l) over a domain. */
-export interface StableUnitCounts {
-  active: readonly number[];
-  inactive: readonly number[];
-}
+export type { StableUnitCounts };
 
 /** Throw unless `stable` has one non-negative pair per layer with a_l + i_l ≤ n_l. */
 export function checkStableCounts(widths: readonly number[], stable: StableUnitCounts): void {

@@ -1,14 +1,29 @@
 /**
  * The input domain of a command: `--box lo,hi`, `--box-file F`, the domain stored in the model file, or the `box` of
- * a fixture's sibling NAME.expected.json, in that order.
+ * a fixture's sibling NAME.expected.json, in that order. The one definition of the `--box`, `--box-file` and
+ * `--threshold` flags and the one resolver every command uses.
  */
 import { readFile } from "node:fs/promises";
+import { Option } from "commander";
+import { DEFAULT_INTERIOR_THRESHOLD } from "../count/session.ts";
 import * as z from "zod/mini";
 import type { LoadedModel } from "../io/load.ts";
 import type { Box } from "../model/network.ts";
 import { uniformBox } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../util/errors.ts";
+
+/** `--box lo,hi`, shared by every command that takes an input domain. */
+export const boxOption = (): Option =>
+  new Option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)");
+
+/** `--box-file F`, shared by every command that takes an input domain. */
+export const boxFileOption = (): Option =>
+  new Option("--box-file <file>", 'input box from JSON {"lo": number|number[], "hi": number|number[]}');
+
+/** `--threshold t`, shared by every command that counts regions (parsed by parseThreshold, src/count/session.ts). */
+export const thresholdOption = (): Option =>
+  new Option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes").default(String(DEFAULT_INTERIOR_THRESHOLD));
 
 /** Parse `--box lo,hi` (finite, lo < hi). */
 export function parseBox(text: string): [number, number] {
@@ -75,20 +90,35 @@ export async function readBoxFile(path: string, dim: number): Promise<Box> {
   return box;
 }
 
-/** Resolve the domain of a command for a loaded model, or throw a one-line UsageError saying how to give one. */
+/** A resolved domain: the box, where it came from (a flag, a file name) and which rule gave it. */
+export interface Domain {
+  box: Box;
+  from: string;
+  source: "box" | "box-file" | "model" | "sibling";
+}
+
+/**
+ * Resolve the domain of a command for a loaded model, in the one order: `--box`, `--box-file`, the model's own
+ * domain, its sibling NAME.expected.json. With no domain anywhere: a one-line UsageError saying how to give one, or
+ * undefined when the command can do without (`optional`).
+ */
+export async function resolveDomain(loaded: LoadedModel, opts: { box?: string; boxFile?: string }): Promise<Domain>;
+export async function resolveDomain(loaded: LoadedModel, opts: { box?: string; boxFile?: string }, optional: "optional"): Promise<Domain | undefined>;
 export async function resolveDomain(
   loaded: LoadedModel,
   opts: { box?: string; boxFile?: string },
-): Promise<{ box: Box; from: string }> {
+  optional?: "optional",
+): Promise<Domain | undefined> {
   const dim = loaded.network.inputDim;
   if (opts.box !== undefined && opts.boxFile !== undefined) throw new UsageError("give either --box or --box-file, not both");
   if (opts.box !== undefined) {
     const [lo, hi] = parseBox(opts.box);
-    return { box: uniformBox(dim, lo, hi), from: "--box" };
+    return { box: uniformBox(dim, lo, hi), from: "--box", source: "box" };
   }
-  if (opts.boxFile !== undefined) return { box: await readBoxFile(opts.boxFile, dim), from: opts.boxFile };
-  if (loaded.domain) return { box: loaded.domain, from: loaded.path };
+  if (opts.boxFile !== undefined) return { box: await readBoxFile(opts.boxFile, dim), from: opts.boxFile, source: "box-file" };
+  if (loaded.domain) return { box: loaded.domain, from: loaded.path, source: "model" };
   const sibling = await siblingExpectedBox(loaded.path, dim);
-  if (sibling) return sibling;
+  if (sibling) return { ...sibling, source: "sibling" };
+  if (optional) return undefined;
   throw new UsageError(`${loaded.path}: no input domain in the model; give --box lo,hi or --box-file F`);
 }

@@ -1,6 +1,6 @@
 /** Reading input points given on the command line (`--x 0.1,0.2`) or in a file (`--x-file F`). */
 import { readFileSync } from "node:fs";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /**
  * Parse numbers separated by commas and/or whitespace, or a JSON array of numbers. `what` names the source in

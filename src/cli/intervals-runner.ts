@@ -9,8 +9,8 @@ import type { LoadedModel } from "../io/load.ts";
 import { patternToString, regionForms } from "../model/evaluate.ts";
 import type { Box } from "../model/network.ts";
 import { intervalCount, type IntervalCountResult } from "../skeleton/intervals.ts";
-import { formatCount } from "./progress.ts";
-import { appendRegions, openRegionsFile } from "./regions-file.ts";
+import { formatCount } from "../util/progress.ts";
+import { appendRegions, openRegionsFile } from "../run/regions-file.ts";
 import { verifyLines } from "./verify-lines.ts";
 
 /** Options of {@link runIntervalCount}. */

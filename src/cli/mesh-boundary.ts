@@ -12,10 +12,10 @@ import { lowerOnBox } from "../model/lower.ts";
 import { renderMeshSvg } from "../render/mesh-svg.ts";
 import { SkeletonUndecided, SkeletonUnsupported, skeletonSupport } from "../skeleton/complex.ts";
 import { classBoundaryMesh, meshSupport, verifyBoundaryMesh, type MeshReport } from "../skeleton/mesh.ts";
-import { unitScaleFor } from "./count-runner.ts";
+import { unitScaleFor } from "../count/session.ts";
 import { resolveDomain } from "./domain.ts";
-import { UsageError } from "./errors.ts";
-import { formatCount } from "./progress.ts";
+import { UsageError } from "../util/errors.ts";
+import { formatCount } from "../util/progress.ts";
 
 /** The flags of `tessera boundary` the 3-D surface reads. */
 export interface MeshBoundaryFlags {

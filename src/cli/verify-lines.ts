@@ -1,5 +1,5 @@
 import type { VerifyReport } from "../count/verify.ts";
-import { formatCount } from "./progress.ts";
+import { formatCount } from "../util/progress.ts";
 
 /** The `verify` line of a count's report (and one indented line per problem), shared by every counting method. */
 export function verifyLines(v: VerifyReport): string[] {

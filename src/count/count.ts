@@ -8,7 +8,7 @@ import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport } from "./engin
 import { scaleBoundsToUnits, toOriginalInput, toOriginalRadius, unitScaleProblem } from "../model/normalise.ts";
 import type { CellFilter, EngineStats, ExactMarginSolver, Task } from "./engine.ts";
 import type { CountOptions, CountResult } from "./types.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
+import { interiorThreshold } from "./session.ts";
 import { regionForms } from "../model/evaluate.ts";
 
 /** Options of {@link countRegions}. */
@@ -61,7 +61,7 @@ export interface EngineCountResult extends CountResult {
  */
 export function countRegions(model: Network, opts: EngineCountOptions): EngineCountResult {
   const t0 = now();
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   // At unit scale (unitScaleProblem: inputs and units rescaled, the threshold judged there or refused with a
   // ScaleError); a cell filter sees the cells as given, so with one the box is used as it is (only units rescaled).
   const problem = opts.acceptCell ? undefined : unitScaleProblem(model, opts.box, threshold);

@@ -2,14 +2,8 @@ import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
 import type { Box } from "../model/network.ts";
 import type { StableUnitCounts } from "../bounds/stable-units.ts";
 
-/**
- * Interior-radius threshold: a pattern is a region when some point of the domain is farther than this from every
- * hyperplane of the region's unstable units (Euclidean distance, hyperplanes with unit-norm normals).
- * 1e-8: the fixtures' counts are the same at 1e-7 and 1e-9 (shared/reference/linear-regions.md), and real thin
- * regions of trained MNIST nets have radii down to ~1e-9, so the threshold sits inside that range; LP
- * tolerances are kept ≥ 100× smaller.
- */
-export const DEFAULT_INTERIOR_THRESHOLD = 1e-8;
+// The interior-radius threshold and every other default of a count live with the count spec (session.ts).
+export { DEFAULT_INTERIOR_THRESHOLD } from "./session.ts";
 
 /** One full-dimensional region found by a counter. */
 export interface RegionRecord {

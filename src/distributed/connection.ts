@@ -5,7 +5,7 @@
  */
 import { isIP } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** Default Redis port when the URL gives none. */
 const DEFAULT_REDIS_PORT = 6379;

@@ -7,9 +7,9 @@
  */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { CountRunResult } from "../cli/count-runner.ts";
-import { countingBounds, unitScaleFor } from "../cli/count-runner.ts";
-import { UsageError } from "../cli/errors.ts";
+import type { CountRunResult } from "../count/session.ts";
+import { countingBounds, unitScaleFor } from "../count/session.ts";
+import { UsageError } from "../util/errors.ts";
 import { DEFAULT_TASK_TARGET, RegionEnumerator, stableUnitReport, type EngineStats } from "../count/engine.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { patternToString } from "../model/evaluate.ts";
@@ -124,7 +124,7 @@ export class CountQueue {
     }
     const created = Date.now();
     // The spec keeps the model's network and box; the bounds and the split are those of its unit-scale form, which
-    // every worker rebuilds the same way (see count-runner's unitScaleFor).
+    // every worker rebuilds the same way (see unitScaleFor, src/count/session.ts).
     const problem = unitScaleFor({ path: req.model, network: req.network }, req.box, req.threshold);
     const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(problem.net, problem.box, req.tightening);
     const enumerator = new RegionEnumerator(problem.net, { box: problem.box, threshold: problem.threshold, bounds, exact: highsMarginSolver(highs) });

@@ -2,7 +2,7 @@
  * Names in Redis: the one BullMQ queue every job shares, a job's own keys (one hash tag per job, so its Lua scripts
  * touch one cluster slot), and the BullMQ id of a work unit.
  */
-import { UsageError } from "../cli/errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** The BullMQ queue that carries the work units of every job. */
 export const UNIT_QUEUE = "tessera-units";

@@ -5,8 +5,9 @@
  */
 import type { LoadedModel } from "../io/load.ts";
 import type { Box } from "../model/network.ts";
-import { UsageError } from "../cli/errors.ts";
-import { formatCount, ProgressBar } from "../cli/progress.ts";
+import { UsageError } from "../util/errors.ts";
+import { formatCount } from "../util/progress.ts";
+import { ProgressBar } from "../run/progress-bar.ts";
 import { CountQueue, countMismatch, type QueueCountResult } from "./count-queue.ts";
 
 export interface QueueCountOptions {

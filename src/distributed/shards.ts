@@ -6,12 +6,12 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as z from "zod";
-import type { CountRunResult } from "../cli/count-runner.ts";
-import { UsageError } from "../cli/errors.ts";
+import type { CountRunResult } from "../count/session.ts";
+import { UsageError } from "../util/errors.ts";
 import type { EngineStats } from "../count/engine.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
 import type { Box } from "../model/network.ts";
-import { contentDigest } from "../cli/checkpoint.ts";
+import { contentDigest } from "../count/checkpoint.ts";
 
 /** A shard as given on the command line: index (0-based) of count. */
 export interface Shard {

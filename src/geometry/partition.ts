@@ -10,7 +10,7 @@
  * towards the radius), see {@link chebyshevCenter}. Polygons below the threshold are kept apart as slivers, so
  * that regions and slivers together tile the domain.
  */
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { normaliseUnits } from "../model/normalise.ts";
 import type { ActivationPattern, AffineMap } from "../model/evaluate.ts";
 import type { Activation, Network } from "../model/network.ts";
@@ -333,7 +333,7 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
   const dom = "poly" in domain ? domain : rectDomain(domain);
   const domainArea = polygonArea(dom.poly, dom.labels.length);
   if (!(domainArea > 0)) throw new ModelError("the domain of a planar partition must be a counter-clockwise polygon with positive area");
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const snap = SNAP_RELATIVE * polygonDiameter(dom.poly, dom.labels.length);
   const N = hiddenUnitCount(net);
   const scratch = new ClipScratch();

@@ -21,7 +21,7 @@ import { countRegions } from "../count/count.ts";
 import type { CellFilter, EngineStats } from "../count/engine.ts";
 import { stableUnitReport } from "../count/engine.ts";
 import type { CountProgress, StableUnitReport } from "../count/types.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold, tighteningOf } from "../count/session.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } from "./ball.ts";
 import { ballPreActivationBounds } from "./ball-bounds.ts";
@@ -88,7 +88,7 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
   checkBall(net, ball);
   checkBallResolution(ball);
   const t0 = now();
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const box = ballBoundingBox(ball, opts.domain);
   const clipped = opts.domain !== undefined && isClipped(ball, opts.domain);
   const empty = (): LocalCountResult => ({
@@ -100,7 +100,7 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
   const stats = { lps: 0 };
   const bounds = opts.bounds ?? ballPreActivationBounds(net, ball, {
     domain: opts.domain,
-    highs: (opts.tightening ?? "lp") === "lp" ? highs : undefined,
+    highs: tighteningOf(opts.tightening) === "lp" ? highs : undefined,
     stats,
   })!;
   // A small ball is counted at its own scale (see LOCAL_SCALE_RATIO): inputs u = (x − centre) / s, the ball of radius

@@ -16,7 +16,7 @@ import { ModelError } from "../model/validate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import type { CountOptions, CountResult } from "../count/types.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { stableUnitReport } from "../count/engine.ts";
 import type { Highs } from "../lp/highs.ts";
 import { createQuietModel, loadHighs, runModel } from "../lp/highs.ts";
@@ -96,7 +96,7 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
   requireLayerwise(net, "the MILP count");
   const start = performance.now();
   const highs = opts.highs ?? (await loadHighs());
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const bounds = opts.bounds ?? lpBounds(net, opts.box, highs);
   const stableUnits = stableUnitReport(net, bounds);
   const relax = new MilpRelaxation(highs, net, opts.box, bounds);

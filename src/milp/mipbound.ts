@@ -19,7 +19,7 @@ import { activationPatternAt } from "../model/evaluate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
 import type { CountOptions } from "../count/types.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { mulberry32 } from "../util/random.ts";
 import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
@@ -157,7 +157,7 @@ export async function mipBound(net: Network, opts: MipBoundOptions): Promise<Mip
   requireLayerwise(net, "the MIP bound");
   const start = performance.now();
   const highs = opts.highs ?? (await loadHighs());
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const trials = opts.trials ?? MIPBOUND_DEFAULT_TRIALS;
   const alpha = opts.alpha ?? MIPBOUND_DEFAULT_ALPHA;
   if (!(Number.isInteger(trials) && trials >= 1)) throw new RangeError("mipbound: trials must be a positive integer");

@@ -11,7 +11,7 @@
 import type { Box, DenseLayer, Network } from "./network.ts";
 import { hasPerUnitLayers, unitsOf } from "./network.ts";
 import { ModelError } from "./validate.ts";
-import { intervalBounds } from "../tighten/interval.ts";
+import { intervalBounds } from "./interval.ts";
 
 /**
  * How far outside the box the shifted copy's hyperplane is put, relative to the unit's range there: M = −lo + max(1,

@@ -12,7 +12,7 @@
  */
 import type { Box, DenseLayer, Network } from "./network.ts";
 import { hiddenLayers } from "./network.ts";
-import type { PreActivationBounds } from "../tighten/interval.ts";
+import type { PreActivationBounds } from "./interval.ts";
 
 /** A problem whose numbers no scaling brings into floating-point range (the CLI reports it as one line, exit 2). */
 export class ScaleError extends Error {

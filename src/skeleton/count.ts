@@ -10,7 +10,7 @@
  * {@link SkeletonUndecided} for a certified method to take over, so a count is never silently wrong. Isomorphic.
  */
 import { ZERO_ROW_NORM } from "../count/engine.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { LPStatus, MarginLP } from "../lp/margin-lp.ts";
 import { evaluate, regionForms } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
@@ -75,7 +75,7 @@ export interface SkeletonCountResult {
  */
 export function skeletonCount(net: Network, opts: SkeletonCountOptions): SkeletonCountResult {
   const t0 = now();
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const sk = new Skeleton(net, opts.box, { patterns: opts.onRegion !== undefined });
   sk.refineAll();
   const d = sk.d;

@@ -6,9 +6,10 @@
  */
 import { montufar2017, serra2018Upper, trivialUpperBound } from "../bounds/rectifier-upper.ts";
 import { serra2018StableUpper } from "../bounds/stable-units.ts";
-import { countingBounds } from "../cli/count-runner.ts";
+import { countingBounds } from "../count/session.ts";
 import { countRegions } from "../count/count.ts";
-import { DEFAULT_INTERIOR_THRESHOLD, type CountProgress } from "../count/types.ts";
+import { type CountProgress } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
 import { activationPatternAt, patternToString } from "../model/evaluate.ts";
 import { hiddenWidths, type Box, type Network } from "../model/network.ts";
@@ -102,7 +103,7 @@ export function studyBoundsOf(net: Network, bounds: PreActivationBounds): Pick<R
  * the same LP-tightened pre-activation bounds the count uses).
  */
 export async function analyseRegions(net: Network, box: Box, probes: { x: Float32Array | Float64Array; count: number }, options: AnalyseOptions = {}): Promise<RegionAnalysis> {
-  const threshold = options.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(options.threshold);
   const t0 = performance.now();
   const { highs, bounds, seconds: tighteningSeconds, lps: tighteningLps } = await countingBounds(net, box, "lp");
   const wanted = patternsOf(net, probes.x, probes.count);

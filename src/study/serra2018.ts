@@ -6,7 +6,8 @@
  * networks, and the table and figures are rewritten after each network, so a partial study is readable. Node only.
  */
 import { Worker } from "node:worker_threads";
-import { formatCount, ProgressBar } from "../cli/progress.ts";
+import { formatCount } from "../util/progress.ts";
+import { ProgressBar } from "../run/progress-bar.ts";
 import { errorFigure, regionsFigure } from "./figures.ts";
 import { correlationCsv, correlationMarkdown } from "./correlation.ts";
 import { runStudyJob, type JobProgress } from "./network-job.ts";

@@ -77,7 +77,7 @@ describe("the packed package, installed into an empty project", { timeout: PACK_
       ...["dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/node.d.ts"],
       // The CLI bundle and the worker-thread entries of the CLI and of the library.
       ...["dist/bin/main.mjs", "dist/bin/count-worker-boot.mjs", "dist/bin/unit-thread-boot.mjs", "dist/bin/worker-boot.mjs"],
-      ...["dist/cli/count-worker-boot.mjs", "dist/distributed/unit-thread-boot.mjs", "dist/study/worker-boot.mjs"],
+      ...["dist/run/count-worker-boot.mjs", "dist/distributed/unit-thread-boot.mjs", "dist/study/worker-boot.mjs"],
     ];
     for (const need of needed) {
       assert.ok(paths.includes(need), `${need} is not in the tarball`);

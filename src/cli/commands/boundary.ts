@@ -17,11 +17,12 @@ import { loadModel } from "../../io/load.ts";
 import { lowerOnBox } from "../../model/lower.ts";
 import { hasPerUnitLayers } from "../../model/network.ts";
 import type { Box, Network } from "../../model/network.ts";
-import { resolveDomain } from "../domain.ts";
-import { parseThreshold, UsageError } from "../errors.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
+import { boxFileOption, boxOption, resolveDomain, thresholdOption } from "../domain.ts";
+import { UsageError } from "../../util/errors.ts";
+import { thresholdOrDefault } from "../../count/session.ts";
 import { readInputPoint } from "../input-vector.ts";
-import { ProgressBar, formatCount } from "../progress.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 import { runMeshBoundary } from "../mesh-boundary.ts";
 
 /** Flags shared by `tessera draw` and `tessera boundary` that choose the plane and its domain. */
@@ -34,7 +35,7 @@ export interface PlaneFlags {
   /** False with `--no-clip`. */
   clip: boolean;
   progress: boolean;
-  /** `--threshold` as typed (default DEFAULT_INTERIOR_THRESHOLD). */
+  /** `--threshold` as typed (default: the count spec's, src/count/session.ts). */
   threshold?: string;
 }
 
@@ -63,10 +64,10 @@ export function addPlaneOptions(cmd: Command): Command {
     .option("--slice <o,a,b>", "the plane x = o + u·a + v·b: three vector files (JSON arrays of the model's input size)")
     .option("--through <x1,x2,x3>", "the plane through three inputs (files), at (u,v) = (0,0), (1,0), (0,1)")
     .option("--range <umin,umax,vmin,vmax>", "rectangle of plane coordinates (default: the model's box for 2 inputs; around the three inputs for --through)")
-    .option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)")
-    .option("--box-file <file>", 'input box from JSON {"lo": …, "hi": …}')
+    .addOption(boxOption())
+    .addOption(boxFileOption())
     .option("--no-clip", "keep the whole rectangle instead of only the points inside the input box")
-    .option("--threshold <r>", "a region counts when it holds a disc of this radius clear of every unit's line", String(DEFAULT_INTERIOR_THRESHOLD))
+    .addOption(thresholdOption())
     .option("--no-progress", "no progress line on stderr");
 }
 
@@ -90,12 +91,7 @@ function threeFiles(text: string, flag: string): [string, string, string] {
 
 /** The model's input box for clipping, or undefined when none is known and none was given. */
 async function boxFor(loaded: Awaited<ReturnType<typeof loadModel>>, flags: PlaneFlags): Promise<{ box: Box; from: string } | undefined> {
-  try {
-    return await resolveDomain(loaded, { box: flags.box, boxFile: flags.boxFile });
-  } catch (err) {
-    if (err instanceof UsageError && flags.box === undefined && flags.boxFile === undefined && /no input domain/.test(err.message)) return undefined;
-    throw err;
-  }
+  return resolveDomain(loaded, { box: flags.box, boxFile: flags.boxFile }, "optional");
 }
 
 /**
@@ -168,7 +164,7 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
 
 /** Resolve the plane and partition it, with a progress line per layer on stderr. */
 export async function partitionPlane(path: string, flags: PlaneFlags): Promise<{ plane: ResolvedPlane; partition: PlanarPartition; seconds: number }> {
-  const threshold = flags.threshold === undefined ? DEFAULT_INTERIOR_THRESHOLD : parseThreshold(flags.threshold);
+  const threshold = thresholdOrDefault(flags.threshold);
   const plane = await resolvePlane(path, flags);
   const bar = new ProgressBar("partition", flags.progress);
   const t0 = performance.now();

@@ -7,9 +7,9 @@ import { lpBounds } from "../../tighten/lp.ts";
 import { log10BigInt } from "../../bounds/log10.ts";
 import { serra2018MaxoutUpper } from "../../bounds/maxout.ts";
 import { loadModel } from "../../io/load.ts";
-import { uniformBox, type Box } from "../../model/network.ts";
-import { UsageError } from "../errors.ts";
-import { parseBox, siblingExpectedBox } from "../domain.ts";
+import { UsageError } from "../../util/errors.ts";
+import { boxFileOption, boxOption, parseBox, resolveDomain } from "../domain.ts";
+import { DEFAULT_TIGHTENING, parseTightening } from "../../count/session.ts";
 
 /** Largest n0 or width accepted by --arch: beyond it exact BigInt bounds take minutes and gigabytes. */
 export const MAX_ARCH_ENTRY = 100_000;
@@ -55,14 +55,15 @@ export const LP_BOUNDS: PreActivationBoundSource = {
 
 /** Build the report for `--arch` or a model file; `source` bounds pre-activations for the stable-unit bound. */
 export async function boundsReport(
-  opts: { arch?: string; model?: string; maxout?: string; box?: string },
+  opts: { arch?: string; model?: string; maxout?: string; box?: string; boxFile?: string },
   source: PreActivationBoundSource = INTERVAL_BOUNDS,
 ): Promise<BoundsReport> {
   if (opts.arch !== undefined && opts.model !== undefined) throw new UsageError("give either --arch or a MODEL, not both");
   if (opts.arch === undefined && opts.model === undefined) throw new UsageError("give --arch n0,n1,...,nL or a MODEL file");
-  const box = opts.box === undefined ? undefined : parseBox(opts.box);
+  if (opts.box !== undefined) parseBox(opts.box);
   if (opts.arch !== undefined) {
-    if (box) throw new UsageError("--box needs a MODEL: stable units depend on the weights");
+    if (opts.box !== undefined) throw new UsageError("--box needs a MODEL: stable units depend on the weights");
+    if (opts.boxFile !== undefined) throw new UsageError("--box-file needs a MODEL: stable units depend on the weights");
     const { inputDim, widths } = parseArch(opts.arch);
     const spec: BoundsSpec = opts.maxout === undefined
       ? { inputDim, widths }
@@ -71,14 +72,9 @@ export async function boundsReport(
   }
   if (opts.maxout !== undefined) throw new UsageError("--maxout goes with --arch; a model's maxout rank is read from the file");
   const model = await loadModel(opts.model!);
-  const n0 = model.network.inputDim;
-  let domain: Box | undefined, from: string | undefined;
-  if (box) [domain, from] = [uniformBox(n0, box[0], box[1]), "--box"];
-  else if (model.domain) [domain, from] = [model.domain, "the model's domain"];
-  else {
-    const sib = await siblingExpectedBox(model.path, n0);
-    if (sib) [domain, from] = [sib.box, sib.from];
-  }
+  const resolved = await resolveDomain(model, opts, "optional");
+  const domain = resolved?.box;
+  const from = resolved?.source === "model" ? "the model's domain" : resolved?.from;
   const spec = await boundsSpecFromNetwork(model.network, domain, source);
   const domainNote = domain
     ? `stable units found by ${spec.stable!.method} (domain from ${from})`
@@ -187,14 +183,13 @@ export function registerBounds(program: Command): void {
     .argument("[model]", "model file (.onnx, TF.js model.json, Tessera JSON); or use --arch")
     .option("--arch <n0,n1,...>", "architecture: input dimension then hidden widths (the output layer does not count)")
     .option("--maxout <k>", "with --arch: maxout units of rank k instead of ReLU")
-    .option("--box <lo,hi>", "with a model: input box [lo, hi]^n0 for finding stable units")
-    .option("--tightening <lp|interval>", "with a model: how stable units are found (LP relaxation or interval arithmetic)", "lp")
+    .addOption(boxOption())
+    .addOption(boxFileOption())
+    .option("--tightening <lp|interval>", "with a model: how stable units are found (LP relaxation or interval arithmetic)", DEFAULT_TIGHTENING)
     .option("--json", "print one JSON object, values as decimal strings")
-    .action(async (model: string | undefined, opts: { arch?: string; maxout?: string; box?: string; json?: boolean; tightening: string }) => {
-      if (opts.tightening !== "lp" && opts.tightening !== "interval") {
-        throw new UsageError(`--tightening "${opts.tightening}": choose lp or interval`);
-      }
-      const report = await boundsReport({ ...opts, model }, opts.tightening === "lp" ? LP_BOUNDS : INTERVAL_BOUNDS);
+    .action(async (model: string | undefined, opts: { arch?: string; maxout?: string; box?: string; boxFile?: string; json?: boolean; tightening: string }) => {
+      const tightening = parseTightening(opts.tightening);
+      const report = await boundsReport({ ...opts, model }, tightening === "lp" ? LP_BOUNDS : INTERVAL_BOUNDS);
       process.stdout.write(opts.json ? `${JSON.stringify(boundsReportJson(report))}\n` : formatBoundsReport(report));
     });
 }

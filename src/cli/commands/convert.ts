@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadModel, saveModel, saveTfjs } from "../../io/load.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 
 /** `tessera convert MODEL --to json|tfjs --out PATH`: write a model as Tessera JSON or as a TF.js LayersModel. */
 export function registerConvert(program: Command): void {

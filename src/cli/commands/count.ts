@@ -1,19 +1,20 @@
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import { DEFAULT_VERIFY_SAMPLES } from "../../count/verify.ts";
 import { loadModel } from "../../io/load.ts";
 import { lowerOnBox } from "../../model/lower.ts";
-import { runEngineCount, unitScaleFor, type CountRunResult } from "../count-runner.ts";
-import { runMilpCount, runMipBound } from "../milp-runner.ts";
+import { runEngineCount } from "../../run/count-runner.ts";
+import { unitScaleFor, type CountRunResult } from "../../count/session.ts";
+import { runMilpCount, runMipBound } from "../../run/milp-runner.ts";
 import type { CountResult } from "../../count/types.ts";
 import type { MipBoundResult } from "../../milp/mipbound.ts";
 import type { Box } from "../../model/network.ts";
 import { describeBox } from "../../bounds/from-network.ts";
-import { resolveDomain } from "../domain.ts";
-import { parseThreshold, UsageError } from "../errors.ts";
+import { boxFileOption, boxOption, resolveDomain, thresholdOption } from "../domain.ts";
+import { UsageError } from "../../util/errors.ts";
+import { DEFAULT_COUNT_METHOD, DEFAULT_TIGHTENING, parseCountMethod, parseThreshold, parseTightening } from "../../count/session.ts";
 import { capToCores } from "../threads.ts";
-import { formatCount } from "../progress.ts";
+import { formatCount } from "../../util/progress.ts";
 import { verifyLines } from "../verify-lines.ts";
 import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
@@ -22,7 +23,8 @@ import { networkFingerprint } from "../../model/fingerprint.ts";
 import type { LoadedModel } from "../../io/load.ts";
 import { SkeletonUndecided, skeletonSupport } from "../../skeleton/count.ts";
 import { intervalSupport } from "../../skeleton/intervals.ts";
-import { printSkeletonResult, runSkeletonCount } from "../skeleton-runner.ts";
+import { runSkeletonCount } from "../../run/skeleton-runner.ts";
+import { printSkeletonResult } from "../print-skeleton.ts";
 import { printIntervalResult, runIntervalCount } from "../intervals-runner.ts";
 
 interface CountFlags {
@@ -198,8 +200,8 @@ export function registerCount(program: Command): void {
     .command("count")
     .description("count every full-dimensional linear region of a model inside an input box, exactly")
     .argument("<model>", "ONNX, TF.js model.json, or Tessera JSON")
-    .option("--box <lo,hi>", "input box [lo, hi]^n0 (default: the model's domain or its NAME.expected.json box)")
-    .option("--box-file <file>", 'JSON {"lo": number|number[], "hi": number|number[]}')
+    .addOption(boxOption())
+    .addOption(boxFileOption())
     .option("--workers <n>", `worker threads (the count is the same for every n; this machine has ${availableParallelism()})`, "1")
     .option("--regions <out.jsonl>", "write one JSON line per region: pattern, interior point, radius of a ball inside it")
     .option("--affine", "with --regions: add each region's affine map {J, c}")
@@ -208,9 +210,9 @@ export function registerCount(program: Command): void {
     .addOption(new Option("--checkpoint-every <seconds>", "seconds between checkpoint writes").default("5").hideHelp())
     .option("--verify", "check the partition: interior points have their patterns, random points are covered")
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
-    .option("--threshold <t>", "interior-radius threshold: a region needs a point this far from all its hyperplanes", String(DEFAULT_INTERIOR_THRESHOLD))
-    .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", "lp")
-    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: exact intervals for 1 input, the skeleton for 2 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", "auto")
+    .addOption(thresholdOption())
+    .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", DEFAULT_TIGHTENING)
+    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: exact intervals for 1 input, the skeleton for 2 to 3 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 3 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
     .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")
     .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
@@ -234,12 +236,8 @@ export function registerCount(program: Command): void {
       const workers = capToCores(positiveInt(flags.workers, "--workers", 256), "--workers");
       const threshold = parseThreshold(flags.threshold);
       const verifySamples = positiveInt(flags.verifySamples, "--verify-samples", 100_000_000);
-      if (flags.tightening !== "lp" && flags.tightening !== "interval") {
-        throw new UsageError(`--tightening "${flags.tightening}": choose lp or interval`);
-      }
-      if (!["auto", "engine", "skeleton", "intervals", "milp", "mipbound"].includes(flags.method)) {
-        throw new UsageError(`--method "${flags.method}": choose auto, engine, skeleton, intervals, milp or mipbound`);
-      }
+      const tightening = parseTightening(flags.tightening);
+      parseCountMethod(flags.method);
       if ((flags.method === "milp" || flags.method === "mipbound") && (flags.workers !== "1" || flags.verify || flags.affine)) {
         throw new UsageError(`--method ${flags.method} runs in one thread and does not take --workers, --verify or --affine`);
       }
@@ -255,14 +253,13 @@ export function registerCount(program: Command): void {
       const { box } = await resolveDomain(original, flags);
       // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the box (src/model/lower.ts).
       const loaded = { ...original, network: lowerOnBox(original.network, box).network };
-      const tightening = flags.tightening;
       if (distributed.queue) {
         // Loaded only here: BullMQ and ioredis add ~0.3 s to every other command's start.
         const { runQueueCount } = await import("../../distributed/run-queue-count.ts");
         try {
           const result = await runQueueCount({
             url: distributed.queue, job: distributed.job, resume: flags.resume === true, loaded, box, threshold,
-            tightening: flags.tightening, unitSeconds: distributed.unitSeconds, progress: flags.progress,
+            tightening, unitSeconds: distributed.unitSeconds, progress: flags.progress,
           });
           printEngineResult(result, modelPath, box, flags.json ?? false);
         } catch (err) {
@@ -297,7 +294,7 @@ export function registerCount(program: Command): void {
         box,
         threshold,
         workers,
-        tightening: flags.tightening,
+        tightening,
         regionsOut: flags.regions,
         affine: flags.affine,
         checkpoint: flags.checkpoint,
@@ -326,7 +323,7 @@ export function registerCount(program: Command): void {
 function engineOnlyFlag(flags: CountFlags): string | undefined {
   return [
     flags.workers !== "1" && "--workers", flags.checkpoint && "--checkpoint", flags.resume && "--resume", flags.queue && "--queue",
-    flags.shard && "--shard", flags.plain && "--plain", flags.tightening !== "lp" && "--tightening",
+    flags.shard && "--shard", flags.plain && "--plain", flags.tightening !== DEFAULT_TIGHTENING && "--tightening",
   ].find((f): f is string => typeof f === "string");
 }
 

@@ -4,7 +4,7 @@ import { classBoundary } from "../../geometry/class-boundary.ts";
 import { writePicture } from "../../io/png.ts";
 import { renderPartitionSvg, type PartitionColouring } from "../../render/partition-svg.ts";
 import { activationName, hiddenLayers, hiddenWidths, outputDim, type Network } from "../../model/network.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 import { addPlaneOptions, classesPresent, closedCount, partitionPlane, plural, verificationLines, verifyPlane, type PlaneFlags } from "./boundary.ts";
 
 /** "784-10-12-10 relu": layer widths and the hidden activations (each kind once, in order). */

@@ -14,7 +14,7 @@ import type { Command } from "commander";
 import { loadModel } from "../../io/load.ts";
 import { stringifyTesseraJson } from "../../io/tessera-json.ts";
 import { ModelError } from "../../model/validate.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 
 /**
  * The repository root, or the installed package's: the nearest directory above this module with a package.json

@@ -23,9 +23,11 @@ import {
   summarizeLocalStudy,
   type StudyPoints,
 } from "../../local/study.ts";
-import { optionalDomain, parseNormFlag } from "./local.ts";
-import { UsageError } from "../errors.ts";
-import { formatCount, ProgressBar } from "../progress.ts";
+import { parseNormFlag } from "./local.ts";
+import { boxFileOption, boxOption, resolveDomain } from "../domain.ts";
+import { UsageError } from "../../util/errors.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 
 interface StudyFlags {
   data?: string;
@@ -114,8 +116,8 @@ export function registerLocalStudy(program: Command): void {
     .option("--norm <2|inf>", "the balls' norm", "2")
     .option("--out <dir>", "output folder", "local-study")
     .option("--seed <n>", "seed of the random points, and of the digit sample (mnistSplit) for a model that records no training data", "1")
-    .option("--box <lo,hi>", "domain (default: the model's, or its NAME.expected.json box)")
-    .option("--box-file <file>", 'domain as JSON {"lo": ..., "hi": ...}')
+    .addOption(boxOption())
+    .addOption(boxFileOption())
     .option("--no-clip", "count over the whole ball, not ball ∩ domain (random centres still come from the domain)")
     .option("--no-progress", "no progress line on stderr")
     .action(async (modelPath: string, flags: StudyFlags) => {
@@ -128,7 +130,7 @@ export function registerLocalStudy(program: Command): void {
       const loaded = await loadModel(modelPath);
       const net = loaded.network;
       if (net.inputDim !== MNIST_PIXELS) throw new UsageError(`${modelPath}: takes ${net.inputDim} inputs, MNIST digits have ${MNIST_PIXELS}`);
-      const domain = await optionalDomain(loaded, flags);
+      const domain = await resolveDomain(loaded, flags, "optional");
       if (!domain) throw new UsageError(`${modelPath}: no input domain to draw random points from; give --box 0,1`);
 
       const centres = digitCentres(loaded.metadata, points, seed, modelPath);

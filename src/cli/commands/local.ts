@@ -8,7 +8,6 @@ import type { Command } from "commander";
 import { loadModel, type LoadedModel } from "../../io/load.ts";
 import { loadMnist, MNIST_PIXELS } from "../../io/mnist.ts";
 import { describeBox } from "../../bounds/from-network.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
 import type { Box } from "../../model/network.ts";
 import { type Ball, type BallNorm, parseBallNorm } from "../../local/ball.ts";
 import { analyzeBall, type BallAnalysis } from "../../local/analyze.ts";
@@ -16,9 +15,11 @@ import { LOCAL_BOUND_SOURCE } from "../../local/local-bound.ts";
 import { DEFAULT_MAX_REGIONS } from "../../local/class-boundary.ts";
 import { ModelError } from "../../model/validate.ts";
 import { parseNumberList } from "../input-vector.ts";
-import { resolveDomain, siblingExpectedBox } from "../domain.ts";
-import { parseThreshold, UsageError } from "../errors.ts";
-import { formatCount, ProgressBar } from "../progress.ts";
+import { boxFileOption, boxOption, resolveDomain, thresholdOption } from "../domain.ts";
+import { UsageError } from "../../util/errors.ts";
+import { DEFAULT_TIGHTENING, parseThreshold, parseTightening } from "../../count/session.ts";
+import { formatCount } from "../../util/progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 
 interface LocalFlags {
   center?: string;
@@ -118,13 +119,6 @@ export async function readCenter(flags: { center?: string; sample?: string; digi
   return { x, from };
 }
 
-/** The model's domain when it has one (--box, --box-file, the model file, a fixture's NAME.expected.json), else undefined. */
-export async function optionalDomain(loaded: LoadedModel, flags: { box?: string; boxFile?: string }): Promise<{ box: Box; from: string } | undefined> {
-  if (flags.box === undefined && flags.boxFile === undefined && !loaded.domain && !(await siblingExpectedBox(loaded.path, loaded.network.inputDim))) {
-    return undefined;
-  }
-  return resolveDomain(loaded, flags);
-}
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : String(v);
@@ -198,10 +192,10 @@ export function registerLocal(program: Command): void {
     .option("--digit <k>", "the centre: MNIST digit k (from 0) of the mnist package, in its fixed order (784-input models)")
     .option("--radius <r>", "the ball's radius (> 0)")
     .option("--norm <2|inf>", "the ball's norm", "2")
-    .option("--box <lo,hi>", "input domain [lo, hi]^n0 to clip the ball to (default: the model's domain or its NAME.expected.json box; none: the whole ball)")
-    .option("--box-file <file>", 'domain as JSON {"lo": number|number[], "hi": number|number[]}')
-    .option("--tightening <lp|interval>", "bounds for the stable units over the ball", "lp")
-    .option("--threshold <t>", "interior-radius threshold of the count", String(DEFAULT_INTERIOR_THRESHOLD))
+    .addOption(boxOption())
+    .addOption(boxFileOption())
+    .option("--tightening <lp|interval>", "bounds for the stable units over the ball", DEFAULT_TIGHTENING)
+    .addOption(thresholdOption())
     .option("--no-class-boundary", "skip the search for the nearest class boundary")
     .option("--max-regions <n>", "cap of the class-boundary search (regions opened); capped answers are lower bounds", String(DEFAULT_MAX_REGIONS))
     .option("--no-progress", "no progress line on stderr")
@@ -210,11 +204,11 @@ export function registerLocal(program: Command): void {
       const radius = parseRadius(flags.radius);
       const norm = parseNormFlag(flags.norm);
       const threshold = parseThreshold(flags.threshold);
-      if (flags.tightening !== "lp" && flags.tightening !== "interval") throw new UsageError(`--tightening "${flags.tightening}": choose lp or interval`);
+      parseTightening(flags.tightening);
       if (!/^\d+$/.test(flags.maxRegions.trim()) || Number(flags.maxRegions) < 1) throw new UsageError(`--max-regions "${flags.maxRegions}": give a positive integer`);
       const loaded = await loadModel(modelPath);
       const { x, from } = await readCenter(flags, loaded);
-      const domain = await optionalDomain(loaded, flags);
+      const domain = await resolveDomain(loaded, flags, "optional");
       const ball: Ball = { center: x, radius, norm };
       const bar = new ProgressBar("local count", flags.progress && !flags.json);
       let analysis: BallAnalysis;

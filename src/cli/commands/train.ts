@@ -3,8 +3,8 @@ import { DataError } from "../../data/dataset.ts";
 import { saveModel } from "../../io/load.ts";
 import { loadTrainingData, type TrainingData } from "../../train/data.ts";
 import { resolveTrainOptions, trainingMetadata, trainMlp, TrainingError, type EpochReport, type ResolvedTrainOptions } from "../../train/mlp.ts";
-import { UsageError } from "../errors.ts";
-import { formatDuration } from "../progress.ts";
+import { UsageError } from "../../util/errors.ts";
+import { formatDuration } from "../../util/progress.ts";
 import { parseArch } from "./bounds.ts";
 
 /** Parse an integer option in [min, max]; one-line {@link UsageError} otherwise. */

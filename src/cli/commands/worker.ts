@@ -1,7 +1,7 @@
 import { availableParallelism, hostname } from "node:os";
 import { Option, type Command } from "commander";
 import { DEFAULT_LOCK_SECONDS } from "../../distributed/job-keys.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../util/errors.ts";
 import { capToCores } from "../threads.ts";
 
 interface WorkerFlags {

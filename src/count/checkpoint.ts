@@ -1,19 +1,19 @@
 /**
- * The checkpoint file of `tessera count --checkpoint` and its validation on `--resume`. A checkpoint is not trusted:
+ * The checkpoint of a count (the file of `tessera count --checkpoint`) and its validation on resume. Isomorphic: the
+ * file itself is read and written by src/run/checkpoint-file.ts. A checkpoint is not trusted:
  * every field is checked for type and range, the task split it carries is compared with the split recomputed from
  * the model (tasks, their number and digest), each finished task's count with the most regions its cell can hold,
  * and the whole file with its content digest (which catches edits, not a forger who recomputes it: docs/security.md).
  * Any failure is one line naming the file.
  */
-import { readFileSync } from "node:fs";
 import * as z from "zod";
-import type { Task } from "../count/engine.ts";
+import type { Task } from "./engine.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
 import { fnv64Hex } from "../model/fingerprint.ts";
 import type { Network } from "../model/network.ts";
 import { hiddenLayers, unitsOf } from "../model/network.ts";
 import { patternToString } from "../model/evaluate.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** Entries of a finished task's record: [regions, lps, witnessHits, ambiguous, lpFailures, stepHits, cellRefutations]. */
 export const TASK_RECORD_LENGTH = 7;
@@ -77,14 +77,12 @@ export function sealCheckpoint(cp: Omit<Checkpoint, "digest">): Checkpoint {
   return sealed;
 }
 
-/** Read and type-check a checkpoint; throws {@link UsageError} naming the file and the first problem. */
-export function readCheckpoint(path: string): Checkpoint {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new UsageError(`${path}: not a readable checkpoint (JSON written by tessera count --checkpoint)`);
-  }
+/**
+ * Type-check the parsed JSON of a checkpoint read from `path` (JSON.parse's result, or `undefined` when the text was
+ * not JSON); throws {@link UsageError} naming the file and the first problem.
+ */
+export function parseCheckpoint(path: string, json: unknown): Checkpoint {
+  if (json === undefined) throw new UsageError(`${path}: not a readable checkpoint (JSON written by tessera count --checkpoint)`);
   const head = json as { format?: unknown; version?: unknown; digest?: unknown } | null;
   if (typeof head !== "object" || head === null || head.format !== "tessera-count-checkpoint" || head.version !== 1) {
     throw new UsageError(`${path}: not a tessera count checkpoint`);

@@ -12,15 +12,16 @@ import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import { toOriginalInput, toOriginalRadius } from "../model/normalise.ts";
-import { unitScaleFor } from "./count-runner.ts";
+import { unitScaleFor } from "../count/session.ts";
 import type { Box } from "../model/network.ts";
 import { intervalBounds } from "../tighten/interval.ts";
 import { lpBounds } from "../tighten/lp.ts";
-import { UsageError } from "./errors.ts";
-import { contentDigest } from "./checkpoint.ts";
+import { UsageError } from "../util/errors.ts";
+import { contentDigest } from "../count/checkpoint.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
 import * as z from "zod";
-import { formatCount, ProgressBar } from "./progress.ts";
+import { formatCount } from "../util/progress.ts";
+import { ProgressBar } from "./progress-bar.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
 
 const count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -76,7 +77,7 @@ async function interruptible<T>(work: (stopped: () => boolean) => Promise<T>): P
 /** Count regions with the MILP formulation (no-good-free branching over z, see src/milp). */
 export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & { checkpointWritten?: string }> {
   const fingerprint = networkFingerprint(opts.loaded.network);
-  // At unit scale, as the engine counts (count-runner's unitScaleFor); points go back to the model's inputs.
+  // At unit scale, as the engine counts (unitScaleFor, src/count/session.ts); points go back to the model's inputs.
   const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
   const net = problem.net;
   const highs = await loadHighs();

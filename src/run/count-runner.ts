@@ -1,31 +1,30 @@
 /**
- * Runs the fast engine for `tessera count`: bound tightening, the task split, tasks in this thread or on worker
- * threads, regions streamed to a JSON-lines file in task order, progress on stderr, a checkpoint written every few
- * seconds and on SIGINT / SIGTERM, and resumption from it. The count never depends on the number of workers: the
- * split is fixed by the network, the domain, the threshold and the task target.
+ * Runs the fast engine for `tessera count` (Node executor of a counting session, src/count/session.ts): the plan
+ * (bound tightening, the task split), tasks in this thread or on worker threads, regions streamed to a JSON-lines
+ * file in task order, progress on stderr, a checkpoint written every few seconds and on SIGINT / SIGTERM, and
+ * resumption from it. The count never depends on the number of workers: the split is fixed by the network, the
+ * domain, the threshold and the task target.
  */
-import { closeSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
+import { closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { DEFAULT_TASK_TARGET, PLAIN_SEARCH, RegionEnumerator, stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
-import { executeTask, splitDigest, type TaskCollect, type TaskResult } from "../count/task.ts";
-import type { CountResult } from "../count/types.ts";
-import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
+import { stableUnitReport, type EngineStats, type Task } from "../count/engine.ts";
+import { checkCheckpointSplit, sealCheckpoint, type Checkpoint } from "../count/checkpoint.ts";
+import { countSpec, planCount, type CountProgressEvent, type CountRunResult, type Tightening } from "../count/session.ts";
+import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts";
+import { PartitionVerifier } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
-import { loadHighs, type Highs } from "../lp/highs.ts";
 import { patternToString } from "../model/evaluate.ts";
-import { networkFingerprint } from "../model/fingerprint.ts";
-import { ScaleError, unitScaleProblem, type UnitScaleProblem } from "../model/normalise.ts";
-import type { Box, Network } from "../model/network.ts";
-import { intervalBounds, type PreActivationBounds } from "../tighten/interval.ts";
-import { lpBounds } from "../tighten/lp.ts";
-import { unitsSeenUnstable } from "../tighten/sampled.ts";
-import { UsageError } from "./errors.ts";
-import { checkCheckpointSplit, readCheckpoint, sealCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import type { Box } from "../model/network.ts";
+import { UsageError } from "../util/errors.ts";
+import { formatCount } from "../util/progress.ts";
+import { withBaselineWasm } from "./baseline-wasm.ts";
+import { readCheckpoint, writeCheckpointFile } from "./checkpoint-file.ts";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./count-worker.ts";
-import { formatCount, ProgressBar } from "./progress.ts";
+import { ProgressBar } from "./progress-bar.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
+
+export type { CountRunResult } from "../count/session.ts";
 
 /** Seconds between checkpoint writes while counting. */
 const CHECKPOINT_EVERY_SECONDS = 5;
@@ -35,7 +34,7 @@ export interface CountRunOptions {
   box: Box;
   threshold: number;
   workers: number;
-  tightening: "lp" | "interval";
+  tightening: Tightening;
   taskTarget?: number;
   regionsOut?: string;
   affine?: boolean;
@@ -50,33 +49,8 @@ export interface CountRunOptions {
   shard?: { index: number; count: number };
   /** The plain search, every acceleration off ({@link PLAIN_SEARCH}): the same count, slower; a cross-check. */
   plain?: boolean;
-}
-
-export interface CountRunResult extends CountResult {
-  stats: EngineStats;
-  tasks: number;
-  tasksDone: number;
-  workers: number;
-  tightening: "lp" | "interval";
-  verify?: VerifyReport;
-  checkpointWritten?: string;
-  /** Part of `seconds` spent loading HiGHS and tightening pre-activation bounds. */
-  tighteningSeconds: number;
-  /** LPs of the bound tightening and of the task split (both included in `lps`). */
-  tighteningLps: number;
-  splitLps: number;
-  /** Tasks of the whole split (`tasks` counts only a shard's when sharded). */
-  splitTasks: number;
-  /** How the count was run, when not by local worker threads (queue, merged shards): replaces the worker count in reports. */
-  execution?: string;
-  /** How to continue an unfinished count, when not from a checkpoint file. */
-  resumeHint?: string;
-  /** Counted by the plain search (`--plain`). */
-  plain?: boolean;
-  /** {@link splitDigest} of the whole task split (sharded counts: merge checks that parts share it). */
-  splitDigest?: string;
-  /** This run's tasks (their decisions) and each one's regions (0 while not done), in split order. */
-  perTask?: [string, number][];
+  /** Called with the progress whenever the bar would be redrawn (an embedding program's own display). */
+  onProgress?: (p: CountProgressEvent) => void;
 }
 
 function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
@@ -87,96 +61,20 @@ function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
   );
 }
 
-/** HiGHS and the pre-activation bounds a count runs with, and what computing them cost. */
-export interface CountingBounds {
-  highs: Highs;
-  bounds: PreActivationBounds;
-  /** LPs solved for the bounds (0 with interval tightening). */
-  lps: number;
-  /** Seconds spent loading HiGHS and computing the bounds. */
-  seconds: number;
-}
-
-/**
- * Load HiGHS and compute the pre-activation bounds `tessera count` uses: LP tightening (counting needs stability
- * only, so last-layer units that sample points show taking both signs skip their LPs) or interval arithmetic.
- * The tree the engine explores depends on these bounds, so every part of one count must use the same ones.
- */
-export async function countingBounds(
-  net: Network,
-  box: Box,
-  tightening: "lp" | "interval",
-  baselineWasm = false,
-): Promise<CountingBounds> {
-  const t0 = Date.now();
-  // With `baselineWasm` (only `tessera count`, a single thread at this point, calls it so): the engine asks HiGHS
-  // only for a few tightening LPs and rare borderline LPs, so compiling HiGHS's wasm with V8's baseline tier only
-  // avoids ~0.3 s of optimising compilation that otherwise competes with the engine's own JIT (random-2-32-32-s5
-  // from a cold process: 0.69 s → 0.34 s). V8's flags are process-wide and a module compiled under --liftoff-only
-  // never tiers up (V8 also shares compiled modules between threads), so the flags are restored at once, and
-  // MarginLP's pivot kernel, compiled when the engine was imported, keeps its optimising tier (4× faster). Studies,
-  // whose threads run this concurrently, and the queue coordinator leave the flags alone.
-  if (baselineWasm) setFlagsFromString("--liftoff-only");
-  try {
-    const highs = await loadHighs();
-    const tightenStats = { lps: 0 };
-    const bounds: PreActivationBounds =
-      tightening === "lp"
-        ? lpBounds(net, box, highs, { stats: tightenStats, knownUnstable: unitsSeenUnstable(net, box) })
-        : intervalBounds(net, box);
-    return { highs, bounds, lps: tightenStats.lps, seconds: (Date.now() - t0) / 1000 };
-  } finally {
-    if (baselineWasm) {
-      // --liftoff-only also switched dynamic tiering off: both are restored.
-      setFlagsFromString("--no-liftoff-only");
-      setFlagsFromString("--wasm-dynamic-tiering");
-    }
-  }
-}
-
-/** The tasks of shard `index` of `count`: those whose index in the split is ≡ index (mod count). */
-export function shardTasks<T>(tasks: T[], shard: { index: number; count: number } | undefined): T[] {
-  return shard ? tasks.filter((_, i) => i % shard.count === shard.index) : tasks;
-}
-
-/**
- * The counting problem of a loaded model at unit scale ({@link unitScaleProblem}); a problem that no rescaling brings
- * into floating-point range is refused with one line naming the model.
- */
-export function unitScaleFor(loaded: Pick<LoadedModel, "network" | "path">, box: Box, threshold: number): UnitScaleProblem {
-  try {
-    return unitScaleProblem(loaded.network, box, threshold);
-  } catch (err) {
-    if (err instanceof ScaleError) throw new UsageError(`${loaded.path}: ${err.message}`);
-    throw err;
-  }
-}
-
 /** Count with the fast engine, as `tessera count` does. */
 export async function runEngineCount(opts: CountRunOptions): Promise<CountRunResult> {
   const t0 = Date.now();
-  // The network and box at unit scale (the identity on [0, 1] and [−1, 1] boxes): every tolerance, from the bound
-  // tightening's to the interior threshold, judges this form; points and maps are given back in the model's inputs.
-  const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
+  const spec = countSpec({ box: opts.box, threshold: opts.threshold, tightening: opts.tightening, taskTarget: opts.taskTarget, plain: opts.plain, method: "engine" });
+  const plan = await planCount(opts.loaded, spec, { exact: highsMarginSolver, shard: opts.shard, around: withBaselineWasm });
+  const { problem, enumerator, bounds, fingerprint, tasks, digest, splitLps } = plan;
   const net = problem.net;
-  const { highs, bounds, lps: tighteningLps, seconds: tighteningSeconds } = await countingBounds(net, problem.box, opts.tightening, true);
-  const tightenStats = { lps: tighteningLps };
-  const enumerator = new RegionEnumerator(net, {
-    box: problem.box,
-    threshold: problem.threshold,
-    bounds,
-    exact: highsMarginSolver(highs),
-    ...(opts.plain ? PLAIN_SEARCH : {}),
-  });
-  const fingerprint = networkFingerprint(opts.loaded.network);
-
-  // Tasks: from the checkpoint being resumed, or a fresh split.
-  let tasks: Task[];
-  let done: (number[] | null)[];
-  let splitLps: number;
-  let splitTaskCount: number;
-  let digest: string;
+  const tightenStats = { lps: plan.tighteningLps };
+  const tighteningSeconds = plan.tighteningSeconds;
+  const splitTaskCount = plan.allTasks.length;
   const shardLabel = opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null;
+
+  // Task records: from the checkpoint being resumed (checked against the split just made), or none done.
+  let done: (number[] | null)[];
   let previousSeconds = 0;
   let regionsBytes = 0;
   if (opts.resume) {
@@ -194,24 +92,12 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     if ((cp.regionsFile ?? undefined) !== opts.regionsOut) {
       throw new UsageError(`${opts.resume}: resume with the same --regions as the interrupted run (${cp.regionsFile ?? "none"})`);
     }
-    // The split is recomputed (a few LPs) and must be the checkpoint's: its tasks, their number and digest.
-    const before = enumerator.stats.lps;
-    const all = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
-    splitLps = enumerator.stats.lps - before;
-    digest = splitDigest(all);
-    tasks = shardTasks(all, opts.shard);
-    checkCheckpointSplit(opts.resume, cp, net, all, tasks, digest);
+    // The split (recomputed: a few LPs) must be the checkpoint's: its tasks, their number and digest.
+    checkCheckpointSplit(opts.resume, cp, net, plan.allTasks, tasks, digest);
     done = cp.done;
-    splitTaskCount = all.length;
     previousSeconds = cp.elapsedSeconds;
     regionsBytes = cp.regionsBytes;
   } else {
-    const before = enumerator.stats.lps;
-    const all = enumerator.splitTasks(opts.taskTarget ?? DEFAULT_TASK_TARGET).tasks;
-    tasks = shardTasks(all, opts.shard);
-    splitTaskCount = all.length;
-    digest = splitDigest(all);
-    splitLps = enumerator.stats.lps - before;
     done = tasks.map(() => null);
   }
 
@@ -258,9 +144,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
       elapsedSeconds: previousSeconds + (Date.now() - t0) / 1000,
       complete,
     });
-    const tmp = `${checkpointPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify(cp));
-    renameSync(tmp, checkpointPath);
+    writeCheckpointFile(checkpointPath, cp);
     return checkpointPath;
   };
 
@@ -297,6 +181,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const showProgress = (force = false) => {
     let liveRegions = 0; // regions of tasks still running
     for (const v of live.values()) liveRegions += v;
+    opts.onProgress?.({ regions: totals.regions + liveRegions, tasksDone, tasks: tasks.length });
     bar.update(
       totals.regions + liveRegions,
       tasks.length ? tasksDone / tasks.length : 1,

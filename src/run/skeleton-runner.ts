@@ -1,7 +1,7 @@
 /**
  * `tessera count --method skeleton` (and `auto` on 1- to 3-input networks): the skeleton engine (src/skeleton/) with
- * the CLI's regions file, verifier and `--complex` export. No HiGHS: the skeleton solves no LP except MarginLP on the
- * rare thin cells.
+ * the regions file, verifier and `--complex` export (Node: files; printing is src/cli/print-skeleton.ts). No HiGHS:
+ * the skeleton solves no LP except MarginLP on the rare thin cells.
  */
 import { closeSync, writeFileSync } from "node:fs";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
@@ -11,12 +11,9 @@ import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { Skeleton } from "../skeleton/complex.ts";
 import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
-import { complexFaces3d } from "./complex-faces.ts";
-import { describeBox } from "../bounds/from-network.ts";
-import { UsageError } from "./errors.ts";
-import { formatCount } from "./progress.ts";
+import { complexFaces3d } from "../skeleton/complex-faces.ts";
+import { UsageError } from "../util/errors.ts";
 import { appendRegions, openRegionsFile } from "./regions-file.ts";
-import { verifyLines } from "./verify-lines.ts";
 
 /** Options of {@link runSkeletonCount}. */
 export interface SkeletonRunOptions {
@@ -150,7 +147,7 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
     for (const e of edgeIds) s = combine(combine(s, vsigns[edges[e][0]]), vsigns[edges[e][1]]);
     return s;
   };
-  // 3-D: the 2-faces with sign vectors and each cell's faces, checked by Euler's relation (src/cli/complex-faces.ts).
+  // 3-D: the 2-faces with sign vectors and each cell's faces, checked by Euler's relation (src/skeleton/complex-faces.ts).
   const f3 = d === 3 ? complexFaces3d(path, sk, liveEdge, vsigns) : undefined;
   const doc = {
     format: "tessera-complex",
@@ -170,48 +167,4 @@ function writeComplex(path: string, net: Network, box: Box, sk: Skeleton, result
     throw new UsageError(`${path}: cannot write the complex`);
   }
   return path;
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const stableTotal = (r: SkeletonRunResult) => sum(r.stableActive) + sum(r.stableInactive);
-
-/** Print a skeleton count as `tessera count` does (text or one JSON object). */
-export function printSkeletonResult(r: SkeletonRunResult, modelPath: string, box: Box, json: boolean, note?: string): void {
-  if (json) {
-    process.stdout.write(
-      JSON.stringify({
-        model: modelPath,
-        method: "skeleton",
-        ...(note ? { chosen: note } : {}),
-        regions: r.regions,
-        complete: true,
-        stableUnits: stableTotal(r),
-        stableActive: r.stableActive,
-        stableInactive: r.stableInactive,
-        lps: r.resolved,
-        vertices: r.vertices,
-        edges: r.edges,
-        cells: r.cells,
-        resolvedCells: r.resolved,
-        seconds: Number(r.seconds.toFixed(4)),
-        threshold: r.threshold,
-        ...(r.verify ? { verify: r.verify } : {}),
-        ...(r.complexWritten ? { complex: r.complexWritten } : {}),
-      }) + "\n",
-    );
-    return;
-  }
-  const d = r.dim;
-  const lines = [
-    `model          ${modelPath}`,
-    `domain         ${describeBox(box)}`,
-    `method         skeleton (${d === 1 ? "intervals" : "vertex-edge complex"} refined unit by unit, no LPs${note ? `; ${note}` : ""})`,
-    `regions        ${formatCount(r.regions)}`,
-    `stable units   ${stableTotal(r)} (${sum(r.stableActive)} always active, ${sum(r.stableInactive)} always inactive; exact, from the complex)`,
-    `complex        ${formatCount(r.vertices)} vertices, ${formatCount(r.edges)} edges made, ${formatCount(r.cells)} cells${r.resolved ? ` (${r.resolved} thin cells decided by a margin LP)` : ""}`,
-    `seconds        ${r.seconds.toFixed(3)}`,
-  ];
-  if (r.verify) lines.push(...verifyLines(r.verify));
-  if (r.complexWritten) lines.push(`complex file   ${r.complexWritten}`);
-  process.stdout.write(lines.join("\n") + "\n");
 }

@@ -1,6 +1,6 @@
 /** The `--regions OUT.jsonl` file of a count: opened fresh, or truncated to where a checkpoint left it on resume. */
 import { existsSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** An open regions file and the number of bytes written so far. */
 export interface RegionsFile {

@@ -1,8 +1,8 @@
 /** `--complex` in 3-D: the complex's 2-faces as JSON records, checked by Euler's relation before anything is written. */
-import type { Skeleton } from "../skeleton/complex.ts";
-import { complexFaces, eulerCheck, type EulerCheck } from "../skeleton/faces-3d.ts";
-import { SkeletonUndecided } from "../skeleton/complex.ts";
-import { UsageError } from "./errors.ts";
+import type { Skeleton } from "./complex.ts";
+import { complexFaces, eulerCheck, type EulerCheck } from "./faces-3d.ts";
+import { SkeletonUndecided } from "./complex.ts";
+import { UsageError } from "../util/errors.ts";
 
 /** A face record of the complex file. */
 export interface FaceRecord {
