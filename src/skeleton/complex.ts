@@ -14,7 +14,7 @@
  * cell), and a cut that does not close up as a convex polygon throws {@link SkeletonUndecided}, never a wrong cell.
  * Flat typed arrays throughout. Isomorphic: no Node APIs.
  */
-import type { Box, Network } from "../model/network.ts";
+import type { Activation, Box, DenseLayer as Layer, Network } from "../model/network.ts";
 import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
 
 /**
@@ -54,6 +54,18 @@ export function skeletonSupport(net: Network): string | undefined {
     if (a.kind === "identity") return "the skeleton engine needs a piecewise-linear activation on every hidden layer";
   }
   return undefined;
+}
+
+/** Output k of an activation on the pre-activation rows at H[base…] (maxout of rank 2: the larger of rows 2k, 2k + 1). */
+function activate(H: Float64Array, base: number, k: number, kind: Activation["kind"], alpha: number): number {
+  if (kind === "identity") return H[base + k];
+  if (kind === "maxout") {
+    const g0 = H[base + 2 * k];
+    const g1 = H[base + 2 * k + 1];
+    return g1 > g0 ? g1 : g0;
+  }
+  const g = H[base + k];
+  return g > 0 ? g : kind === "leaky-relu" ? alpha * g : 0;
 }
 
 /** Growable typed arrays (amortised doubling). */
@@ -102,7 +114,7 @@ export class Skeleton {
   vCount = 0;
   X: Float64Array;
   /** Current layer's pre-activations, vertex-major (stride `gw`). */
-  G: Float64Array;
+  G: Float64Array = new Float64Array(0);
   gw = 0;
   /** Hyperplanes through each vertex (d ≥ 3 only): arena `vSup`, ranges `vSupStart`/`vSupLen`. */
   vSupStart: Int32Array;
@@ -221,9 +233,9 @@ export class Skeleton {
     return v;
   }
 
-  /** Room for `cap` vertices in every per-vertex array. */
+  /** Room for `cap` vertices in every per-vertex array (G and F keep their contents). */
   private growVertices(cap: number): void {
-    if (cap <= this.vSupLen.length && (!this.gw || this.G.length >= cap * this.gw)) return;
+    if (cap <= this.vSupLen.length && this.G.length >= cap * this.gw && this.F.length >= cap * this.fw) return;
     cap = Math.max(cap, this.vSupLen.length);
     this.X = grownF(this.X, cap * this.d);
     this.vSupStart = grownI(this.vSupStart, cap);
@@ -235,7 +247,8 @@ export class Skeleton {
     }
     this.val = grownF(this.val, cap);
     this.vMark = grownI(this.vMark, cap);
-    if (this.gw) this.G = grownF(this.G, cap * this.gw);
+    this.G = grownF(this.G, cap * this.gw);
+    this.F = grownF(this.F, cap * this.fw);
   }
 
   private setVertexSupport(v: number, sup: ArrayLike<number>, len: number): void {
@@ -309,97 +322,99 @@ export class Skeleton {
     return this.cE.subarray(this.cStart[c], this.cStart[c] + this.cLen[c]);
   }
 
-  /** Set G to the layer's pre-activations W h + b at every vertex, h = the previous layer's output (or x). */
-  private loadLayer(l: number, H: Float64Array, hw: number): void {
-    const layer = this.net.layers[l];
-    const { outDim, weights: W, bias: b } = layer;
-    const V = this.vCount;
-    this.gw = outDim;
-    // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
-    const cap = Math.max(this.vSupLen.length, 4 * V);
-    this.G = new Float64Array(cap * outDim);
-    this.growVertices(cap);
-    const G = this.G;
-    // Per vertex, the non-zero inputs (about half of a ReLU layer's are 0), then one dot product per row.
-    const nzIndex = new Int32Array(hw);
-    const nzValue = new Float64Array(hw);
+  /**
+   * The pre-activations W h + b of `layer` at vertices [0, V) into `out` (stride layer.outDim), h = the activation
+   * `act` of the rows of `H` (stride hw; identity for the inputs). Per vertex, the row starts at b and adds W's column
+   * k times h_k for the non-zero h_k only (about half of a ReLU layer's are 0), W read transposed (`WT`) so that both
+   * the column and the row of `out` are contiguous.
+   */
+  private preActivations(layer: Layer, WT: Float64Array, H: Float64Array, hw: number, act: Activation, out: Float64Array, V: number): void {
+    const { outDim, bias: b } = layer;
+    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
     for (let v = 0; v < V; v++) {
       const hb = v * hw;
-      let nz = 0;
-      for (let k = 0; k < hw; k++) {
-        const h = H[hb + k];
-        if (h !== 0) {
-          nzIndex[nz] = k;
-          nzValue[nz++] = h;
-        }
-      }
       const gb = v * outDim;
-      for (let r = 0; r < outDim; r++) {
-        const wb = r * hw;
-        let t = b[r];
-        for (let q = 0; q < nz; q++) t += W[wb + nzIndex[q]] * nzValue[q];
-        G[gb + r] = t;
+      for (let r = 0; r < outDim; r++) out[gb + r] = b[r];
+      for (let k = 0; k < w; k++) {
+        const h = activate(H, hb, k, act.kind, alpha);
+        if (h === 0) continue;
+        const wb = k * outDim;
+        for (let r = 0; r < outDim; r++) out[gb + r] += WT[wb + r] * h;
       }
     }
   }
 
-  /** Output of layer l (activation applied) at every vertex, vertex-major with stride outputWidthOf(layer). */
-  private layerOutput(l: number): Float64Array {
-    const layer = this.net.layers[l];
-    const a = layer.activation;
-    const V = this.vCount;
-    const w = outputWidthOf(layer);
-    const H = new Float64Array(V * w);
-    const G = this.G;
-    const gw = this.gw;
-    for (let v = 0; v < V; v++) {
-      for (let i = 0; i < w; i++) {
-        if (a.kind === "maxout") {
-          const g0 = G[v * gw + 2 * i];
-          const g1 = G[v * gw + 2 * i + 1];
-          H[v * w + i] = g1 > g0 ? g1 : g0;
-        } else {
-          const g = G[v * gw + i];
-          H[v * w + i] = g > 0 ? g : a.kind === "leaky-relu" ? a.alpha * g : 0;
-        }
-      }
-    }
-    return H;
+  /** W transposed (column k of W contiguous at k · outDim). */
+  private static transposed(layer: Layer): Float64Array {
+    const { outDim, inDim, weights: W } = layer;
+    const WT = new Float64Array(outDim * inDim);
+    for (let r = 0; r < outDim; r++) for (let k = 0; k < inDim; k++) WT[k * outDim + r] = W[r * inDim + k];
+    return WT;
   }
 
-  /** Per pre-activation row of layer l: the magnitude scale |b| + Σ |w_k| max_v |h_k(v)| of {@link ZERO_RELATIVE}. */
-  private rowScales(l: number, H: Float64Array, hw: number): Float64Array {
-    const layer = this.net.layers[l];
-    const hmax = new Float64Array(hw);
+  /**
+   * Per pre-activation row of `layer`: the magnitude scale |b| + Σ |w_k| max_v |h_k(v)| of {@link ZERO_RELATIVE}, h
+   * the activation `act` of the rows of `H` (stride hw) at every vertex. For ReLU and leaky ReLU |h_k| is convex on
+   * every cell, so its maximum over the box is at a vertex; for maxout max(|g_0|, |g_1|) bounds it.
+   */
+  private rowScales(layer: Layer, H: Float64Array, hw: number, act: Activation): Float64Array {
+    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
+    const hmax = new Float64Array(w);
     for (let v = 0; v < this.vCount; v++) {
-      for (let k = 0; k < hw; k++) {
-        const h = Math.abs(H[v * hw + k]);
+      for (let k = 0; k < w; k++) {
+        const h = act.kind === "maxout" ? Math.max(Math.abs(H[v * hw + 2 * k]), Math.abs(H[v * hw + 2 * k + 1])) : Math.abs(activate(H, v * hw, k, act.kind, alpha));
         if (h > hmax[k]) hmax[k] = h;
       }
     }
     const s = new Float64Array(layer.outDim);
     for (let r = 0; r < layer.outDim; r++) {
       let t = Math.abs(layer.bias[r]);
-      for (let k = 0; k < hw; k++) t += Math.abs(layer.weights[r * hw + k]) * hmax[k];
+      for (let k = 0; k < w; k++) t += Math.abs(layer.weights[r * w + k]) * hmax[k];
       s[r] = t;
     }
     return s;
   }
 
-  /** Refine by every hidden unit, layer by layer. */
+  /**
+   * Refine by every hidden unit, layer by layer. The pre-activations G of layer l are known at every vertex when the
+   * layer starts; those of layer l + 1 (F) are computed there once for the vertices present, and carried to each
+   * vertex the layer's cuts add, m = (1 − t) a + t b on an edge ab: h^l is affine along ab except for a kink at each
+   * unit k whose hyperplane crosses ab strictly inside, so F(m) = (1 − t) F(a) + t F(b) − Σ_k W^{l+1}_{:,k} e_k, with
+   * e_k = (1 − t) h_k(a) + t h_k(b) − h_k(m) the kink's gap (Serra et al. 2018, §2: g^{l+1} = W^{l+1} h^l + b^{l+1}).
+   * A vertex's row of W^{l+1} h^l is thus computed once, in the layer where the vertex is made or at the start of the
+   * previous one, not at every layer start. Round-off grows by a few ulps per split along a chain of splits in one
+   * layer, far below {@link ZERO_RELATIVE}.
+   */
   refineAll(): void {
     const hidden = hiddenLayers(this.net);
-    let H: Float64Array = this.X.slice(0, this.vCount * this.d);
-    let hw = this.d;
+    const identity: Activation = { kind: "identity" };
+    // Layer 0's pre-activations at the box's corners, and its scales, from the inputs.
+    let scales: Float64Array = this.rowScales(hidden[0], this.X, this.d, identity);
+    this.gw = hidden[0].outDim;
+    this.G = new Float64Array(Math.max(this.vSupLen.length, 4 * this.vCount) * this.gw);
+    this.preActivations(hidden[0], Skeleton.transposed(hidden[0]), this.X, this.d, identity, this.G, this.vCount);
     let unit = 0;
     for (let l = 0; l < hidden.length; l++) {
       const layer = hidden[l];
       this.layerIndex = l;
       this.stableActive.push(0);
       this.stableInactive.push(0);
-      const scales = this.rowScales(l, H, hw);
-      this.loadLayer(l, H, hw);
-      const maxout = layer.activation.kind === "maxout";
+      const act = layer.activation;
+      const next = l + 1 < hidden.length ? hidden[l + 1] : undefined;
+      this.fw = next ? next.outDim : 0;
+      // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
+      const cap = Math.max(this.vSupLen.length, 4 * this.vCount);
+      this.F = new Float64Array(cap * this.fw);
+      this.growVertices(cap);
+      if (next) {
+        this.nextWT = Skeleton.transposed(next);
+        this.preActivations(next, this.nextWT, this.G, this.gw, act, this.F, this.vCount);
+      }
+      this.act = act;
+      this.alpha = act.kind === "leaky-relu" ? act.alpha : 0;
+      const maxout = act.kind === "maxout";
       const n = unitsOf(layer);
       const tols = new Float64Array(n);
       for (let i = 0; i < n; i++) tols[i] = ZERO_RELATIVE * (maxout ? scales[2 * i + 1] + scales[2 * i] : scales[i]);
@@ -410,12 +425,21 @@ export class Skeleton {
         else this.insertUnit(unit, i, -1, tols[i], groups, i);
       }
       if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
-      if (l + 1 < hidden.length) {
-        H = this.layerOutput(l);
-        hw = outputWidthOf(layer);
+      if (next) {
+        scales = this.rowScales(next, this.G, this.gw, act);
+        this.G = this.F;
+        this.gw = this.fw;
+        this.F = new Float64Array(0);
+        this.fw = 0;
       }
     }
   }
+  /** Next layer's pre-activations at every vertex (stride fw; 0 in the last hidden layer), and W^{l+1} transposed. */
+  private F: Float64Array = new Float64Array(0);
+  private fw = 0;
+  private nextWT: Float64Array = new Float64Array(0);
+  private act: Activation = { kind: "relu" };
+  private alpha = 0;
 
   /**
    * Every cell's pattern bits for the layer's units, once the layer is refined: each cell then lies on one closed side
@@ -625,6 +649,7 @@ export class Skeleton {
     const gw = this.gw;
     const G = this.G;
     for (let r = 0; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
+    if (this.fw > 0) this.carryNext(a, b, m, t);
     this.val[m] = 0;
     this.sign[m] = 0;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
@@ -637,6 +662,34 @@ export class Skeleton {
     } else {
       this.ePos[e] = eb;
       this.eNeg[e] = ea;
+    }
+  }
+  /** F at the new vertex m = (1 − t) a + t b: interpolated, less the gap of each kink of h^l strictly inside ab. */
+  private carryNext(a: number, b: number, m: number, t: number): void {
+    const fw = this.fw;
+    const F = this.F;
+    const G = this.G;
+    const gw = this.gw;
+    const fa = a * fw;
+    const fb = b * fw;
+    const fm = m * fw;
+    for (let r = 0; r < fw; r++) F[fm + r] = F[fa + r] + t * (F[fb + r] - F[fa + r]);
+    const kind = this.act.kind;
+    const maxout = kind === "maxout";
+    const w = maxout ? gw >> 1 : gw;
+    const ga = a * gw;
+    const gb = b * gw;
+    const gm = m * gw;
+    const WT = this.nextWT;
+    for (let k = 0; k < w; k++) {
+      // The kink of h_k is where g_k (maxout: g_2k+1 − g_2k) is zero.
+      const da = maxout ? G[ga + 2 * k + 1] - G[ga + 2 * k] : G[ga + k];
+      const db = maxout ? G[gb + 2 * k + 1] - G[gb + 2 * k] : G[gb + k];
+      if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
+      const e = (1 - t) * activate(G, ga, k, kind, this.alpha) + t * activate(G, gb, k, kind, this.alpha) - activate(G, gm, k, kind, this.alpha);
+      if (e === 0) continue;
+      const wb = k * fw;
+      for (let r = 0; r < fw; r++) F[fm + r] -= WT[wb + r] * e;
     }
   }
   private tmpX = new Float64Array(4);
