@@ -68,6 +68,14 @@ function activate(H: Float64Array, base: number, k: number, kind: Activation["ki
   return g > 0 ? g : kind === "leaky-relu" ? alpha * g : 0;
 }
 
+/** `a` with room for `need` entries, grown to exactly that (contents kept). */
+function exactF(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const b = new Float64Array(need);
+  b.set(a);
+  return b;
+}
+
 /** Growable typed arrays (amortised doubling). */
 function grownF(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
@@ -226,30 +234,35 @@ export class Skeleton {
     const v = this.vCount++;
     const d = this.d;
     if (v >= CUT_KEY) throw new SkeletonUnsupported(`the complex outgrew ${CUT_KEY} vertices`);
-    if (v >= this.vSupLen.length) this.growVertices(this.vSupLen.length * 2);
+    if (v >= this.vCap) this.growVertices(v + 1);
     for (let j = 0; j < d; j++) this.X[v * d + j] = x[j];
     if (d >= 3) this.setVertexSupport(v, sup, supLen);
     this.vMark[v] = 0;
     return v;
   }
 
-  /** Room for `cap` vertices in every per-vertex array (G and F keep their contents). */
+  /**
+   * Room for `cap` vertices in every per-vertex array (contents kept, G and F included): the capacity at least
+   * doubles, and every array is sized from the one capacity `vCap` (an array grown on its own could fall behind).
+   */
   private growVertices(cap: number): void {
-    if (cap <= this.vSupLen.length && this.G.length >= cap * this.gw && this.F.length >= cap * this.fw) return;
-    cap = Math.max(cap, this.vSupLen.length);
-    this.X = grownF(this.X, cap * this.d);
-    this.vSupStart = grownI(this.vSupStart, cap);
-    this.vSupLen = grownI(this.vSupLen, cap);
-    if (this.sign.length < cap) {
-      const s = new Int8Array(cap);
+    if (cap > this.vCap) this.vCap = Math.max(cap, 2 * this.vCap);
+    const n = this.vCap;
+    this.X = grownF(this.X, n * this.d);
+    this.vSupStart = grownI(this.vSupStart, n);
+    this.vSupLen = grownI(this.vSupLen, n);
+    if (this.sign.length < n) {
+      const s = new Int8Array(n);
       s.set(this.sign);
       this.sign = s;
     }
-    this.val = grownF(this.val, cap);
-    this.vMark = grownI(this.vMark, cap);
-    this.G = grownF(this.G, cap * this.gw);
-    this.F = grownF(this.F, cap * this.fw);
+    this.val = grownF(this.val, n);
+    this.vMark = grownI(this.vMark, n);
+    this.G = exactF(this.G, n * this.gw);
+    this.F = exactF(this.F, n * this.fw);
   }
+  /** Capacity of the per-vertex arrays, in vertices. */
+  private vCap = 1024;
 
   private setVertexSupport(v: number, sup: ArrayLike<number>, len: number): void {
     this.vSup = grownI(this.vSup, this.vSupTop + len + 1);
@@ -393,7 +406,7 @@ export class Skeleton {
     // Layer 0's pre-activations at the box's corners, and its scales, from the inputs.
     let scales: Float64Array = this.rowScales(hidden[0], this.X, this.d, identity);
     this.gw = hidden[0].outDim;
-    this.G = new Float64Array(Math.max(this.vSupLen.length, 4 * this.vCount) * this.gw);
+    this.G = new Float64Array(this.vCap * this.gw);
     this.preActivations(hidden[0], Skeleton.transposed(hidden[0]), this.X, this.d, identity, this.G, this.vCount);
     let unit = 0;
     for (let l = 0; l < hidden.length; l++) {
@@ -404,9 +417,10 @@ export class Skeleton {
       const act = layer.activation;
       const next = l + 1 < hidden.length ? hidden[l + 1] : undefined;
       this.fw = next ? next.outDim : 0;
-      // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
-      const cap = Math.max(this.vSupLen.length, 4 * this.vCount);
-      this.F = new Float64Array(cap * this.fw);
+      // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 1.5 to 4; more doubles
+      // the arrays): fresh large arrays cost page faults, so they are not made much larger than needed.
+      const cap = Math.max(this.vCap, 2 * this.vCount);
+      this.F = new Float64Array(0);
       this.growVertices(cap);
       if (next) {
         this.nextWT = Skeleton.transposed(next);
