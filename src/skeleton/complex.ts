@@ -47,6 +47,7 @@ export const boxFacet = (j: number, side: number): number => -1 - (2 * j + side)
 
 /** Why a network cannot be refined by the skeleton, or undefined when it can. */
 export function skeletonSupport(net: Network): string | undefined {
+  if (hiddenLayers(net).length === 0) return "the skeleton engine needs a hidden layer (an affine network has one region)";
   if (net.inputDim < 1 || net.inputDim > SKELETON_MAX_DIM) return `the skeleton engine handles 1 to ${SKELETON_MAX_DIM} inputs, this model has ${net.inputDim}`;
   for (const layer of hiddenLayers(net)) {
     const a = layer.activation;
@@ -109,6 +110,8 @@ interface ParentGroups {
 export interface SkeletonOptions {
   /** Keep each cell's activation pattern (for `--regions`, `--complex`); costs one byte per cell and unit. */
   patterns?: boolean;
+  /** Called after each hidden layer with the number of cells so far. */
+  onLayer?: (layer: number, layers: number, cells: number) => void;
 }
 
 /**
@@ -137,6 +140,7 @@ export class Skeleton {
   eCount = 0;
   EA: Int32Array;
   EB: Int32Array;
+  /** Hyperplanes containing each edge (d ≥ 2; in 2-D the one line carrying it): arena `eSup`, ranges per edge. */
   eSupStart: Int32Array;
   eSupLen: Int32Array;
   eSup: Int32Array;
@@ -154,6 +158,7 @@ export class Skeleton {
   /** Patterns, cell-major (stride `units`), when kept. */
   P: Uint8Array;
   readonly keepPatterns: boolean;
+  private readonly onLayer?: (layer: number, layers: number, cells: number) => void;
   /** Per hidden layer: units whose hyperplane cuts no cell (one sign over the whole box), always active / inactive. */
   readonly stableActive: number[] = [];
   readonly stableInactive: number[] = [];
@@ -175,6 +180,7 @@ export class Skeleton {
     const d = (this.d = net.inputDim);
     this.units = hiddenUnitCount(net);
     this.keepPatterns = opts.patterns ?? false;
+    this.onLayer = opts.onLayer;
     const vCap = 1024;
     this.X = new Float64Array(vCap * d);
     this.G = new Float64Array(0);
@@ -189,7 +195,7 @@ export class Skeleton {
     this.EB = new Int32Array(eCap);
     this.eSupStart = new Int32Array(eCap);
     this.eSupLen = new Int32Array(eCap);
-    this.eSup = new Int32Array(d >= 3 ? eCap * 3 : 0);
+    this.eSup = new Int32Array(d >= 2 ? eCap * (d - 1) : 0);
     this.eStamp = new Int32Array(eCap);
     this.eMid = new Int32Array(eCap);
     this.ePos = new Int32Array(eCap);
@@ -287,7 +293,7 @@ export class Skeleton {
     this.EA[e] = a;
     this.EB[e] = b;
     this.eStamp[e] = 0;
-    if (this.d >= 3) {
+    if (this.d >= 2) {
       this.eSup = grownI(this.eSup, this.eSupTop + supLen);
       this.eSupStart[e] = this.eSupTop;
       this.eSupLen[e] = supLen;
@@ -439,6 +445,7 @@ export class Skeleton {
         else this.insertUnit(unit, i, -1, tols[i], groups, i);
       }
       if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
+      this.onLayer?.(l + 1, hidden.length, this.cCount);
       if (next) {
         scales = this.rowScales(next, this.G, this.gw, act);
         this.G = this.F;
@@ -464,21 +471,30 @@ export class Skeleton {
     const gw = this.gw;
     const G = this.G;
     const U = this.units;
+    const V = this.vCount;
+    // Each vertex's strictly-positive units as bit masks (32 a word), then per cell the OR over its vertices.
+    const words = (n + 31) >>> 5;
+    const bits = new Int32Array(V * words);
+    for (let v = 0; v < V; v++) {
+      const b = v * gw;
+      for (let i = 0; i < n; i++) {
+        const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
+        if (g > tols[i]) bits[v * words + (i >>> 5)] |= 1 << (i & 31);
+      }
+    }
+    const acc = new Int32Array(words);
     for (let c = 0; c < this.cCount; c++) {
       const s0 = this.cStart[c];
       const len = this.cLen[c];
-      const base = c * U + first;
-      this.P.fill(0, base, base + n);
+      acc.fill(0);
       for (let k = 0; k < len; k++) {
         const e = this.cE[s0 + k];
-        for (let end = 0; end < 2; end++) {
-          const b = (end ? this.EB[e] : this.EA[e]) * gw;
-          for (let i = 0; i < n; i++) {
-            const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
-            if (g > tols[i]) this.P[base + i] = 1;
-          }
-        }
+        const a = this.EA[e] * words;
+        const b = this.EB[e] * words;
+        for (let w = 0; w < words; w++) acc[w] |= bits[a + w] | bits[b + w];
       }
+      const base = c * U + first;
+      for (let i = 0; i < n; i++) this.P[base + i] = (acc[i >>> 5] >>> (i & 31)) & 1;
     }
   }
 
@@ -652,14 +668,14 @@ export class Skeleton {
     const x = this.tmpX;
     for (let j = 0; j < d; j++) x[j] = this.X[a * d + j] + t * (this.X[b * d + j] - this.X[a * d + j]);
     let supLen = 0;
-    if (d >= 3) {
+    if (d >= 2) {
       const s = this.eSupStart[e];
       supLen = this.eSupLen[e];
       if (this.edgeSup.length < supLen + 1) this.edgeSup = new Int32Array(2 * supLen + 2);
       for (let i = 0; i < supLen; i++) this.edgeSup[i] = this.eSup[s + i];
       this.edgeSup[supLen] = unit;
     }
-    const m = this.addVertex(x, this.edgeSup, d >= 3 ? supLen + 1 : 0);
+    const m = this.addVertex(x, this.edgeSup, supLen + 1);
     const gw = this.gw;
     const G = this.G;
     for (let r = 0; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
@@ -764,7 +780,8 @@ export class Skeleton {
     const d = this.d;
     if (d === 2) {
       if (ni !== 2 || nPlane !== 0) throw new SkeletonUndecided(`cell cut into ${ni} points at unit ${unit}`);
-      const e = this.addEdge(items[0], items[1], this.sup, 0);
+      this.sup[0] = unit;
+      const e = this.addEdge(items[0], items[1], this.sup, 1);
       P[np++] = e;
       N[nn++] = e;
     } else if (d === 3) {

@@ -4,7 +4,8 @@
  * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
  */
 import { classBoundary } from "../../../src/geometry/class-boundary.ts";
-import { allPolygons, planarPartition } from "../../../src/geometry/partition.ts";
+import { allPolygons } from "../../../src/geometry/partition.ts";
+import { planarPartitionFast } from "../../../src/skeleton/partition.ts";
 import type { PlaneRect } from "../../../src/geometry/slice.ts";
 import { hiddenUnitCount, outputDim, type Network } from "../../../src/model/network.ts";
 import { lowerOnBox } from "../../../src/model/lower.ts";
@@ -51,12 +52,12 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
   return { start, data };
 }
 
-/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both (`onLayer`: progress). */
+/** Partition `rect` exactly (planarPartitionFast: the 2-D skeleton, else polygon clipping), find the class boundary, and pack both (`onLayer`: progress). */
 export function packPartition(model: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
   // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the rectangle (src/model/lower.ts).
   const net = lowerOnBox(model, { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) }).network;
   const t0 = performance.now();
-  const partition = planarPartition(net, rect, { onLayer });
+  const partition = planarPartitionFast(net, rect, { onLayer });
   const boundary = classBoundary(partition);
   const ms = performance.now() - t0;
   const polys = allPolygons(partition);
