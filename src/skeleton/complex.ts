@@ -1,5 +1,5 @@
 /**
- * The polyhedral complex of a piecewise-linear network in a low-dimensional input box (1 to 3 inputs), kept as its
+ * The polyhedral complex of a piecewise-linear network in a low-dimensional input box (1 to 4 inputs), kept as its
  * 1-skeleton: vertices (coordinates, the current layer's pre-activations, and the hyperplanes through them), edges
  * (vertex pairs and the hyperplanes containing them) and cells (lists of edge ids). It is refined unit by unit in
  * layer order, in the manner of Berzins' edge subdivision (ICML 2023): a unit's pre-activation is affine on every
@@ -11,7 +11,8 @@
  * Degenerate cases are exact by construction: a vertex whose value is within round-off of zero
  * ({@link ZERO_RELATIVE}) lies on the hyperplane (a hyperplane through an existing vertex adds no vertex), a cell
  * whose vertices all lie on one closed side is not cut (coincident hyperplanes, dead units, units constant on the
- * cell), and a cut that does not close up as a convex polygon throws {@link SkeletonUndecided}, never a wrong cell.
+ * cell), and a cut that does not close up (a polygon in 3-D, a simple polytope in 4-D) throws
+ * {@link SkeletonUndecided}, never a wrong cell.
  * Flat typed arrays throughout. Isomorphic: no Node APIs.
  */
 import type { Activation, Box, DenseLayer as Layer, Network } from "../model/network.ts";
@@ -29,8 +30,8 @@ export const ZERO_RELATIVE = 1e-11;
 /** Key of a vertex pair: lo · CUT_KEY + hi, exact in a double for fewer than 2^26 vertices each. */
 const CUT_KEY = 2 ** 26;
 
-/** Largest input dimension the skeleton handles (cells are found from supports of d − 1 hyperplanes per edge). */
-export const SKELETON_MAX_DIM = 3;
+/** Largest input dimension the skeleton handles (cut polytopes are joined from supports of d − 1 hyperplanes). */
+export const SKELETON_MAX_DIM = 4;
 
 /** The network has a construct the skeleton does not handle (the caller counts with another method). */
 export class SkeletonUnsupported extends Error {
@@ -99,11 +100,20 @@ function grownU(a: Uint8Array, need: number): Uint8Array {
 
 /** Per unit of a layer, the parent cells it cuts (CSR), and each parent's descendants as a linked list. */
 interface ParentGroups {
+  /** Per unit: 1 if some vertex is strictly positive (negative) at the layer's start. */
+  anyPos: Uint8Array;
+  anyNeg: Uint8Array;
   start: Int32Array;
   list: Int32Array;
   head: Int32Array;
   next: Int32Array;
   parents: number;
+  /** Bit masks per parent (`words` words of 32 units): the units cutting it, and (with patterns) those positive on it. */
+  words: number;
+  mixed: Int32Array;
+  parentPos: Int32Array;
+  /** The parent of each cell made during the layer (cells older than the layer are their own parents). */
+  parentOf: Int32Array;
 }
 
 /** Options of {@link Skeleton}. */
@@ -264,6 +274,7 @@ export class Skeleton {
     }
     this.val = grownF(this.val, n);
     this.vMark = grownI(this.vMark, n);
+    this.sStamp = grownI(this.sStamp, n);
     this.G = exactF(this.G, n * this.gw);
     this.F = exactF(this.F, n * this.fw);
   }
@@ -425,7 +436,7 @@ export class Skeleton {
       this.fw = next ? next.outDim : 0;
       // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 1.5 to 4; more doubles
       // the arrays): fresh large arrays cost page faults, so they are not made much larger than needed.
-      const cap = Math.max(this.vCap, 2 * this.vCount);
+      const cap = Math.max(this.vCap, 8 * this.vCount);
       this.F = new Float64Array(0);
       this.growVertices(cap);
       if (next) {
@@ -444,7 +455,7 @@ export class Skeleton {
         if (maxout) this.insertUnit(unit, 2 * i + 1, 2 * i, tols[i], groups, i);
         else this.insertUnit(unit, i, -1, tols[i], groups, i);
       }
-      if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
+      if (this.keepPatterns) this.layerPatterns(first, n, groups);
       this.onLayer?.(l + 1, hidden.length, this.cCount);
       if (next) {
         scales = this.rowScales(next, this.G, this.gw, act);
@@ -463,38 +474,22 @@ export class Skeleton {
   private alpha = 0;
 
   /**
-   * Every cell's pattern bits for the layer's units, once the layer is refined: each cell then lies on one closed side
-   * of each of them, so a bit is 1 exactly when some vertex of the cell is strictly positive (all zero: the unit is
-   * ≡ 0 on the cell, bit 0, as `evaluate` decides g > 0).
+   * The pattern bits of the layer's units (pattern indices first …) on the cells the units did not visit: a unit
+   * sets the bit of every cell it scans (1 where the cell lies on its positive side, as `evaluate` decides g > 0 inside;
+   * a cut's positive piece 1, its negative piece 0); a cell whose parent the unit does not cut lies on the parent's
+   * side, 1 when some vertex of the parent is strictly positive (all zero: the unit is ≡ 0 there, bit 0).
    */
-  private layerPatterns(first: number, n: number, maxout: boolean, tols: Float64Array): void {
-    const gw = this.gw;
-    const G = this.G;
+  private layerPatterns(first: number, n: number, groups: ParentGroups): void {
     const U = this.units;
-    const V = this.vCount;
-    // Each vertex's strictly-positive units as bit masks (32 a word), then per cell the OR over its vertices.
-    const words = (n + 31) >>> 5;
-    const bits = new Int32Array(V * words);
-    for (let v = 0; v < V; v++) {
-      const b = v * gw;
-      for (let i = 0; i < n; i++) {
-        const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
-        if (g > tols[i]) bits[v * words + (i >>> 5)] |= 1 << (i & 31);
-      }
-    }
-    const acc = new Int32Array(words);
+    const { words, mixed, parentPos, parentOf, parents } = groups;
     for (let c = 0; c < this.cCount; c++) {
-      const s0 = this.cStart[c];
-      const len = this.cLen[c];
-      acc.fill(0);
-      for (let k = 0; k < len; k++) {
-        const e = this.cE[s0 + k];
-        const a = this.EA[e] * words;
-        const b = this.EB[e] * words;
-        for (let w = 0; w < words; w++) acc[w] |= bits[a + w] | bits[b + w];
-      }
+      const p = c < parents ? c : parentOf[c];
       const base = c * U + first;
-      for (let i = 0; i < n; i++) this.P[base + i] = (acc[i >>> 5] >>> (i & 31)) & 1;
+      for (let i = 0; i < n; i++) {
+        const w = p * words + (i >>> 5);
+        const bit = 1 << (i & 31);
+        if ((mixed[w] & bit) === 0) this.P[base + i] = (parentPos[w] & bit) !== 0 ? 1 : 0;
+      }
     }
   }
 
@@ -518,13 +513,20 @@ export class Skeleton {
     // Signs of every unit at every vertex as bit masks (32 units a word), computed once per vertex.
     const words = (n + 31) >>> 5;
     const posBits = new Int32Array(V * words);
+    const anyPos = new Uint8Array(n);
+    const anyNeg = new Uint8Array(n);
     const negBits = new Int32Array(V * words);
     for (let v = 0; v < V; v++) {
       const b = v * gw;
       for (let i = 0; i < n; i++) {
         const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
-        if (g > tols[i]) posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
-        else if (g < -tols[i]) negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+        if (g > tols[i]) {
+          posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+          anyPos[i] = 1;
+        } else if (g < -tols[i]) {
+          negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+          anyNeg[i] = 1;
+        }
       }
     }
     const counts = new Int32Array(n + 1);
@@ -570,7 +572,21 @@ export class Skeleton {
     }
     const head = new Int32Array(C);
     for (let p = 0; p < C; p++) head[p] = p;
-    return { start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C };
+    // Per parent: the units it lies positive for (the OR of its vertices' bits), for the patterns of uncut cells.
+    const parentPos = new Int32Array(this.keepPatterns ? C * words : 0);
+    if (this.keepPatterns) {
+      for (let p = 0; p < C; p++) {
+        const s0 = this.cStart[p];
+        const len = this.cLen[p];
+        for (let k = 0; k < len; k++) {
+          const e = this.cE[s0 + k];
+          const a = this.EA[e] * words;
+          const b = this.EB[e] * words;
+          for (let w = 0; w < words; w++) parentPos[p * words + w] |= posBits[a + w] | posBits[b + w];
+        }
+      }
+    }
+    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)) };
   }
 
   /**
@@ -579,19 +595,37 @@ export class Skeleton {
    * the descendants of the parents unit `i` of the layer cuts are scanned (`groups`).
    */
   private insertUnit(unit: number, row: number, minus: number, tol: number, groups: ParentGroups, i: number): void {
-    const V = this.vCount;
-    const gw = this.gw;
-    const G = this.G;
     let pos = 0;
     let neg = 0;
-    for (let v = 0; v < V; v++) {
-      const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
-      this.val[v] = g;
-      const s = g > tol ? 1 : g < -tol ? -1 : 0;
-      this.sign[v] = s;
-      if (s > 0) pos++;
-      else if (s < 0) neg++;
-      else if (this.d >= 3) this.addSupport(v, unit);
+    this.signStamp++;
+    this.row = row;
+    this.minus = minus;
+    // Rows a new vertex needs: all while they feed the next layer or the patterns' outputs, else only the units
+    // still to insert (the last hidden layer when counting).
+    this.rowFrom = this.fw > 0 || this.keepPatterns ? 0 : Math.max(row, minus) + 1;
+    this.tol = tol;
+    if (this.d >= 3) {
+      // Every vertex on the hyperplane records it (the supports pair cut points and find facets later), so every
+      // vertex is evaluated.
+      const V = this.vCount;
+      const gw = this.gw;
+      const G = this.G;
+      for (let v = 0; v < V; v++) {
+        const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
+        this.val[v] = g;
+        const s = g > tol ? 1 : g < -tol ? -1 : 0;
+        this.sign[v] = s;
+        this.sStamp[v] = this.signStamp;
+        if (s > 0) pos++;
+        else if (s < 0) neg++;
+        else this.addSupport(v, unit);
+      }
+    } else {
+      // In 1-D and 2-D only the vertices of the cells scanned are evaluated (cellSide does it, once per vertex and
+      // unit). Some vertex is strictly positive (negative) iff one present when the layer started is: the others are
+      // convex combinations of them.
+      pos = groups.anyPos[i];
+      neg = groups.anyNeg[i];
     }
     if (pos === 0 || neg === 0) {
       // No cell is cut: every cell lies on one closed side (a unit ≡ 0 counts as inactive, as its pattern bit is 0).
@@ -605,20 +639,47 @@ export class Skeleton {
     for (let k = start[i]; k < start[i + 1]; k++) {
       const p = list[k];
       for (let c = head[p]; c >= 0; c = groups.next[c]) {
-        if (this.cellSide(c) !== 2) continue;
+        const side = this.cellSide(c);
+        if (side !== 2) {
+          // The cell lies on one closed side: its pattern bit is 1 where the unit is positive inside it.
+          if (this.keepPatterns) this.P[c * this.units + unit] = side === 1 ? 1 : 0;
+          continue;
+        }
         const cn = this.cutCell(c, unit);
+        if (this.keepPatterns) {
+          this.P[c * this.units + unit] = 1;
+          this.P[cn * this.units + unit] = 0;
+        }
         // The new cell joins its parent's descendants.
         if (cn >= groups.next.length) {
           const grown = new Int32Array(2 * cn).fill(-1);
           grown.set(groups.next);
           groups.next = grown;
+          groups.parentOf = grownI(groups.parentOf, 2 * cn);
         }
+        groups.parentOf[cn] = p;
         groups.next[cn] = groups.next[c];
         groups.next[c] = cn;
         c = cn; // cn lies on the cut's negative side: nothing more to cut there
       }
     }
   }
+
+  /** Value and sign of the unit being inserted at vertex v. */
+  private evaluateSign(v: number): void {
+    const b = v * this.gw;
+    const g = this.minus < 0 ? this.G[b + this.row] : this.G[b + this.row] - this.G[b + this.minus];
+    this.val[v] = g;
+    this.sign[v] = g > this.tol ? 1 : g < -this.tol ? -1 : 0;
+    this.sStamp[v] = this.signStamp;
+  }
+  /** The unit being inserted: its row (maxout: minus the row `minus`), tolerance, and the stamp of evaluated signs. */
+  private row = 0;
+  private minus = -1;
+  private tol = 0;
+  private signStamp = 0;
+  private rowFrom = 0;
+  private sStamp: Int32Array = new Int32Array(1024);
 
   /** Record that vertex v lies on hyperplane `unit` (d ≥ 3). */
   private addSupport(v: number, unit: number): void {
@@ -646,10 +707,15 @@ export class Skeleton {
     const n = this.cLen[c];
     let pos = false;
     let neg = false;
+    const stamp = this.signStamp;
     for (let i = 0; i < n; i++) {
       const e = this.cE[s0 + i];
-      const a = this.sign[this.EA[e]];
-      const b = this.sign[this.EB[e]];
+      const va = this.EA[e];
+      const vb = this.EB[e];
+      if (this.sStamp[va] !== stamp) this.evaluateSign(va);
+      if (this.sStamp[vb] !== stamp) this.evaluateSign(vb);
+      const a = this.sign[va];
+      const b = this.sign[vb];
       if (a > 0 || b > 0) pos = true;
       if (a < 0 || b < 0) neg = true;
     }
@@ -678,10 +744,11 @@ export class Skeleton {
     const m = this.addVertex(x, this.edgeSup, supLen + 1);
     const gw = this.gw;
     const G = this.G;
-    for (let r = 0; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
+    for (let r = this.rowFrom; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
     if (this.fw > 0) this.carryNext(a, b, m, t);
     this.val[m] = 0;
     this.sign[m] = 0;
+    this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
     const eb = this.addEdge(m, b, this.edgeSup, supLen);
     this.eStamp[e] = this.stamp;
@@ -776,7 +843,8 @@ export class Skeleton {
         items[ni++] = this.eMid[e];
       }
     }
-    // Join the cut's vertices: the new edges of the cut polygon (d = 2: one edge; d = 3: those sharing a facet).
+    // Join the cut's vertices: the new edges of the cut polytope (d = 2: one edge; d ≥ 3: the pairs sharing d − 1
+    // hyperplanes, the new one included, i.e. lying on one 2-face of the cell; Berzins 2023, §3).
     const d = this.d;
     if (d === 2) {
       if (ni !== 2 || nPlane !== 0) throw new SkeletonUndecided(`cell cut into ${ni} points at unit ${unit}`);
@@ -784,14 +852,14 @@ export class Skeleton {
       const e = this.addEdge(items[0], items[1], this.sup, 1);
       P[np++] = e;
       N[nn++] = e;
-    } else if (d === 3) {
+    } else {
       let degreeSum = 2 * nPlane;
       for (let i = 0; i < ni; i++) {
         for (let j = i + 1; j < ni; j++) {
           const vi = items[i];
           const vj = items[j];
           const k = this.sharedSupport(vi, vj);
-          if (k < 2) continue;
+          if (k < d - 1) continue;
           if (this.inPlane(vi, vj, plane, nPlane)) continue;
           // The cut edge lies in a 2-face shared with a neighbouring cell: made once, found by its end points
           // (hashing, as Berzins pairs split edges) when the neighbour is cut by the same unit.
@@ -806,7 +874,9 @@ export class Skeleton {
           N[nn++] = e;
         }
       }
-      if (ni < 3 || degreeSum !== 2 * ni) throw new SkeletonUndecided(`cell cut into a polygon of ${ni} vertices and ${degreeSum / 2} edges at unit ${unit}`);
+      // Every vertex of the cut polytope (a polygon in 3-D, a simple 3-polytope in 4-D) has d − 1 edges; anything
+      // else (a degenerate vertex, or round-off) is left to a certified method.
+      if (ni < d || degreeSum !== (d - 1) * ni) throw new SkeletonUndecided(`cell cut into a polytope of ${ni} vertices and ${degreeSum / 2} edges at unit ${unit}`);
     }
     // The positive side keeps id c, the negative side is a new cell.
     const cn = this.newCell();
