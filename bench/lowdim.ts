@@ -1,6 +1,6 @@
 /**
  * Low-dimensional counting (issue 28): the skeleton engine (src/skeleton/), the LP engine (`countRegions`), and in 2-D
- * the planar partition, in-process and one thread, on the six 1- to 3-input fixtures; then `tessera count` (method
+ * the planar partition both ways (polygon clipping, `planarPartition`, and from the skeleton, `skeletonPartition`), in-process and one thread, on the six 1- to 3-input fixtures; then `tessera count` (method
  * auto) as a whole process, beside a process that only starts the CLI (`tessera --version`). The peer's figures
  * (Berzins 2023, edge subdivision, torch CPU, one thread) are quoted from issue 28, measured on this machine: the
  * peer needs torch, which this project does not install.
@@ -17,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { countRegions } from "../src/count/count.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
+import { skeletonPartition } from "../src/skeleton/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
 import { skeletonCount } from "../src/skeleton/count.ts";
@@ -107,15 +108,20 @@ for (const name of NAMES) {
     engine = `${fmtS(seconds)} s${firstS >= ENGINE_SLOW ? " (1 run)" : ""}`;
   }
   let partition = "–";
+  let skPartition = "–";
   if (net.inputDim === 2) {
-    const p = timeIt(() => planarPartition(net, { umin: lo[0], umax: hi[0], vmin: lo[1], vmax: hi[1] }), Math.min(runs, 5));
-    partition = `${fmtMs(p.wall)} ms`;
+    const rect = { umin: lo[0], umax: hi[0], vmin: lo[1], vmax: hi[1] };
+    const p = timeIt(() => planarPartition(net, rect), Math.min(runs, 5));
+    const q = timeIt(() => skeletonPartition(net, rect), Math.min(runs, 5));
+    if (q.value.regions.length !== expected.regions) failed = true;
+    partition = `${fmtMs(p.wall)} ms (${fmtMs(p.cpu)} CPU)`;
+    skPartition = `${fmtMs(q.wall)} ms (${fmtMs(q.cpu)} CPU)`;
   }
   const peer = PEER[name];
   const target = TARGET[name];
   const ratio = peer ? `${(peer / (sk.wall / 1000)).toFixed(1)}× (${(peer / (sk.cpu / 1000)).toFixed(1)}× on CPU time)` : "–";
   rows.push(
-    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
+    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${skPartition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
   );
   const whole = wallOf([CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], processRuns);
   const out = JSON.parse(execFileSync(process.execPath, [CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], { encoding: "utf8" })) as { method: string; regions: number; seconds: number };
@@ -124,8 +130,8 @@ for (const name of NAMES) {
 }
 
 console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${runs} in-process runs per network after a warm-up (median), one thread.\n`);
-console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
-console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition, clipping (`planarPartition`) | planar partition, skeleton (`skeletonPartition`) | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
+console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const r of rows) console.log(r);
 console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);
 console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");

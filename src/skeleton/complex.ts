@@ -78,6 +78,16 @@ function exactF(a: Float64Array, need: number): Float64Array {
   return b;
 }
 
+/** Most vertices reserved for the first layer from its arrangement bound (more grows by doubling). */
+const FIRST_LAYER_RESERVE = 1 << 20;
+
+/** C(n, k) as a double (exact for the small values used here). */
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
 /** Growable typed arrays (amortised doubling). */
 function grownF(a: Float64Array, need: number): Float64Array {
   if (need <= a.length) return a;
@@ -434,13 +444,17 @@ export class Skeleton {
       const act = layer.activation;
       const next = l + 1 < hidden.length ? hidden[l + 1] : undefined;
       this.fw = next ? next.outDim : 0;
-      // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 1.5 to 4; more doubles
-      // the arrays): fresh large arrays cost page faults, so they are not made much larger than needed.
-      const cap = Math.max(this.vCap, 8 * this.vCount);
+      // Room for the vertices this layer will add, so that the per-vertex arrays (G and F: vertices × width) are
+      // rarely copied to grow: a fresh array's pages cost nothing until written, so reserving more than is used is
+      // cheap, and copying is not. Layer 0 is an arrangement of n hyperplanes and the box's 2d facets, with at most
+      // C(n + 2d, d) vertices; a later layer multiplies the vertices by 1.5 to 4 on the fixtures (8 reserved).
+      const n0 = unitsOf(layer);
+      const cap = Math.max(this.vCap, l === 0 ? Math.min(binomial(n0 + 2 * this.d, this.d), FIRST_LAYER_RESERVE) : 8 * this.vCount);
       this.F = new Float64Array(0);
       this.growVertices(cap);
       if (next) {
         this.nextWT = Skeleton.transposed(next);
+        this.nextBias = next.bias;
         this.preActivations(next, this.nextWT, this.G, this.gw, act, this.F, this.vCount);
       }
       this.act = act;
@@ -767,28 +781,55 @@ export class Skeleton {
     const F = this.F;
     const G = this.G;
     const gw = this.gw;
-    const fa = a * fw;
-    const fb = b * fw;
-    const fm = m * fw;
-    for (let r = 0; r < fw; r++) F[fm + r] = F[fa + r] + t * (F[fb + r] - F[fa + r]);
     const kind = this.act.kind;
+    const alpha = this.alpha;
     const maxout = kind === "maxout";
     const w = maxout ? gw >> 1 : gw;
     const ga = a * gw;
     const gb = b * gw;
     const gm = m * gw;
     const WT = this.nextWT;
+    // The kinks (units whose g_k, maxout g_2k+1 − g_2k, changes sign strictly inside ab) and their gaps, and how
+    // many units are non-zero at m: when the kinks are as many, W h(m) + b directly costs no more and is exact.
+    const kinks = this.kinks.length >= w ? this.kinks : (this.kinks = new Int32Array(w));
+    const gaps = this.gaps.length >= w ? this.gaps : (this.gaps = new Float64Array(w));
+    let nk = 0;
+    let nz = 0;
     for (let k = 0; k < w; k++) {
-      // The kink of h_k is where g_k (maxout: g_2k+1 − g_2k) is zero.
+      const hm = activate(G, gm, k, kind, alpha);
+      if (hm !== 0) nz++;
       const da = maxout ? G[ga + 2 * k + 1] - G[ga + 2 * k] : G[ga + k];
       const db = maxout ? G[gb + 2 * k + 1] - G[gb + 2 * k] : G[gb + k];
       if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
-      const e = (1 - t) * activate(G, ga, k, kind, this.alpha) + t * activate(G, gb, k, kind, this.alpha) - activate(G, gm, k, kind, this.alpha);
+      const e = (1 - t) * activate(G, ga, k, kind, alpha) + t * activate(G, gb, k, kind, alpha) - hm;
       if (e === 0) continue;
-      const wb = k * fw;
+      kinks[nk] = k;
+      gaps[nk++] = e;
+    }
+    const fm = m * fw;
+    if (nk >= nz) {
+      const bias = this.nextBias;
+      for (let r = 0; r < fw; r++) F[fm + r] = bias[r];
+      for (let k = 0; k < w; k++) {
+        const h = activate(G, gm, k, kind, alpha);
+        if (h === 0) continue;
+        const wb = k * fw;
+        for (let r = 0; r < fw; r++) F[fm + r] += WT[wb + r] * h;
+      }
+      return;
+    }
+    const fa = a * fw;
+    const fb = b * fw;
+    for (let r = 0; r < fw; r++) F[fm + r] = F[fa + r] + t * (F[fb + r] - F[fa + r]);
+    for (let q = 0; q < nk; q++) {
+      const wb = kinks[q] * fw;
+      const e = gaps[q];
       for (let r = 0; r < fw; r++) F[fm + r] -= WT[wb + r] * e;
     }
   }
+  private kinks = new Int32Array(0);
+  private gaps = new Float64Array(0);
+  private nextBias: Float64Array = new Float64Array(0);
   private tmpX = new Float64Array(4);
   /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
   private readonly cutEdges = new Map<number, number>();
