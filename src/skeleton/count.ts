@@ -212,7 +212,17 @@ const MAX_FACETS = 64;
 const facetId = new Int32Array(MAX_FACETS);
 /** Per facet: a point on it, the direction of its first edge, and the best normal so far (|u × v|² / |v|²). */
 const facetData = new Float64Array(MAX_FACETS * 10);
+/** Per hyperplane id (+ 6): the stamp of the cell that last met it and its facet slot there. */
+let facetStampOf = new Int32Array(0);
+let facetSlotOf = new Int32Array(0);
+let facetStamp = 0;
 export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
+  if (facetStampOf.length < sk.units + 6) {
+    facetStampOf = new Int32Array(sk.units + 6);
+    facetSlotOf = new Int32Array(sk.units + 6);
+    facetStamp = 0;
+  }
+  const stamp = ++facetStamp;
   const s = sk.cStart[c];
   const n = sk.cLen[c];
   const { X, EA, EB, cE, eSup, eSupStart, eSupLen } = sk;
@@ -234,10 +244,13 @@ export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
     const k = eSupLen[e];
     for (let j = 0; j < k; j++) {
       const h = eSup[eSupStart[e] + j];
-      let f = 0;
-      while (f < facets && facetId[f] !== h) f++;
+      // The facet slot of hyperplane h in this cell (box facets −1 … −6 at 0 … 5, units after them), by stamp.
+      const hi = h + 6;
+      const f = facetStampOf[hi] === stamp ? facetSlotOf[hi] : facets;
       const o = f * 10;
       if (f === facets) {
+        facetStampOf[hi] = stamp;
+        facetSlotOf[hi] = f;
         // A new hyperplane of the cell: remember a point on it and its first edge.
         if (facets === MAX_FACETS) return 0; // more than any cell of these networks has: let the LP decide
         facetId[facets++] = h;
