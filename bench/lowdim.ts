@@ -7,7 +7,8 @@
  *
  * In-process times: the median over runs after one warm-up run, wall (performance.now) and CPU (process.cpuUsage)
  * both: the machine is shared, and CPU time is the steadier of the two when it is busy.
- * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine]
+ * Then 4-input seeded random networks, skeleton against the LP engine (`--no-four` skips them).
+ * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine] [--no-four]
  * Exit code 1 if a count differs from the fixture's expected one.
  */
 import { execFileSync } from "node:child_process";
@@ -21,6 +22,7 @@ import { skeletonPartition } from "../src/skeleton/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
 import { skeletonCount } from "../src/skeleton/count.ts";
+import { randomNet } from "../test/helpers/nets.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = resolve(REPO, "../shared/fixtures");
@@ -137,6 +139,23 @@ console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), med
 console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");
 console.log("|---|---|--:|--:|--:|--:|");
 for (const r of processRows) console.log(r);
+
+// 4 inputs (no shared fixture has 4): seeded He-initialised ReLU networks, the skeleton against the LP engine, both
+// in-process and one thread, CPU time (median of 3 after a warm-up; the engine once when slow).
+if (!args.includes("--no-four")) {
+  console.log("\n4 inputs, seeded random ReLU networks (test/helpers/nets.ts `randomNet(seed, 4, widths)`), box [-1, 1]^4; CPU ms:\n");
+  console.log("| network | regions (skeleton = LP engine) | skeleton CPU ms | LP engine CPU ms | engine ÷ skeleton |");
+  console.log("|---|--:|--:|--:|--:|");
+  for (const [seed, widths] of [[1, [8, 8]], [2, [10, 10, 10]], [3, [16, 16]]] as [number, number[]][]) {
+    const net = randomNet(seed, 4, widths);
+    const box4: Box = { lo: new Float64Array(4).fill(-1), hi: new Float64Array(4).fill(1) };
+    const sk = timeIt(() => skeletonCount(net, { box: box4 }), 3);
+    const e = timeIt(() => countRegions(net, { box: box4 }), 1);
+    if (sk.value.regions !== e.value.regions) failed = true;
+    const name = `4-${widths.join("-")}-2 (seed ${seed})`;
+    console.log(`| ${name} | ${sk.value.regions.toLocaleString("en-US")}${sk.value.regions === e.value.regions ? "" : ` (engine: ${e.value.regions}, DIFFERENT)`} | ${fmtMs(sk.cpu)} | ${fmtMs(e.cpu)} | ${(e.cpu / sk.cpu).toFixed(1)}× |`);
+  }
+}
 if (failed) {
   console.log("\n**A count differs from the fixture's expected count.**");
   process.exitCode = 1;

@@ -7,7 +7,7 @@ import { parseOnnx } from "../src/io/onnx.ts";
 import { patternToString, regionForms } from "../src/model/evaluate.ts";
 import type { Activation, Network } from "../src/model/network.ts";
 import { SkeletonUnsupported } from "../src/skeleton/complex.ts";
-import { planarPartitionFast, skeletonPartition } from "../src/skeleton/partition.ts";
+import { planarPartitionFast, SKELETON_PARTITION_MAX_WIDTH, skeletonPartition } from "../src/skeleton/partition.ts";
 import { expectedOf, fixtureBytes } from "./helpers/fixtures.ts";
 import { addUnit, randomNet } from "./helpers/nets.ts";
 
@@ -86,5 +86,9 @@ describe("planar partition from the 2-D skeleton", () => {
     const rank3 = randomNet(6, 2, [4, 4], 2, { kind: "maxout", rank: 3 });
     assert.throws(() => skeletonPartition(rank3, square), SkeletonUnsupported);
     assert.deepEqual(patterns(planarPartitionFast(rank3, square)), patterns(planarPartition(rank3, square)));
+    // A layer wider than SKELETON_PARTITION_MAX_WIDTH goes to clipping: the very polygons planarPartition returns.
+    const wide = randomNet(7, 2, [SKELETON_PARTITION_MAX_WIDTH + 2]);
+    const polygons = (p: PlanarPartition) => p.regions.map((r) => Array.from(r.polygon));
+    assert.deepEqual(polygons(planarPartitionFast(wide, square)), polygons(planarPartition(wide, square)));
   });
 });

@@ -137,13 +137,24 @@ export function skeletonPartition(model: Network, rect: PlaneRect, opts: Partiti
 }
 
 /**
- * The planar partition by the fastest exact method: {@link skeletonPartition} on a rectangle (a domain whose polygon
- * is its bounding rectangle counts as one), else, or when the skeleton does not handle the network or cannot settle
- * a cut, `planarPartition` (polygon clipping cell by cell). Both give the same regions.
+ * Widest hidden layer (pre-activation rows) for which {@link planarPartitionFast} uses the skeleton. The skeleton keeps
+ * every vertex's pre-activations (vertices × width doubles) and interpolates them at each new vertex; clipping keeps
+ * per-cell affine forms updated by rank-1 steps. Measured in one run (docs/benchmarks.md, bench/explorer-cpu.ts and
+ * bench/lowdim.ts, CPU time): the skeleton is 4.3× faster on 2-32-32-2 and 1.1–1.3× on 2-64-64-64-2, but 0.9× on a
+ * trained 2-256-256-2, so layers wider than 128 go to clipping.
+ */
+export const SKELETON_PARTITION_MAX_WIDTH = 128;
+
+/**
+ * The planar partition by the faster exact method: {@link skeletonPartition} on a rectangle (a domain whose polygon
+ * is its bounding rectangle counts as one) when no hidden layer is wider than {@link SKELETON_PARTITION_MAX_WIDTH},
+ * else, or when the skeleton does not handle the network or cannot settle a cut, `planarPartition` (polygon clipping
+ * cell by cell). Both give the same regions.
  */
 export function planarPartitionFast(model: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
   const rect = "poly" in domain ? rectOf(domain) : domain;
-  if (rect && model.inputDim === 2 && skeletonSupport(model) === undefined) {
+  const narrow = model.layers.slice(0, -1).every((layer) => layer.outDim <= SKELETON_PARTITION_MAX_WIDTH);
+  if (rect && narrow && model.inputDim === 2 && skeletonSupport(model) === undefined) {
     try {
       return skeletonPartition(model, rect, opts);
     } catch (err) {
