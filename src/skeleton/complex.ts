@@ -27,7 +27,7 @@ import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/
  */
 export const ZERO_RELATIVE = 1e-11;
 
-/** Key of a vertex pair: lo · CUT_KEY + hi, exact in a double for fewer than 2^26 vertices each. */
+/** Most vertices a complex may have (2^26: ids, products and offsets stay far inside the typed arrays' ranges). */
 const CUT_KEY = 2 ** 26;
 
 /** Largest input dimension the skeleton handles (cut polytopes are joined from supports of d − 1 hyperplanes). */
@@ -86,6 +86,54 @@ function binomial(n: number, k: number): number {
   let r = 1;
   for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
   return Math.round(r);
+}
+
+/**
+ * Vertex pair → edge id, cleared in O(1) by a generation stamp: open addressing with linear probing over flat arrays
+ * (no per-entry objects, as Berzins pairs split edges by hashing), kept at most half full.
+ */
+class PairTable {
+  private lo = new Int32Array(1024);
+  private hi = new Int32Array(1024);
+  private val = new Int32Array(1024);
+  private gen = new Int32Array(1024);
+  private stamp = 1;
+  private count = 0;
+  /** Forget every entry. */
+  clear(): void {
+    this.stamp++;
+    this.count = 0;
+  }
+  private slot(lo: number, hi: number): number {
+    const mask = this.lo.length - 1;
+    let h = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) & mask;
+    while (this.gen[h] === this.stamp && (this.lo[h] !== lo || this.hi[h] !== hi)) h = (h + 1) & mask;
+    return h;
+  }
+  /** The value of (lo, hi), or −1. */
+  get(lo: number, hi: number): number {
+    const h = this.slot(lo, hi);
+    return this.gen[h] === this.stamp ? this.val[h] : -1;
+  }
+  set(lo: number, hi: number, v: number): void {
+    if (2 * (this.count + 1) > this.lo.length) this.grow();
+    const h = this.slot(lo, hi);
+    if (this.gen[h] !== this.stamp) this.count++;
+    this.lo[h] = lo;
+    this.hi[h] = hi;
+    this.val[h] = v;
+    this.gen[h] = this.stamp;
+  }
+  private grow(): void {
+    const { lo, hi, val, gen, stamp } = this;
+    const n = 2 * lo.length;
+    this.lo = new Int32Array(n);
+    this.hi = new Int32Array(n);
+    this.val = new Int32Array(n);
+    this.gen = new Int32Array(n);
+    this.count = 0;
+    for (let i = 0; i < lo.length; i++) if (gen[i] === stamp) this.set(lo[i], hi[i], val[i]);
+  }
 }
 
 /** Growable typed arrays (amortised doubling). */
@@ -344,7 +392,7 @@ export class Skeleton {
   private compactCells(extra: number): void {
     let live = 0;
     for (let c = 0; c < this.cCount; c++) live += this.cLen[c];
-    const next = new Int32Array(Math.max(8192, 2 * (live + extra)));
+    const next = new Int32Array(Math.max(8192, 3 * (live + extra)));
     let top = 0;
     for (let c = 0; c < this.cCount; c++) {
       const s = this.cStart[c];
@@ -445,13 +493,19 @@ export class Skeleton {
       const next = l + 1 < hidden.length ? hidden[l + 1] : undefined;
       this.fw = next ? next.outDim : 0;
       // Room for the vertices this layer will add, so that the per-vertex arrays (G and F: vertices × width) are
-      // rarely copied to grow: a fresh array's pages cost nothing until written, so reserving more than is used is
-      // cheap, and copying is not. Layer 0 is an arrangement of n hyperplanes and the box's 2d facets, with at most
-      // C(n + 2d, d) vertices; a later layer multiplies the vertices by 1.5 to 4 on the fixtures (8 reserved).
+      // rarely copied to grow. Layer 0 is an arrangement of n hyperplanes and the box's 2d facets, with at most
+      // C(n + 2d, d) vertices; a later layer multiplies the vertices by 2 to 6 on the fixtures (4 reserved, more
+      // doubles). F reuses the buffer of the layer before last when it is large enough (its contents are dead).
       const n0 = unitsOf(layer);
-      const cap = Math.max(this.vCap, l === 0 ? Math.min(binomial(n0 + 2 * this.d, this.d), FIRST_LAYER_RESERVE) : 8 * this.vCount);
+      const cap = Math.max(this.vCap, l === 0 ? Math.min(binomial(n0 + 2 * this.d, this.d), FIRST_LAYER_RESERVE) : 4 * this.vCount);
+      const fw = this.fw;
       this.F = new Float64Array(0);
-      this.growVertices(cap);
+      this.fw = 0;
+      this.growVertices(cap); // every per-vertex array but F, which is not copied: its contents are made below
+      this.fw = fw;
+      const fNeed = this.vCap * fw;
+      this.F = this.spare.length >= fNeed ? this.spare : new Float64Array(fNeed);
+      this.spare = new Float64Array(0);
       if (next) {
         this.nextWT = Skeleton.transposed(next);
         this.nextBias = next.bias;
@@ -473,6 +527,7 @@ export class Skeleton {
       this.onLayer?.(l + 1, hidden.length, this.cCount);
       if (next) {
         scales = this.rowScales(next, this.G, this.gw, act);
+        this.spare = this.G;
         this.G = this.F;
         this.gw = this.fw;
         this.F = new Float64Array(0);
@@ -482,6 +537,8 @@ export class Skeleton {
   }
   /** Next layer's pre-activations at every vertex (stride fw; 0 in the last hidden layer), and W^{l+1} transposed. */
   private F: Float64Array = new Float64Array(0);
+  /** The buffer of the layer before last, reused for the next F. */
+  private spare: Float64Array = new Float64Array(0);
   private fw = 0;
   private nextWT: Float64Array = new Float64Array(0);
   private act: Activation = { kind: "relu" };
@@ -832,7 +889,7 @@ export class Skeleton {
   private nextBias: Float64Array = new Float64Array(0);
   private tmpX = new Float64Array(4);
   /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
-  private readonly cutEdges = new Map<number, number>();
+  private readonly cutEdges = new PairTable();
   private edgeSup = new Int32Array(8);
   private markStamp = 0;
 
@@ -904,11 +961,12 @@ export class Skeleton {
           if (this.inPlane(vi, vj, plane, nPlane)) continue;
           // The cut edge lies in a 2-face shared with a neighbouring cell: made once, found by its end points
           // (hashing, as Berzins pairs split edges) when the neighbour is cut by the same unit.
-          const key = vi < vj ? vi * CUT_KEY + vj : vj * CUT_KEY + vi;
-          let e = this.cutEdges.get(key);
-          if (e === undefined) {
+          const lo = vi < vj ? vi : vj;
+          const hi = vi < vj ? vj : vi;
+          let e = this.cutEdges.get(lo, hi);
+          if (e < 0) {
             e = this.addEdge(vi, vj, this.sup, k);
-            this.cutEdges.set(key, e);
+            this.cutEdges.set(lo, hi, e);
           }
           degreeSum += 2;
           P[np++] = e;
