@@ -70,11 +70,11 @@ function activate(H: Float64Array, base: number, k: number, kind: Activation["ki
   return g > 0 ? g : kind === "leaky-relu" ? alpha * g : 0;
 }
 
-/** `a` with room for `need` entries, grown to exactly that (contents kept). */
-function exactF(a: Float64Array, need: number): Float64Array {
+/** `a` with room for `need` entries, grown to exactly that, keeping its first `used` entries (the rest is dead). */
+function exactF(a: Float64Array, need: number, used: number): Float64Array {
   if (need <= a.length) return a;
   const b = new Float64Array(need);
-  b.set(a);
+  b.set(used < a.length ? a.subarray(0, used) : a);
   return b;
 }
 
@@ -333,8 +333,8 @@ export class Skeleton {
     this.val = grownF(this.val, n);
     this.vMark = grownI(this.vMark, n);
     this.sStamp = grownI(this.sStamp, n);
-    this.G = exactF(this.G, n * this.gw);
-    this.F = exactF(this.F, n * this.fw);
+    this.G = exactF(this.G, n * this.gw, this.vCount * this.gw);
+    this.F = exactF(this.F, n * this.fw, this.vCount * this.fw);
   }
   /** Capacity of the per-vertex arrays, in vertices. */
   private vCap = 1024;
