@@ -1,13 +1,14 @@
 /**
  * Low-dimensional counting (issue 28): the skeleton engine (src/skeleton/), the LP engine (`countRegions`), and in 2-D
- * the planar partition, in-process and one thread, on the six 1- to 3-input fixtures; then `tessera count` (method
+ * the planar partition both ways (polygon clipping, `planarPartition`, and from the skeleton, `skeletonPartition`), in-process and one thread, on the six 1- to 3-input fixtures; then `tessera count` (method
  * auto) as a whole process, beside a process that only starts the CLI (`tessera --version`). The peer's figures
  * (Berzins 2023, edge subdivision, torch CPU, one thread) are quoted from issue 28, measured on this machine: the
  * peer needs torch, which this project does not install.
  *
  * In-process times: the median over runs after one warm-up run, wall (performance.now) and CPU (process.cpuUsage)
  * both: the machine is shared, and CPU time is the steadier of the two when it is busy.
- * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine]
+ * Then 4-input seeded random networks, skeleton against the LP engine (`--no-four` skips them).
+ * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine] [--no-four]
  * Exit code 1 if a count differs from the fixture's expected one.
  */
 import { execFileSync } from "node:child_process";
@@ -17,9 +18,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { countRegions } from "../src/count/count.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
+import { skeletonPartition } from "../src/skeleton/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
 import { skeletonCount } from "../src/skeleton/count.ts";
+import { randomNet } from "../test/helpers/nets.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = resolve(REPO, "../shared/fixtures");
@@ -107,15 +110,20 @@ for (const name of NAMES) {
     engine = `${fmtS(seconds)} s${firstS >= ENGINE_SLOW ? " (1 run)" : ""}`;
   }
   let partition = "–";
+  let skPartition = "–";
   if (net.inputDim === 2) {
-    const p = timeIt(() => planarPartition(net, { umin: lo[0], umax: hi[0], vmin: lo[1], vmax: hi[1] }), Math.min(runs, 5));
-    partition = `${fmtMs(p.wall)} ms`;
+    const rect = { umin: lo[0], umax: hi[0], vmin: lo[1], vmax: hi[1] };
+    const p = timeIt(() => planarPartition(net, rect), Math.min(runs, 5));
+    const q = timeIt(() => skeletonPartition(net, rect), Math.min(runs, 5));
+    if (q.value.regions.length !== expected.regions) failed = true;
+    partition = `${fmtMs(p.wall)} ms (${fmtMs(p.cpu)} CPU)`;
+    skPartition = `${fmtMs(q.wall)} ms (${fmtMs(q.cpu)} CPU)`;
   }
   const peer = PEER[name];
   const target = TARGET[name];
   const ratio = peer ? `${(peer / (sk.wall / 1000)).toFixed(1)}× (${(peer / (sk.cpu / 1000)).toFixed(1)}× on CPU time)` : "–";
   rows.push(
-    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
+    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${skPartition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
   );
   const whole = wallOf([CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], processRuns);
   const out = JSON.parse(execFileSync(process.execPath, [CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], { encoding: "utf8" })) as { method: string; regions: number; seconds: number };
@@ -124,13 +132,30 @@ for (const name of NAMES) {
 }
 
 console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${runs} in-process runs per network after a warm-up (median), one thread.\n`);
-console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
-console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition, clipping (`planarPartition`) | planar partition, skeleton (`skeletonPartition`) | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
+console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const r of rows) console.log(r);
 console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);
 console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");
 console.log("|---|---|--:|--:|--:|--:|");
 for (const r of processRows) console.log(r);
+
+// 4 inputs (no shared fixture has 4): seeded He-initialised ReLU networks, the skeleton against the LP engine, both
+// in-process and one thread, CPU time (median of 3 after a warm-up; the engine once when slow).
+if (!args.includes("--no-four")) {
+  console.log("\n4 inputs, seeded random ReLU networks (test/helpers/nets.ts `randomNet(seed, 4, widths)`), box [-1, 1]^4; CPU ms:\n");
+  console.log("| network | regions (skeleton = LP engine) | skeleton CPU ms | LP engine CPU ms | engine ÷ skeleton |");
+  console.log("|---|--:|--:|--:|--:|");
+  for (const [seed, widths] of [[1, [8, 8]], [2, [10, 10, 10]], [3, [16, 16]]] as [number, number[]][]) {
+    const net = randomNet(seed, 4, widths);
+    const box4: Box = { lo: new Float64Array(4).fill(-1), hi: new Float64Array(4).fill(1) };
+    const sk = timeIt(() => skeletonCount(net, { box: box4 }), 3);
+    const e = timeIt(() => countRegions(net, { box: box4 }), 1);
+    if (sk.value.regions !== e.value.regions) failed = true;
+    const name = `4-${widths.join("-")}-2 (seed ${seed})`;
+    console.log(`| ${name} | ${sk.value.regions.toLocaleString("en-US")}${sk.value.regions === e.value.regions ? "" : ` (engine: ${e.value.regions}, DIFFERENT)`} | ${fmtMs(sk.cpu)} | ${fmtMs(e.cpu)} | ${(e.cpu / sk.cpu).toFixed(1)}× |`);
+  }
+}
 if (failed) {
   console.log("\n**A count differs from the fixture's expected count.**");
   process.exitCode = 1;

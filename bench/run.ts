@@ -184,7 +184,7 @@ async function timeCount(
   timeoutSeconds?: number,
 ): Promise<Row> {
   const row: Row = { fixture: fx, workers, runs: [] };
-  // The fast-engine and MILP tables name their method (the default, auto, counts 1- to 3-input fixtures with the skeleton).
+  // The fast-engine and MILP tables name their method (the default, auto, counts 1- to 4-input fixtures with the skeleton).
   const args = [CLI, "count", fx.onnx, ...(extra.includes("--method") ? extra : ["--method", "engine", ...extra]), "--json", "--no-progress", "--workers", String(workers)];
   for (let i = 0; i < planned; i++) {
     log(`${fx.name} ${label}: run ${i + 1}/${planned}, --workers ${workers}${fx.large ? " (MNIST-size: minutes)" : ""} …`);

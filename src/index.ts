@@ -47,6 +47,8 @@ export * from "./render/partition-svg.ts";
 // Low dimension (issue 28): exact 1-D intervals, the 3-D complex's faces, the class-boundary surface as a mesh.
 export { intervalCount, intervalSupport, type IntervalCountOptions, type IntervalCountResult, type IntervalRegion } from "./skeleton/intervals.ts";
 export { Skeleton } from "./skeleton/complex.ts";
+export { skeletonPartition, planarPartitionFast, SKELETON_PARTITION_MAX_WIDTH } from "./skeleton/partition.ts";
+export { skeletonCount, type SkeletonCountOptions, type SkeletonCountResult, type SkeletonRegion } from "./skeleton/count.ts";
 export { complexFaces, eulerCheck, type ComplexFaces, type EulerCheck } from "./skeleton/faces-3d.ts";
 export {
   classBoundaryMesh, verifyBoundaryMesh, meshSupport, MESH_ZERO_RELATIVE, MESH_VERIFY_RELATIVE,

@@ -1,5 +1,5 @@
 /**
- * `tessera count --method skeleton` (and `auto` on 1- to 3-input networks): the skeleton engine (src/skeleton/) with
+ * `tessera count --method skeleton` (and `auto` on 1- to 4-input networks): the skeleton engine (src/skeleton/) with
  * the regions file, verifier and `--complex` export (Node: files; printing is src/cli/print-skeleton.ts). No HiGHS:
  * the skeleton solves no LP except MarginLP on the rare thin cells.
  */

@@ -1,5 +1,5 @@
 /**
- * The polyhedral complex of a piecewise-linear network in a low-dimensional input box (1 to 3 inputs), kept as its
+ * The polyhedral complex of a piecewise-linear network in a low-dimensional input box (1 to 4 inputs), kept as its
  * 1-skeleton: vertices (coordinates, the current layer's pre-activations, and the hyperplanes through them), edges
  * (vertex pairs and the hyperplanes containing them) and cells (lists of edge ids). It is refined unit by unit in
  * layer order, in the manner of Berzins' edge subdivision (ICML 2023): a unit's pre-activation is affine on every
@@ -11,10 +11,11 @@
  * Degenerate cases are exact by construction: a vertex whose value is within round-off of zero
  * ({@link ZERO_RELATIVE}) lies on the hyperplane (a hyperplane through an existing vertex adds no vertex), a cell
  * whose vertices all lie on one closed side is not cut (coincident hyperplanes, dead units, units constant on the
- * cell), and a cut that does not close up as a convex polygon throws {@link SkeletonUndecided}, never a wrong cell.
+ * cell), and a cut that does not close up (a polygon in 3-D, a simple polytope in 4-D) throws
+ * {@link SkeletonUndecided}, never a wrong cell.
  * Flat typed arrays throughout. Isomorphic: no Node APIs.
  */
-import type { Box, Network } from "../model/network.ts";
+import type { Activation, Box, DenseLayer as Layer, Network } from "../model/network.ts";
 import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/network.ts";
 
 /**
@@ -26,11 +27,11 @@ import { hiddenLayers, hiddenUnitCount, outputWidthOf, unitsOf } from "../model/
  */
 export const ZERO_RELATIVE = 1e-11;
 
-/** Key of a vertex pair: lo · CUT_KEY + hi, exact in a double for fewer than 2^26 vertices each. */
+/** Most vertices a complex may have (2^26: ids, products and offsets stay far inside the typed arrays' ranges). */
 const CUT_KEY = 2 ** 26;
 
-/** Largest input dimension the skeleton handles (cells are found from supports of d − 1 hyperplanes per edge). */
-export const SKELETON_MAX_DIM = 3;
+/** Largest input dimension the skeleton handles (cut polytopes are joined from supports of d − 1 hyperplanes). */
+export const SKELETON_MAX_DIM = 4;
 
 /** The network has a construct the skeleton does not handle (the caller counts with another method). */
 export class SkeletonUnsupported extends Error {
@@ -47,6 +48,7 @@ export const boxFacet = (j: number, side: number): number => -1 - (2 * j + side)
 
 /** Why a network cannot be refined by the skeleton, or undefined when it can. */
 export function skeletonSupport(net: Network): string | undefined {
+  if (hiddenLayers(net).length === 0) return "the skeleton engine needs a hidden layer (an affine network has one region)";
   if (net.inputDim < 1 || net.inputDim > SKELETON_MAX_DIM) return `the skeleton engine handles 1 to ${SKELETON_MAX_DIM} inputs, this model has ${net.inputDim}`;
   for (const layer of hiddenLayers(net)) {
     const a = layer.activation;
@@ -54,6 +56,84 @@ export function skeletonSupport(net: Network): string | undefined {
     if (a.kind === "identity") return "the skeleton engine needs a piecewise-linear activation on every hidden layer";
   }
   return undefined;
+}
+
+/** Output k of an activation on the pre-activation rows at H[base…] (maxout of rank 2: the larger of rows 2k, 2k + 1). */
+function activate(H: Float64Array, base: number, k: number, kind: Activation["kind"], alpha: number): number {
+  if (kind === "identity") return H[base + k];
+  if (kind === "maxout") {
+    const g0 = H[base + 2 * k];
+    const g1 = H[base + 2 * k + 1];
+    return g1 > g0 ? g1 : g0;
+  }
+  const g = H[base + k];
+  return g > 0 ? g : kind === "leaky-relu" ? alpha * g : 0;
+}
+
+/** `a` with room for `need` entries, grown to exactly that, keeping its first `used` entries (the rest is dead). */
+function exactF(a: Float64Array, need: number, used: number): Float64Array {
+  if (need <= a.length) return a;
+  const b = new Float64Array(need);
+  b.set(used < a.length ? a.subarray(0, used) : a);
+  return b;
+}
+
+/** Most vertices reserved for the first layer from its arrangement bound (more grows by doubling). */
+const FIRST_LAYER_RESERVE = 1 << 20;
+
+/** C(n, k) as a double (exact for the small values used here). */
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/**
+ * Vertex pair → edge id, cleared in O(1) by a generation stamp: open addressing with linear probing over flat arrays
+ * (no per-entry objects, as Berzins pairs split edges by hashing), kept at most half full.
+ */
+class PairTable {
+  private lo = new Int32Array(1024);
+  private hi = new Int32Array(1024);
+  private val = new Int32Array(1024);
+  private gen = new Int32Array(1024);
+  private stamp = 1;
+  private count = 0;
+  /** Forget every entry. */
+  clear(): void {
+    this.stamp++;
+    this.count = 0;
+  }
+  private slot(lo: number, hi: number): number {
+    const mask = this.lo.length - 1;
+    let h = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77)) & mask;
+    while (this.gen[h] === this.stamp && (this.lo[h] !== lo || this.hi[h] !== hi)) h = (h + 1) & mask;
+    return h;
+  }
+  /** The value of (lo, hi), or −1. */
+  get(lo: number, hi: number): number {
+    const h = this.slot(lo, hi);
+    return this.gen[h] === this.stamp ? this.val[h] : -1;
+  }
+  set(lo: number, hi: number, v: number): void {
+    if (2 * (this.count + 1) > this.lo.length) this.grow();
+    const h = this.slot(lo, hi);
+    if (this.gen[h] !== this.stamp) this.count++;
+    this.lo[h] = lo;
+    this.hi[h] = hi;
+    this.val[h] = v;
+    this.gen[h] = this.stamp;
+  }
+  private grow(): void {
+    const { lo, hi, val, gen, stamp } = this;
+    const n = 2 * lo.length;
+    this.lo = new Int32Array(n);
+    this.hi = new Int32Array(n);
+    this.val = new Int32Array(n);
+    this.gen = new Int32Array(n);
+    this.count = 0;
+    for (let i = 0; i < lo.length; i++) if (gen[i] === stamp) this.set(lo[i], hi[i], val[i]);
+  }
 }
 
 /** Growable typed arrays (amortised doubling). */
@@ -78,17 +158,28 @@ function grownU(a: Uint8Array, need: number): Uint8Array {
 
 /** Per unit of a layer, the parent cells it cuts (CSR), and each parent's descendants as a linked list. */
 interface ParentGroups {
+  /** Per unit: 1 if some vertex is strictly positive (negative) at the layer's start. */
+  anyPos: Uint8Array;
+  anyNeg: Uint8Array;
   start: Int32Array;
   list: Int32Array;
   head: Int32Array;
   next: Int32Array;
   parents: number;
+  /** Bit masks per parent (`words` words of 32 units): the units cutting it, and (with patterns) those positive on it. */
+  words: number;
+  mixed: Int32Array;
+  parentPos: Int32Array;
+  /** The parent of each cell made during the layer (cells older than the layer are their own parents). */
+  parentOf: Int32Array;
 }
 
 /** Options of {@link Skeleton}. */
 export interface SkeletonOptions {
   /** Keep each cell's activation pattern (for `--regions`, `--complex`); costs one byte per cell and unit. */
   patterns?: boolean;
+  /** Called after each hidden layer with the number of cells so far. */
+  onLayer?: (layer: number, layers: number, cells: number) => void;
 }
 
 /**
@@ -102,7 +193,7 @@ export class Skeleton {
   vCount = 0;
   X: Float64Array;
   /** Current layer's pre-activations, vertex-major (stride `gw`). */
-  G: Float64Array;
+  G: Float64Array = new Float64Array(0);
   gw = 0;
   /** Hyperplanes through each vertex (d ≥ 3 only): arena `vSup`, ranges `vSupStart`/`vSupLen`. */
   vSupStart: Int32Array;
@@ -117,6 +208,7 @@ export class Skeleton {
   eCount = 0;
   EA: Int32Array;
   EB: Int32Array;
+  /** Hyperplanes containing each edge (d ≥ 2; in 2-D the one line carrying it): arena `eSup`, ranges per edge. */
   eSupStart: Int32Array;
   eSupLen: Int32Array;
   eSup: Int32Array;
@@ -134,6 +226,7 @@ export class Skeleton {
   /** Patterns, cell-major (stride `units`), when kept. */
   P: Uint8Array;
   readonly keepPatterns: boolean;
+  private readonly onLayer?: (layer: number, layers: number, cells: number) => void;
   /** Per hidden layer: units whose hyperplane cuts no cell (one sign over the whole box), always active / inactive. */
   readonly stableActive: number[] = [];
   readonly stableInactive: number[] = [];
@@ -155,6 +248,7 @@ export class Skeleton {
     const d = (this.d = net.inputDim);
     this.units = hiddenUnitCount(net);
     this.keepPatterns = opts.patterns ?? false;
+    this.onLayer = opts.onLayer;
     const vCap = 1024;
     this.X = new Float64Array(vCap * d);
     this.G = new Float64Array(0);
@@ -169,7 +263,7 @@ export class Skeleton {
     this.EB = new Int32Array(eCap);
     this.eSupStart = new Int32Array(eCap);
     this.eSupLen = new Int32Array(eCap);
-    this.eSup = new Int32Array(d >= 3 ? eCap * 3 : 0);
+    this.eSup = new Int32Array(d >= 2 ? eCap * (d - 1) : 0);
     this.eStamp = new Int32Array(eCap);
     this.eMid = new Int32Array(eCap);
     this.ePos = new Int32Array(eCap);
@@ -214,29 +308,36 @@ export class Skeleton {
     const v = this.vCount++;
     const d = this.d;
     if (v >= CUT_KEY) throw new SkeletonUnsupported(`the complex outgrew ${CUT_KEY} vertices`);
-    if (v >= this.vSupLen.length) this.growVertices(this.vSupLen.length * 2);
+    if (v >= this.vCap) this.growVertices(v + 1);
     for (let j = 0; j < d; j++) this.X[v * d + j] = x[j];
     if (d >= 3) this.setVertexSupport(v, sup, supLen);
     this.vMark[v] = 0;
     return v;
   }
 
-  /** Room for `cap` vertices in every per-vertex array. */
+  /**
+   * Room for `cap` vertices in every per-vertex array (contents kept, G and F included): the capacity at least
+   * doubles, and every array is sized from the one capacity `vCap` (an array grown on its own could fall behind).
+   */
   private growVertices(cap: number): void {
-    if (cap <= this.vSupLen.length && (!this.gw || this.G.length >= cap * this.gw)) return;
-    cap = Math.max(cap, this.vSupLen.length);
-    this.X = grownF(this.X, cap * this.d);
-    this.vSupStart = grownI(this.vSupStart, cap);
-    this.vSupLen = grownI(this.vSupLen, cap);
-    if (this.sign.length < cap) {
-      const s = new Int8Array(cap);
+    if (cap > this.vCap) this.vCap = Math.max(cap, 2 * this.vCap);
+    const n = this.vCap;
+    this.X = grownF(this.X, n * this.d);
+    this.vSupStart = grownI(this.vSupStart, n);
+    this.vSupLen = grownI(this.vSupLen, n);
+    if (this.sign.length < n) {
+      const s = new Int8Array(n);
       s.set(this.sign);
       this.sign = s;
     }
-    this.val = grownF(this.val, cap);
-    this.vMark = grownI(this.vMark, cap);
-    if (this.gw) this.G = grownF(this.G, cap * this.gw);
+    this.val = grownF(this.val, n);
+    this.vMark = grownI(this.vMark, n);
+    this.sStamp = grownI(this.sStamp, n);
+    this.G = exactF(this.G, n * this.gw, this.vCount * this.gw);
+    this.F = exactF(this.F, n * this.fw, this.vCount * this.fw);
   }
+  /** Capacity of the per-vertex arrays, in vertices. */
+  private vCap = 1024;
 
   private setVertexSupport(v: number, sup: ArrayLike<number>, len: number): void {
     this.vSup = grownI(this.vSup, this.vSupTop + len + 1);
@@ -261,7 +362,7 @@ export class Skeleton {
     this.EA[e] = a;
     this.EB[e] = b;
     this.eStamp[e] = 0;
-    if (this.d >= 3) {
+    if (this.d >= 2) {
       this.eSup = grownI(this.eSup, this.eSupTop + supLen);
       this.eSupStart[e] = this.eSupTop;
       this.eSupLen[e] = supLen;
@@ -291,7 +392,7 @@ export class Skeleton {
   private compactCells(extra: number): void {
     let live = 0;
     for (let c = 0; c < this.cCount; c++) live += this.cLen[c];
-    const next = new Int32Array(Math.max(8192, 2 * (live + extra)));
+    const next = new Int32Array(Math.max(8192, 3 * (live + extra)));
     let top = 0;
     for (let c = 0; c < this.cCount; c++) {
       const s = this.cStart[c];
@@ -309,97 +410,110 @@ export class Skeleton {
     return this.cE.subarray(this.cStart[c], this.cStart[c] + this.cLen[c]);
   }
 
-  /** Set G to the layer's pre-activations W h + b at every vertex, h = the previous layer's output (or x). */
-  private loadLayer(l: number, H: Float64Array, hw: number): void {
-    const layer = this.net.layers[l];
-    const { outDim, weights: W, bias: b } = layer;
-    const V = this.vCount;
-    this.gw = outDim;
-    // Room for the vertices this layer will add (on the fixtures a layer multiplies them by 2 to 4).
-    const cap = Math.max(this.vSupLen.length, 4 * V);
-    this.G = new Float64Array(cap * outDim);
-    this.growVertices(cap);
-    const G = this.G;
-    // Per vertex, the non-zero inputs (about half of a ReLU layer's are 0), then one dot product per row.
-    const nzIndex = new Int32Array(hw);
-    const nzValue = new Float64Array(hw);
+  /**
+   * The pre-activations W h + b of `layer` at vertices [0, V) into `out` (stride layer.outDim), h = the activation
+   * `act` of the rows of `H` (stride hw; identity for the inputs). Per vertex, the row starts at b and adds W's column
+   * k times h_k for the non-zero h_k only (about half of a ReLU layer's are 0), W read transposed (`WT`) so that both
+   * the column and the row of `out` are contiguous.
+   */
+  private preActivations(layer: Layer, WT: Float64Array, H: Float64Array, hw: number, act: Activation, out: Float64Array, V: number): void {
+    const { outDim, bias: b } = layer;
+    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
     for (let v = 0; v < V; v++) {
       const hb = v * hw;
-      let nz = 0;
-      for (let k = 0; k < hw; k++) {
-        const h = H[hb + k];
-        if (h !== 0) {
-          nzIndex[nz] = k;
-          nzValue[nz++] = h;
-        }
-      }
       const gb = v * outDim;
-      for (let r = 0; r < outDim; r++) {
-        const wb = r * hw;
-        let t = b[r];
-        for (let q = 0; q < nz; q++) t += W[wb + nzIndex[q]] * nzValue[q];
-        G[gb + r] = t;
+      for (let r = 0; r < outDim; r++) out[gb + r] = b[r];
+      for (let k = 0; k < w; k++) {
+        const h = activate(H, hb, k, act.kind, alpha);
+        if (h === 0) continue;
+        const wb = k * outDim;
+        for (let r = 0; r < outDim; r++) out[gb + r] += WT[wb + r] * h;
       }
     }
   }
 
-  /** Output of layer l (activation applied) at every vertex, vertex-major with stride outputWidthOf(layer). */
-  private layerOutput(l: number): Float64Array {
-    const layer = this.net.layers[l];
-    const a = layer.activation;
-    const V = this.vCount;
-    const w = outputWidthOf(layer);
-    const H = new Float64Array(V * w);
-    const G = this.G;
-    const gw = this.gw;
-    for (let v = 0; v < V; v++) {
-      for (let i = 0; i < w; i++) {
-        if (a.kind === "maxout") {
-          const g0 = G[v * gw + 2 * i];
-          const g1 = G[v * gw + 2 * i + 1];
-          H[v * w + i] = g1 > g0 ? g1 : g0;
-        } else {
-          const g = G[v * gw + i];
-          H[v * w + i] = g > 0 ? g : a.kind === "leaky-relu" ? a.alpha * g : 0;
-        }
-      }
-    }
-    return H;
+  /** W transposed (column k of W contiguous at k · outDim). */
+  private static transposed(layer: Layer): Float64Array {
+    const { outDim, inDim, weights: W } = layer;
+    const WT = new Float64Array(outDim * inDim);
+    for (let r = 0; r < outDim; r++) for (let k = 0; k < inDim; k++) WT[k * outDim + r] = W[r * inDim + k];
+    return WT;
   }
 
-  /** Per pre-activation row of layer l: the magnitude scale |b| + Σ |w_k| max_v |h_k(v)| of {@link ZERO_RELATIVE}. */
-  private rowScales(l: number, H: Float64Array, hw: number): Float64Array {
-    const layer = this.net.layers[l];
-    const hmax = new Float64Array(hw);
+  /**
+   * Per pre-activation row of `layer`: the magnitude scale |b| + Σ |w_k| max_v |h_k(v)| of {@link ZERO_RELATIVE}, h
+   * the activation `act` of the rows of `H` (stride hw) at every vertex. For ReLU and leaky ReLU |h_k| is convex on
+   * every cell, so its maximum over the box is at a vertex; for maxout max(|g_0|, |g_1|) bounds it.
+   */
+  private rowScales(layer: Layer, H: Float64Array, hw: number, act: Activation): Float64Array {
+    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
+    const hmax = new Float64Array(w);
     for (let v = 0; v < this.vCount; v++) {
-      for (let k = 0; k < hw; k++) {
-        const h = Math.abs(H[v * hw + k]);
+      for (let k = 0; k < w; k++) {
+        const h = act.kind === "maxout" ? Math.max(Math.abs(H[v * hw + 2 * k]), Math.abs(H[v * hw + 2 * k + 1])) : Math.abs(activate(H, v * hw, k, act.kind, alpha));
         if (h > hmax[k]) hmax[k] = h;
       }
     }
     const s = new Float64Array(layer.outDim);
     for (let r = 0; r < layer.outDim; r++) {
       let t = Math.abs(layer.bias[r]);
-      for (let k = 0; k < hw; k++) t += Math.abs(layer.weights[r * hw + k]) * hmax[k];
+      for (let k = 0; k < w; k++) t += Math.abs(layer.weights[r * w + k]) * hmax[k];
       s[r] = t;
     }
     return s;
   }
 
-  /** Refine by every hidden unit, layer by layer. */
+  /**
+   * Refine by every hidden unit, layer by layer. The pre-activations G of layer l are known at every vertex when the
+   * layer starts; those of layer l + 1 (F) are computed there once for the vertices present, and carried to each
+   * vertex the layer's cuts add, m = (1 − t) a + t b on an edge ab: h^l is affine along ab except for a kink at each
+   * unit k whose hyperplane crosses ab strictly inside, so F(m) = (1 − t) F(a) + t F(b) − Σ_k W^{l+1}_{:,k} e_k, with
+   * e_k = (1 − t) h_k(a) + t h_k(b) − h_k(m) the kink's gap (Serra et al. 2018, §2: g^{l+1} = W^{l+1} h^l + b^{l+1}).
+   * A vertex's row of W^{l+1} h^l is thus computed once, in the layer where the vertex is made or at the start of the
+   * previous one, not at every layer start. Round-off grows by a few ulps per split along a chain of splits in one
+   * layer, far below {@link ZERO_RELATIVE}.
+   */
   refineAll(): void {
     const hidden = hiddenLayers(this.net);
-    let H: Float64Array = this.X.slice(0, this.vCount * this.d);
-    let hw = this.d;
+    const identity: Activation = { kind: "identity" };
+    // Layer 0's pre-activations at the box's corners, and its scales, from the inputs.
+    let scales: Float64Array = this.rowScales(hidden[0], this.X, this.d, identity);
+    this.gw = hidden[0].outDim;
+    this.G = new Float64Array(this.vCap * this.gw);
+    this.preActivations(hidden[0], Skeleton.transposed(hidden[0]), this.X, this.d, identity, this.G, this.vCount);
     let unit = 0;
     for (let l = 0; l < hidden.length; l++) {
       const layer = hidden[l];
       this.layerIndex = l;
       this.stableActive.push(0);
       this.stableInactive.push(0);
-      const scales = this.rowScales(l, H, hw);
-      this.loadLayer(l, H, hw);
-      const maxout = layer.activation.kind === "maxout";
+      const act = layer.activation;
+      const next = l + 1 < hidden.length ? hidden[l + 1] : undefined;
+      this.fw = next ? next.outDim : 0;
+      // Room for the vertices this layer will add, so that the per-vertex arrays (G and F: vertices × width) are
+      // rarely copied to grow. Layer 0 is an arrangement of n hyperplanes and the box's 2d facets, with at most
+      // C(n + 2d, d) vertices; a later layer multiplies the vertices by 2 to 6 on the fixtures (4 reserved, more
+      // doubles). F reuses the buffer of the layer before last when it is large enough (its contents are dead).
+      const n0 = unitsOf(layer);
+      const cap = Math.max(this.vCap, l === 0 ? Math.min(binomial(n0 + 2 * this.d, this.d), FIRST_LAYER_RESERVE) : 4 * this.vCount);
+      const fw = this.fw;
+      this.F = new Float64Array(0);
+      this.fw = 0;
+      this.growVertices(cap); // every per-vertex array but F, which is not copied: its contents are made below
+      this.fw = fw;
+      const fNeed = this.vCap * fw;
+      this.F = this.spare.length >= fNeed ? this.spare : new Float64Array(fNeed);
+      this.spare = new Float64Array(0);
+      if (next) {
+        this.nextWT = Skeleton.transposed(next);
+        this.nextBias = next.bias;
+        this.preActivations(next, this.nextWT, this.G, this.gw, act, this.F, this.vCount);
+      }
+      this.act = act;
+      this.alpha = act.kind === "leaky-relu" ? act.alpha : 0;
+      const maxout = act.kind === "maxout";
       const n = unitsOf(layer);
       const tols = new Float64Array(n);
       for (let i = 0; i < n; i++) tols[i] = ZERO_RELATIVE * (maxout ? scales[2 * i + 1] + scales[2 * i] : scales[i]);
@@ -409,37 +523,43 @@ export class Skeleton {
         if (maxout) this.insertUnit(unit, 2 * i + 1, 2 * i, tols[i], groups, i);
         else this.insertUnit(unit, i, -1, tols[i], groups, i);
       }
-      if (this.keepPatterns) this.layerPatterns(first, n, maxout, tols);
-      if (l + 1 < hidden.length) {
-        H = this.layerOutput(l);
-        hw = outputWidthOf(layer);
+      if (this.keepPatterns) this.layerPatterns(first, n, groups);
+      this.onLayer?.(l + 1, hidden.length, this.cCount);
+      if (next) {
+        scales = this.rowScales(next, this.G, this.gw, act);
+        this.spare = this.G;
+        this.G = this.F;
+        this.gw = this.fw;
+        this.F = new Float64Array(0);
+        this.fw = 0;
       }
     }
   }
+  /** Next layer's pre-activations at every vertex (stride fw; 0 in the last hidden layer), and W^{l+1} transposed. */
+  private F: Float64Array = new Float64Array(0);
+  /** The buffer of the layer before last, reused for the next F. */
+  private spare: Float64Array = new Float64Array(0);
+  private fw = 0;
+  private nextWT: Float64Array = new Float64Array(0);
+  private act: Activation = { kind: "relu" };
+  private alpha = 0;
 
   /**
-   * Every cell's pattern bits for the layer's units, once the layer is refined: each cell then lies on one closed side
-   * of each of them, so a bit is 1 exactly when some vertex of the cell is strictly positive (all zero: the unit is
-   * ≡ 0 on the cell, bit 0, as `evaluate` decides g > 0).
+   * The pattern bits of the layer's units (pattern indices first …) on the cells the units did not visit: a unit
+   * sets the bit of every cell it scans (1 where the cell lies on its positive side, as `evaluate` decides g > 0 inside;
+   * a cut's positive piece 1, its negative piece 0); a cell whose parent the unit does not cut lies on the parent's
+   * side, 1 when some vertex of the parent is strictly positive (all zero: the unit is ≡ 0 there, bit 0).
    */
-  private layerPatterns(first: number, n: number, maxout: boolean, tols: Float64Array): void {
-    const gw = this.gw;
-    const G = this.G;
+  private layerPatterns(first: number, n: number, groups: ParentGroups): void {
     const U = this.units;
+    const { words, mixed, parentPos, parentOf, parents } = groups;
     for (let c = 0; c < this.cCount; c++) {
-      const s0 = this.cStart[c];
-      const len = this.cLen[c];
+      const p = c < parents ? c : parentOf[c];
       const base = c * U + first;
-      this.P.fill(0, base, base + n);
-      for (let k = 0; k < len; k++) {
-        const e = this.cE[s0 + k];
-        for (let end = 0; end < 2; end++) {
-          const b = (end ? this.EB[e] : this.EA[e]) * gw;
-          for (let i = 0; i < n; i++) {
-            const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
-            if (g > tols[i]) this.P[base + i] = 1;
-          }
-        }
+      for (let i = 0; i < n; i++) {
+        const w = p * words + (i >>> 5);
+        const bit = 1 << (i & 31);
+        if ((mixed[w] & bit) === 0) this.P[base + i] = (parentPos[w] & bit) !== 0 ? 1 : 0;
       }
     }
   }
@@ -464,13 +584,20 @@ export class Skeleton {
     // Signs of every unit at every vertex as bit masks (32 units a word), computed once per vertex.
     const words = (n + 31) >>> 5;
     const posBits = new Int32Array(V * words);
+    const anyPos = new Uint8Array(n);
+    const anyNeg = new Uint8Array(n);
     const negBits = new Int32Array(V * words);
     for (let v = 0; v < V; v++) {
       const b = v * gw;
       for (let i = 0; i < n; i++) {
         const g = maxout ? G[b + 2 * i + 1] - G[b + 2 * i] : G[b + i];
-        if (g > tols[i]) posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
-        else if (g < -tols[i]) negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+        if (g > tols[i]) {
+          posBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+          anyPos[i] = 1;
+        } else if (g < -tols[i]) {
+          negBits[v * words + (i >>> 5)] |= 1 << (i & 31);
+          anyNeg[i] = 1;
+        }
       }
     }
     const counts = new Int32Array(n + 1);
@@ -516,7 +643,21 @@ export class Skeleton {
     }
     const head = new Int32Array(C);
     for (let p = 0; p < C; p++) head[p] = p;
-    return { start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C };
+    // Per parent: the units it lies positive for (the OR of its vertices' bits), for the patterns of uncut cells.
+    const parentPos = new Int32Array(this.keepPatterns ? C * words : 0);
+    if (this.keepPatterns) {
+      for (let p = 0; p < C; p++) {
+        const s0 = this.cStart[p];
+        const len = this.cLen[p];
+        for (let k = 0; k < len; k++) {
+          const e = this.cE[s0 + k];
+          const a = this.EA[e] * words;
+          const b = this.EB[e] * words;
+          for (let w = 0; w < words; w++) parentPos[p * words + w] |= posBits[a + w] | posBits[b + w];
+        }
+      }
+    }
+    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)) };
   }
 
   /**
@@ -525,19 +666,37 @@ export class Skeleton {
    * the descendants of the parents unit `i` of the layer cuts are scanned (`groups`).
    */
   private insertUnit(unit: number, row: number, minus: number, tol: number, groups: ParentGroups, i: number): void {
-    const V = this.vCount;
-    const gw = this.gw;
-    const G = this.G;
     let pos = 0;
     let neg = 0;
-    for (let v = 0; v < V; v++) {
-      const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
-      this.val[v] = g;
-      const s = g > tol ? 1 : g < -tol ? -1 : 0;
-      this.sign[v] = s;
-      if (s > 0) pos++;
-      else if (s < 0) neg++;
-      else if (this.d >= 3) this.addSupport(v, unit);
+    this.signStamp++;
+    this.row = row;
+    this.minus = minus;
+    // Rows a new vertex needs: all while they feed the next layer or the patterns' outputs, else only the units
+    // still to insert (the last hidden layer when counting).
+    this.rowFrom = this.fw > 0 || this.keepPatterns ? 0 : Math.max(row, minus) + 1;
+    this.tol = tol;
+    if (this.d >= 3) {
+      // Every vertex on the hyperplane records it (the supports pair cut points and find facets later), so every
+      // vertex is evaluated.
+      const V = this.vCount;
+      const gw = this.gw;
+      const G = this.G;
+      for (let v = 0; v < V; v++) {
+        const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
+        this.val[v] = g;
+        const s = g > tol ? 1 : g < -tol ? -1 : 0;
+        this.sign[v] = s;
+        this.sStamp[v] = this.signStamp;
+        if (s > 0) pos++;
+        else if (s < 0) neg++;
+        else this.addSupport(v, unit);
+      }
+    } else {
+      // In 1-D and 2-D only the vertices of the cells scanned are evaluated (cellSide does it, once per vertex and
+      // unit). Some vertex is strictly positive (negative) iff one present when the layer started is: the others are
+      // convex combinations of them.
+      pos = groups.anyPos[i];
+      neg = groups.anyNeg[i];
     }
     if (pos === 0 || neg === 0) {
       // No cell is cut: every cell lies on one closed side (a unit ≡ 0 counts as inactive, as its pattern bit is 0).
@@ -551,20 +710,47 @@ export class Skeleton {
     for (let k = start[i]; k < start[i + 1]; k++) {
       const p = list[k];
       for (let c = head[p]; c >= 0; c = groups.next[c]) {
-        if (this.cellSide(c) !== 2) continue;
+        const side = this.cellSide(c);
+        if (side !== 2) {
+          // The cell lies on one closed side: its pattern bit is 1 where the unit is positive inside it.
+          if (this.keepPatterns) this.P[c * this.units + unit] = side === 1 ? 1 : 0;
+          continue;
+        }
         const cn = this.cutCell(c, unit);
+        if (this.keepPatterns) {
+          this.P[c * this.units + unit] = 1;
+          this.P[cn * this.units + unit] = 0;
+        }
         // The new cell joins its parent's descendants.
         if (cn >= groups.next.length) {
           const grown = new Int32Array(2 * cn).fill(-1);
           grown.set(groups.next);
           groups.next = grown;
+          groups.parentOf = grownI(groups.parentOf, 2 * cn);
         }
+        groups.parentOf[cn] = p;
         groups.next[cn] = groups.next[c];
         groups.next[c] = cn;
         c = cn; // cn lies on the cut's negative side: nothing more to cut there
       }
     }
   }
+
+  /** Value and sign of the unit being inserted at vertex v. */
+  private evaluateSign(v: number): void {
+    const b = v * this.gw;
+    const g = this.minus < 0 ? this.G[b + this.row] : this.G[b + this.row] - this.G[b + this.minus];
+    this.val[v] = g;
+    this.sign[v] = g > this.tol ? 1 : g < -this.tol ? -1 : 0;
+    this.sStamp[v] = this.signStamp;
+  }
+  /** The unit being inserted: its row (maxout: minus the row `minus`), tolerance, and the stamp of evaluated signs. */
+  private row = 0;
+  private minus = -1;
+  private tol = 0;
+  private signStamp = 0;
+  private rowFrom = 0;
+  private sStamp: Int32Array = new Int32Array(1024);
 
   /** Record that vertex v lies on hyperplane `unit` (d ≥ 3). */
   private addSupport(v: number, unit: number): void {
@@ -592,10 +778,15 @@ export class Skeleton {
     const n = this.cLen[c];
     let pos = false;
     let neg = false;
+    const stamp = this.signStamp;
     for (let i = 0; i < n; i++) {
       const e = this.cE[s0 + i];
-      const a = this.sign[this.EA[e]];
-      const b = this.sign[this.EB[e]];
+      const va = this.EA[e];
+      const vb = this.EB[e];
+      if (this.sStamp[va] !== stamp) this.evaluateSign(va);
+      if (this.sStamp[vb] !== stamp) this.evaluateSign(vb);
+      const a = this.sign[va];
+      const b = this.sign[vb];
       if (a > 0 || b > 0) pos = true;
       if (a < 0 || b < 0) neg = true;
     }
@@ -614,19 +805,21 @@ export class Skeleton {
     const x = this.tmpX;
     for (let j = 0; j < d; j++) x[j] = this.X[a * d + j] + t * (this.X[b * d + j] - this.X[a * d + j]);
     let supLen = 0;
-    if (d >= 3) {
+    if (d >= 2) {
       const s = this.eSupStart[e];
       supLen = this.eSupLen[e];
       if (this.edgeSup.length < supLen + 1) this.edgeSup = new Int32Array(2 * supLen + 2);
       for (let i = 0; i < supLen; i++) this.edgeSup[i] = this.eSup[s + i];
       this.edgeSup[supLen] = unit;
     }
-    const m = this.addVertex(x, this.edgeSup, d >= 3 ? supLen + 1 : 0);
+    const m = this.addVertex(x, this.edgeSup, supLen + 1);
     const gw = this.gw;
     const G = this.G;
-    for (let r = 0; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
+    for (let r = this.rowFrom; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
+    if (this.fw > 0) this.carryNext(a, b, m, t);
     this.val[m] = 0;
     this.sign[m] = 0;
+    this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
     const eb = this.addEdge(m, b, this.edgeSup, supLen);
     this.eStamp[e] = this.stamp;
@@ -639,9 +832,64 @@ export class Skeleton {
       this.eNeg[e] = ea;
     }
   }
+  /** F at the new vertex m = (1 − t) a + t b: interpolated, less the gap of each kink of h^l strictly inside ab. */
+  private carryNext(a: number, b: number, m: number, t: number): void {
+    const fw = this.fw;
+    const F = this.F;
+    const G = this.G;
+    const gw = this.gw;
+    const kind = this.act.kind;
+    const alpha = this.alpha;
+    const maxout = kind === "maxout";
+    const w = maxout ? gw >> 1 : gw;
+    const ga = a * gw;
+    const gb = b * gw;
+    const gm = m * gw;
+    const WT = this.nextWT;
+    // The kinks (units whose g_k, maxout g_2k+1 − g_2k, changes sign strictly inside ab) and their gaps, and how
+    // many units are non-zero at m: when the kinks are as many, W h(m) + b directly costs no more and is exact.
+    const kinks = this.kinks.length >= w ? this.kinks : (this.kinks = new Int32Array(w));
+    const gaps = this.gaps.length >= w ? this.gaps : (this.gaps = new Float64Array(w));
+    let nk = 0;
+    let nz = 0;
+    for (let k = 0; k < w; k++) {
+      const hm = activate(G, gm, k, kind, alpha);
+      if (hm !== 0) nz++;
+      const da = maxout ? G[ga + 2 * k + 1] - G[ga + 2 * k] : G[ga + k];
+      const db = maxout ? G[gb + 2 * k + 1] - G[gb + 2 * k] : G[gb + k];
+      if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
+      const e = (1 - t) * activate(G, ga, k, kind, alpha) + t * activate(G, gb, k, kind, alpha) - hm;
+      if (e === 0) continue;
+      kinks[nk] = k;
+      gaps[nk++] = e;
+    }
+    const fm = m * fw;
+    if (nk >= nz) {
+      const bias = this.nextBias;
+      for (let r = 0; r < fw; r++) F[fm + r] = bias[r];
+      for (let k = 0; k < w; k++) {
+        const h = activate(G, gm, k, kind, alpha);
+        if (h === 0) continue;
+        const wb = k * fw;
+        for (let r = 0; r < fw; r++) F[fm + r] += WT[wb + r] * h;
+      }
+      return;
+    }
+    const fa = a * fw;
+    const fb = b * fw;
+    for (let r = 0; r < fw; r++) F[fm + r] = F[fa + r] + t * (F[fb + r] - F[fa + r]);
+    for (let q = 0; q < nk; q++) {
+      const wb = kinks[q] * fw;
+      const e = gaps[q];
+      for (let r = 0; r < fw; r++) F[fm + r] -= WT[wb + r] * e;
+    }
+  }
+  private kinks = new Int32Array(0);
+  private gaps = new Float64Array(0);
+  private nextBias: Float64Array = new Float64Array(0);
   private tmpX = new Float64Array(4);
   /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
-  private readonly cutEdges = new Map<number, number>();
+  private readonly cutEdges = new PairTable();
   private edgeSup = new Int32Array(8);
   private markStamp = 0;
 
@@ -693,36 +941,41 @@ export class Skeleton {
         items[ni++] = this.eMid[e];
       }
     }
-    // Join the cut's vertices: the new edges of the cut polygon (d = 2: one edge; d = 3: those sharing a facet).
+    // Join the cut's vertices: the new edges of the cut polytope (d = 2: one edge; d ≥ 3: the pairs sharing d − 1
+    // hyperplanes, the new one included, i.e. lying on one 2-face of the cell; Berzins 2023, §3).
     const d = this.d;
     if (d === 2) {
       if (ni !== 2 || nPlane !== 0) throw new SkeletonUndecided(`cell cut into ${ni} points at unit ${unit}`);
-      const e = this.addEdge(items[0], items[1], this.sup, 0);
+      this.sup[0] = unit;
+      const e = this.addEdge(items[0], items[1], this.sup, 1);
       P[np++] = e;
       N[nn++] = e;
-    } else if (d === 3) {
+    } else {
       let degreeSum = 2 * nPlane;
       for (let i = 0; i < ni; i++) {
         for (let j = i + 1; j < ni; j++) {
           const vi = items[i];
           const vj = items[j];
           const k = this.sharedSupport(vi, vj);
-          if (k < 2) continue;
+          if (k < d - 1) continue;
           if (this.inPlane(vi, vj, plane, nPlane)) continue;
           // The cut edge lies in a 2-face shared with a neighbouring cell: made once, found by its end points
           // (hashing, as Berzins pairs split edges) when the neighbour is cut by the same unit.
-          const key = vi < vj ? vi * CUT_KEY + vj : vj * CUT_KEY + vi;
-          let e = this.cutEdges.get(key);
-          if (e === undefined) {
+          const lo = vi < vj ? vi : vj;
+          const hi = vi < vj ? vj : vi;
+          let e = this.cutEdges.get(lo, hi);
+          if (e < 0) {
             e = this.addEdge(vi, vj, this.sup, k);
-            this.cutEdges.set(key, e);
+            this.cutEdges.set(lo, hi, e);
           }
           degreeSum += 2;
           P[np++] = e;
           N[nn++] = e;
         }
       }
-      if (ni < 3 || degreeSum !== 2 * ni) throw new SkeletonUndecided(`cell cut into a polygon of ${ni} vertices and ${degreeSum / 2} edges at unit ${unit}`);
+      // Every vertex of the cut polytope (a polygon in 3-D, a simple 3-polytope in 4-D) has d − 1 edges; anything
+      // else (a degenerate vertex, or round-off) is left to a certified method.
+      if (ni < d || degreeSum !== (d - 1) * ni) throw new SkeletonUndecided(`cell cut into a polytope of ${ni} vertices and ${degreeSum / 2} edges at unit ${unit}`);
     }
     // The positive side keeps id c, the negative side is a new cell.
     const cn = this.newCell();

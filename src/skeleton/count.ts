@@ -1,5 +1,5 @@
 /**
- * `skeletonCount`: the regions of a 1- to 3-input network in a box from its refined 1-skeleton ({@link Skeleton}),
+ * `skeletonCount`: the regions of a 1- to 4-input network in a box from its refined 1-skeleton ({@link Skeleton}),
  * no LPs. Each final cell is one activation region (cells are cut only where a unit changes sign, so two cells never
  * share a pattern); it counts when the engine's criterion holds, i.e. some point of the cell is farther than the
  * threshold from every hyperplane of its units. A lower bound of that margin is the distance from the cell's vertex
@@ -67,7 +67,7 @@ export interface SkeletonCountResult {
 
 /**
  * Count the regions of `net` in `opts.box` from its 1-skeleton. Throws `SkeletonUnsupported` for networks it does not
- * handle (more than 3 inputs, maxout of rank > 2) and `SkeletonUndecided` when round-off leaves a cell's status in
+ * handle (more than 4 inputs, maxout of rank > 2) and `SkeletonUndecided` when round-off leaves a cell's status in
  * doubt; callers then count with the LP engine.
  *
  * @example
@@ -86,7 +86,7 @@ export function skeletonCount(net: Network, opts: SkeletonCountOptions): Skeleto
   let regions = 0;
   let resolved = 0;
   let lp: MarginLP | undefined;
-  const margin = d === 1 ? margin1 : d === 2 ? margin2 : margin3;
+  const margin = d === 1 ? margin1 : d === 2 ? margin2 : d === 3 ? margin3 : marginN;
   for (let c = 0; c < sk.cCount; c++) {
     let r = margin(sk, c, point);
     if (!(r > cut)) {
@@ -212,7 +212,17 @@ const MAX_FACETS = 64;
 const facetId = new Int32Array(MAX_FACETS);
 /** Per facet: a point on it, the direction of its first edge, and the best normal so far (|u × v|² / |v|²). */
 const facetData = new Float64Array(MAX_FACETS * 10);
+/** Per hyperplane id (+ 6): the stamp of the cell that last met it and its facet slot there. */
+let facetStampOf = new Int32Array(0);
+let facetSlotOf = new Int32Array(0);
+let facetStamp = 0;
 export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
+  if (facetStampOf.length < sk.units + 6) {
+    facetStampOf = new Int32Array(sk.units + 6);
+    facetSlotOf = new Int32Array(sk.units + 6);
+    facetStamp = 0;
+  }
+  const stamp = ++facetStamp;
   const s = sk.cStart[c];
   const n = sk.cLen[c];
   const { X, EA, EB, cE, eSup, eSupStart, eSupLen } = sk;
@@ -234,10 +244,13 @@ export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
     const k = eSupLen[e];
     for (let j = 0; j < k; j++) {
       const h = eSup[eSupStart[e] + j];
-      let f = 0;
-      while (f < facets && facetId[f] !== h) f++;
+      // The facet slot of hyperplane h in this cell (box facets −1 … −6 at 0 … 5, units after them), by stamp.
+      const hi = h + 6;
+      const f = facetStampOf[hi] === stamp ? facetSlotOf[hi] : facets;
       const o = f * 10;
       if (f === facets) {
+        facetStampOf[hi] = stamp;
+        facetSlotOf[hi] = f;
         // A new hyperplane of the cell: remember a point on it and its first edge.
         if (facets === MAX_FACETS) return 0; // more than any cell of these networks has: let the LP decide
         facetId[facets++] = h;
@@ -289,6 +302,97 @@ export function margin3(sk: Skeleton, c: number, point: Float64Array): number {
   }
   return planes >= 4 ? best : 0;
 }
+
+/**
+ * Any dimension (used for 4-D): the vertex centroid and its distance to the nearest facet's affine hull. A facet is a
+ * hyperplane id in the supports of the cell's edges whose edges in the cell span d − 1 directions (Gram–Schmidt, a
+ * direction counting when its part orthogonal to the earlier ones exceeds {@link SPAN_RELATIVE} of its length); the
+ * distance is the norm of the centroid's offset from a point of the facet less its projection on those directions.
+ * Fewer than d + 1 facets (impossible for a bounded d-cell) returns 0, so the LP decides.
+ */
+export function marginN(sk: Skeleton, c: number, point: Float64Array): number {
+  const d = sk.d;
+  const s = sk.cStart[c];
+  const n = sk.cLen[c];
+  const { X, EA, EB, cE, eSup, eSupStart, eSupLen } = sk;
+  const stride = d + (d - 1) * d + 1; // a point, d − 1 orthonormal directions, and how many there are
+  if (nFacetData.length < MAX_FACETS * stride) nFacetData = new Float64Array(MAX_FACETS * stride);
+  const F = nFacetData;
+  const dir = nDir.length >= d ? nDir : (nDir = new Float64Array(d));
+  point.fill(0);
+  let facets = 0;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    const a = d * EA[e];
+    const b = d * EB[e];
+    let len2 = 0;
+    for (let j = 0; j < d; j++) {
+      point[j] += X[a + j] + X[b + j];
+      dir[j] = X[b + j] - X[a + j];
+      len2 += dir[j] * dir[j];
+    }
+    const k = eSupLen[e];
+    for (let q = 0; q < k; q++) {
+      const h = eSup[eSupStart[e] + q];
+      let f = 0;
+      while (f < facets && facetId[f] !== h) f++;
+      const o = f * stride;
+      if (f === facets) {
+        if (facets === MAX_FACETS) return 0; // more than any cell of these networks has: let the LP decide
+        facetId[facets++] = h;
+        for (let j = 0; j < d; j++) F[o + j] = X[a + j];
+        F[o + stride - 1] = 0;
+      }
+      const have = F[o + stride - 1];
+      if (have === d - 1) continue;
+      // The edge's direction less its projections on the facet's directions so far.
+      const w = nW.length >= d ? nW : (nW = new Float64Array(d));
+      for (let j = 0; j < d; j++) w[j] = dir[j];
+      for (let t = 0; t < have; t++) {
+        const u = o + d + t * d;
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += w[j] * F[u + j];
+        for (let j = 0; j < d; j++) w[j] -= dot * F[u + j];
+      }
+      let ww = 0;
+      for (let j = 0; j < d; j++) ww += w[j] * w[j];
+      if (!(ww > SPAN_RELATIVE * SPAN_RELATIVE * len2)) continue;
+      const inv = 1 / Math.sqrt(ww);
+      const u = o + d + have * d;
+      for (let j = 0; j < d; j++) F[u + j] = w[j] * inv;
+      F[o + stride - 1] = have + 1;
+    }
+  }
+  for (let j = 0; j < d; j++) point[j] /= 2 * n;
+  let best = Infinity;
+  let planes = 0;
+  const r = nW.length >= d ? nW : (nW = new Float64Array(d));
+  for (let f = 0; f < facets; f++) {
+    const o = f * stride;
+    if (F[o + stride - 1] !== d - 1) continue; // edges along a lower-dimensional face only: not a facet
+    planes++;
+    for (let j = 0; j < d; j++) r[j] = point[j] - F[o + j];
+    for (let t = 0; t < d - 1; t++) {
+      const u = o + d + t * d;
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += r[j] * F[u + j];
+      for (let j = 0; j < d; j++) r[j] -= dot * F[u + j];
+    }
+    let rr = 0;
+    for (let j = 0; j < d; j++) rr += r[j] * r[j];
+    const dist = Math.sqrt(rr);
+    if (dist < best) best = dist;
+  }
+  return planes >= d + 1 ? best : 0;
+}
+/**
+ * An edge direction adds to a facet's span when its part orthogonal to the span is above 1e-9 of its length (as the
+ * 3-D test's |sin| > 1e-9): edges of one facet meet at angles far above round-off, parallel ones at round-off.
+ */
+const SPAN_RELATIVE = 1e-9;
+let nFacetData = new Float64Array(0);
+let nDir = new Float64Array(4);
+let nW = new Float64Array(4);
 
 function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();

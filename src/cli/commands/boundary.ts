@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { describeBox } from "../../bounds/from-network.ts";
 import { checkBoundaryContinuity, classBoundary, type ClassBoundary, type ContinuityReport } from "../../geometry/class-boundary.ts";
-import { planarPartition, type PlanarPartition } from "../../geometry/partition.ts";
+import type { PlanarPartition } from "../../geometry/partition.ts";
+import { planarPartitionFast } from "../../skeleton/partition.ts";
 import {
   clipToBox,
   rectDomain,
@@ -168,7 +169,7 @@ export async function partitionPlane(path: string, flags: PlaneFlags): Promise<{
   const plane = await resolvePlane(path, flags);
   const bar = new ProgressBar("partition", flags.progress);
   const t0 = performance.now();
-  const partition = planarPartition(plane.network, plane.domain, {
+  const partition = planarPartitionFast(plane.network, plane.domain, {
     threshold,
     onLayer: (layer, layers, pieces) => bar.update(pieces, layer / layers, `layer ${layer} of ${layers}`),
   });

@@ -3,7 +3,7 @@
  * the page cheaply (a few typed arrays, no per-region objects): polygons with their edge labels, patterns and output
  * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
  */
-import { allPolygons, classBoundary, hiddenUnitCount, lowerOnBox, type Network, outputDim, planarPartition, type PlaneRect } from "tessera";
+import { allPolygons, classBoundary, hiddenUnitCount, lowerOnBox, type Network, outputDim, planarPartitionFast, type PlaneRect } from "tessera";
 
 /** The exact partition of a view rectangle, flat. Polygons are the regions first, then the slivers. */
 export interface PackedPartition {
@@ -47,12 +47,12 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
   return { start, data };
 }
 
-/** Partition `rect` exactly (planarPartition), find the class boundary, and pack both (`onLayer`: progress). */
+/** Partition `rect` exactly (planarPartitionFast: the 2-D skeleton, else polygon clipping), find the class boundary, and pack both (`onLayer`: progress). */
 export function packPartition(model: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
   // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the rectangle (src/model/lower.ts).
   const net = lowerOnBox(model, { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) }).network;
   const t0 = performance.now();
-  const partition = planarPartition(net, rect, { onLayer });
+  const partition = planarPartitionFast(net, rect, { onLayer });
   const boundary = classBoundary(partition);
   const ms = performance.now() - t0;
   const polys = allPolygons(partition);

@@ -6,7 +6,7 @@
  * OffscreenCanvas and hands the page an ImageBitmap, so drawing tens of thousands of regions never blocks the page and
  * the page can cancel a partition by terminating this worker (see client.ts) without losing its canvas.
  */
-import { lowerOnBox, planarPartition, renderPartitionSvg } from "tessera";
+import { lowerOnBox, planarPartitionFast, renderPartitionSvg } from "tessera";
 import { PartitionPainter } from "../view/painter.ts";
 import { packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
@@ -54,7 +54,7 @@ self.onmessage = (e: MessageEvent<PartitionRequest>) => {
       post({ type: "painted", gen: m.gen, bitmap: image, drawMs }, [image]);
     } else {
       const net = lowerOnBox(m.network, { lo: Float64Array.of(m.rect.umin, m.rect.vmin), hi: Float64Array.of(m.rect.umax, m.rect.vmax) }).network;
-      const partition = planarPartition(net, m.rect);
+      const partition = planarPartitionFast(net, m.rect);
       const { picture } = m;
       const svg = renderPartitionSvg(partition, {
         network: net,
