@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { classBoundary } from "../src/geometry/class-boundary.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
+import { planarPartitionFast } from "../src/skeleton/partition.ts";
 import { loadModel } from "../src/io/load.ts";
 import { CanvasPaintContext, SvgPathContext, type Canvas2D } from "../src/render/paint-context.ts";
 import { paintPartition, partitionPicture, type PartitionPaintOptions, type PlaneToPixels } from "../src/render/partition-painter.ts";
@@ -65,7 +66,9 @@ describe("the partition painter", async () => {
   it("the explorer's packed partition paints exactly the paths tessera draw paints", () => {
     const opts: PartitionPaintOptions = { fill: "class", edges: true, boundary: true };
     const core = new SvgPathContext(), web = new SvgPathContext();
-    paintPartition(core, partitionPicture(partition, boundary), view, opts);
+    // Both sides partition as tessera draw does (planarPartitionFast: the skeleton on this narrow network).
+    const drawn = planarPartitionFast(net, square);
+    paintPartition(core, partitionPicture(drawn, classBoundary(drawn)), view, opts);
     paintPartition(web, pictureOf(packPartition(net, square)), view, opts);
     assert.equal(web.parts.join("\n"), core.parts.join("\n"));
     // 1,557 regions: one edge batch with 1,557 closed polygons.
