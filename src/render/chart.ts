@@ -287,6 +287,23 @@ interface Frame {
   legendY: number;
   /** Width available to a legend below the plot. */
   legendRowWidth: number;
+  /** The subtitle broken into lines that fit the chart's width. */
+  subtitleLines: string[];
+}
+
+/** Break text at spaces into lines no wider than `width` at `size` (a single over-long word keeps its own line). */
+function wrapText(text: string, size: number, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 /** Lay out legend rows below the plot: entries flow left to right and wrap. Returns rows of entry indices. */
@@ -315,7 +332,8 @@ function layout(
 ): Frame {
   let top = 20;
   if (o.title) top += TITLE_SIZE + 12;
-  if (o.subtitle) top += SUBTITLE_SIZE + 6;
+  const subtitleLines = o.subtitle ? wrapText(o.subtitle, SUBTITLE_SIZE, width - 28) : [];
+  if (subtitleLines.length) top += subtitleLines.length * (SUBTITLE_SIZE + 4) + 2;
   const left = 14 + (o.yLabel ? AXIS_LABEL_SIZE + 12 : 0) + yTickW + 10;
   const bottomAxes = 8 + xTickH + (o.xLabel ? AXIS_LABEL_SIZE + 12 : 0) + 8;
   const legendW = entries.length ? LEGEND_SAMPLE + LEGEND_GAP + Math.max(...entries.map((e) => textWidth(e.name, LEGEND_SIZE))) + 20 : 0;
@@ -335,6 +353,7 @@ function layout(
     legendX: legend === "right" ? width - 14 - legendW + 12 : left,
     legendY: legend === "right" ? top + 8 : height - legendH + 8,
     legendRowWidth: width - left - 18,
+    subtitleLines,
   };
 }
 
@@ -347,9 +366,9 @@ function decorations(f: Frame, o: { title?: string; subtitle?: string; xLabel?: 
     out.push(`<text x="14" y="${fmt(y)}" font-size="${TITLE_SIZE}" font-weight="bold" fill="${INK}">${escapeXml(o.title)}</text>`);
     y += 6;
   }
-  if (o.subtitle) {
+  for (const line of f.subtitleLines) {
     y += SUBTITLE_SIZE + 4;
-    out.push(`<text x="14" y="${fmt(y)}" font-size="${SUBTITLE_SIZE}" fill="${MUTED}">${escapeXml(o.subtitle)}</text>`);
+    out.push(`<text x="14" y="${fmt(y)}" font-size="${SUBTITLE_SIZE}" fill="${MUTED}">${escapeXml(line)}</text>`);
   }
   if (o.xLabel) {
     const ly = f.top + f.plotH + 8 + xTickH + AXIS_LABEL_SIZE + 2;
