@@ -12,6 +12,7 @@
  * count is the same whatever the number of workers.
  */
 import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
+import type { ExactMarginSolver } from "../lp/exact-margin.ts";
 import { CentralWorkspace, centralMargin, centralPoint } from "./central.ts";
 import { FLATS_MAX_UNITS, FlatComplex, FlatState, independentNormals } from "./flats.ts";
 import type { Box, Network } from "../model/network.ts";
@@ -134,16 +135,7 @@ export function stableUnitReport(net: Network, bounds: PreActivationBounds): Sta
   return { active, inactive, total };
 }
 
-/**
- * An exact LP oracle for the rare margin LPs whose optimum lies within the cost perturbation of the threshold:
- * maximise t s.t. rows[i] · x − t ≥ rhs[i] (rows: m × n0 row-major), x in the box. Returns t and a maximiser.
- */
-export type ExactMarginSolver = (
-  rows: Float64Array,
-  rhs: Float64Array,
-  m: number,
-  box: Box,
-) => { t: number; x: Float64Array };
+export type { ExactMarginSolver } from "../lp/exact-margin.ts";
 
 /**
  * A filter on the cells of the search (e.g. "meets a ball"): called when a child cell is kept, with its half-spaces
