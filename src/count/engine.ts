@@ -22,17 +22,9 @@ import { intervalBounds, reluStability, stableUnitsFromBounds } from "../tighten
 import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
 import { requireLayerwise } from "../model/lower.ts";
-import { normaliseUnits, scaleBoundsToUnits, ScaleError } from "../model/normalise.ts";
-
-/**
- * A unit whose affine form on the cell has a normal shorter than this many times the form's magnitude bound M (the
- * largest norm its normal can reach over all patterns: ‖W⁰_r‖ in the first layer, Σ_k |W_rk| M_k deeper) is treated
- * as constant there (its sign is the sign of the offset). Relative, so that it judges round-off and not units: a form
- * row is a sum of at most a few thousand products bounded by M in all, whose round-off stays below 2^−53 · terms · M
- * ≈ 1e-13 · M, while a normal of a first-layer row is zero only when the row is. (The engine also brings every unit
- * to unit scale first, see normaliseUnits.)
- */
-export const ZERO_ROW_NORM = 1e-12;
+import { normaliseUnits, scaleBoundsToUnits } from "../model/normalise.ts";
+import { computeForms, rowNorm, stabilityFlags, stableUnitReport, zeroRowThresholds } from "./unit-forms.ts";
+export { stableUnitReport, ZERO_ROW_NORM } from "./unit-forms.ts";
 
 /**
  * In 1-D and 2-D the engine also keeps each cell exactly (an interval or a convex polygon, clipped in floating
@@ -116,24 +108,6 @@ export type RegionSink = (pattern: Uint8Array, point: Float64Array, radius: numb
 
 /** A subtree of the search: the decisions of the first `splitUnit` units. */
 export type Task = Uint8Array;
-
-/** Per hidden pre-activation: +1 stably active / dominant, −1 stably inactive, 0 unstable (ReLU / leaky ReLU). */
-function stabilityFlags(net: Network, bounds: PreActivationBounds): Int8Array[] {
-  return hiddenLayers(net).map((layer, l) => {
-    const flags = new Int8Array(layer.outDim);
-    if (layer.activation.kind === "relu" || layer.activation.kind === "leaky-relu") {
-      for (let r = 0; r < layer.outDim; r++) flags[r] = reluStability(bounds.lower[l][r], bounds.upper[l][r]);
-    }
-    return flags;
-  });
-}
-
-/** Stable units from pre-activation bounds, per layer and in total, as counters report them. */
-export function stableUnitReport(net: Network, bounds: PreActivationBounds): StableUnitReport {
-  const { active, inactive } = stableUnitsFromBounds(net, bounds);
-  const total = [...active, ...inactive].reduce((s, v) => s + v, 0);
-  return { active, inactive, total };
-}
 
 export type { ExactMarginSolver } from "../lp/exact-margin.ts";
 
@@ -785,7 +759,7 @@ export class RegionEnumerator {
   /** Compute the layer forms that search position `pos` starts (positions of a layer's first unit, see boundaryFirst). */
   private enterPosition(pos: number): void {
     const bl = this.boundaryFirst[pos];
-    if (bl > 0) for (let q = bl; q <= this.boundaryLast[pos]; q++) this.computeForms(q);
+    if (bl > 0) for (let q = bl; q <= this.boundaryLast[pos]; q++) computeForms(this.layers, this.formA, this.formC, this.pattern, q, this.n0);
     // (The last layer may be the first hidden layer, whose forms are the weights themselves: no boundary there.)
     if (this.farthestFirst && pos === this.lastStart) {
       const A = this.formA[this.lastLayer], n0 = this.n0;
@@ -1352,79 +1326,4 @@ export class RegionEnumerator {
     return true;
   }
 
-  /**
-   * Forms of hidden layer l (l ≥ 1) from layer l − 1's forms and the decided pattern of its units:
-   * A^l = W^l D A^{l−1}, c^l = W^l D c^{l−1} + b^l (D selects / scales per the activation).
-   */
-  private computeForms(l: number): void {
-    const n0 = this.n0;
-    // Fold identity layers: find the last layer before l with units, composing through identity layers.
-    const prev = this.layers[l - 1];
-    const layer = this.layers[l];
-    const Ap = this.formA[l - 1], Cp = this.formC[l - 1];
-    const A = this.formA[l], C = this.formC[l];
-    const a = prev.activation;
-    const width = outputWidthOf(prev);
-    // Offset of layer l − 1's units in the pattern.
-    let off = 0;
-    for (let q = 0; q < l - 1; q++) off += unitsOf(this.layers[q]);
-    A.fill(0);
-    for (let r = 0; r < layer.outDim; r++) {
-      let c = layer.bias[r];
-      const ab = r * n0;
-      for (let kk = 0; kk < width; kk++) {
-        let w = layer.weights[r * width + kk];
-        if (w === 0) continue;
-        let src = kk;
-        if (a.kind === "relu") {
-          if (!this.pattern[off + kk]) continue;
-        } else if (a.kind === "leaky-relu") {
-          if (!this.pattern[off + kk]) w *= a.alpha;
-        } else if (a.kind === "maxout") {
-          src = kk * a.rank + this.pattern[off + kk];
-        }
-        if (w === 0) continue;
-        c += w * Cp[src];
-        const sb = src * n0;
-        for (let j = 0; j < n0; j++) A[ab + j] += w * Ap[sb + j];
-      }
-      C[r] = c;
-    }
-  }
-}
-
-/**
- * ZERO_ROW_NORM × the magnitude bound M of every hidden pre-activation's forms over all patterns: M = ‖W⁰_r‖ in the
- * first layer, Σ_k |W_rk| · M′_k deeper (M′_k: M of the unit k feeds through, × max(1, |α|) for leaky ReLU, the max
- * over its pieces for maxout). Throws ScaleError when a bound overflows (forms beyond the double range).
- */
-function zeroRowThresholds(net: Network): Float64Array[] {
-  const hidden = hiddenLayers(net), out: Float64Array[] = [];
-  let feed: Float64Array | undefined; // M′ of the current layer's inputs
-  for (const layer of hidden) {
-    const width = layer.inDim, W = layer.weights, M = new Float64Array(layer.outDim);
-    for (let r = 0; r < layer.outDim; r++) {
-      let s = 0;
-      if (!feed) {
-        for (let k = 0; k < width; k++) s += W[r * width + k] ** 2;
-        s = Math.sqrt(s);
-      } else for (let k = 0; k < width; k++) s += Math.abs(W[r * width + k]) * feed[k];
-      if (!Number.isFinite(s)) throw new ScaleError("the network's pre-activations overflow the double range even at unit scale");
-      M[r] = s;
-    }
-    out.push(M.map((v) => ZERO_ROW_NORM * v));
-    const a = layer.activation;
-    if (a.kind === "maxout") {
-      feed = new Float64Array(layer.outDim / a.rank);
-      for (let i = 0; i < feed.length; i++) for (let j = 0; j < a.rank; j++) feed[i] = Math.max(feed[i], M[i * a.rank + j]);
-    } else feed = a.kind === "leaky-relu" ? M.map((v) => v * Math.max(1, Math.abs(a.alpha))) : M;
-  }
-  return out;
-}
-
-/** Euclidean norm of row i of a row-major matrix with n columns. */
-function rowNorm(M: Float64Array, i: number, n: number): number {
-  let s = 0;
-  for (let q = 0; q < n; q++) s += M[i * n + q] * M[i * n + q];
-  return Math.sqrt(s);
 }
