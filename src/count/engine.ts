@@ -23,6 +23,8 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
 import { requireLayerwise } from "../model/lower.ts";
 import { normaliseUnits, scaleBoundsToUnits } from "../model/normalise.ts";
+import { DEFAULT_TASK_TARGET, splitSearch, type Task } from "./task-split.ts";
+export { compareTasks, DEFAULT_TASK_TARGET, type Task } from "./task-split.ts";
 import { computeForms, rowNorm, stabilityFlags, stableUnitReport, zeroRowThresholds } from "./unit-forms.ts";
 export { stableUnitReport, ZERO_ROW_NORM } from "./unit-forms.ts";
 
@@ -84,9 +86,6 @@ const FLATS_MIN_UNITS = 4;
 /** `flatsBlockedBelow` when no cell of the current path gave up on flats. */
 const NO_BLOCK = Number.MAX_SAFE_INTEGER;
 
-/** Number of tasks the search is split into (at least, when the tree is big enough). Fixed, so counts never depend on workers. */
-export const DEFAULT_TASK_TARGET = 256;
-
 /** Statistics of an enumeration run. */
 export interface EngineStats {
   regions: number;
@@ -106,9 +105,6 @@ export interface EngineStats {
 /** Called for each region: `pattern` and `point` are reused buffers, copy them to keep them. */
 export type RegionSink = (pattern: Uint8Array, point: Float64Array, radius: number) => void;
 
-/** A subtree of the search: the decisions of the first `splitUnit` units. */
-export type Task = Uint8Array;
-
 export type { ExactMarginSolver } from "../lp/exact-margin.ts";
 
 /**
@@ -125,13 +121,6 @@ export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, poin
  * gives the same count, more slowly: spread into the options to cross-check a count (`tessera count --plain`).
  */
 export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false } as const;
-
-/** Lexicographic order of tasks by their decisions (tasks of one split all have the same length). */
-export function compareTasks(a: Task, b: Task): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
 
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
@@ -410,21 +399,11 @@ export class RegionEnumerator {
    * other options would hold other cells.
    */
   splitTasks(target = DEFAULT_TASK_TARGET): { splitUnit: number; tasks: Task[] } {
-    const N = this.unitCount;
     const regionsBefore = this.stats.regions;
-    let depth = Math.min(N, Math.max(1, Math.ceil(Math.log2(Math.max(2, target)))));
-    let tasks = this.collectTasks(undefined, depth);
-    // Too few cells yet: deepen every task (one LP each to re-enter it) until the target or the leaves are reached.
-    while (tasks.length < target && depth < N) {
-      depth = Math.min(N, depth + Math.max(1, Math.ceil(Math.log2(target / Math.max(1, tasks.length)))));
-      const next: Task[] = [];
-      for (const t of tasks) for (const c of this.collectTasks(t, depth)) next.push(c);
-      tasks = next;
-    }
+    const split = splitSearch(this.unitCount, target, (from, depth) => this.collectTasks(from, depth));
     // Splitting is bookkeeping: its LPs are reported, but regions are counted only when tasks run.
     this.stats.regions = regionsBefore;
-    tasks.sort(compareTasks);
-    return { splitUnit: depth, tasks };
+    return split;
   }
 
   /**
