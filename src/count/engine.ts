@@ -23,20 +23,13 @@ import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
 import type { StableUnitReport } from "./types.ts";
 import { requireLayerwise } from "../model/lower.ts";
 import { normaliseUnits, scaleBoundsToUnits } from "../model/normalise.ts";
+import { EXACT_CELL_MAX_DIM, ExactCells } from "./exact-cells-2d.ts";
+export { CELL_SAFETY, EXACT_CELL_MAX_DIM } from "./exact-cells-2d.ts";
 import { DEFAULT_TASK_TARGET, splitSearch, type Task } from "./task-split.ts";
 export { compareTasks, DEFAULT_TASK_TARGET, type Task } from "./task-split.ts";
 import { computeForms, rowNorm, stabilityFlags, stableUnitReport, zeroRowThresholds } from "./unit-forms.ts";
 export { stableUnitReport, ZERO_ROW_NORM } from "./unit-forms.ts";
 
-/**
- * In 1-D and 2-D the engine also keeps each cell exactly (an interval or a convex polygon, clipped in floating
- * point) and skips the LP of a child whose row has margin ≤ threshold − CELL_SAFETY at every vertex: that child has
- * no interior point. 1e-12 covers the round-off of clipping (unit normals, O(1) boxes) with room to spare; when in
- * doubt the LP decides, so the shortcut can only save work, never change a count.
- */
-export const CELL_SAFETY = 1e-12;
-/** Largest input dimension for which cells are kept as exact polygons. */
-export const EXACT_CELL_MAX_DIM = 2;
 
 /**
  * Bisection steps of the line search across a new hyperplane: 50 halvings of an interval at most the box's diameter
@@ -251,10 +244,8 @@ export class RegionEnumerator {
   private readonly lineRates: Float64Array;
   private readonly witnessMargin: Float64Array; // per depth
   private readonly diameter: number;
-  /** Per depth: the cell's vertices (n0 ≤ EXACT_CELL_MAX_DIM), flat [x0, y0, x1, y1, …] or [x] endpoints. */
-  private readonly cells: Float64Array[] | undefined;
-  private readonly cellSize: Int32Array;
-  private readonly clipScratch: Float64Array;
+  /** Per depth: the cell kept exactly (1-D and 2-D inputs, unless turned off). */
+  private readonly cells: ExactCells | undefined;
   private readonly perChild: Int32Array; // per depth: row slots per child (1, or k − 1 for maxout)
   private sink: RegionSink | undefined;
   private stopUnit = -1;
@@ -378,12 +369,7 @@ export class RegionEnumerator {
     this.lineRates = new Float64Array(capRows);
     this.witnessMargin = new Float64Array(N + 2);
     this.perChild = new Int32Array(N + 1);
-    this.cellSize = new Int32Array(N + 2);
-    // A polygon clipped by r half-planes has at most 4 + r vertices.
-    this.clipScratch = new Float64Array(2 * (4 + capRows + 2));
-    this.cells = this.n0 <= EXACT_CELL_MAX_DIM && opts.exactCells !== false
-      ? Array.from({ length: N + 2 }, () => new Float64Array(this.n0 * (4 + capRows + 2)))
-      : undefined;
+    this.cells = this.n0 <= EXACT_CELL_MAX_DIM && opts.exactCells !== false ? new ExactCells(this.n0, N + 2, capRows) : undefined;
   }
 
   /** Stable units over the domain according to the bounds in use. */
@@ -474,17 +460,7 @@ export class RegionEnumerator {
     this.centralTaskNextProbe.fill(CENTRAL_PROBE_EVERY);
     this.centralTaskSearches.fill(0);
     this.centralTaskSearchLps.fill(0);
-    if (this.cells) {
-      const c = this.cells[0], lo = this.box.lo, hi = this.box.hi;
-      if (this.n0 === 1) {
-        c[0] = lo[0];
-        c[1] = hi[0];
-        this.cellSize[0] = 2;
-      } else {
-        c.set([lo[0], lo[1], hi[0], lo[1], hi[0], hi[1], lo[0], hi[1]]);
-        this.cellSize[0] = 4;
-      }
-    }
+    if (this.cells) this.cells.start(this.box);
     const w = this.witness[0];
     for (let j = 0; j < this.n0; j++) w[j] = 0.5 * (this.box.lo[j] + this.box.hi[j]);
     this.witnessMargin[0] = Infinity;
@@ -651,73 +627,12 @@ export class RegionEnumerator {
     const rows = this.childRows[depth], rhs = this.childRhs[depth], n0 = this.n0;
     const count = this.childCount[depth][child];
     const per = this.perChild[depth];
-    if (this.cells) {
-      this.cells[depth + 1].set(this.cells[depth].subarray(0, this.cellSize[depth] * n0));
-      this.cellSize[depth + 1] = this.cellSize[depth];
-    }
+    if (this.cells) this.cells.inherit(depth);
     for (let r = 0; r < count; r++) {
       const at = child * per + r;
       this.lp.addRow(rows.subarray(at * n0, (at + 1) * n0), rhs[at]);
-      if (this.cells) this.clipCell(depth + 1, rows, at * n0, rhs[at]);
+      if (this.cells) this.cells.clip(depth + 1, rows, at * n0, rhs[at]);
     }
-  }
-
-  /** Clip the cell at `depth` by the half-space a · x ≥ b (a = rows[off … off + n0)), exactly as polygons go. */
-  private clipCell(depth: number, rows: Float64Array, off: number, b: number): void {
-    const cell = this.cells![depth], n = this.cellSize[depth];
-    if (this.n0 === 1) {
-      if (n === 0) return;
-      const a = rows[off];
-      if (a > 0) cell[0] = Math.max(cell[0], b / a);
-      else if (a < 0) cell[1] = Math.min(cell[1], b / a);
-      else if (b > 0) this.cellSize[depth] = 0;
-      if (cell[0] > cell[1]) this.cellSize[depth] = 0;
-      return;
-    }
-    // Sutherland–Hodgman against one half-plane; the output goes to the scratch buffer, then back.
-    const ax = rows[off], ay = rows[off + 1], out = this.clipScratch;
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const j = (i + 1) % n;
-      const px = cell[2 * i], py = cell[2 * i + 1], qx = cell[2 * j], qy = cell[2 * j + 1];
-      const fp = ax * px + ay * py - b, fq = ax * qx + ay * qy - b;
-      if (fp >= 0) {
-        out[2 * m] = px;
-        out[2 * m + 1] = py;
-        m++;
-      }
-      if ((fp < 0 && fq > 0) || (fp > 0 && fq < 0)) {
-        const t = fp / (fp - fq);
-        out[2 * m] = px + t * (qx - px);
-        out[2 * m + 1] = py + t * (qy - py);
-        m++;
-      }
-    }
-    cell.set(out.subarray(0, 2 * m));
-    this.cellSize[depth] = m;
-  }
-
-  /**
-   * Whether child c (rows prepared at `depth`) certainly has no interior point: some row of it has margin
-   * ≤ threshold − CELL_SAFETY at every vertex of the cell (so everywhere in it, the cell being convex).
-   */
-  private cellRefutes(depth: number, c: number): boolean {
-    if (!this.cells) return false;
-    const cell = this.cells[depth], n = this.cellSize[depth], n0 = this.n0;
-    if (n === 0) return true;
-    const rows = this.childRows[depth], rhs = this.childRhs[depth], per = this.perChild[depth];
-    const limit = this.threshold - CELL_SAFETY;
-    for (let r = 0; r < this.childCount[depth][c]; r++) {
-      const at = c * per + r;
-      let best = -Infinity;
-      for (let v = 0; v < n; v++) {
-        let s = -rhs[at];
-        for (let j = 0; j < n0; j++) s += rows[at * n0 + j] * cell[v * n0 + j];
-        if (s > best) best = s;
-      }
-      if (best <= limit) return true;
-    }
-    return false;
   }
 
   /** Margin of witness `w` for the rows of `child` prepared at `depth` (min over its rows). */
@@ -864,7 +779,7 @@ export class RegionEnumerator {
     for (let c = 0; c < kids; c++) {
       if (c === wChild || cnt[c] < 0) continue;
       // Child rows live in per-depth buffers that deeper levels never touch, so only the LP needs restoring.
-      if (this.cellRefutes(depth, c)) {
+      if (this.cells && this.cells.refutes(depth, this.childRows[depth], this.childRhs[depth], c * this.perChild[depth], cnt[c], this.threshold)) {
         this.stats.cellRefutations++;
         continue;
       }
