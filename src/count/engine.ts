@@ -25,19 +25,13 @@ import { requireLayerwise } from "../model/lower.ts";
 import { normaliseUnits, scaleBoundsToUnits } from "../model/normalise.ts";
 import { EXACT_CELL_MAX_DIM, ExactCells } from "./exact-cells-2d.ts";
 export { CELL_SAFETY, EXACT_CELL_MAX_DIM } from "./exact-cells-2d.ts";
+import { WitnessStep } from "./line-search.ts";
 import { DEFAULT_TASK_TARGET, splitSearch, type Task } from "./task-split.ts";
 export { compareTasks, DEFAULT_TASK_TARGET, type Task } from "./task-split.ts";
 import { computeForms, rowNorm, stabilityFlags, stableUnitReport, zeroRowThresholds } from "./unit-forms.ts";
 export { stableUnitReport, ZERO_ROW_NORM } from "./unit-forms.ts";
 
 
-/**
- * Bisection steps of the line search across a new hyperplane: 50 halvings of an interval at most the box's diameter
- * long leave it 1e-15 × as long, below the round-off of the margins the step is judged by.
- */
-const LINE_SEARCH_STEPS = 50;
-/** The line search is tried only for hyperplanes closer to the witness than this many times its margin. */
-const LINE_SEARCH_REACH = 4;
 /**
  * The central certificate ({@link centralMargin}) is tried on the remaining units (the last layer's, and the layer
  * before's once the group reaches back there) once at most this many are left. Measured on study networks (784
@@ -160,7 +154,6 @@ export class RegionEnumerator {
   private readonly zeroNorm: Float64Array[];
   private readonly exact: ExactMarginSolver | undefined;
   private readonly acceptCell: CellFilter | undefined;
-  private readonly lineSearch: boolean;
   /** Certify all children of the last layer's remaining units at once when one point lies on all their hyperplanes. */
   private readonly central: boolean;
   private readonly farthestFirst: boolean;
@@ -239,10 +232,9 @@ export class RegionEnumerator {
   private readonly childRhs: Float64Array[];
   private readonly childCount: Int32Array[]; // per depth: rows per child (−1: child impossible)
   private readonly hyper: Float64Array; // scratch row (maxout piece differences)
-  private readonly lineDir: Float64Array; // line search (lineAcross): direction, rows' margins and rates
-  private readonly lineMargins: Float64Array;
-  private readonly lineRates: Float64Array;
   private readonly witnessMargin: Float64Array; // per depth
+  /** Certifies children by stepping the witness across their hyperplane (ball step, line search). */
+  private readonly step: WitnessStep;
   private readonly diameter: number;
   /** Per depth: the cell kept exactly (1-D and 2-D inputs, unless turned off). */
   private readonly cells: ExactCells | undefined;
@@ -267,7 +259,6 @@ export class RegionEnumerator {
     this.zeroNorm = zeroRowThresholds(work);
     this.exact = opts.exact;
     this.acceptCell = opts.acceptCell;
-    this.lineSearch = opts.lineSearch !== false;
     this.n0 = net.inputDim;
     if (opts.box.lo.length !== this.n0 || opts.box.hi.length !== this.n0) {
       throw new RangeError(`box has ${opts.box.lo.length} coordinates, the network takes ${this.n0} inputs`);
@@ -364,9 +355,7 @@ export class RegionEnumerator {
     this.childRhs = Array.from({ length: N + 1 }, () => new Float64Array(maxRank * (maxRank - 1)));
     this.childCount = Array.from({ length: N + 1 }, () => new Int32Array(maxRank));
     this.hyper = new Float64Array(this.n0);
-    this.lineDir = new Float64Array(this.n0);
-    this.lineMargins = new Float64Array(capRows);
-    this.lineRates = new Float64Array(capRows);
+    this.step = new WitnessStep(this.n0, capRows, this.box, this.diameter, this.threshold, opts.lineSearch !== false);
     this.witnessMargin = new Float64Array(N + 2);
     this.perChild = new Int32Array(N + 1);
     this.cells = this.n0 <= EXACT_CELL_MAX_DIM && opts.exactCells !== false ? new ExactCells(this.n0, N + 2, capRows) : undefined;
@@ -1139,85 +1128,17 @@ export class RegionEnumerator {
   }
 
   /**
-   * Try to certify child c of a ReLU-like unit without an LP, from the witness w (margin wm) on the other side of the
-   * child's hyperplane (unit normal a, at distance d from w). First the ball step: if d < wm, the ball of radius wm
-   * around w lies in the cell and reaches across, so w + s·a with s = (d + wm) / 2 lies in the child with margin
-   * (wm − d) / 2 before clipping to the box. Otherwise (or if clipping spoils it), when d < LINE_SEARCH_REACH · wm, a line search
-   * ({@link lineAcross}).
-   * A point is accepted as the child's witness only when its margin against every row, computed directly, exceeds the
-   * threshold, so these shortcuts can save LPs but never change a count.
+   * Try to certify child c of a ReLU-like unit without an LP by stepping the witness w (margin wm) across the child's
+   * hyperplane ({@link WitnessStep.across}); the point found becomes the child's witness.
    */
   private stepAcross(depth: number, c: number, w: Float64Array, wm: number): boolean {
     if (this.perChild[depth] !== 1 || !(wm > this.threshold)) return false;
     const d = -this.childMarginOfWitness(depth, c, w);
     const n0 = this.n0, a = this.childRows[depth].subarray(c * n0, (c + 1) * n0);
-    const x = this.witness[depth + 1], lo = this.box.lo, hi = this.box.hi;
-    if (d < wm) {
-      const s = (d + Math.min(wm, this.diameter)) / 2;
-      for (let j = 0; j < n0; j++) x[j] = Math.min(hi[j], Math.max(lo[j], w[j] + s * a[j]));
-      if (this.acceptStep(depth, x)) return true;
-    }
-    // Measured on MNIST networks: the search succeeds for most d < 2·wm, for 7 % of 2·wm ≤ d < 4·wm, and rarely beyond.
-    return this.lineSearch && d < LINE_SEARCH_REACH * wm && this.lineAcross(depth, a, w);
-  }
-
-  /**
-   * The line search of {@link stepAcross}: from w along a restricted to the coordinates that sit on a bound of the
-   * box and that a moves inward (an LP optimum has all but a few coordinates on bounds; the others stay fixed), to the
-   * step s ≤ sBox (where a moving coordinate reaches its other bound) that maximises the smallest row margin
-   * min_i g_i + s·r_i (g the margins at w, r the rows' rates along the direction).
-   */
-  private lineAcross(depth: number, a: Float64Array, w: Float64Array): boolean {
-    const n0 = this.n0, lo = this.box.lo, hi = this.box.hi, dir = this.lineDir, lp = this.lp;
-    let sBox = Infinity, moving = 0;
-    for (let j = 0; j < n0; j++) {
-      const aj = a[j];
-      let v = 0;
-      if (aj > 0 && w[j] <= lo[j]) {
-        v = aj;
-        sBox = Math.min(sBox, (hi[j] - w[j]) / aj);
-      } else if (aj < 0 && w[j] >= hi[j]) {
-        v = aj;
-        sBox = Math.min(sBox, (lo[j] - w[j]) / aj);
-      }
-      dir[j] = v;
-      moving += v === 0 ? 0 : 1;
-    }
-    if (moving === 0) return false;
-    const g = this.lineMargins, r = this.lineRates;
-    const m = lp.margins(w, g);
-    lp.rowProducts(dir, r);
-    // The envelope min_i g_i + s·r_i is concave: bisect on the sign of its slope (the rate of the row attaining it).
-    let sLo = 0, sHi = Math.min(sBox, this.diameter);
-    for (let it = 0; it < LINE_SEARCH_STEPS; it++) {
-      const s = 0.5 * (sLo + sHi);
-      let best = Infinity, slope = 0;
-      for (let i = 0; i < m; i++) {
-        const v = g[i] + s * r[i];
-        if (v < best) {
-          best = v;
-          slope = r[i];
-        }
-      }
-      if (slope > 0) sLo = s;
-      else sHi = s;
-    }
-    const s = sLo;
-    let predicted = Infinity;
-    for (let i = 0; i < m; i++) predicted = Math.min(predicted, g[i] + s * r[i]);
-    if (!(predicted > this.threshold)) return false;
-    const x = this.witness[depth + 1];
-    for (let j = 0; j < n0; j++) x[j] = Math.min(hi[j], Math.max(lo[j], w[j] + s * dir[j]));
-    return this.acceptStep(depth, x);
-  }
-
-  /** Accept x (in witness[depth + 1]) as the child's witness if its directly computed margin exceeds the threshold. */
-  private acceptStep(depth: number, x: Float64Array): boolean {
-    const margin = Math.min(this.lp.marginOf(x), this.diameter);
+    const margin = this.step.across(this.lp, a, d, w, wm, this.witness[depth + 1]);
     if (!(margin > this.threshold)) return false;
     this.witnessMargin[depth + 1] = margin;
     this.stats.stepHits++;
     return true;
   }
-
 }
