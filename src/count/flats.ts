@@ -190,37 +190,14 @@ export class FlatsCounter {
    * caller then searches the signs.
    */
   private count(pos: number, depth: number): number {
-    const ctx = this.ctx;
-    const L = ctx.lastLayer, n0 = ctx.n0, A = ctx.formA[L], C = ctx.formC[L], flagsL = ctx.flags[L];
-    const normals = this.normals, offsets = this.offsets, cx = this.complex;
-    const maxK = cx.maxK;
-    let k = 0;
-    for (let v = pos; v < ctx.lastEnd; v++) {
-      const i = ctx.unitIndex[ctx.order[v]];
-      if (flagsL[i] !== 0) continue;
-      const nu = rowNorm(A, i, n0);
-      if (nu <= ctx.zeroNorm[L][i]) continue; // constant on the cell: no hyperplane
-      if (k === maxK) return -1;
-      for (let q = 0; q < n0; q++) normals[k * n0 + q] = A[i * n0 + q] / nu;
-      offsets[k] = -C[i] / nu;
-      k++;
-    }
-    if (k < FLATS_MIN_UNITS) return -1; // (the unit at pos has a hyperplane: k ≥ 1)
-    // The last layer's normals on the cell lie in the span of the layer before's active rows (ReLU): more of them than
-    // that are dependent, without computing a Gram matrix. (Counting such cells by the flats of at most that many
-    // hyperplanes, in general position in the quotient, was measured and dropped: see docs/benchmarks.md.)
-    if (ctx.lastLayer > 0 && ctx.layers[ctx.lastLayer - 1].activation.kind === "relu") {
-      const width = ctx.layers[ctx.lastLayer].inDim, start = ctx.lastStart - width;
-      let active = 0;
-      for (let v = start; v < ctx.lastStart; v++) active += ctx.pattern[v];
-      if (k > active) return -1;
-    }
+    const ctx = this.ctx, n0 = ctx.n0, normals = this.normals, offsets = this.offsets, cx = this.complex;
+    const k = this.hyperplanes(pos);
+    if (k < 0) return -1;
     if (!independentNormals(normals, k, n0, this.gram)) {
       this.fallbacks++;
       return -1;
     }
-    const lp = ctx.lp, m = lp.m, thr = ctx.threshold, rows = this.cert.rows, g = this.cert.margins;
-    const sub = this.subset, subOff = this.subOffsets, res = this.residuals, p = ctx.witness[depth + 1];
+    const lp = ctx.lp, m = lp.m, thr = ctx.threshold, rows = this.cert.rows;
     const proven = this.proven;
     for (let i = 0; i < m; i++) lp.row(i, rows.subarray(i * n0, (i + 1) * n0));
     cx.reset(k);
@@ -243,60 +220,7 @@ export class FlatsCounter {
     for (let o = 0; o < order.length && decided; o++) {
       const mask = order[o];
       if (cx.state[mask] !== FlatState.Unknown) continue;
-      let size = 0;
-      for (let a = 0; a < k; a++) {
-        if (!((mask >> a) & 1)) continue;
-        sub.set(normals.subarray(a * n0, (a + 1) * n0), size * n0);
-        subOff[size++] = offsets[a];
-      }
-      for (let a = 0; a < size; a++) lp.addEquality(sub.subarray(a * n0, (a + 1) * n0), subOff[a]);
-      ctx.stats.lps++;
-      this.queries++;
-      const status = lp.solve(thr);
-      let meets = false, misses = status === LPStatus.Below, outside = 0;
-      if (status === LPStatus.Optimal) {
-        lp.point(p);
-        lp.margins(p, g);
-        // The certificate's rows: the cell's, then the other hyperplanes, each oriented towards p's side of it, so
-        // that it proves the 2^|S| regions around p (with p's signs off S) and not only that X_S meets the cell.
-        let extra = 0;
-        for (let a = 0, r = 0; a < k; a++) {
-          let h = -offsets[a];
-          for (let q = 0; q < n0; q++) h += normals[a * n0 + q] * p[q];
-          if ((mask >> a) & 1) {
-            res[r++] = h;
-            continue;
-          }
-          const sign = h > 0 ? 1 : -1, at = (m + extra) * n0;
-          if (h > 0) outside |= 1 << a;
-          for (let q = 0; q < n0; q++) rows[at + q] = sign * normals[a * n0 + q];
-          g[m + extra++] = sign * h;
-        }
-        meets = centralMargin(this.cert.ws, p, ctx.box.lo, ctx.box.hi, sub, res, size, rows, g, m + extra) > thr;
-        misses = !meets && lp.dualBound() + lp.perturbationError <= thr;
-      }
-      if (meets) {
-        decided = cx.markMeets(mask);
-        for (let s = mask; ; s = (s - 1) & mask) {
-          proven[outside | s] = 1;
-          if (s === 0) break;
-        }
-        // All the last layer's hyperplanes meet in the cell: the central certificate's group of them would have
-        // succeeded, which lets the groups reaching back into the layer before be tried (see centralWorthIt).
-        if (o === 0 && this.central) {
-          const key = this.cert.key(pos);
-          if (key > 0) this.cert.recordHit(key);
-        }
-      } else if (misses) {
-        let shrunk = 0;
-        for (let a = 0, r = 0; a < k; a++) {
-          if (!((mask >> a) & 1)) continue;
-          if (!lp.rowIsBasic(m + r)) shrunk |= 1 << a;
-          r++;
-        }
-        decided = cx.markMisses(shrunk);
-      } else decided = false;
-      lp.restore(depth);
+      decided = this.ask(pos, depth, k, mask, o === 0);
     }
     // The complex counts (at least) the regions of the arrangement in K′, the box with every cell row at margin >
     // threshold, however thin. The sign search counts those with a point at margin > threshold from the last layer's
@@ -317,6 +241,110 @@ export class FlatsCounter {
     this.cells++;
     return cx.meets();
   }
+
+  /**
+   * The hyperplanes of the last layer's remaining units (positions pos …) on the current cell, as unit normals and
+   * offsets into `normals`/`offsets`; their number k, or −1 when the flats are not to be tried (more than the complex
+   * holds, fewer than FLATS_MIN_UNITS, or more than the layer before's active units, which makes them dependent).
+   */
+  private hyperplanes(pos: number): number {
+    const ctx = this.ctx;
+    const L = ctx.lastLayer, n0 = ctx.n0, A = ctx.formA[L], C = ctx.formC[L], flagsL = ctx.flags[L];
+    const normals = this.normals, offsets = this.offsets, maxK = this.complex.maxK;
+    let k = 0;
+    for (let v = pos; v < ctx.lastEnd; v++) {
+      const i = ctx.unitIndex[ctx.order[v]];
+      if (flagsL[i] !== 0) continue;
+      const nu = rowNorm(A, i, n0);
+      if (nu <= ctx.zeroNorm[L][i]) continue; // constant on the cell: no hyperplane
+      if (k === maxK) return -1;
+      for (let q = 0; q < n0; q++) normals[k * n0 + q] = A[i * n0 + q] / nu;
+      offsets[k] = -C[i] / nu;
+      k++;
+    }
+    if (k < FLATS_MIN_UNITS) return -1; // (the unit at pos has a hyperplane: k ≥ 1)
+    // The last layer's normals on the cell lie in the span of the layer before's active rows (ReLU): more of them than
+    // that are dependent, without computing a Gram matrix. (Counting such cells by the flats of at most that many
+    // hyperplanes, in general position in the quotient, was measured and dropped: see docs/benchmarks.md.)
+    if (ctx.lastLayer > 0 && ctx.layers[ctx.lastLayer - 1].activation.kind === "relu") {
+      const width = ctx.layers[ctx.lastLayer].inDim, start = ctx.lastStart - width;
+      let active = 0;
+      for (let v = start; v < ctx.lastStart; v++) active += ctx.pattern[v];
+      if (k > active) return -1;
+    }
+    return k;
+  }
+
+  /**
+   * Ask whether the flat X_S of subset `mask` of the k hyperplanes meets the cell at LP depth `depth` (whose rows are
+   * in the certificate's `rows`): one LP for a point of the cell on X_S, certified by the central margin (S and its
+   * subsets meet, and the 2^|S| regions around the point are proven) or refuted by its dual bound (S, shrunk to its
+   * rows with nonzero duals, and its supersets miss). `first`: S is all k hyperplanes. Returns false when neither
+   * settles it or the answer contradicts the complex.
+   */
+  private ask(pos: number, depth: number, k: number, mask: number, first: boolean): boolean {
+    const ctx = this.ctx, n0 = ctx.n0, normals = this.normals, offsets = this.offsets, cx = this.complex;
+    const lp = ctx.lp, m = lp.m, thr = ctx.threshold, rows = this.cert.rows, g = this.cert.margins;
+    const sub = this.subset, subOff = this.subOffsets, res = this.residuals, p = ctx.witness[depth + 1];
+    let decided: boolean;
+    let size = 0;
+    for (let a = 0; a < k; a++) {
+      if (!((mask >> a) & 1)) continue;
+      sub.set(normals.subarray(a * n0, (a + 1) * n0), size * n0);
+      subOff[size++] = offsets[a];
+    }
+    for (let a = 0; a < size; a++) lp.addEquality(sub.subarray(a * n0, (a + 1) * n0), subOff[a]);
+    ctx.stats.lps++;
+    this.queries++;
+    const status = lp.solve(thr);
+    let meets = false, misses = status === LPStatus.Below, outside = 0;
+    if (status === LPStatus.Optimal) {
+      lp.point(p);
+      lp.margins(p, g);
+      // The certificate's rows: the cell's, then the other hyperplanes, each oriented towards p's side of it, so
+      // that it proves the 2^|S| regions around p (with p's signs off S) and not only that X_S meets the cell.
+      let extra = 0;
+      for (let a = 0, r = 0; a < k; a++) {
+        let h = -offsets[a];
+        for (let q = 0; q < n0; q++) h += normals[a * n0 + q] * p[q];
+        if ((mask >> a) & 1) {
+          res[r++] = h;
+          continue;
+        }
+        const sign = h > 0 ? 1 : -1, at = (m + extra) * n0;
+        if (h > 0) outside |= 1 << a;
+        for (let q = 0; q < n0; q++) rows[at + q] = sign * normals[a * n0 + q];
+        g[m + extra++] = sign * h;
+      }
+      meets = centralMargin(this.cert.ws, p, ctx.box.lo, ctx.box.hi, sub, res, size, rows, g, m + extra) > thr;
+      misses = !meets && lp.dualBound() + lp.perturbationError <= thr;
+    }
+    if (meets) {
+      decided = cx.markMeets(mask);
+      const proven = this.proven;
+      for (let s = mask; ; s = (s - 1) & mask) {
+        proven[outside | s] = 1;
+        if (s === 0) break;
+      }
+      // All the last layer's hyperplanes meet in the cell: the central certificate's group of them would have
+      // succeeded, which lets the groups reaching back into the layer before be tried (see CentralCertificate.worthIt).
+      if (first && this.central) {
+        const key = this.cert.key(pos);
+        if (key > 0) this.cert.recordHit(key);
+      }
+    } else if (misses) {
+      let shrunk = 0;
+      for (let a = 0, r = 0; a < k; a++) {
+        if (!((mask >> a) & 1)) continue;
+        if (!lp.rowIsBasic(m + r)) shrunk |= 1 << a;
+        r++;
+      }
+      decided = cx.markMisses(shrunk);
+    } else decided = false;
+    lp.restore(depth);
+    return decided;
+  }
+
 }
 
 /**
