@@ -122,11 +122,12 @@ export class CentralCertificate {
   }
 
   /**
-   * Whether to try the certificate on the group with record key `key` (see {@link CentralCertificate.key}) of k units. A
-   * success costs one LP instead of the C LPs the search of the subtree takes, a failure costs one LP more; with success rate p a try pays when p·C > 1. Both are
-   * taken from the current task's record (C: the mean LPs of the subtrees of this size searched so far).
+   * Whether to try the certificate on the group with record key `key` (see {@link CentralCertificate.key}). A success
+   * costs one LP instead of the C LPs the search of the subtree takes, a failure costs one LP more; with success rate p
+   * a try pays when p·C > 1. Both are taken from the current task's record (C: the mean LPs of the subtrees of this
+   * size searched so far).
    */
-  worthIt(key: number): boolean {
+  private worthIt(key: number): boolean {
     // Groups grow from the bottom: a point on all hyperplanes of a group is also on those of the group one unit
     // shorter (the child's), so a group is not tried before that one has succeeded in this task.
     const size = key % (CENTRAL_MAX_GROUP + 1), j = (key - size) / (CENTRAL_MAX_GROUP + 1), k = key;
@@ -142,10 +143,9 @@ export class CentralCertificate {
   }
 
   /**
-   * The record key of the group that starts at unit u (its units from u on that the bounds leave unstable, in the
-   * last layer and, from centralStart, the layer before): j (CENTRAL_MAX_GROUP + 1) + k for k units of which j in the
-   * layer before the last;
-   * 0 when the group is too small or too large.
+   * The record key of the group that starts at search position `pos` (its units from there on that the bounds leave
+   * unstable, in the last layer and, from centralStart, the layer before): j (CENTRAL_MAX_GROUP + 1) + k for k units of
+   * which j in the layer before the last; 0 when the group is too small or too large.
    */
   key(pos: number): number {
     const ctx = this.ctx;
