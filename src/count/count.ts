@@ -53,7 +53,7 @@ export interface EngineCountResult extends CountResult {
 }
 
 /**
- * Count every full-dimensional linear region of `net` inside `opts.box` (exact enumeration; see engine.ts).
+ * Count every full-dimensional linear region of `net` inside `opts.box` (exact enumeration; see search.ts).
  *
  * @example
  * const r = countRegions(net, { box: uniformBox(2, -1, 1) });

@@ -2,7 +2,7 @@
  * The margin LP solved by HiGHS: the exact oracle for the few LPs that MarginLP's perturbed answer leaves within the
  * perturbation band of the decision threshold, and the reference MarginLP is tested against.
  */
-import type { ExactMarginSolver } from "../count/engine.ts";
+import type { ExactMarginSolver } from "./exact-margin.ts";
 import type { Box } from "../model/network.ts";
 import type { Highs } from "./highs.ts";
 import { createQuietModel } from "./highs.ts";
