@@ -12,9 +12,7 @@ import { folderCycles, folderEdges, importGraph, importsOf, importsOfText, isNod
  * engine's HiGHS oracle so that lp/ no longer needs count/; the lead removes the entry when it lands (this test fails
  * while an entry names an import that no longer exists).
  */
-const KNOWN_CYCLES: { from: string; to: string; why: string }[] = [
-  { from: "lp", to: "count", why: "removed by the engine split (#30): lp/highs-margin.ts implements count/engine.ts's ExactMarginSolver" },
-];
+const KNOWN_CYCLES: { from: string; to: string; why: string }[] = [];
 
 /**
  * The Node-only parts of src/ (true today; docs/architecture.md): the CLI, `tessera/node` (src/node.ts), the

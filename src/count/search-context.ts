@@ -12,7 +12,7 @@ import { normaliseUnits, scaleBoundsToUnits } from "../model/normalise.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
 import { intervalBounds } from "../tighten/interval.ts";
 import type { EngineStats, EnumeratorOptions, RegionSink } from "./search-options.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "./types.ts";
+import { interiorThreshold } from "./session.ts";
 import { stabilityFlags, zeroRowThresholds } from "./unit-forms.ts";
 
 /** The engine's shared problem, layout and path state (see the module comment). */
@@ -74,7 +74,7 @@ export class SearchContext {
   constructor(net: Network, opts: EnumeratorOptions) {
     requireLayerwise(net, "the counting engine");
     this.box = opts.box;
-    this.threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+    this.threshold = interiorThreshold(opts.threshold);
     // Every unit at unit scale (exact powers of two; the same regions): tolerances then judge round-off, not units.
     const units = normaliseUnits(net);
     const work = units.net;

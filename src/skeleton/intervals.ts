@@ -15,7 +15,7 @@
  * {@link SkeletonUndecided}: the caller counts with a certified method instead. Isomorphic: no Node APIs.
  */
 import { ZERO_ROW_NORM } from "../count/engine.ts";
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import { activate, applyDense, evaluate, patternToString, regionForms, type ActivationPattern } from "../model/evaluate.ts";
 import type { Box, DenseLayer, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
@@ -107,7 +107,7 @@ export function intervalCount(net: Network, opts: IntervalCountOptions): Interva
   const t0 = now();
   const why = intervalSupport(net);
   if (why) throw new SkeletonUnsupported(why);
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const lo = opts.box.lo[0];
   const hi = opts.box.hi[0];
   const len = hi - lo;

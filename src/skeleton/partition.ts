@@ -13,7 +13,7 @@
  * network's outputs at its vertices (the output is affine on the polygon, so the plane is exact up to round-off);
  * where the vertices are too close to collinear to fix a plane ({@link FIT_CONDITION}) it is composed from the pattern.
  */
-import { DEFAULT_INTERIOR_THRESHOLD } from "../count/types.ts";
+import { interiorThreshold } from "../count/session.ts";
 import type { PartitionOptions, PlanarPartition, PlanarRegion } from "../geometry/partition.ts";
 import { isUnitEdge, planarPartition } from "../geometry/partition.ts";
 import { chebyshevCenter, DOMAIN_EDGE, edgeMargin, polygonArea, polygonCentroid } from "../geometry/polygon.ts";
@@ -55,7 +55,7 @@ export function skeletonPartition(model: Network, rect: PlaneRect, opts: Partiti
   const dom = rectDomain(rect);
   const domainArea = polygonArea(dom.poly, dom.labels.length);
   if (!(domainArea > 0)) throw new ModelError("the domain of a planar partition must be a counter-clockwise polygon with positive area");
-  const threshold = opts.threshold ?? DEFAULT_INTERIOR_THRESHOLD;
+  const threshold = interiorThreshold(opts.threshold);
   const box = { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) };
   const sk = new Skeleton(net, box, { patterns: true, onLayer: opts.onLayer });
   sk.refineAll();
