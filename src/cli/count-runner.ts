@@ -13,6 +13,7 @@ import type { CountResult } from "../count/types.ts";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
+import { addProfile, profileReport, profileSnapshot, type LpProfileReport } from "../lp/profile.ts";
 import { loadHighs, type Highs } from "../lp/highs.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
@@ -50,6 +51,8 @@ export interface CountRunOptions {
   shard?: { index: number; count: number };
   /** The plain search, every acceleration off ({@link PLAIN_SEARCH}): the same count, slower; a cross-check. */
   plain?: boolean;
+  /** Profile the LPs (src/lp/profile.ts) of the tasks run here; the result's `profile`. */
+  profile?: boolean;
 }
 
 export interface CountRunResult extends CountResult {
@@ -77,6 +80,8 @@ export interface CountRunResult extends CountResult {
   splitDigest?: string;
   /** This run's tasks (their decisions) and each one's regions (0 while not done), in split order. */
   perTask?: [string, number][];
+  /** With `profile`: the LP profile of the tasks run here (src/lp/profile.ts). */
+  profile?: LpProfileReport;
 }
 
 function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
@@ -219,7 +224,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const regionsFile = opts.regionsOut ? openRegionsFile(opts.regionsOut, opts.resume ? regionsBytes : undefined) : undefined;
   const ordered = regionsFile !== undefined;
   const inputs = problem.inputs.identity ? undefined : { scale: Array.from(problem.inputs.scale), shift: Array.from(problem.inputs.shift) };
-  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify, inputs };
+  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify, inputs, profile: opts.profile };
+  const profileTotal = opts.profile ? new Float64Array(profileSnapshot().length) : undefined;
   const verifier = opts.verify
     ? new PartitionVerifier(net, problem.box, { samples: opts.verifySamples })
     : undefined;
@@ -267,6 +273,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const record = (index: number, r: TaskResult) => {
     done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits, r.cellRefutations];
     addTotals(totals, done[index]!);
+    if (profileTotal && r.profile) addProfile(profileTotal, r.profile);
     tasksDone++;
   };
   const finishTask = (index: number, r: TaskResult) => {
@@ -376,6 +383,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     splitTasks: splitTaskCount,
     splitDigest: digest,
     perTask: tasks.map((t, i): [string, number] => [patternToString(t), done[i]?.[0] ?? 0]),
+    ...(profileTotal ? { profile: profileReport(profileTotal, true) } : {}),
   };
 }
 

@@ -12,6 +12,8 @@
  * count is the same whatever the number of workers.
  */
 import { MarginLP, LPStatus } from "../lp/margin-lp.ts";
+import { lpProfile, now, P, profileTiming } from "../lp/profile.ts"; // #33 profile hooks
+import { BelowCertificates } from "../lp/below-certificates.ts"; // #33
 import { CentralWorkspace, centralMargin, centralPoint } from "./central.ts";
 import { FLATS_MAX_UNITS, FlatComplex, FlatState, independentNormals } from "./flats.ts";
 import type { Box, Network } from "../model/network.ts";
@@ -158,7 +160,7 @@ export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, poin
  * farthest-first branching, flats): the plain sign-vector search, one LP per child the witness cannot settle. It
  * gives the same count, more slowly: spread into the options to cross-check a count (`tessera count --plain`).
  */
-export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false } as const;
+export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false, belowCertificates: false } as const;
 
 /** Lexicographic order of tasks by their decisions (tasks of one split all have the same length). */
 export function compareTasks(a: Task, b: Task): number {
@@ -179,6 +181,11 @@ export interface EnumeratorOptions {
   /** Certify some children by a line search from the parent's witness instead of an LP (default true; false for
    * comparisons). Counts are the same either way: a point found so is accepted only on its computed margin. */
   lineSearch?: boolean;
+  /**
+   * Keep the dual-bound certificate of each child proved empty and reuse it, without an LP, wherever the same child
+   * rows come up in the subtree of the deepest cell it needs (src/lp/below-certificates.ts; default on).
+   */
+  belowCertificates?: boolean;
   /** Pre-activation bounds over the box (default: interval arithmetic). Tighter bounds mean fewer hyperplanes. */
   bounds?: PreActivationBounds;
   /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */
@@ -213,6 +220,10 @@ export class RegionEnumerator {
   private readonly exact: ExactMarginSolver | undefined;
   private readonly acceptCell: CellFilter | undefined;
   private readonly lineSearch: boolean;
+  // #33: certificates of empty children kept for their subtrees; whether the last solveInto ended on a dual bound.
+  private readonly below: BelowCertificates | undefined;
+  private readonly belowStride: number;
+  private lastBelow = false;
   /** Certify all children of the last layer's remaining units at once when one point lies on all their hyperplanes. */
   private readonly central: boolean;
   private readonly farthestFirst: boolean;
@@ -408,6 +419,8 @@ export class RegionEnumerator {
     // t is capped at the box diameter: every hyperplane meeting the box is within that distance of every point.
     this.diameter = Math.sqrt(diam) || 1;
     this.lp = new MarginLP(lo, hi, capRows, this.diameter, { kernel: opts.lpKernel });
+    this.belowStride = maxRank; // #33
+    this.below = opts.belowCertificates === false ? undefined : new BelowCertificates(N * maxRank, maxRank - 1, this.n0, N + 1);
     if (this.acceptCell) {
       this.filterRows = new Float64Array(capRows * this.n0);
       this.filterRhs = new Float64Array(capRows);
@@ -521,6 +534,7 @@ export class RegionEnumerator {
 
   private startRoot(): void {
     this.lp.reset();
+    this.below?.enter(0, 0); // #33
     this.flatsBlockedBelow = NO_BLOCK;
     for (let u = 0; u < this.unitCount; u++) this.order[u] = u;
     this.centralTaskTries.fill(0);
@@ -579,16 +593,19 @@ export class RegionEnumerator {
     this.stats.lps++;
     const lp = this.lp, thr = this.threshold;
     const status = lp.solve(thr);
+    this.lastBelow = status === LPStatus.Below; // #33
     if (status === LPStatus.Below) return false; // certified: max t ≤ threshold
     const w = this.witness[depth];
     if (status === LPStatus.Optimal) {
+      const tw = profileTiming() ? now() : 0; // #33 profile hook
       lp.point(w);
       const margin = Math.min(lp.marginOf(w), lp.objective());
+      if (tw > 0) lpProfile[P.Time + 7] += now() - tw;
       if (margin > thr) {
         this.witnessMargin[depth] = margin;
         return true; // certified by a point
       }
-      if (lp.dualBound() + lp.perturbationError <= thr) return false; // certified by the dual bound
+      if (lp.dualBound() + lp.perturbationError <= thr) return (this.lastBelow = true), false; // certified by the dual bound
       this.stats.ambiguous++;
     } else {
       this.stats.lpFailures++;
@@ -715,6 +732,7 @@ export class RegionEnumerator {
       this.lp.addRow(rows.subarray(at * n0, (at + 1) * n0), rhs[at]);
       if (this.cells) this.clipCell(depth + 1, rows, at * n0, rhs[at]);
     }
+    this.below?.enter(depth + 1, this.lp.m); // #33
   }
 
   /** Clip the cell at `depth` by the half-space a · x ≥ b (a = rows[off … off + n0)), exactly as polygons go. */
@@ -894,6 +912,7 @@ export class RegionEnumerator {
     const cnt = this.childCount[depth];
     // The witness's own child, when it is clear of the new hyperplanes by more than the threshold.
     let wChild = -1, wChildMargin = 0;
+    const tw = profileTiming() ? now() : 0; // #33 profile hook
     if (wm > this.threshold) {
       for (let c = 0; c < kids; c++) {
         if (cnt[c] < 0) continue;
@@ -905,6 +924,7 @@ export class RegionEnumerator {
         }
       }
     }
+    if (tw > 0) lpProfile[P.Time + 7] += now() - tw; // #33 profile hook
     this.lp.save(depth);
     let dirty = false;
     if (wChild >= 0) {
@@ -923,10 +943,20 @@ export class RegionEnumerator {
         this.stats.cellRefutations++;
         continue;
       }
+      // #33: a kept dual-bound certificate proves this child empty in an ancestor's cell.
+      const per = this.perChild[depth], key = u * this.belowStride + c;
+      if (this.below?.proves(key, depth, this.childRows[depth], c * per * this.n0, this.childRhs[depth], c * per, cnt[c])) continue;
       if (dirty) this.lp.restore(depth);
       dirty = true;
       this.addChildRows(depth, c);
-      if (!this.stepAcross(depth, c, w, wm) && !this.solveInto(depth + 1)) continue;
+      const ts = profileTiming() ? now() : 0; // #33 profile hook: stepAcross is witness evaluation
+      const stepped = this.stepAcross(depth, c, w, wm);
+      if (ts > 0) lpProfile[P.Time + 7] += now() - ts;
+      if (!stepped && !this.solveInto(depth + 1)) {
+        // #33: keep the certificate of an empty child for the subtree where it holds.
+        if (this.lastBelow && this.below) this.below.record(key, this.lp, depth, this.childRows[depth], c * per * this.n0, this.childRhs[depth], c * per, cnt[c]);
+        continue;
+      }
       if (this.acceptCell && !this.cellAccepted(depth + 1)) continue;
       this.pattern[u] = c;
       this.visit(pos + 1, depth + 1);
