@@ -1,6 +1,6 @@
 import { mulberry32 } from "../util/random.ts";
 import { instantiatePivotKernel, type KernelMemory, type PivotKernel } from "./pivot-kernel.ts";
-import { lpProfile, now, P, profileTiming, recordSolve } from "./profile.ts";
+import { lpProfile, now, P, profileTiming, recordSolve, STALL_TOL } from "./profile.ts";
 
 /**
  * MarginLP: the linear program at the heart of region enumeration,
@@ -450,12 +450,14 @@ export class MarginLP {
       }
       const piv = colv[p];
       if (Math.abs(piv) < PIVOT_TOL * 1e-3) return LPStatus.Failed;
+      const tBefore = val[n0];
       const leaving = head[p];
       const bound = sgn < 0 ? lb[leaving] : ub[leaving];
       const thetaP = (val[leaving] - bound) / piv;
       for (let k = 0; k < m; k++) val[head[k]] -= thetaP * colv[k];
       val[q] += thetaP;
       val[leaving] = bound;
+      if (Math.abs(val[n0] - tBefore) <= STALL_TOL * Math.max(1, Math.abs(tBefore))) prof[P.StalledPivots]++;
       // Basis change.
       pos[leaving] = -1;
       upper[leaving] = sgn < 0 ? 0 : 1;

@@ -7,6 +7,9 @@
  * over one task, which travels back with the task's result and is summed with {@link addProfile}.
  */
 
+/** A pivot that changes t by at most this, relative to max(1, |t|), counts as stalled (1e-9: far above round-off, far below any margin the count decides on). */
+export const STALL_TOL = 1e-9;
+
 /** Bins of the pivots-per-LP histogram: an LP with p pivots goes to the last bin whose lower edge is ≤ p. */
 export const PIVOT_BINS: readonly number[] = [0, 1, 2, 3, 4, 5, 8, 16, 32, 64];
 
@@ -52,7 +55,12 @@ export const enum P {
   FlatPivots = 17,
   /** Pivots of the solves that ended `Optimal`. */
   OptimalPivots = 18,
-  Hist = 19,
+  /**
+   * Pivots that moved t by at most STALL_TOL relative: t had already converged and only the cost perturbation's
+   * tie-breaking (and primal feasibility) was left to settle.
+   */
+  StalledPivots = 19,
+  Hist = 20,
   Time = Hist + 10,
   Size = Time + 9,
 }
@@ -132,6 +140,8 @@ export interface LpProfileReport {
   refactors: number;
   /** Pivots per LP that ended on the dual bound (a child proved empty). */
   pivotsPerBelowLp: number;
+  /** Share of pivots that left t unchanged (to 1e-9 relative): the optimum's value was already reached. */
+  stalledShare: number;
   /** Pivots per LP that ended optimal. */
   pivotsPerOptimalLp: number;
   /** LPs with equality rows (points on flats: the last layer's flats, the central certificate) and their pivots per LP. */
@@ -165,6 +175,7 @@ export function profileReport(q: ArrayLike<number>, timed: boolean): LpProfileRe
     pivotsPerBelowLp: per(q[P.BelowPivots], q[P.Below]),
     certificateHits: q[P.CertificateHits],
     pivotsPerOptimalLp: per(q[P.OptimalPivots], q[P.Optimal]),
+    stalledShare: per(q[P.StalledPivots], pivots),
     flatLps: q[P.FlatSolves],
     pivotsPerFlatLp: per(q[P.FlatPivots], q[P.FlatSolves]),
     status: { optimal: q[P.Optimal], below: q[P.Below], infeasible: q[P.Infeasible], failed: q[P.Failed] },

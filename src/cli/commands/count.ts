@@ -99,7 +99,7 @@ function profileLines(p: LpProfileReport, regions: number): string[] {
       `one row added to the parent's optimum ${p.pivotsPerChildLp} for ${formatCount(p.childLps)} LPs)`,
     `certificates   ${formatCount(p.certificateHits)} children proved empty by a kept dual bound, without an LP`,
     `               per pivot: ${p.flipsPerPivot} bound flips, ${p.candidatesPerPivot} ratio-test candidates; ` +
-      `${(100 * p.degenerateShare).toFixed(1)} % dual degenerate, ${(100 * p.enterStructuralShare).toFixed(1)} % enter an x column, ` +
+      `${(100 * p.degenerateShare).toFixed(1)} % dual degenerate, ${(100 * p.stalledShare).toFixed(1)} % leave t unchanged, ${(100 * p.enterStructuralShare).toFixed(1)} % enter an x column, ` +
       `${(100 * p.leaveNewestShare).toFixed(1)} % leave the newest row; ${formatCount(p.refactors)} refactorisations`,
     `pivots/LP      ${p.histogram.map(([edge, n], b) => `${edge}${b === p.histogram.length - 1 ? "+" : p.histogram[b + 1][0] - edge > 1 ? `-${p.histogram[b + 1][0] - 1}` : ""}: ${formatCount(n)}`).join(", ")}`,
   ];
