@@ -226,8 +226,8 @@ function profileTable(rows: Row[]): string {
   const profiled = rows.filter((r) => r.runs.length && r.runs[r.runs.length - 1]!.json.profile);
   if (!profiled.length) return "";
   const head =
-    "| fixture | workers | regions | dual-simplex LPs | pivots/LP | optimal / empty child / flat (pivots/LP) | flips per pivot | certificates | µs per region (estimate 150) | pivot row | ratio test | primal update | basis update | other LP | outside LPs |";
-  const sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|";
+    "| fixture | workers | regions | dual-simplex LPs | pivots/LP | optimal / empty child / flat (pivots/LP) | pivots leaving t unchanged | flips per pivot | certificates | CPU µs per region (estimate 150) | pivot row | ratio test | primal update | basis update | other LP | outside LPs |";
+  const sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|";
   const pct = (v: number, total: number) => `${((100 * v) / Math.max(total, 1e-9)).toFixed(0)} %`;
   const lines = profiled.map((row) => {
     const { json } = row.runs[row.runs.length - 1]!;
@@ -236,11 +236,12 @@ function profileTable(rows: Row[]): string {
     const task = ms.task ?? 0;
     const otherLp = (ms.pricing ?? 0) + (ms.dualUpdate ?? 0) + (ms.rowAdd ?? 0);
     const outside = (ms.witness ?? 0) + (ms.bookkeeping ?? 0);
-    const us = (1000 * task) / Math.max(json.regions, 1);
+    // CPU time (every thread of the count process) per region: the machine's load does not inflate it as wall time.
+    const us = (1e6 * (p.cpuSeconds ?? task / 1000)) / Math.max(json.regions, 1);
     return `| ${[
       row.fixture.name, String(row.workers), fmtInt(json.regions), fmtInt(p.solves), p.pivotsPerLp.toFixed(1),
       `${p.pivotsPerOptimalLp.toFixed(1)} / ${p.pivotsPerBelowLp.toFixed(1)} / ${p.pivotsPerFlatLp.toFixed(1)} (${fmtInt(p.flatLps)} flat LPs)`,
-      p.flipsPerPivot.toFixed(1), fmtInt(p.certificateHits), `${fmtInt(us)} (${(us / ESTIMATE_US_PER_REGION).toFixed(1)}×)`,
+      `${(100 * p.stalledShare).toFixed(0)} %`, p.flipsPerPivot.toFixed(1), fmtInt(p.certificateHits), `${fmtInt(us)} (${(us / ESTIMATE_US_PER_REGION).toFixed(1)}×)`,
       pct(ms.pivotRow ?? 0, task), pct(ms.ratioTest ?? 0, task), pct(ms.primalUpdate ?? 0, task), pct(ms.basisUpdate ?? 0, task),
       pct(otherLp, task), pct(outside, task),
     ].join(" | ")} |`;
@@ -248,7 +249,7 @@ function profileTable(rows: Row[]): string {
   return [
     "## LP profile (`tessera count --profile`, the large fixtures' runs above)",
     "",
-    "Pivots per LP of the engine's dual simplex by how the LP ended (a region's optimum, a child proved empty by the dual bound, a point on a flat of the last layer), children proved empty by a kept certificate without an LP, and the time of the tasks (summed over workers) per region and by phase (src/lp/profile.ts).",
+    "Pivots per LP of the engine's dual simplex by how the LP ended (a region's optimum, a child proved empty by the dual bound, a point on a flat of the last layer), the share of pivots after t had reached its optimum, children proved empty by a kept certificate without an LP, the CPU time of the tasks per region, and the shares of the phases in the tasks' time (src/lp/profile.ts).",
     "",
     head,
     sep,

@@ -323,6 +323,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const cpuBefore = process.cpuUsage(); // for the profile: the tasks' CPU time, every thread of the process
   const queue: number[] = [];
   for (let i = 0; i < tasks.length; i++) if (!done[i]) queue.push(i);
   const workers = Math.max(1, Math.min(opts.workers, queue.length || 1));
@@ -383,8 +384,14 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     splitTasks: splitTaskCount,
     splitDigest: digest,
     perTask: tasks.map((t, i): [string, number] => [patternToString(t), done[i]?.[0] ?? 0]),
-    ...(profileTotal ? { profile: profileReport(profileTotal, true) } : {}),
+    ...(profileTotal ? { profile: { ...profileReport(profileTotal, true), cpuSeconds: cpuSecondsSince(cpuBefore) } } : {}),
   };
+}
+
+/** User + system CPU seconds of the whole process (all its threads) since `before`. */
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(before);
+  return Number(((d.user + d.system) / 1e6).toFixed(3));
 }
 
 function addTotals(t: EngineStats, d: number[]): void {

@@ -154,6 +154,8 @@ export interface LpProfileReport {
   histogram: [number, number][];
   /** Milliseconds per phase (with `--profile` only): the phases, and `bookkeeping` = task − the others. */
   ms?: Record<string, number>;
+  /** CPU seconds (user + system, every thread) of the tasks, where the runner measures it (`tessera count --profile`). */
+  cpuSeconds?: number;
 }
 
 /** Summarise a profile array (summed over tasks and workers). */

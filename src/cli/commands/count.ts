@@ -97,16 +97,17 @@ function profileLines(p: LpProfileReport, regions: number): string[] {
     `LP profile     ${formatCount(p.solves)} dual-simplex LPs, ${formatCount(p.pivots)} pivots: ${p.pivotsPerLp} per LP ` +
       `(optimal ${p.pivotsPerOptimalLp}, empty child ${p.pivotsPerBelowLp}, on a flat ${p.pivotsPerFlatLp} for ${formatCount(p.flatLps)} LPs, ` +
       `one row added to the parent's optimum ${p.pivotsPerChildLp} for ${formatCount(p.childLps)} LPs)`,
-    `certificates   ${formatCount(p.certificateHits)} children proved empty by a kept dual bound, without an LP`,
     `               per pivot: ${p.flipsPerPivot} bound flips, ${p.candidatesPerPivot} ratio-test candidates; ` +
       `${(100 * p.degenerateShare).toFixed(1)} % dual degenerate, ${(100 * p.stalledShare).toFixed(1)} % leave t unchanged, ${(100 * p.enterStructuralShare).toFixed(1)} % enter an x column, ` +
       `${(100 * p.leaveNewestShare).toFixed(1)} % leave the newest row; ${formatCount(p.refactors)} refactorisations`,
+    `certificates   ${formatCount(p.certificateHits)} children proved empty by a kept dual bound, without an LP`,
     `pivots/LP      ${p.histogram.map(([edge, n], b) => `${edge}${b === p.histogram.length - 1 ? "+" : p.histogram[b + 1][0] - edge > 1 ? `-${p.histogram[b + 1][0] - 1}` : ""}: ${formatCount(n)}`).join(", ")}`,
   ];
   if (p.ms) {
     const task = p.ms.task || 1;
     const parts = Object.entries(p.ms).filter(([k]) => k !== "task").map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s (${((100 * v) / task).toFixed(0)} %)`);
-    lines.push(`time           ${(task / 1000).toFixed(2)} s in tasks (all workers), ${((1000 * task) / Math.max(regions, 1)).toFixed(0)} µs per region: ${parts.join(", ")}`);
+    const cpu = p.cpuSeconds === undefined ? "" : `; ${p.cpuSeconds.toFixed(2)} CPU s, ${((1e6 * p.cpuSeconds) / Math.max(regions, 1)).toFixed(0)} CPU µs per region`;
+    lines.push(`time           ${(task / 1000).toFixed(2)} s in tasks (all workers), ${((1000 * task) / Math.max(regions, 1)).toFixed(0)} µs per region${cpu}: ${parts.join(", ")}`);
   }
   return lines;
 }
