@@ -80,8 +80,8 @@ export function setProfileTiming(on: boolean): void {
   timing = on;
 }
 
-/** A clock in milliseconds (`performance.now`, present in Node and browsers). */
-export const now: () => number = () => performance.now();
+/** A clock in milliseconds (`performance.now` in Node and browsers, `Date.now` where it is missing). */
+export const now: () => number = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
 /** Record one finished solve of `pivots` pivots with status `status` (0 optimal … 3 failed, as LPStatus). */
 export function recordSolve(pivots: number, status: number, child: boolean, flat: boolean): void {
