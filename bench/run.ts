@@ -16,6 +16,7 @@ import { cpus, loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { LpProfileReport } from "../src/lp/profile.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = resolve(REPO, "../shared/fixtures");
@@ -56,6 +57,8 @@ interface CountJson {
   workers: number;
   tasks: number;
   witnessHits: number;
+  /** With `--profile` (the large fixtures): the LP profile (src/lp/profile.ts). */
+  profile?: LpProfileReport;
 }
 
 interface Row {
@@ -206,9 +209,52 @@ async function timeCount(
   return row;
 }
 
+/** The large fixtures run with `--profile` (phase timing costs about 1 % there, see docs/benchmarks.md) for the LP profile table. */
 function benchFixture(fx: Fixture, runsFlag: number | undefined, workersFlag: number | undefined): Promise<Row> {
   const workers = workersFlag ?? (fx.large ? DEFAULT_WORKERS_LARGE : DEFAULT_WORKERS_SMALL);
-  return timeCount(fx, [], workers, runsFlag ?? (fx.large ? 1 : DEFAULT_RUNS), runsFlag, "engine");
+  return timeCount(fx, fx.large ? ["--profile"] : [], workers, runsFlag ?? (fx.large ? 1 : DEFAULT_RUNS), runsFlag, "engine");
+}
+
+/** Issue #33's estimate of the cost of a region at one small warm LP each (1–3 dual-simplex pivots of ~10 µs and the rest). */
+const ESTIMATE_US_PER_REGION = 150;
+
+/**
+ * The LP profile of the profiled rows (issue #33): pivots per LP by kind, the kept certificates, µs per region (the
+ * tasks' time summed over workers, per region) next to the ≈150 µs estimate, and where the time goes.
+ */
+function profileTable(rows: Row[]): string {
+  const profiled = rows.filter((r) => r.runs.length && r.runs[r.runs.length - 1]!.json.profile);
+  if (!profiled.length) return "";
+  const head =
+    "| fixture | workers | regions | dual-simplex LPs | pivots/LP | optimal / empty child / flat (pivots/LP) | pivots leaving t unchanged | flips per pivot | certificates | CPU µs per region (estimate 150) | pivot row | ratio test | primal update | basis update | other LP | outside LPs |";
+  const sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|";
+  const pct = (v: number, total: number) => `${((100 * v) / Math.max(total, 1e-9)).toFixed(0)} %`;
+  const lines = profiled.map((row) => {
+    const { json } = row.runs[row.runs.length - 1]!;
+    const p = json.profile!;
+    const ms = p.ms ?? {};
+    const task = ms.task ?? 0;
+    const otherLp = (ms.pricing ?? 0) + (ms.dualUpdate ?? 0) + (ms.rowAdd ?? 0);
+    const outside = (ms.witness ?? 0) + (ms.bookkeeping ?? 0);
+    // CPU time (every thread of the count process) per region: the machine's load does not inflate it as wall time.
+    const us = (1e6 * (p.cpuSeconds ?? task / 1000)) / Math.max(json.regions, 1);
+    return `| ${[
+      row.fixture.name, String(row.workers), fmtInt(json.regions), fmtInt(p.solves), p.pivotsPerLp.toFixed(1),
+      `${p.pivotsPerOptimalLp.toFixed(1)} / ${p.pivotsPerBelowLp.toFixed(1)} / ${p.pivotsPerFlatLp.toFixed(1)} (${fmtInt(p.flatLps)} flat LPs)`,
+      `${(100 * p.stalledShare).toFixed(0)} %`, p.flipsPerPivot.toFixed(1), fmtInt(p.certificateHits), `${fmtInt(us)} (${(us / ESTIMATE_US_PER_REGION).toFixed(1)}×)`,
+      pct(ms.pivotRow ?? 0, task), pct(ms.ratioTest ?? 0, task), pct(ms.primalUpdate ?? 0, task), pct(ms.basisUpdate ?? 0, task),
+      pct(otherLp, task), pct(outside, task),
+    ].join(" | ")} |`;
+  });
+  return [
+    "## LP profile (`tessera count --profile`, the large fixtures' runs above)",
+    "",
+    "Pivots per LP of the engine's dual simplex by how the LP ended (a region's optimum, a child proved empty by the dual bound, a point on a flat of the last layer), the share of pivots after t had reached its optimum, children proved empty by a kept certificate without an LP, the CPU time of the tasks per region, and the shares of the phases in the tasks' time (src/lp/profile.ts).",
+    "",
+    head,
+    sep,
+    ...lines,
+  ].join("\n");
 }
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -361,6 +407,8 @@ async function main(): Promise<void> {
   for (const fx of fixtures) rows.push(await benchFixture(fx, flags.runs, flags.workers));
   if (!rows.every(rowOk)) process.exitCode = 1;
   const sections = [header, `## Exact count (fast engine)\n\n${engineTable(rows)}`];
+  const profile = profileTable(rows);
+  if (profile) sections.push(profile);
   if (flags.milp) sections.push(await milpSection(rows, flags.runs));
   if (flags.bounds) sections.push(await childSection("## Bounds (bench/bounds.ts)", "bench/bounds.ts"));
   if (flags.partition) sections.push(await childSection("## Exact 2-D partitions (bench/partition.ts)", "bench/partition.ts", true));

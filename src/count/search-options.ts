@@ -39,7 +39,7 @@ export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, poin
  * farthest-first branching, flats): the plain sign-vector search, one LP per child the witness cannot settle. It
  * gives the same count, more slowly: spread into the options to cross-check a count (`tessera count --plain`).
  */
-export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false } as const;
+export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false, belowCertificates: false } as const;
 
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
@@ -53,6 +53,11 @@ export interface EnumeratorOptions {
   /** Certify some children by a line search from the parent's witness instead of an LP (default true; false for
    * comparisons). Counts are the same either way: a point found so is accepted only on its computed margin. */
   lineSearch?: boolean;
+  /**
+   * Keep the dual-bound certificate of each child proved empty and reuse it, without an LP, wherever the same child
+   * rows come up in the subtree of the deepest cell it needs (src/lp/below-certificates.ts; default on).
+   */
+  belowCertificates?: boolean;
   /** Pre-activation bounds over the box (default: interval arithmetic). Tighter bounds mean fewer hyperplanes. */
   bounds?: PreActivationBounds;
   /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */

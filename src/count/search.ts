@@ -13,6 +13,8 @@
  */
 import type { ExactMarginSolver } from "../lp/exact-margin.ts";
 import { LPStatus, type MarginLP } from "../lp/margin-lp.ts";
+import { BelowCertificates } from "../lp/below-certificates.ts";
+import { lpProfile, now, P, profileTiming } from "../lp/profile.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, unitsOf } from "../model/network.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
@@ -57,6 +59,10 @@ export class RegionEnumerator {
   /** Certifies children by stepping the witness across their hyperplane (ball step, line search). */
   private readonly step: WitnessStep;
   private readonly children: UnitChildren;
+  // #33: certificates of empty children kept for their subtrees; whether the last solveInto ended on a dual bound.
+  private readonly below: BelowCertificates | undefined;
+  private readonly belowStride: number;
+  private lastBelow = false;
   private readonly lastNorms: Float64Array; // ‖row‖ of the last layer's forms on the current cell
   private readonly boundaryFirst: Int32Array; // per unit u: first hidden layer whose forms are computed on reaching u
   private readonly boundaryLast: Int32Array;
@@ -115,6 +121,8 @@ export class RegionEnumerator {
     this.children = new UnitChildren(ctx);
     this.step = new WitnessStep(n0, capRows, ctx.box, ctx.diameter, ctx.threshold, opts.lineSearch !== false);
     this.cells = n0 <= EXACT_CELL_MAX_DIM && opts.exactCells !== false ? new ExactCells(n0, N + 2, capRows) : undefined;
+    this.belowStride = ctx.maxRank;
+    this.below = opts.belowCertificates === false ? undefined : new BelowCertificates(N * ctx.maxRank, ctx.maxRank - 1, n0, N + 1);
   }
 
   /** Over the lifetime: cells counted by flats, cells where flats gave up, and the LPs they asked (0 when off). */
@@ -215,6 +223,7 @@ export class RegionEnumerator {
 
   private startRoot(): void {
     this.lp.reset();
+    this.below?.enter(0, 0);
     this.flats?.startTask();
     for (let u = 0; u < this.unitCount; u++) this.order[u] = u;
     this.cert?.startTask();
@@ -258,16 +267,19 @@ export class RegionEnumerator {
     this.stats.lps++;
     const lp = this.lp, thr = this.threshold;
     const status = lp.solve(thr);
+    this.lastBelow = status === LPStatus.Below;
     if (status === LPStatus.Below) return false; // certified: max t ≤ threshold
     const w = this.witness[depth];
     if (status === LPStatus.Optimal) {
+      const tw = profileTiming() ? now() : 0; // profile: witness evaluation
       lp.point(w);
       const margin = Math.min(lp.marginOf(w), lp.objective());
+      if (tw > 0) lpProfile[P.Time + 7] += now() - tw;
       if (margin > thr) {
         this.witnessMargin[depth] = margin;
         return true; // certified by a point
       }
-      if (lp.dualBound() + lp.perturbationError <= thr) return false; // certified by the dual bound
+      if (lp.dualBound() + lp.perturbationError <= thr) return (this.lastBelow = true), false; // certified by the dual bound
       this.stats.ambiguous++;
     } else {
       this.stats.lpFailures++;
@@ -310,6 +322,7 @@ export class RegionEnumerator {
       this.lp.addRow(rows.subarray(at * n0, (at + 1) * n0), rhs[at]);
       if (this.cells) this.cells.clip(depth + 1, rows, at * n0, rhs[at]);
     }
+    this.below?.enter(depth + 1, this.lp.m);
   }
 
   /** Compute the layer forms that search position `pos` starts (positions of a layer's first unit, see boundaryFirst). */
@@ -416,6 +429,7 @@ export class RegionEnumerator {
     const cnt = this.children.count[depth];
     // The witness's own child, when it is clear of the new hyperplanes by more than the threshold.
     let wChild = -1, wChildMargin = 0;
+    const tw = profileTiming() ? now() : 0; // profile: witness evaluation
     if (wm > this.threshold) {
       for (let c = 0; c < kids; c++) {
         if (cnt[c] < 0) continue;
@@ -427,6 +441,7 @@ export class RegionEnumerator {
         }
       }
     }
+    if (tw > 0) lpProfile[P.Time + 7] += now() - tw;
     this.lp.save(depth);
     let dirty = false;
     if (wChild >= 0) {
@@ -446,10 +461,20 @@ export class RegionEnumerator {
         this.stats.cellRefutations++;
         continue;
       }
+      // A kept dual-bound certificate proves this child empty in an ancestor's cell (#33).
+      const per = ch.per[depth], key = u * this.belowStride + c;
+      if (this.below?.proves(key, depth, ch.rows[depth], c * per * this.n0, ch.rhs[depth], c * per, cnt[c])) continue;
       if (dirty) this.lp.restore(depth);
       dirty = true;
       this.addChildRows(depth, c);
-      if (!this.stepAcross(depth, c, w, wm) && !this.solveInto(depth + 1)) continue;
+      const ts = profileTiming() ? now() : 0; // profile: stepAcross is witness evaluation
+      const stepped = this.stepAcross(depth, c, w, wm);
+      if (ts > 0) lpProfile[P.Time + 7] += now() - ts;
+      if (!stepped && !this.solveInto(depth + 1)) {
+        // Keep the certificate of an empty child for the subtree where it holds.
+        if (this.lastBelow && this.below) this.below.record(key, this.lp, depth, ch.rows[depth], c * per * this.n0, ch.rhs[depth], c * per, cnt[c]);
+        continue;
+      }
       if (this.acceptCell && !this.cellAccepted(depth + 1)) continue;
       this.pattern[u] = c;
       this.visit(pos + 1, depth + 1);

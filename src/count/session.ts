@@ -18,6 +18,7 @@ import { DEFAULT_TASK_TARGET, PLAIN_SEARCH, RegionEnumerator, type EngineStats, 
 import type { ExactMarginSolver } from "./engine.ts";
 import { splitDigest } from "./task.ts";
 import type { CountResult } from "./types.ts";
+import type { LpProfileReport } from "../lp/profile.ts";
 import type { VerifyReport } from "./verify.ts";
 
 export type { Checkpoint } from "./checkpoint.ts";
@@ -272,4 +273,6 @@ export interface CountRunResult extends CountResult {
   splitDigest?: string;
   /** This run's tasks (their decisions) and each one's regions (0 while not done), in split order. */
   perTask?: [string, number][];
+  /** With `profile`: the LP profile of the tasks run here (src/lp/profile.ts). */
+  profile?: LpProfileReport;
 }

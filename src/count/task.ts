@@ -5,6 +5,7 @@
 import { patternToString, regionForms } from "../model/evaluate.ts";
 import { fnv64Hex } from "../model/fingerprint.ts";
 import type { RegionEnumerator, Task } from "./engine.ts";
+import { lpProfile, now, P, PROFILE_PHASES, profileDelta, profileSnapshot, setProfileTiming } from "../lp/profile.ts";
 
 /** What to collect from each region of a task. */
 export interface TaskCollect {
@@ -19,6 +20,8 @@ export interface TaskCollect {
    * JSON lines then give points, radii and affine maps in the original inputs x.
    */
   inputs?: { scale: number[]; shift: number[] };
+  /** Take the LP profile with phase times (`tessera count --profile`) and return each task's part in `profile`. */
+  profile?: boolean;
 }
 
 /** The outcome of one task. */
@@ -35,6 +38,8 @@ export interface TaskResult {
   /** Points concatenated (regions × n0). */
   points?: Float64Array;
   radii?: Float64Array;
+  /** With `collect.profile`: the LP profile counters over this task (src/lp/profile.ts). */
+  profile?: Float64Array;
 }
 
 /** One region as a JSON line of `--regions` output. */
@@ -97,7 +102,11 @@ export function executeTask(
         }
       : undefined;
   const tick = onTick ? () => onTick(enumerator.stats.regions - before.regions) : undefined;
+  const profileBefore = collect.profile ? profileSnapshot() : undefined;
+  if (collect.profile) setProfileTiming(true);
+  const t0 = collect.profile ? now() : 0;
   enumerator.runTask(task, sink, tick);
+  if (profileBefore) lpProfile[P.Time + PROFILE_PHASES.length - 1] += now() - t0;
   const s = enumerator.stats;
   const result: TaskResult = {
     regions: s.regions - before.regions,
@@ -108,6 +117,7 @@ export function executeTask(
     ambiguous: s.ambiguous - before.ambiguous,
     lpFailures: s.lpFailures - before.lpFailures,
   };
+  if (profileBefore) result.profile = profileDelta(profileBefore);
   if (collect.lines) result.lines = lines.length ? lines.join("\n") + "\n" : "";
   if (collect.records) {
     result.patterns = patterns;

@@ -1,5 +1,6 @@
 import { mulberry32 } from "../util/random.ts";
 import { instantiatePivotKernel, type KernelMemory, type PivotKernel } from "./pivot-kernel.ts";
+import { lpProfile, now, P, profileTiming, recordSolve, STALL_TOL } from "./profile.ts";
 
 /**
  * MarginLP: the linear program at the heart of region enumeration,
@@ -74,6 +75,7 @@ export const enum LPStatus {
 
 interface Snapshot {
   m: number;
+  solvedM: number;
   updates: number;
   binv: Float64Array;
   head: Int32Array;
@@ -134,6 +136,8 @@ export class MarginLP {
   private readonly sampleBuf: Float64Array;
   private flips = 0;
   private readonly stepBuf: Float64Array;
+  /** Profile: the number of rows when the current basis was last optimal (solved or restored), −1 if not. */
+  private solvedM = -1;
   private readonly slots: Snapshot[] = [];
 
   constructor(lo: Float64Array, hi: Float64Array, capRows: number, tCap: number, options: MarginLPOptions = {}) {
@@ -219,6 +223,7 @@ export class MarginLP {
     this.m = 0;
     this.updates = 0;
     this.fixedRows = 0;
+    this.solvedM = -1;
     for (let j = 0; j < n0; j++) {
       // Dual feasible start: each x on the bound its perturbed cost prefers.
       this.pos[j] = -1;
@@ -243,6 +248,7 @@ export class MarginLP {
 
   /** Add the row a · x + tCoef · t with lower bound b (upper bound +∞); the activity becomes basic. */
   private pushRow(a: ArrayLike<number>, b: number, tCoef: number): void {
+    const t0 = profileTiming() ? now() : 0;
     const { n, n0, cap } = this;
     const i = this.m;
     if (i >= cap) throw new RangeError(`MarginLP: row capacity ${cap} exceeded`);
@@ -275,6 +281,7 @@ export class MarginLP {
     this.head[i] = r;
     this.pos[r] = i;
     this.m = i + 1;
+    if (t0 > 0) lpProfile[P.Time + 6] += now() - t0;
   }
 
   /**
@@ -313,6 +320,22 @@ export class MarginLP {
    * maximal t is at most `stopAtOrBelow` (`Below`).
    */
   solve(stopAtOrBelow = -Infinity): LPStatus {
+    const before = this.iterations, child = this.solvedM >= 0 && this.m === this.solvedM + 1 && this.fixedRows === 0;
+    const status = profileTiming() ? this.solveTimed(stopAtOrBelow) : this.dualSimplex(stopAtOrBelow, false);
+    recordSolve(this.iterations - before, status, child, this.fixedRows > 0);
+    this.solvedM = status === LPStatus.Optimal ? this.m : -1;
+    return status;
+  }
+
+  /** `dualSimplex` with the phase times taken (profiling). */
+  private solveTimed(stopAtOrBelow: number): LPStatus {
+    return this.dualSimplex(stopAtOrBelow, true);
+  }
+
+  /** The bounded dual simplex (see `solve`); `timed`: add each phase's time to the profile. */
+  private dualSimplex(stopAtOrBelow: number, timed: boolean): LPStatus {
+    const prof = lpProfile;
+    let t = timed ? now() : 0, t2 = 0;
     const stopBound = stopAtOrBelow - this.perturbationError;
     const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
@@ -338,8 +361,15 @@ export class MarginLP {
           delta = viol;
         }
       }
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 0] += t2 - t;
+        t = t2;
+      }
       if (p < 0) return LPStatus.Optimal;
       this.iterations++;
+      prof[P.Pivots]++;
+      if (head[p] === n + m - 1) prof[P.LeaveNewest]++;
       // Pivot row: rho = e_p^T B^{-1}; alpha_j = rho · a_j.
       const pb = p * cap;
       for (let i = 0; i < m; i++) rho[i] = binv[pb + i];
@@ -348,11 +378,23 @@ export class MarginLP {
       const nv = n + m;
       let nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL) : this.pivotRowCandidates(m, sgn);
       if (this.fixedRows > 0) nc = this.dropFixedCandidates(nc);
+      prof[P.Candidates] += nc;
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 1] += t2 - t;
+        t = t2;
+      }
       if (nc === 0) return LPStatus.Infeasible;
       // Bound-flipping ratio test: walk the candidates by increasing ratio, flipping each boxed column while the
       // leaving row stays violated; the first that cannot flip enters.
       const q = this.boundFlippingRatioTest(nc, Math.abs(delta));
       const flips = this.flips;
+      prof[P.Flips] += flips;
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 2] += t2 - t;
+        t = t2;
+      }
       if (q < 0) {
         // Every candidate can flip and the row still cannot be satisfied: infeasible row.
         return LPStatus.Infeasible;
@@ -363,6 +405,12 @@ export class MarginLP {
         if (this.kernel) this.kernel.dualUpdate(nv, thetaD);
         else for (let j = 0; j < nv; j++) d[j] -= thetaD * alpha[j];
         for (let k = 0; k < m; k++) d[head[k]] = 0;
+      } else prof[P.DegenerateSteps]++;
+      if (q < n0) prof[P.EnterStructural]++;
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 3] += t2 - t;
+        t = t2;
       }
       // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).
       if (flips > 0) {
@@ -402,12 +450,14 @@ export class MarginLP {
       }
       const piv = colv[p];
       if (Math.abs(piv) < PIVOT_TOL * 1e-3) return LPStatus.Failed;
+      const tBefore = val[n0];
       const leaving = head[p];
       const bound = sgn < 0 ? lb[leaving] : ub[leaving];
       const thetaP = (val[leaving] - bound) / piv;
       for (let k = 0; k < m; k++) val[head[k]] -= thetaP * colv[k];
       val[q] += thetaP;
       val[leaving] = bound;
+      if (Math.abs(val[n0] - tBefore) <= STALL_TOL * Math.max(1, Math.abs(tBefore))) prof[P.StalledPivots]++;
       // Basis change.
       pos[leaving] = -1;
       upper[leaving] = sgn < 0 ? 0 : 1;
@@ -415,6 +465,11 @@ export class MarginLP {
       pos[q] = p;
       head[p] = q;
       d[q] = 0;
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 4] += t2 - t;
+        t = t2;
+      }
       // Eta update of B^{-1}.
       const inv = 1 / piv;
       for (let i = 0; i < m; i++) binv[pb + i] *= inv;
@@ -426,7 +481,13 @@ export class MarginLP {
         for (let i = 0; i < m; i++) binv[kb + i] -= f * binv[pb + i];
       }
       if (++this.updates >= REFACTOR_EVERY) {
+        prof[P.Refactors]++;
         if (!this.refactor()) return LPStatus.Failed;
+      }
+      if (timed) {
+        t2 = now();
+        prof[P.Time + 5] += t2 - t;
+        t = t2;
       }
     }
     return LPStatus.Failed;
@@ -560,6 +621,7 @@ export class MarginLP {
 
   /** Save the whole solver state to slot `s` (slots are allocated on first use and reused). */
   save(s: number): void {
+    const t0 = profileTiming() ? now() : 0;
     const { n, m, cap } = this;
     const nv = n + m;
     let slot = this.slots[s];
@@ -567,6 +629,7 @@ export class MarginLP {
       const full = n + cap;
       slot = {
         m: 0,
+        solvedM: -1,
         updates: 0,
         binv: new Float64Array(cap * cap),
         head: new Int32Array(cap),
@@ -578,6 +641,7 @@ export class MarginLP {
       this.slots[s] = slot;
     }
     slot.m = m;
+    slot.solvedM = this.solvedM;
     slot.updates = this.updates;
     slot.binv.set(this.binv.subarray(0, m * cap));
     slot.head.set(this.head.subarray(0, m));
@@ -585,13 +649,16 @@ export class MarginLP {
     slot.d.set(this.d.subarray(0, nv));
     slot.pos.set(this.pos.subarray(0, nv));
     slot.upper.set(this.upper.subarray(0, nv));
+    if (t0 > 0) lpProfile[P.Time + 6] += now() - t0;
   }
 
   /** Restore the state saved in slot `s` (rows added after the save are dropped). */
   restore(s: number): void {
+    const t0 = profileTiming() ? now() : 0;
     const slot = this.slots[s];
     const m = slot.m, nv = this.n + m;
     this.m = m;
+    this.solvedM = slot.solvedM;
     this.updates = slot.updates;
     let fixed = 0;
     for (let i = 0; i < m; i++) if (this.ub[this.n + i] === this.lb[this.n + i]) fixed++;
@@ -602,6 +669,7 @@ export class MarginLP {
     this.d.set(slot.d.subarray(0, nv));
     this.pos.set(slot.pos.subarray(0, nv));
     this.upper.set(slot.upper.subarray(0, nv));
+    if (t0 > 0) lpProfile[P.Time + 6] += now() - t0;
   }
 
   /**

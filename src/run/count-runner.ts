@@ -14,6 +14,7 @@ import { executeTask, type TaskCollect, type TaskResult } from "../count/task.ts
 import { PartitionVerifier } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
 import { highsMarginSolver } from "../lp/highs-margin.ts";
+import { addProfile, profileReport, profileSnapshot } from "../lp/profile.ts";
 import { patternToString } from "../model/evaluate.ts";
 import type { Box } from "../model/network.ts";
 import { UsageError } from "../util/errors.ts";
@@ -51,6 +52,8 @@ export interface CountRunOptions {
   plain?: boolean;
   /** Called with the progress whenever the bar would be redrawn (an embedding program's own display). */
   onProgress?: (p: CountProgressEvent) => void;
+  /** Profile the LPs (src/lp/profile.ts) of the tasks run here; the result's `profile`. */
+  profile?: boolean;
 }
 
 function sameBox(box: Box, saved: { lo: number[]; hi: number[] }): boolean {
@@ -105,7 +108,8 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const regionsFile = opts.regionsOut ? openRegionsFile(opts.regionsOut, opts.resume ? regionsBytes : undefined) : undefined;
   const ordered = regionsFile !== undefined;
   const inputs = problem.inputs.identity ? undefined : { scale: Array.from(problem.inputs.scale), shift: Array.from(problem.inputs.shift) };
-  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify, inputs };
+  const collect: TaskCollect = { lines: ordered, affine: opts.affine, records: opts.verify, inputs, profile: opts.profile };
+  const profileTotal = opts.profile ? new Float64Array(profileSnapshot().length) : undefined;
   const verifier = opts.verify
     ? new PartitionVerifier(net, problem.box, { samples: opts.verifySamples })
     : undefined;
@@ -151,6 +155,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   const record = (index: number, r: TaskResult) => {
     done[index] = [r.regions, r.lps, r.witnessHits, r.ambiguous, r.lpFailures, r.stepHits, r.cellRefutations];
     addTotals(totals, done[index]!);
+    if (profileTotal && r.profile) addProfile(profileTotal, r.profile);
     tasksDone++;
   };
   const finishTask = (index: number, r: TaskResult) => {
@@ -201,6 +206,7 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const cpuBefore = process.cpuUsage(); // for the profile: the tasks' CPU time, every thread of the process
   const queue: number[] = [];
   for (let i = 0; i < tasks.length; i++) if (!done[i]) queue.push(i);
   const workers = Math.max(1, Math.min(opts.workers, queue.length || 1));
@@ -261,7 +267,14 @@ export async function runEngineCount(opts: CountRunOptions): Promise<CountRunRes
     splitTasks: splitTaskCount,
     splitDigest: digest,
     perTask: tasks.map((t, i): [string, number] => [patternToString(t), done[i]?.[0] ?? 0]),
+    ...(profileTotal ? { profile: { ...profileReport(profileTotal, true), cpuSeconds: cpuSecondsSince(cpuBefore) } } : {}),
   };
+}
+
+/** User + system CPU seconds of the whole process (all its threads) since `before`. */
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(before);
+  return Number(((d.user + d.system) / 1e6).toFixed(3));
 }
 
 function addTotals(t: EngineStats, d: number[]): void {

@@ -15,6 +15,7 @@ import { UsageError } from "../../util/errors.ts";
 import { DEFAULT_COUNT_METHOD, DEFAULT_TIGHTENING, parseCountMethod, parseThreshold, parseTightening } from "../../count/session.ts";
 import { capToCores } from "../threads.ts";
 import { formatCount } from "../../util/progress.ts";
+import type { LpProfileReport } from "../../lp/profile.ts";
 import { verifyLines } from "../verify-lines.ts";
 import { checkJobName } from "../../distributed/job-keys.ts";
 import { DEFAULT_UNIT_SECONDS } from "../../distributed/job-spec.ts";
@@ -54,6 +55,7 @@ interface CountFlags {
   out?: string;
   plain?: boolean;
   complex?: string;
+  profile?: boolean;
 }
 
 function positiveInt(text: string, flag: string, max = 1 << 20): number {
@@ -89,7 +91,29 @@ function textReport(r: CountRunResult, model: string, domain: string): string {
   if (r.verify) lines.push(...verifyLines(r.verify));
   if (r.checkpointWritten && !r.complete) lines.push(`checkpoint     ${r.checkpointWritten} (continue with --resume ${r.checkpointWritten})`);
   if (r.resumeHint && !r.complete) lines.push(`resume         ${r.resumeHint}`);
+  if (r.profile) lines.push(...profileLines(r.profile, r.regions));
   return lines.join("\n");
+}
+
+/** The `--profile` block of the text report: pivots per LP, its histogram, and the time per phase. */
+function profileLines(p: LpProfileReport, regions: number): string[] {
+  const lines = [
+    `LP profile     ${formatCount(p.solves)} dual-simplex LPs, ${formatCount(p.pivots)} pivots: ${p.pivotsPerLp} per LP ` +
+      `(optimal ${p.pivotsPerOptimalLp}, empty child ${p.pivotsPerBelowLp}, on a flat ${p.pivotsPerFlatLp} for ${formatCount(p.flatLps)} LPs, ` +
+      `one row added to the parent's optimum ${p.pivotsPerChildLp} for ${formatCount(p.childLps)} LPs)`,
+    `               per pivot: ${p.flipsPerPivot} bound flips, ${p.candidatesPerPivot} ratio-test candidates; ` +
+      `${(100 * p.degenerateShare).toFixed(1)} % dual degenerate, ${(100 * p.stalledShare).toFixed(1)} % leave t unchanged, ${(100 * p.enterStructuralShare).toFixed(1)} % enter an x column, ` +
+      `${(100 * p.leaveNewestShare).toFixed(1)} % leave the newest row; ${formatCount(p.refactors)} refactorisations`,
+    `certificates   ${formatCount(p.certificateHits)} children proved empty by a kept dual bound, without an LP`,
+    `pivots/LP      ${p.histogram.map(([edge, n], b) => `${edge}${b === p.histogram.length - 1 ? "+" : p.histogram[b + 1][0] - edge > 1 ? `-${p.histogram[b + 1][0] - 1}` : ""}: ${formatCount(n)}`).join(", ")}`,
+  ];
+  if (p.ms) {
+    const task = p.ms.task || 1;
+    const parts = Object.entries(p.ms).filter(([k]) => k !== "task").map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s (${((100 * v) / task).toFixed(0)} %)`);
+    const cpu = p.cpuSeconds === undefined ? "" : `; ${p.cpuSeconds.toFixed(2)} CPU s, ${((1e6 * p.cpuSeconds) / Math.max(regions, 1)).toFixed(0)} CPU µs per region`;
+    lines.push(`time           ${(task / 1000).toFixed(2)} s in tasks (all workers), ${((1000 * task) / Math.max(regions, 1)).toFixed(0)} µs per region${cpu}: ${parts.join(", ")}`);
+  }
+  return lines;
 }
 
 /** Print an engine count (local, through the queue, or merged from shards) as `tessera count` does. */
@@ -121,6 +145,7 @@ export function printEngineResult(result: CountRunResult, modelPath: string, box
         ...(result.verify ? { verify: result.verify } : {}),
         ...(result.checkpointWritten ? { checkpoint: result.checkpointWritten } : {}),
         ...(result.resumeHint && !result.complete ? { resume: result.resumeHint } : {}),
+        ...(result.profile ? { profile: result.profile } : {}),
       }) + "\n",
     );
   } else {
@@ -225,6 +250,7 @@ export function registerCount(program: Command): void {
     .option("--out <part.json>", "with --shard: the part file to write")
     .option("--no-progress", "no progress line on stderr")
     .option("--json", "print one JSON object")
+    .option("--profile", "engine: profile the LPs (pivots per LP, time per simplex phase; a little slower) and print it")
     .action(async (modelPath: string, flags: CountFlags) => {
       // auto: the engine wherever a flag needs it (the skeleton runs whole, in one thread, no checkpoints).
       const autoNeedsEngine = engineOnlyFlag(flags);
@@ -248,6 +274,9 @@ export function registerCount(program: Command): void {
       if (flags.affine && !flags.regions) throw new UsageError("--affine needs --regions OUT.jsonl");
       if (flags.checkpoint && flags.resume && flags.checkpoint !== flags.resume) {
         throw new UsageError("--resume keeps checkpointing to its own file; do not give a different --checkpoint");
+      }
+      if (flags.profile && (flags.method !== "engine" || flags.queue)) {
+        throw new UsageError("--profile profiles the engine's LPs: use it with --method engine (or auto), without --queue");
       }
       const original = await loadModel(modelPath);
       const { box } = await resolveDomain(original, flags);
@@ -305,6 +334,7 @@ export function registerCount(program: Command): void {
         checkpointEverySeconds: positiveNumber(flags.checkpointEvery, "--checkpoint-every"),
         shard: distributed.shard,
         plain: flags.plain,
+        profile: flags.profile,
       });
       if (distributed.shard && distributed.out) {
         if (result.complete) {
@@ -323,7 +353,7 @@ export function registerCount(program: Command): void {
 function engineOnlyFlag(flags: CountFlags): string | undefined {
   return [
     flags.workers !== "1" && "--workers", flags.checkpoint && "--checkpoint", flags.resume && "--resume", flags.queue && "--queue",
-    flags.shard && "--shard", flags.plain && "--plain", flags.tightening !== DEFAULT_TIGHTENING && "--tightening",
+    flags.shard && "--shard", flags.plain && "--plain", flags.tightening !== DEFAULT_TIGHTENING && "--tightening", flags.profile && "--profile",
   ].find((f): f is string => typeof f === "string");
 }
 
