@@ -3,17 +3,17 @@
  * the regions file, verifier and `--complex` export (Node: files; printing is src/cli/print-skeleton.ts). No HiGHS:
  * the skeleton solves no LP except MarginLP on the rare thin cells.
  */
-import { closeSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
 import type { LoadedModel } from "../io/load.ts";
-import { patternToString, regionForms } from "../model/evaluate.ts";
+import { patternToString } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { Skeleton } from "../skeleton/complex.ts";
 import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
 import { complexFaces3d } from "../skeleton/complex-faces.ts";
 import { UsageError } from "../util/errors.ts";
-import { appendRegions, openRegionsFile } from "./regions-file.ts";
+import { RegionLineWriter } from "./regions-file.ts";
 
 /** Options of {@link runSkeletonCount}. */
 export interface SkeletonRunOptions {
@@ -34,44 +34,25 @@ export interface SkeletonRunResult extends Omit<SkeletonCountResult, "skeleton">
   complexWritten?: string;
 }
 
-/** Regions written per append to the regions file. */
-const REGION_LINES_PER_WRITE = 2048;
-
 /** Count with the skeleton engine; throws SkeletonUnsupported / SkeletonUndecided for the caller to handle. */
 export function runSkeletonCount(opts: SkeletonRunOptions): SkeletonRunResult {
   const net = opts.loaded.network;
-  const file = opts.regionsOut ? openRegionsFile(opts.regionsOut) : undefined;
+  const writer = opts.regionsOut ? new RegionLineWriter(opts.regionsOut, net, !!opts.affine) : undefined;
   const verifier = opts.verify ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples }) : undefined;
-  let lines: string[] = [];
-  const want = file || verifier;
   let result: SkeletonCountResult;
   try {
     result = skeletonCount(net, {
       box: opts.box,
       threshold: opts.threshold,
-      onRegion: want
+      onRegion: writer || verifier
         ? (r) => {
-            const pattern = patternToString(r.pattern);
-            verifier?.add(pattern, r.point, r.radius);
-            if (!file) return;
-            const record: Record<string, unknown> = { pattern, point: Array.from(r.point), radius: r.radius };
-            if (opts.affine) {
-              const map = regionForms(net, r.pattern).output;
-              const J: number[][] = [];
-              for (let i = 0; i < map.rows; i++) J.push(Array.from(map.J.subarray(i * map.cols, (i + 1) * map.cols)));
-              record.affine = { J, c: Array.from(map.c) };
-            }
-            lines.push(JSON.stringify(record));
-            if (lines.length >= REGION_LINES_PER_WRITE) {
-              appendRegions(file, lines.join("\n") + "\n");
-              lines = [];
-            }
+            verifier?.add(patternToString(r.pattern), r.point, r.radius);
+            writer?.add(r.pattern, r.point, r.radius);
           }
         : undefined,
     });
-    if (file && lines.length) appendRegions(file, lines.join("\n") + "\n");
   } finally {
-    if (file) closeSync(file.fd);
+    writer?.close();
   }
   const { skeleton, ...rest } = result;
   const complexWritten = opts.complexOut ? writeComplex(opts.complexOut, net, opts.box, skeleton, result) : undefined;

@@ -25,8 +25,8 @@ import type { LoadedModel } from "../../io/load.ts";
 import { SkeletonUndecided, skeletonSupport } from "../../skeleton/count.ts";
 import { intervalSupport } from "../../skeleton/intervals.ts";
 import { runSkeletonCount } from "../../run/skeleton-runner.ts";
-import { printSkeletonResult } from "../print-skeleton.ts";
-import { printIntervalResult, runIntervalCount } from "../intervals-runner.ts";
+import { printIntervalResult, printSkeletonResult } from "../print-skeleton.ts";
+import { runIntervalCount } from "../../run/intervals-runner.ts";
 
 interface CountFlags {
   box?: string;
