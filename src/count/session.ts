@@ -161,6 +161,14 @@ export interface CountingBounds {
 export type AroundTightening = <T>(work: () => Promise<T>) => Promise<T>;
 
 /**
+ * Pre-activation bounds over `box` by a tightening ({@link DEFAULT_TIGHTENING} when absent): LP tightening (exact
+ * per-unit LPs, `lpBounds`) or interval arithmetic. The one place the MILP, MIPBound and their runners choose.
+ */
+export function tightenedBounds(net: Network, box: Box, highs: Highs, tightening?: Tightening): PreActivationBounds {
+  return tighteningOf(tightening) === "lp" ? lpBounds(net, box, highs) : intervalBounds(net, box);
+}
+
+/**
  * Load HiGHS and compute the pre-activation bounds a count uses: LP tightening (counting needs stability only, so
  * last-layer units that sample points show taking both signs skip their LPs) or interval arithmetic. The tree the
  * engine explores depends on these bounds, so every part of one count must use the same ones.

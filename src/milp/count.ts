@@ -14,7 +14,7 @@ import type { Network } from "../model/network.ts";
 import { activationPatternAt } from "../model/evaluate.ts";
 import { ModelError } from "../model/validate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
-import { lpBounds } from "../tighten/lp.ts";
+import { tightenedBounds } from "../count/session.ts";
 import type { CountOptions, CountResult } from "../count/types.ts";
 import { interiorThreshold } from "../count/session.ts";
 import { stableUnitReport } from "../count/engine.ts";
@@ -55,7 +55,7 @@ export interface MilpCheckpoint {
 
 /** Options of {@link countRegionsMilp}. */
 export interface MilpCountOptions extends CountOptions {
-  /** Pre-activation bounds for the per-unit big-M (default: {@link lpBounds} over the box). */
+  /** Pre-activation bounds for the per-unit big-M (default: {@link tightenedBounds} over the box, LP tightening). */
   bounds?: PreActivationBounds;
   resume?: MilpCheckpoint;
   onCheckpoint?: (c: MilpCheckpoint) => void;
@@ -97,7 +97,7 @@ export async function countRegionsMilp(net: Network, opts: MilpCountOptions): Pr
   const start = performance.now();
   const highs = opts.highs ?? (await loadHighs());
   const threshold = interiorThreshold(opts.threshold);
-  const bounds = opts.bounds ?? lpBounds(net, opts.box, highs);
+  const bounds = opts.bounds ?? tightenedBounds(net, opts.box, highs);
   const stableUnits = stableUnitReport(net, bounds);
   const relax = new MilpRelaxation(highs, net, opts.box, bounds);
   const enumeration = opts.enumeration ?? "branch";

@@ -17,7 +17,7 @@
 import type { Network } from "../model/network.ts";
 import { activationPatternAt } from "../model/evaluate.ts";
 import type { PreActivationBounds } from "../tighten/interval.ts";
-import { lpBounds } from "../tighten/lp.ts";
+import { tightenedBounds } from "../count/session.ts";
 import type { CountOptions } from "../count/types.ts";
 import { interiorThreshold } from "../count/session.ts";
 import { mulberry32 } from "../util/random.ts";
@@ -162,7 +162,7 @@ export async function mipBound(net: Network, opts: MipBoundOptions): Promise<Mip
   const alpha = opts.alpha ?? MIPBOUND_DEFAULT_ALPHA;
   if (!(Number.isInteger(trials) && trials >= 1)) throw new RangeError("mipbound: trials must be a positive integer");
   if (!(alpha >= 1)) throw new RangeError("mipbound: alpha must be at least 1");
-  const bounds = opts.bounds ?? lpBounds(net, opts.box, highs);
+  const bounds = opts.bounds ?? tightenedBounds(net, opts.box, highs);
   const relax = new MilpRelaxation(highs, net, opts.box, bounds);
   const rand = mulberry32(opts.seed);
   const U = relax.depth;

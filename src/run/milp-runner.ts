@@ -12,10 +12,8 @@ import { mipBound, type MipBoundResult } from "../milp/mipbound.ts";
 import { patternToString } from "../model/evaluate.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import { toOriginalInput, toOriginalRadius } from "../model/normalise.ts";
-import { unitScaleFor } from "../count/session.ts";
+import { tightenedBounds, unitScaleFor } from "../count/session.ts";
 import type { Box } from "../model/network.ts";
-import { intervalBounds } from "../tighten/interval.ts";
-import { lpBounds } from "../tighten/lp.ts";
 import { UsageError } from "../util/errors.ts";
 import { contentDigest } from "../count/checkpoint.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
@@ -81,7 +79,7 @@ export async function runMilpCount(opts: MilpRunOptions): Promise<CountResult & 
   const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
   const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
+  const bounds = tightenedBounds(net, problem.box, highs, opts.tightening);
   let resume: MilpCheckpoint | undefined;
   let regionsBytes = 0;
   if (opts.resume) {
@@ -156,7 +154,7 @@ export async function runMipBound(opts: MipBoundRunOptions): Promise<MipBoundRes
   const problem = unitScaleFor(opts.loaded, opts.box, opts.threshold);
   const net = problem.net;
   const highs = await loadHighs();
-  const bounds = opts.tightening === "lp" ? lpBounds(net, problem.box, highs) : intervalBounds(net, problem.box);
+  const bounds = tightenedBounds(net, problem.box, highs, opts.tightening);
   return interruptible((stopped) =>
     mipBound(net, { box: problem.box, threshold: problem.threshold, bounds, highs, seed: opts.seed, trials: opts.trials, alpha: opts.alpha, shouldStop: stopped }),
   );
