@@ -1,7 +1,7 @@
 /**
  * Tessera's public API: the network model and its evaluation, model formats (and the sniffing of a file's format),
  * bounds on the number of linear regions, bound tightening, exact counting with its verifier, planar partitions and
- * their painter, 2-D datasets and the MLP trainer. Everything here is isomorphic (no Node APIs), so
+ * their painter and 2-D datasets (the MLP trainer is `tessera/train`). Everything here is isomorphic (no Node APIs), so
  * the browser app imports it too; reading and writing files is in `tessera/node`.
  */
 export * from "./model/network.ts";
@@ -68,7 +68,4 @@ export * from "./data/planar.ts";
 export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
 export * from "./util/stats.ts";
 export * from "./local/index.ts";
-// The MLP trainer takes its TF.js namespace as an argument (TF.js is imported by type only), so the index stays
-// free of TF.js (the explorer's worker passes tfjs-core; the CLI loads @tensorflow/tfjs).
-export * from "./train/trainer.ts";
 export type { CellFilter } from "./count/engine.ts";

@@ -34,7 +34,7 @@ describe("the public API and the web app's imports", () => {
     assert.ok(![...seen].some((f) => relative(repoRoot, f).startsWith("src/cli/")), "no CLI module");
   });
 
-  it("the web app imports the library only as `tessera` (the public API), never a file under src/", () => {
+  it("the web app imports the library only as `tessera` and `tessera/train` (the public API), never a file under src/", () => {
     const offenders: string[] = [];
     for (const file of tsFiles(join(repoRoot, "web/src"))) {
       for (const spec of staticImports(file)) {

@@ -31,7 +31,7 @@ export default defineConfig({
   base: "./",
   // The app imports the library by its public name (src/index.ts, the isomorphic public API), as web/tsconfig.json's
   // paths and the root tsconfig (for tsx in the tests) do.
-  resolve: { alias: [{ find: /^tessera$/, replacement: join(repo, "src/index.ts") }] },
+  resolve: { alias: [{ find: /^tessera\/train$/, replacement: join(repo, "src/train.ts") }, { find: /^tessera$/, replacement: join(repo, "src/index.ts") }] },
   logLevel: "warn",
   plugins: [recordSources],
   build: {

@@ -2,8 +2,9 @@
  * The explorer's side of training: which loaded networks it can keep training, and the config that matches one.
  * The trainer itself is Tessera's one trainer (src/train/trainer.ts), shared with `tessera train` and the studies.
  */
-import { hiddenLayers, type Network, outputDim, type TrainConfig } from "tessera";
-export { type EpochMetrics, initialNetwork, MlpTrainer, shuffleSeed, type Tf, type TrainActivation, type TrainConfig, type TrainData, type TrainTuning } from "tessera";
+import { hiddenLayers, type Network, outputDim } from "tessera";
+import type { TrainConfig } from "tessera/train";
+export { type EpochMetrics, initialNetwork, MlpTrainer, shuffleSeed, type Tf, type TrainActivation, type TrainConfig, type TrainData, type TrainTuning } from "tessera/train";
 
 
 /**
