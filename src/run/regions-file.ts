@@ -1,7 +1,9 @@
 /** The `--regions OUT.jsonl` file of a count: opened fresh, or truncated to where a checkpoint left it on resume. */
 import { closeSync, existsSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
+import type { LoadedModel } from "../io/load.ts";
 import { patternToString, regionForms, type ActivationPattern } from "../model/evaluate.ts";
-import type { Network } from "../model/network.ts";
+import type { Box, Network } from "../model/network.ts";
 import { UsageError } from "../util/errors.ts";
 
 /** An open regions file and the number of bytes written so far. */
@@ -73,4 +75,40 @@ export class RegionLineWriter {
     if (this.lines.length) appendRegions(this.file, this.lines.join("\n") + "\n");
     this.lines = [];
   }
+}
+
+/** What a single-thread count (skeleton, intervals) is asked to do with its regions, as `tessera count` passes it. */
+export interface RegionRunOptions {
+  loaded: LoadedModel;
+  box: Box;
+  threshold: number;
+  regionsOut?: string;
+  affine?: boolean;
+  verify?: boolean;
+  verifySamples?: number;
+}
+
+/** Called by a counter for each region it finds (extra fields go into the region's JSON line). */
+export type RegionOutput = (pattern: ActivationPattern, point: Float64Array, radius: number, extra?: Record<string, unknown>) => void;
+
+/**
+ * Run `count` with the regions file and the verifier that `opts` asks for: `onRegion` (undefined when neither is
+ * asked) feeds both; the file is closed whatever happens, and the verifier's report comes back beside the result.
+ */
+export function withRegionOutputs<R>(opts: RegionRunOptions, count: (onRegion: RegionOutput | undefined) => R): { result: R; verify?: VerifyReport } {
+  const net = opts.loaded.network;
+  const writer = opts.regionsOut ? new RegionLineWriter(opts.regionsOut, net, !!opts.affine) : undefined;
+  const verifier = opts.verify ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples }) : undefined;
+  let result: R;
+  try {
+    result = count(writer || verifier
+      ? (pattern, point, radius, extra) => {
+          verifier?.add(patternToString(pattern), point, radius);
+          writer?.add(pattern, point, radius, extra);
+        }
+      : undefined);
+  } finally {
+    writer?.close();
+  }
+  return { result, ...(verifier ? { verify: verifier.finish() } : {}) };
 }

@@ -4,26 +4,17 @@
  * the skeleton solves no LP except MarginLP on the rare thin cells.
  */
 import { writeFileSync } from "node:fs";
-import { PartitionVerifier, type VerifyReport } from "../count/verify.ts";
-import type { LoadedModel } from "../io/load.ts";
-import { patternToString } from "../model/evaluate.ts";
+import type { VerifyReport } from "../count/verify.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import type { Skeleton } from "../skeleton/complex.ts";
 import { skeletonCount, type SkeletonCountResult } from "../skeleton/count.ts";
 import { complexFaces3d } from "../skeleton/complex-faces.ts";
 import { UsageError } from "../util/errors.ts";
-import { RegionLineWriter } from "./regions-file.ts";
+import { withRegionOutputs, type RegionRunOptions } from "./regions-file.ts";
 
 /** Options of {@link runSkeletonCount}. */
-export interface SkeletonRunOptions {
-  loaded: LoadedModel;
-  box: Box;
-  threshold: number;
-  regionsOut?: string;
-  affine?: boolean;
-  verify?: boolean;
-  verifySamples?: number;
+export interface SkeletonRunOptions extends RegionRunOptions {
   /** Write the polyhedral complex (vertices, edges, cells with sign vectors) here as JSON. */
   complexOut?: string;
 }
@@ -37,26 +28,11 @@ export interface SkeletonRunResult extends Omit<SkeletonCountResult, "skeleton">
 /** Count with the skeleton engine; throws SkeletonUnsupported / SkeletonUndecided for the caller to handle. */
 export function runSkeletonCount(opts: SkeletonRunOptions): SkeletonRunResult {
   const net = opts.loaded.network;
-  const writer = opts.regionsOut ? new RegionLineWriter(opts.regionsOut, net, !!opts.affine) : undefined;
-  const verifier = opts.verify ? new PartitionVerifier(net, opts.box, { samples: opts.verifySamples }) : undefined;
-  let result: SkeletonCountResult;
-  try {
-    result = skeletonCount(net, {
-      box: opts.box,
-      threshold: opts.threshold,
-      onRegion: writer || verifier
-        ? (r) => {
-            verifier?.add(patternToString(r.pattern), r.point, r.radius);
-            writer?.add(r.pattern, r.point, r.radius);
-          }
-        : undefined,
-    });
-  } finally {
-    writer?.close();
-  }
+  const { result, verify } = withRegionOutputs(opts, (out) =>
+    skeletonCount(net, { box: opts.box, threshold: opts.threshold, onRegion: out && ((r) => out(r.pattern, r.point, r.radius)) }));
   const { skeleton, ...rest } = result;
   const complexWritten = opts.complexOut ? writeComplex(opts.complexOut, net, opts.box, skeleton, result) : undefined;
-  return { ...rest, ...(verifier ? { verify: verifier.finish() } : {}), ...(complexWritten ? { complexWritten } : {}) };
+  return { ...rest, ...(verify ? { verify } : {}), ...(complexWritten ? { complexWritten } : {}) };
 }
 
 /**
