@@ -391,17 +391,7 @@ export class Skeleton {
 
   private addEdge(a: number, b: number, sup: ArrayLike<number>, supLen: number): number {
     const e = this.eCount++;
-    if (e >= this.EA.length) {
-      const cap = this.EA.length * 2;
-      this.EA = grownI(this.EA, cap);
-      this.EB = grownI(this.EB, cap);
-      this.eSupStart = grownI(this.eSupStart, cap);
-      this.eSupLen = grownI(this.eSupLen, cap);
-      this.eStamp = grownI(this.eStamp, cap);
-      this.eMid = grownI(this.eMid, cap);
-      this.ePos = grownI(this.ePos, cap);
-      this.eNeg = grownI(this.eNeg, cap);
-    }
+    if (e >= this.EA.length) this.growEdges(this.EA.length * 2);
     this.EA[e] = a;
     this.EB[e] = b;
     this.eStamp[e] = 0;
@@ -412,6 +402,21 @@ export class Skeleton {
       for (let i = 0; i < supLen; i++) this.eSup[this.eSupTop++] = sup[i];
     }
     return e;
+  }
+
+  /** Room for `cap` edges in every per-edge array (contents kept), and for their supports (d − 1 each). */
+  private growEdges(cap: number): void {
+    if (cap > this.EA.length) {
+      this.EA = grownI(this.EA, cap);
+      this.EB = grownI(this.EB, cap);
+      this.eSupStart = grownI(this.eSupStart, cap);
+      this.eSupLen = grownI(this.eSupLen, cap);
+      this.eStamp = grownI(this.eStamp, cap);
+      this.eMid = grownI(this.eMid, cap);
+      this.ePos = grownI(this.ePos, cap);
+      this.eNeg = grownI(this.eNeg, cap);
+    }
+    if (this.d >= 2) this.eSup = grownI(this.eSup, cap * (this.d - 1));
   }
 
   private newCell(): number {
@@ -557,6 +562,9 @@ export class Skeleton {
       this.F = new Float64Array(0);
       this.fw = 0;
       this.growVertices(cap); // every per-vertex array but F, which is not copied: its contents are made below
+      // Edges likewise: the fixtures' complexes end with about d + 1 edges per vertex (random-2-64-64-64-s7 3.0,
+      // random-3-24-24-24-s8 3.9).
+      this.growEdges((this.d + 1) * cap);
       this.fw = fw;
       const fNeed = this.vCap * fw;
       this.F = this.spare.length >= fNeed ? this.spare : new Float64Array(fNeed);
@@ -832,7 +840,7 @@ export class Skeleton {
     this.vSupTop = t + n + 1;
   }
 
-  /** 1: vertices of c all ≥ 0, some > 0; −1: all ≤ 0, some < 0; 0: all zero; 2: both signs (c is cut). */
+  /** 1: vertices of c all ≥ 0, some > 0; −1: all ≤ 0, some < 0; 0: all zero; 2: both signs (c is cut; read up to the first edge showing it). */
   private cellSide(c: number): number {
     const s0 = this.cStart[c];
     const n = this.cLen[c];
@@ -849,8 +857,11 @@ export class Skeleton {
       const b = this.sign[vb];
       if (a > 0 || b > 0) pos = true;
       if (a < 0 || b < 0) neg = true;
+      // Both signs: the cell is cut, the rest of its edges need not be read here (cutCell evaluates the signs it
+      // still lacks).
+      if (pos && neg) return 2;
     }
-    return pos && neg ? 2 : pos ? 1 : neg ? -1 : 0;
+    return pos ? 1 : neg ? -1 : 0;
   }
 
   /** The vertex where edge e (end points of opposite signs) meets the hyperplane, and its two halves (memoised). */
@@ -990,10 +1001,13 @@ export class Skeleton {
     let ni = 0;
     let nPlane = 0;
     const mark = ++this.markStamp; // vertices already listed among this cut's items carry it
+    const stamp = this.signStamp;
     for (let i = 0; i < n; i++) {
       const e = this.cE[s0 + i];
       const a = this.EA[e];
       const b = this.EB[e];
+      if (this.sStamp[a] !== stamp) this.evaluateSign(a);
+      if (this.sStamp[b] !== stamp) this.evaluateSign(b);
       const sa = this.sign[a];
       const sb = this.sign[b];
       if (sa === 0 && this.vMark[a] !== mark) {
