@@ -237,7 +237,7 @@ export function registerCount(program: Command): void {
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .addOption(thresholdOption())
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", DEFAULT_TIGHTENING)
-    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: exact intervals for 1 input, the skeleton for 2 to 4 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 4 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
+    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: the skeleton for 1 to 4 inputs (exact intervals for 1 input where it cannot), else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 4 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
     .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")
     .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
