@@ -215,6 +215,10 @@ interface ParentGroups {
   parentPos: Int32Array;
   /** The parent of each cell made during the layer (cells older than the layer are their own parents). */
   parentOf: Int32Array;
+  /** Per vertex present at the layer's start (`vertices` of them), `words` words of unit bits: strictly positive, negative. */
+  vertices: number;
+  posBits: Int32Array;
+  negBits: Int32Array;
 }
 
 /** Options of {@link Skeleton}. */
@@ -243,9 +247,8 @@ export class Skeleton {
   vSupLen: Int32Array;
   vSup: Int32Array;
   vSupTop = 0;
-  /** Sign of the unit being inserted at each vertex (−1, 0, +1) and its value. */
+  /** Sign of the unit being inserted at each vertex (−1, 0, +1; its value is read from G where needed). */
   private sign: Int8Array;
-  private val: Float64Array;
   private vMark: Int32Array;
   // Edges.
   eCount = 0;
@@ -299,7 +302,6 @@ export class Skeleton {
     this.vSupLen = new Int32Array(vCap);
     this.vSup = new Int32Array(d >= 3 ? vCap * 4 : 0);
     this.sign = new Int8Array(vCap);
-    this.val = new Float64Array(vCap);
     this.vMark = new Int32Array(vCap);
     const eCap = 2048;
     this.EA = new Int32Array(eCap);
@@ -373,7 +375,6 @@ export class Skeleton {
       s.set(this.sign);
       this.sign = s;
     }
-    this.val = grownF(this.val, n);
     this.vMark = grownI(this.vMark, n);
     this.sStamp = grownI(this.sStamp, n);
     this.G = exactF(this.G, n * this.gw, this.vCount * this.gw);
@@ -725,7 +726,7 @@ export class Skeleton {
         }
       }
     }
-    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)) };
+    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)), vertices: V, posBits, negBits };
   }
 
   /**
@@ -745,13 +746,25 @@ export class Skeleton {
     this.tol = tol;
     if (this.d >= 3) {
       // Every vertex on the hyperplane records it (the supports pair cut points and find facets later), so every
-      // vertex is evaluated.
+      // vertex is evaluated: those present at the layer's start from the layer's sign bits (the same test on the
+      // same numbers, read from 4 bytes per vertex instead of a row of G), the others from G.
       const V = this.vCount;
       const gw = this.gw;
       const G = this.G;
-      for (let v = 0; v < V; v++) {
+      const { vertices: V0, words, posBits, negBits } = groups;
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      const stamp = this.signStamp;
+      for (let v = 0; v < V0; v++) {
+        const s = (posBits[v * words + word] & bit) !== 0 ? 1 : (negBits[v * words + word] & bit) !== 0 ? -1 : 0;
+        this.sign[v] = s;
+        this.sStamp[v] = stamp;
+        if (s > 0) pos++;
+        else if (s < 0) neg++;
+        else this.addSupport(v, unit);
+      }
+      for (let v = V0; v < V; v++) {
         const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
-        this.val[v] = g;
         const s = g > tol ? 1 : g < -tol ? -1 : 0;
         this.sign[v] = s;
         this.sStamp[v] = this.signStamp;
@@ -808,7 +821,6 @@ export class Skeleton {
   private evaluateSign(v: number): void {
     const b = v * this.gw;
     const g = this.minus < 0 ? this.G[b + this.row] : this.G[b + this.row] - this.G[b + this.minus];
-    this.val[v] = g;
     this.sign[v] = g > this.tol ? 1 : g < -this.tol ? -1 : 0;
     this.sStamp[v] = this.signStamp;
   }
@@ -869,8 +881,8 @@ export class Skeleton {
     if (this.eStamp[e] === this.stamp) return;
     const a = this.EA[e];
     const b = this.EB[e];
-    const ga = this.val[a];
-    const gb = this.val[b];
+    const ga = this.value(a, this.row, this.minus);
+    const gb = this.value(b, this.row, this.minus);
     const t = ga / (ga - gb); // the zero of the pre-activation, affine along the edge
     const d = this.d;
     const x = this.tmpX;
@@ -888,7 +900,6 @@ export class Skeleton {
     const G = this.G;
     for (let r = this.rowFrom; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
     if (this.fw > 0) this.carryNext(a, b, m, t);
-    this.val[m] = 0;
     this.sign[m] = 0;
     this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
