@@ -5,10 +5,15 @@
  * (Berzins 2023, edge subdivision, torch CPU, one thread) are quoted from issue 28, measured on this machine: the
  * peer needs torch, which this project does not install.
  *
- * In-process times: the median over runs after one warm-up run, wall (performance.now) and CPU (process.cpuUsage)
- * both: the machine is shared, and CPU time is the steadier of the two when it is busy.
- * Then 4-input seeded random networks, skeleton against the LP engine (`--no-four` skips them).
- * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine] [--no-four]
+ * In-process times: the median over runs after a warm-up (at least WARMUP_RUNS runs and WARMUP_MS of them, so that
+ * the timed runs are of optimised code: with one warm-up run, a small network was timed while V8 still compiled the
+ * engine's functions, e.g. random-2-8-8-s1 at 5 ms against 0.1 ms once compiled), wall (performance.now) and CPU
+ * (process.cpuUsage, all of the process's threads: the compiler's and the GC's too) both: the machine is shared, and
+ * CPU time is the steadier of the two when it is busy. "first run" is the first call in a fresh process's loop (cold
+ * code, as a single `tessera count` runs it).
+ * Then 1-input seeded random networks, the skeleton against intervals (what `auto` picks on 1 input is the faster),
+ * and 4-input ones, skeleton against the LP engine (`--no-four` skips them).
+ * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine] [--no-four] [--no-process]
  * Exit code 1 if a count differs from the fixture's expected one.
  */
 import { execFileSync } from "node:child_process";
@@ -22,6 +27,7 @@ import { skeletonPartition } from "../src/skeleton/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
 import { skeletonCount } from "../src/skeleton/count.ts";
+import { intervalCount } from "../src/skeleton/intervals.ts";
 import { randomNet } from "../test/helpers/nets.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,6 +46,10 @@ const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[
 const runs = flag("--runs", 7);
 const processRuns = flag("--process-runs", 5);
 const withEngine = !args.includes("--no-engine");
+const withProcess = !args.includes("--no-process");
+/** Warm-up before the timed runs: at least this many runs and this many milliseconds of them (at most 100 runs). */
+const WARMUP_RUNS = 3;
+const WARMUP_MS = 300;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -50,11 +60,13 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-/** Median wall and CPU milliseconds of `f` over `n` runs after one warm-up; returns f's last value too. */
+/** Median wall and CPU milliseconds of `f` over `n` runs after the warm-up; returns f's last value too. */
 function timeIt<T>(f: () => T, n: number): { wall: number; cpu: number; value: T; first: number } {
-  let t = performance.now();
+  const t0 = performance.now();
+  let t = t0;
   let value = f();
   const first = performance.now() - t;
+  for (let w = 1; w < 100 && (w < WARMUP_RUNS || performance.now() - t0 < WARMUP_MS); w++) value = f();
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -83,7 +95,7 @@ const fmtS = (s: number) => (s < 1 ? s.toFixed(3) : s.toFixed(2));
 let failed = false;
 const rows: string[] = [];
 const processRows: string[] = [];
-const startup = wallOf([CLI, "--version"], processRuns);
+const startup = withProcess ? wallOf([CLI, "--version"], processRuns) : 0;
 for (const name of NAMES) {
   const net: Network = parseOnnx(new Uint8Array(readFileSync(join(FIXTURES, `${name}.onnx`))), name);
   const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as { regions: number; box: [number, number] | [number, number][] };
@@ -125,6 +137,7 @@ for (const name of NAMES) {
   rows.push(
     `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${skPartition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
   );
+  if (!withProcess) continue;
   const whole = wallOf([CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], processRuns);
   const out = JSON.parse(execFileSync(process.execPath, [CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], { encoding: "utf8" })) as { method: string; regions: number; seconds: number };
   if (out.regions !== expected.regions) failed = true;
@@ -135,10 +148,27 @@ console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${run
 console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition, clipping (`planarPartition`) | planar partition, skeleton (`skeletonPartition`) | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
 console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const r of rows) console.log(r);
-console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);
-console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");
-console.log("|---|---|--:|--:|--:|--:|");
-for (const r of processRows) console.log(r);
+if (withProcess) {
+  console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);
+  console.log("| network | method | regions | whole process | counting (CLI's own seconds) | start-up |");
+  console.log("|---|---|--:|--:|--:|--:|");
+  for (const r of processRows) console.log(r);
+}
+
+// 1 input: the skeleton against intervals (auto takes the skeleton where it can count), seeded He-initialised ReLU
+// networks, box [-1, 1], both in-process and one thread.
+console.log("\n1 input, seeded random ReLU networks (test/helpers/nets.ts `randomNet(1, 1, widths)`), box [-1, 1]; median ms (wall / CPU) after the warm-up, and the first run:\n");
+console.log("| network | regions (skeleton = intervals) | skeleton | intervals | skeleton first run | intervals first run |");
+console.log("|---|--:|--:|--:|--:|--:|");
+for (const widths of [[8, 8], [32, 32], [64, 64, 64]]) {
+  const net = randomNet(1, 1, widths);
+  const box1: Box = { lo: Float64Array.of(-1), hi: Float64Array.of(1) };
+  const sk = timeIt(() => skeletonCount(net, { box: box1 }), runs);
+  const iv = timeIt(() => intervalCount(net, { box: box1 }), runs);
+  if (sk.value.regions !== iv.value.regions) failed = true;
+  const same = sk.value.regions === iv.value.regions ? "" : ` (intervals: ${iv.value.regions}, DIFFERENT)`;
+  console.log(`| 1-${widths.join("-")}-2 | ${sk.value.regions.toLocaleString("en-US")}${same} | ${fmtMs(sk.wall)} / ${fmtMs(sk.cpu)} ms | ${fmtMs(iv.wall)} / ${fmtMs(iv.cpu)} ms | ${fmtMs(sk.first)} ms | ${fmtMs(iv.first)} ms |`);
+}
 
 // 4 inputs (no shared fixture has 4): seeded He-initialised ReLU networks, the skeleton against the LP engine, both
 // in-process and one thread, CPU time (median of 3 after a warm-up; the engine once when slow).

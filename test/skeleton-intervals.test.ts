@@ -120,7 +120,7 @@ describe("intervals: metamorphic and degenerate cases", () => {
 });
 
 describe("tessera count on 1-input networks", () => {
-  it("auto counts random-1-8-8-s3 by intervals and says so; --method intervals, skeleton and engine agree", async () => {
+  it("auto counts random-1-8-8-s3 with the skeleton (faster than intervals) and says so; --method intervals, skeleton and engine agree", async () => {
     const f = fixturePath("random-1-8-8-s3");
     const [auto, iv, sk, eng] = await Promise.all([
       runCli(["count", f, "--no-progress"]),
@@ -129,10 +129,19 @@ describe("tessera count on 1-input networks", () => {
       runCli(["count", f, "--method", "engine", "--json", "--no-progress"]),
     ]);
     for (const r of [auto, iv, sk, eng]) assert.equal(r.code, 0, r.stderr);
-    assert.match(auto.stdout, /^method\s+intervals .*auto/m);
+    assert.match(auto.stdout, /^method\s+skeleton .*auto/m);
     assert.match(auto.stdout, /^regions\s+13$/m);
     assert.equal(JSON.parse(iv.stdout).method, "intervals");
     for (const r of [iv, sk, eng]) assert.equal(JSON.parse(r.stdout).regions, 13);
+  });
+
+  it("auto on 1 input falls back to intervals where the skeleton does not count (a box far from unit scale), same count as the engine", async () => {
+    const f = fixturePath("random-1-8-8-s3");
+    const args = ["count", f, "--box=-100,100", "--threshold", "1e-6", "--json", "--no-progress"];
+    const [auto, eng] = await Promise.all([runCli(args), runCli([...args, "--method", "engine"])]);
+    for (const r of [auto, eng]) assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(auto.stdout).method, "intervals");
+    assert.equal(JSON.parse(auto.stdout).regions, JSON.parse(eng.stdout).regions);
   });
 
   it("--method intervals on a 2-input model: one line naming the file, exit 2", async () => {

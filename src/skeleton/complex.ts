@@ -70,6 +70,49 @@ function activate(H: Float64Array, base: number, k: number, kind: Activation["ki
   return g > 0 ? g : kind === "leaky-relu" ? alpha * g : 0;
 }
 
+/**
+ * hmax[k] = max(hmax[k], |h_k|) for the activation outputs h at the row H[base…] (maxout of rank 2: max(|g_2k|,
+ * |g_2k+1|), which bounds |h_k|), k < w: the magnitudes behind {@link ZERO_RELATIVE}'s scales.
+ */
+function magnitudes(H: Float64Array, base: number, w: number, maxout: boolean, kind: Activation["kind"], alpha: number, hmax: Float64Array): void {
+  for (let k = 0; k < w; k++) {
+    const h = maxout ? Math.max(Math.abs(H[base + 2 * k]), Math.abs(H[base + 2 * k + 1])) : Math.abs(activate(H, base, k, kind, alpha));
+    if (h > hmax[k]) hmax[k] = h;
+  }
+}
+
+/**
+ * out[ob + r] += Σ_q WT[ks[q] · width + r] · hs[q] for r < width, added one term at a time in q order (the same
+ * numbers as a loop over q of `out += WT · h`), four columns per pass over the row so that it is loaded and stored a
+ * quarter as often.
+ */
+function addColumns(out: Float64Array, ob: number, width: number, WT: Float64Array, ks: Int32Array, hs: Float64Array, n: number): void {
+  let q = 0;
+  for (; q + 4 <= n; q += 4) {
+    const w0 = ks[q] * width;
+    const w1 = ks[q + 1] * width;
+    const w2 = ks[q + 2] * width;
+    const w3 = ks[q + 3] * width;
+    const h0 = hs[q];
+    const h1 = hs[q + 1];
+    const h2 = hs[q + 2];
+    const h3 = hs[q + 3];
+    for (let r = 0; r < width; r++) {
+      let o = out[ob + r];
+      o += WT[w0 + r] * h0;
+      o += WT[w1 + r] * h1;
+      o += WT[w2 + r] * h2;
+      o += WT[w3 + r] * h3;
+      out[ob + r] = o;
+    }
+  }
+  for (; q < n; q++) {
+    const wq = ks[q] * width;
+    const h = hs[q];
+    for (let r = 0; r < width; r++) out[ob + r] += WT[wq + r] * h;
+  }
+}
+
 /** `a` with room for `need` entries, grown to exactly that, keeping its first `used` entries (the rest is dead). */
 function exactF(a: Float64Array, need: number, used: number): Float64Array {
   if (need <= a.length) return a;
@@ -172,6 +215,10 @@ interface ParentGroups {
   parentPos: Int32Array;
   /** The parent of each cell made during the layer (cells older than the layer are their own parents). */
   parentOf: Int32Array;
+  /** Per vertex present at the layer's start (`vertices` of them), `words` words of unit bits: strictly positive, negative. */
+  vertices: number;
+  posBits: Int32Array;
+  negBits: Int32Array;
 }
 
 /** Options of {@link Skeleton}. */
@@ -200,9 +247,8 @@ export class Skeleton {
   vSupLen: Int32Array;
   vSup: Int32Array;
   vSupTop = 0;
-  /** Sign of the unit being inserted at each vertex (−1, 0, +1) and its value. */
+  /** Sign of the unit being inserted at each vertex (−1, 0, +1; its value is read from G where needed). */
   private sign: Int8Array;
-  private val: Float64Array;
   private vMark: Int32Array;
   // Edges.
   eCount = 0;
@@ -256,7 +302,6 @@ export class Skeleton {
     this.vSupLen = new Int32Array(vCap);
     this.vSup = new Int32Array(d >= 3 ? vCap * 4 : 0);
     this.sign = new Int8Array(vCap);
-    this.val = new Float64Array(vCap);
     this.vMark = new Int32Array(vCap);
     const eCap = 2048;
     this.EA = new Int32Array(eCap);
@@ -330,7 +375,6 @@ export class Skeleton {
       s.set(this.sign);
       this.sign = s;
     }
-    this.val = grownF(this.val, n);
     this.vMark = grownI(this.vMark, n);
     this.sStamp = grownI(this.sStamp, n);
     this.G = exactF(this.G, n * this.gw, this.vCount * this.gw);
@@ -348,17 +392,7 @@ export class Skeleton {
 
   private addEdge(a: number, b: number, sup: ArrayLike<number>, supLen: number): number {
     const e = this.eCount++;
-    if (e >= this.EA.length) {
-      const cap = this.EA.length * 2;
-      this.EA = grownI(this.EA, cap);
-      this.EB = grownI(this.EB, cap);
-      this.eSupStart = grownI(this.eSupStart, cap);
-      this.eSupLen = grownI(this.eSupLen, cap);
-      this.eStamp = grownI(this.eStamp, cap);
-      this.eMid = grownI(this.eMid, cap);
-      this.ePos = grownI(this.ePos, cap);
-      this.eNeg = grownI(this.eNeg, cap);
-    }
+    if (e >= this.EA.length) this.growEdges(this.EA.length * 2);
     this.EA[e] = a;
     this.EB[e] = b;
     this.eStamp[e] = 0;
@@ -369,6 +403,21 @@ export class Skeleton {
       for (let i = 0; i < supLen; i++) this.eSup[this.eSupTop++] = sup[i];
     }
     return e;
+  }
+
+  /** Room for `cap` edges in every per-edge array (contents kept), and for their supports (d − 1 each). */
+  private growEdges(cap: number): void {
+    if (cap > this.EA.length) {
+      this.EA = grownI(this.EA, cap);
+      this.EB = grownI(this.EB, cap);
+      this.eSupStart = grownI(this.eSupStart, cap);
+      this.eSupLen = grownI(this.eSupLen, cap);
+      this.eStamp = grownI(this.eStamp, cap);
+      this.eMid = grownI(this.eMid, cap);
+      this.ePos = grownI(this.ePos, cap);
+      this.eNeg = grownI(this.eNeg, cap);
+    }
+    if (this.d >= 2) this.eSup = grownI(this.eSup, cap * (this.d - 1));
   }
 
   private newCell(): number {
@@ -397,7 +446,8 @@ export class Skeleton {
     for (let c = 0; c < this.cCount; c++) {
       const s = this.cStart[c];
       const n = this.cLen[c];
-      next.set(this.cE.subarray(s, s + n), top);
+      const cE = this.cE;
+      for (let i = 0; i < n; i++) next[top + i] = cE[s + i];
       this.cStart[c] = top;
       top += n;
     }
@@ -416,22 +466,31 @@ export class Skeleton {
    * k times h_k for the non-zero h_k only (about half of a ReLU layer's are 0), W read transposed (`WT`) so that both
    * the column and the row of `out` are contiguous.
    */
-  private preActivations(layer: Layer, WT: Float64Array, H: Float64Array, hw: number, act: Activation, out: Float64Array, V: number): void {
+  private preActivations(layer: Layer, WT: Float64Array, H: Float64Array, hw: number, act: Activation, out: Float64Array, V: number, hmax?: Float64Array): void {
     const { outDim, bias: b } = layer;
-    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const maxout = act.kind === "maxout";
+    const w = maxout ? hw / act.rank : hw;
     const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
+    const ks = this.colIds.length >= w ? this.colIds : (this.colIds = new Int32Array(w));
+    const hs = this.colScales.length >= w ? this.colScales : (this.colScales = new Float64Array(w));
     for (let v = 0; v < V; v++) {
       const hb = v * hw;
       const gb = v * outDim;
       for (let r = 0; r < outDim; r++) out[gb + r] = b[r];
+      if (hmax) magnitudes(H, hb, w, maxout, act.kind, alpha, hmax);
+      let n = 0;
       for (let k = 0; k < w; k++) {
         const h = activate(H, hb, k, act.kind, alpha);
         if (h === 0) continue;
-        const wb = k * outDim;
-        for (let r = 0; r < outDim; r++) out[gb + r] += WT[wb + r] * h;
+        ks[n] = k;
+        hs[n++] = h;
       }
+      addColumns(out, gb, outDim, WT, ks, hs, n);
     }
   }
+  /** Scratch of addColumns' callers: the columns with a non-zero factor and the factors. */
+  private colIds = new Int32Array(0);
+  private colScales = new Float64Array(0);
 
   /** W transposed (column k of W contiguous at k · outDim). */
   private static transposed(layer: Layer): Float64Array {
@@ -447,15 +506,17 @@ export class Skeleton {
    * every cell, so its maximum over the box is at a vertex; for maxout max(|g_0|, |g_1|) bounds it.
    */
   private rowScales(layer: Layer, H: Float64Array, hw: number, act: Activation): Float64Array {
-    const w = act.kind === "maxout" ? hw / act.rank : hw;
+    const maxout = act.kind === "maxout";
+    const w = maxout ? hw / act.rank : hw;
     const alpha = act.kind === "leaky-relu" ? act.alpha : 0;
     const hmax = new Float64Array(w);
-    for (let v = 0; v < this.vCount; v++) {
-      for (let k = 0; k < w; k++) {
-        const h = act.kind === "maxout" ? Math.max(Math.abs(H[v * hw + 2 * k]), Math.abs(H[v * hw + 2 * k + 1])) : Math.abs(activate(H, v * hw, k, act.kind, alpha));
-        if (h > hmax[k]) hmax[k] = h;
-      }
-    }
+    for (let v = 0; v < this.vCount; v++) magnitudes(H, v * hw, w, maxout, act.kind, alpha, hmax);
+    return Skeleton.scalesOf(layer, hmax);
+  }
+
+  /** The scales of {@link rowScales} from the maxima `hmax` of the layer's input magnitudes over every vertex. */
+  private static scalesOf(layer: Layer, hmax: Float64Array): Float64Array {
+    const w = hmax.length;
     const s = new Float64Array(layer.outDim);
     for (let r = 0; r < layer.outDim; r++) {
       let t = Math.abs(layer.bias[r]);
@@ -502,14 +563,20 @@ export class Skeleton {
       this.F = new Float64Array(0);
       this.fw = 0;
       this.growVertices(cap); // every per-vertex array but F, which is not copied: its contents are made below
+      // Edges likewise: the fixtures' complexes end with about d + 1 edges per vertex (random-2-64-64-64-s7 3.0,
+      // random-3-24-24-24-s8 3.9).
+      this.growEdges((this.d + 1) * cap);
       this.fw = fw;
       const fNeed = this.vCap * fw;
       this.F = this.spare.length >= fNeed ? this.spare : new Float64Array(fNeed);
       this.spare = new Float64Array(0);
       if (next) {
+        // The magnitudes of h^l for the next layer's scales: over the vertices present here, and over each vertex the
+        // layer adds as carryNext makes its row (every vertex's, as rowScales would read them at the layer's end).
+        this.hmax = new Float64Array(unitsOf(layer));
         this.nextWT = Skeleton.transposed(next);
         this.nextBias = next.bias;
-        this.preActivations(next, this.nextWT, this.G, this.gw, act, this.F, this.vCount);
+        this.preActivations(next, this.nextWT, this.G, this.gw, act, this.F, this.vCount, this.hmax);
       }
       this.act = act;
       this.alpha = act.kind === "leaky-relu" ? act.alpha : 0;
@@ -526,7 +593,7 @@ export class Skeleton {
       if (this.keepPatterns) this.layerPatterns(first, n, groups);
       this.onLayer?.(l + 1, hidden.length, this.cCount);
       if (next) {
-        scales = this.rowScales(next, this.G, this.gw, act);
+        scales = Skeleton.scalesOf(next, this.hmax);
         this.spare = this.G;
         this.G = this.F;
         this.gw = this.fw;
@@ -541,6 +608,8 @@ export class Skeleton {
   private spare: Float64Array = new Float64Array(0);
   private fw = 0;
   private nextWT: Float64Array = new Float64Array(0);
+  /** Per unit of the layer being refined: max over vertices of |h_k| (maxout: max(|g_2k|, |g_2k+1|)), for scalesOf. */
+  private hmax: Float64Array = new Float64Array(0);
   private act: Activation = { kind: "relu" };
   private alpha = 0;
 
@@ -657,7 +726,7 @@ export class Skeleton {
         }
       }
     }
-    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)) };
+    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)), vertices: V, posBits, negBits };
   }
 
   /**
@@ -677,13 +746,25 @@ export class Skeleton {
     this.tol = tol;
     if (this.d >= 3) {
       // Every vertex on the hyperplane records it (the supports pair cut points and find facets later), so every
-      // vertex is evaluated.
+      // vertex is evaluated: those present at the layer's start from the layer's sign bits (the same test on the
+      // same numbers, read from 4 bytes per vertex instead of a row of G), the others from G.
       const V = this.vCount;
       const gw = this.gw;
       const G = this.G;
-      for (let v = 0; v < V; v++) {
+      const { vertices: V0, words, posBits, negBits } = groups;
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      const stamp = this.signStamp;
+      for (let v = 0; v < V0; v++) {
+        const s = (posBits[v * words + word] & bit) !== 0 ? 1 : (negBits[v * words + word] & bit) !== 0 ? -1 : 0;
+        this.sign[v] = s;
+        this.sStamp[v] = stamp;
+        if (s > 0) pos++;
+        else if (s < 0) neg++;
+        else this.addSupport(v, unit);
+      }
+      for (let v = V0; v < V; v++) {
         const g = minus < 0 ? G[v * gw + row] : G[v * gw + row] - G[v * gw + minus];
-        this.val[v] = g;
         const s = g > tol ? 1 : g < -tol ? -1 : 0;
         this.sign[v] = s;
         this.sStamp[v] = this.signStamp;
@@ -740,7 +821,6 @@ export class Skeleton {
   private evaluateSign(v: number): void {
     const b = v * this.gw;
     const g = this.minus < 0 ? this.G[b + this.row] : this.G[b + this.row] - this.G[b + this.minus];
-    this.val[v] = g;
     this.sign[v] = g > this.tol ? 1 : g < -this.tol ? -1 : 0;
     this.sStamp[v] = this.signStamp;
   }
@@ -772,7 +852,7 @@ export class Skeleton {
     this.vSupTop = t + n + 1;
   }
 
-  /** 1: vertices of c all ≥ 0, some > 0; −1: all ≤ 0, some < 0; 0: all zero; 2: both signs (c is cut). */
+  /** 1: vertices of c all ≥ 0, some > 0; −1: all ≤ 0, some < 0; 0: all zero; 2: both signs (c is cut; read up to the first edge showing it). */
   private cellSide(c: number): number {
     const s0 = this.cStart[c];
     const n = this.cLen[c];
@@ -789,8 +869,11 @@ export class Skeleton {
       const b = this.sign[vb];
       if (a > 0 || b > 0) pos = true;
       if (a < 0 || b < 0) neg = true;
+      // Both signs: the cell is cut, the rest of its edges need not be read here (cutCell evaluates the signs it
+      // still lacks).
+      if (pos && neg) return 2;
     }
-    return pos && neg ? 2 : pos ? 1 : neg ? -1 : 0;
+    return pos ? 1 : neg ? -1 : 0;
   }
 
   /** The vertex where edge e (end points of opposite signs) meets the hyperplane, and its two halves (memoised). */
@@ -798,8 +881,8 @@ export class Skeleton {
     if (this.eStamp[e] === this.stamp) return;
     const a = this.EA[e];
     const b = this.EB[e];
-    const ga = this.val[a];
-    const gb = this.val[b];
+    const ga = this.value(a, this.row, this.minus);
+    const gb = this.value(b, this.row, this.minus);
     const t = ga / (ga - gb); // the zero of the pre-activation, affine along the edge
     const d = this.d;
     const x = this.tmpX;
@@ -817,7 +900,6 @@ export class Skeleton {
     const G = this.G;
     for (let r = this.rowFrom; r < gw; r++) G[m * gw + r] = G[a * gw + r] + t * (G[b * gw + r] - G[a * gw + r]);
     if (this.fw > 0) this.carryNext(a, b, m, t);
-    this.val[m] = 0;
     this.sign[m] = 0;
     this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
@@ -852,37 +934,54 @@ export class Skeleton {
     const gaps = this.gaps.length >= w ? this.gaps : (this.gaps = new Float64Array(w));
     let nk = 0;
     let nz = 0;
-    for (let k = 0; k < w; k++) {
-      const hm = activate(G, gm, k, kind, alpha);
-      if (hm !== 0) nz++;
-      const da = maxout ? G[ga + 2 * k + 1] - G[ga + 2 * k] : G[ga + k];
-      const db = maxout ? G[gb + 2 * k + 1] - G[gb + 2 * k] : G[gb + k];
-      if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
-      const e = (1 - t) * activate(G, ga, k, kind, alpha) + t * activate(G, gb, k, kind, alpha) - hm;
-      if (e === 0) continue;
-      kinks[nk] = k;
-      gaps[nk++] = e;
+    magnitudes(G, gm, w, maxout, kind, alpha, this.hmax);
+    if (kind === "relu") {
+      // ReLU: the loop below with activate inlined (h = g > 0 ? g : 0), the same arithmetic.
+      for (let k = 0; k < w; k++) {
+        const gmk = G[gm + k];
+        const hm = gmk > 0 ? gmk : 0;
+        if (hm !== 0) nz++;
+        const da = G[ga + k];
+        const db = G[gb + k];
+        if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
+        const e = (1 - t) * (da > 0 ? da : 0) + t * (db > 0 ? db : 0) - hm;
+        if (e === 0) continue;
+        kinks[nk] = k;
+        gaps[nk++] = -e; // subtracted below: adding −e is the same number
+      }
+    } else {
+      for (let k = 0; k < w; k++) {
+        const hm = activate(G, gm, k, kind, alpha);
+        if (hm !== 0) nz++;
+        const da = maxout ? G[ga + 2 * k + 1] - G[ga + 2 * k] : G[ga + k];
+        const db = maxout ? G[gb + 2 * k + 1] - G[gb + 2 * k] : G[gb + k];
+        if (!((da < 0 && db > 0) || (da > 0 && db < 0))) continue;
+        const e = (1 - t) * activate(G, ga, k, kind, alpha) + t * activate(G, gb, k, kind, alpha) - hm;
+        if (e === 0) continue;
+        kinks[nk] = k;
+        gaps[nk++] = -e;
+      }
     }
     const fm = m * fw;
     if (nk >= nz) {
       const bias = this.nextBias;
       for (let r = 0; r < fw; r++) F[fm + r] = bias[r];
+      const ks = this.colIds.length >= w ? this.colIds : (this.colIds = new Int32Array(w));
+      const hs = this.colScales.length >= w ? this.colScales : (this.colScales = new Float64Array(w));
+      let n = 0;
       for (let k = 0; k < w; k++) {
         const h = activate(G, gm, k, kind, alpha);
         if (h === 0) continue;
-        const wb = k * fw;
-        for (let r = 0; r < fw; r++) F[fm + r] += WT[wb + r] * h;
+        ks[n] = k;
+        hs[n++] = h;
       }
+      addColumns(F, fm, fw, WT, ks, hs, n);
       return;
     }
     const fa = a * fw;
     const fb = b * fw;
     for (let r = 0; r < fw; r++) F[fm + r] = F[fa + r] + t * (F[fb + r] - F[fa + r]);
-    for (let q = 0; q < nk; q++) {
-      const wb = kinks[q] * fw;
-      const e = gaps[q];
-      for (let r = 0; r < fw; r++) F[fm + r] -= WT[wb + r] * e;
-    }
+    addColumns(F, fm, fw, WT, kinks, gaps, nk);
   }
   private kinks = new Int32Array(0);
   private gaps = new Float64Array(0);
@@ -913,10 +1012,13 @@ export class Skeleton {
     let ni = 0;
     let nPlane = 0;
     const mark = ++this.markStamp; // vertices already listed among this cut's items carry it
+    const stamp = this.signStamp;
     for (let i = 0; i < n; i++) {
       const e = this.cE[s0 + i];
       const a = this.EA[e];
       const b = this.EB[e];
+      if (this.sStamp[a] !== stamp) this.evaluateSign(a);
+      if (this.sStamp[b] !== stamp) this.evaluateSign(b);
       const sa = this.sign[a];
       const sb = this.sign[b];
       if (sa === 0 && this.vMark[a] !== mark) {

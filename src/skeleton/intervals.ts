@@ -16,7 +16,7 @@
  */
 import { ZERO_ROW_NORM } from "../count/engine.ts";
 import { interiorThreshold } from "../count/session.ts";
-import { activate, applyDense, evaluate, patternToString, regionForms, type ActivationPattern } from "../model/evaluate.ts";
+import { activate, applyDense, patternToString, type ActivationPattern } from "../model/evaluate.ts";
 import type { Box, DenseLayer, Network } from "../model/network.ts";
 import { hiddenLayers, outputWidthOf, unitsOf } from "../model/network.ts";
 import { SkeletonUndecided, SkeletonUnsupported } from "./complex.ts";
@@ -118,30 +118,38 @@ export function intervalCount(net: Network, opts: IntervalCountOptions): Interva
   }
   const { points, breakpoints, stableActive, stableInactive } = breakpointsOf(net, lo, hi, merge);
 
-  // Patterns at the midpoints; adjacent intervals with one pattern are one region.
-  const runs: { pattern: ActivationPattern; key: string }[] = [];
-  for (let k = 0; k + 1 < points.length; k++) {
-    const pattern = evaluate(net, [0.5 * (points[k] + points[k + 1])]).pattern;
-    const key = patternToString(pattern);
-    if (runs.length && runs[runs.length - 1].key === key) continue;
-    runs.push({ pattern, key });
-  }
+  // Patterns at the midpoints; adjacent intervals with one pattern are one region. Each region is judged from its
+  // own affine forms; the forward pass and the forms reuse one set of buffers (no allocation per interval).
+  const scratch = new RegionScratch(net);
+  const units = scratch.pattern.length;
+  let runPattern = new Uint8Array(units);
+  let havePattern = false;
   const seen = new Set<string>();
   let regions = 0;
   let thin = 0;
   const slack = MARGIN_ROUNDOFF_RELATIVE * len;
-  for (const { pattern, key } of runs) {
+  const judge = (pattern: Uint8Array) => {
+    const key = patternToString(pattern);
     if (seen.has(key)) throw new SkeletonUndecided(`pattern ${key} met in two intervals apart (round-off in the breakpoints)`);
     seen.add(key);
-    const r = regionOf(net, pattern, lo, hi);
+    const r = scratch.region(pattern, lo, hi);
     if (Math.abs(r.radius - threshold) <= slack) throw new SkeletonUndecided(`a region's margin ${r.radius} is within round-off of the threshold ${threshold}`);
     if (!(r.radius > threshold)) {
       thin++;
-      continue;
+      return;
     }
     regions++;
-    opts.onRegion?.(r);
+    opts.onRegion?.({ pattern: Uint8Array.from(pattern), lo: r.lo, hi: r.hi, point: Float64Array.of(r.x), radius: r.radius });
+  };
+  for (let k = 0; k + 1 < points.length; k++) {
+    const pattern = scratch.patternAt(0.5 * (points[k] + points[k + 1]));
+    if (havePattern && samePattern(pattern, runPattern)) continue;
+    if (havePattern) judge(runPattern);
+    runPattern.set(pattern);
+    havePattern = true;
   }
+  if (havePattern) judge(runPattern);
+  runPattern = new Uint8Array(0);
   return { method: "intervals", regions, breakpoints, intervals: points.length - 1, thin, stableActive, stableInactive, threshold, seconds: (now() - t0) / 1000 };
 }
 
@@ -317,43 +325,166 @@ function stableSide(layer: DenseLayer, G: Float64Array[], i: number, tol: Float6
 }
 
 /**
+ * `composeAffine` for one input (n0 = 1): J = W A, gc = W c + b, each row summed in a register in `composeAffine`'s
+ * order. Terms of units whose output form is zero on the region (A_k = c_k = 0: inactive ReLU units) are left out:
+ * they add an exact zero, so J and gc are the same numbers.
+ */
+function composeLine(layer: DenseLayer, A: Float64Array, c: Float64Array, width: number, J: Float64Array, gc: Float64Array): void {
+  const { weights: W, bias: b, outDim } = layer;
+  const live = liveScratch.length >= width ? liveScratch : (liveScratch = new Int32Array(2 * width));
+  let n = 0;
+  for (let k = 0; k < width; k++) if (A[k] !== 0 || c[k] !== 0) live[n++] = k;
+  for (let r = 0; r < outDim; r++) {
+    let s = b[r];
+    let g = 0;
+    const base = r * width;
+    for (let q = 0; q < n; q++) {
+      const k = live[q];
+      const w = W[base + k];
+      s += w * c[k];
+      g += w * A[k];
+    }
+    gc[r] = s;
+    J[r] = g;
+  }
+}
+let liveScratch = new Int32Array(64);
+
+/** Equal activation patterns. */
+function samePattern(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * The region of `pattern` on [lo, hi] from its affine forms: the nearest hyperplane points L ≤ R either side of it,
  * the interval [max(lo, L), min(hi, R)], and its point of largest margin min(x − L, R − x).
  */
 export function regionOf(net: Network, pattern: ActivationPattern, lo: number, hi: number): IntervalRegion {
-  const forms = regionForms(net, pattern).preActivations;
-  let L = -Infinity;
-  let R = Infinity;
-  let offset = 0;
-  const side = (alpha: number, beta: number) => {
-    // The region is where α x + β ≥ 0: right of the zero for α > 0, left of it for α < 0.
-    if (Math.abs(alpha) < ZERO_ROW_NORM) return;
-    const z = -beta / alpha;
-    if (alpha > 0) L = Math.max(L, z);
-    else R = Math.min(R, z);
-  };
-  hiddenLayers(net).forEach((layer, l) => {
-    const { J, c } = forms[l];
-    const units = unitsOf(layer);
-    const act = layer.activation;
-    for (let i = 0; i < units; i++) {
-      if (act.kind === "maxout") {
-        const p = i * act.rank + pattern[offset + i];
-        for (let m = i * act.rank; m < (i + 1) * act.rank; m++) if (m !== p) side(J[p] - J[m], c[p] - c[m]);
-      } else {
-        const s = pattern[offset + i] ? 1 : -1;
-        side(s * J[i], s * c[i]);
-      }
+  const r = new RegionScratch(net).region(pattern, lo, hi);
+  return { pattern, lo: r.lo, hi: r.hi, point: Float64Array.of(r.x), radius: r.radius };
+}
+
+/**
+ * Buffers for the per-interval work of a 1-input network, allocated once: the pattern at a point (the arithmetic of
+ * `evaluate`: `applyDense` then `activate`, layer by layer) and a pattern's pre-activation forms (the arithmetic of
+ * `regionForms`: `composeAffine`, here {@link composeLine}, and the pattern's slopes), so both give exactly what those functions give.
+ */
+class RegionScratch {
+  readonly pattern: Uint8Array;
+  private readonly hidden: DenseLayer[];
+  /** Forward pass: input, then per hidden layer its pre-activations and outputs. */
+  private readonly x = new Float64Array(1);
+  private readonly g: Float64Array[];
+  private readonly h: Float64Array[];
+  /** Forms: per hidden layer J (n0 = 1: one column) and c of its pre-activations, and of its outputs. */
+  private readonly J: Float64Array[];
+  private readonly c: Float64Array[];
+  private readonly A: Float64Array[];
+  private readonly a: Float64Array[];
+  private readonly one = Float64Array.of(1);
+  private readonly zero = new Float64Array(1);
+  /** The last region judged: [lo, hi], its centre x and margin. */
+  private readonly out = { lo: 0, hi: 0, x: 0, radius: 0 };
+
+  constructor(private readonly net: Network) {
+    this.hidden = hiddenLayers(net);
+    this.pattern = new Uint8Array(this.hidden.reduce((s, l) => s + unitsOf(l), 0));
+    this.g = this.hidden.map((l) => new Float64Array(l.outDim));
+    this.h = this.hidden.map((l) => new Float64Array(outputWidthOf(l)));
+    this.J = this.hidden.map((l) => new Float64Array(l.outDim));
+    this.c = this.hidden.map((l) => new Float64Array(l.outDim));
+    this.A = this.hidden.map((l) => new Float64Array(outputWidthOf(l)));
+    this.a = this.hidden.map((l) => new Float64Array(outputWidthOf(l)));
+  }
+
+  /** The activation pattern at x (a view, valid until the next call). */
+  patternAt(x: number): Uint8Array {
+    this.x[0] = x;
+    let h: Float64Array = this.x;
+    let offset = 0;
+    for (let l = 0; l < this.hidden.length; l++) {
+      const layer = this.hidden[l];
+      applyDense(layer, h, this.g[l]);
+      offset += activate(layer, this.g[l], this.h[l], this.pattern, offset);
+      h = this.h[l];
     }
-    offset += units;
-  });
-  const a = Math.max(lo, L);
-  const b = Math.min(hi, R);
-  if (!(a < b)) return { pattern, lo: a, hi: b, point: Float64Array.of(0.5 * (a + b)), radius: -Infinity };
-  const centre = L === -Infinity && R === Infinity ? 0.5 * (a + b) : L === -Infinity ? a : R === Infinity ? b : 0.5 * (L + R);
-  const x = Math.min(b, Math.max(a, centre));
-  const radius = Math.min(x - L, R - x);
-  return { pattern, lo: a, hi: b, point: Float64Array.of(x), radius };
+    return this.pattern;
+  }
+
+  /** The region of `pattern` (see {@link regionOf}); the returned object is reused. */
+  region(pattern: ArrayLike<number>, lo: number, hi: number): { lo: number; hi: number; x: number; radius: number } {
+    let L = -Infinity;
+    let R = Infinity;
+    let A: Float64Array = this.one;
+    let c: Float64Array = this.zero;
+    let width = 1;
+    let offset = 0;
+    for (let l = 0; l < this.hidden.length; l++) {
+      const layer = this.hidden[l];
+      const J = this.J[l];
+      const gc = this.c[l];
+      composeLine(layer, A, c, width, J, gc);
+      const act = layer.activation;
+      const units = unitsOf(layer);
+      // The region is where α x + β ≥ 0 for each unit form: right of its zero for α > 0, left of it for α < 0.
+      for (let i = 0; i < units; i++) {
+        if (act.kind === "maxout") {
+          const p = i * act.rank + pattern[offset + i];
+          for (let m = i * act.rank; m < (i + 1) * act.rank; m++) {
+            if (m === p) continue;
+            const alpha = J[p] - J[m];
+            if (Math.abs(alpha) < ZERO_ROW_NORM) continue;
+            const z = -(gc[p] - gc[m]) / alpha;
+            if (alpha > 0) L = Math.max(L, z);
+            else R = Math.min(R, z);
+          }
+        } else {
+          const s = pattern[offset + i] ? 1 : -1;
+          const alpha = s * J[i];
+          if (Math.abs(alpha) < ZERO_ROW_NORM) continue;
+          const z = -(s * gc[i]) / alpha;
+          if (alpha > 0) L = Math.max(L, z);
+          else R = Math.min(R, z);
+        }
+      }
+      // The layer's output form on the region (as regionForms: the pattern's slope times the unit's form).
+      const nextA = this.A[l];
+      const nextC = this.a[l];
+      const outW = outputWidthOf(layer);
+      nextA.fill(0);
+      nextC.fill(0);
+      for (let i = 0; i < outW; i++) {
+        let src = i;
+        let scale = 1;
+        if (act.kind === "relu") scale = pattern[offset + i] ? 1 : 0;
+        else if (act.kind === "leaky-relu") scale = pattern[offset + i] ? 1 : act.alpha;
+        else if (act.kind === "maxout") src = i * act.rank + pattern[offset + i];
+        if (scale !== 0) {
+          nextA[i] = scale * J[src];
+          nextC[i] = scale * gc[src];
+        }
+      }
+      offset += units;
+      A = nextA;
+      c = nextC;
+      width = outW;
+    }
+    const out = this.out;
+    const a = Math.max(lo, L);
+    const b = Math.min(hi, R);
+    out.lo = a;
+    out.hi = b;
+    if (!(a < b)) {
+      out.x = 0.5 * (a + b);
+      out.radius = -Infinity;
+      return out;
+    }
+    const centre = L === -Infinity && R === Infinity ? 0.5 * (a + b) : L === -Infinity ? a : R === Infinity ? b : 0.5 * (L + R);
+    out.x = Math.min(b, Math.max(a, centre));
+    out.radius = Math.min(out.x - L, R - out.x);
+    return out;
+  }
 }
 
 function now(): number {

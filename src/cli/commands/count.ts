@@ -237,7 +237,7 @@ export function registerCount(program: Command): void {
     .option("--verify-samples <n>", "random points for --verify's coverage check", String(DEFAULT_VERIFY_SAMPLES))
     .addOption(thresholdOption())
     .option("--tightening <lp|interval>", "pre-activation bounds used to find stable units", DEFAULT_TIGHTENING)
-    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: exact intervals for 1 input, the skeleton for 2 to 4 inputs, else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 4 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
+    .option("--method <auto|engine|skeleton|intervals|milp|mipbound>", "auto: the skeleton for 1 to 4 inputs (exact intervals for 1 input where it cannot), else the engine (and whatever the flags need); engine: fast exact enumeration; skeleton: vertex-edge complex, 1 to 4 inputs, no LPs; intervals: breakpoints along the line, 1 input; milp: Serra et al. 2018's MILP (exact, slow); mipbound: probabilistic lower bound (Serra & Ramalingam 2020)", DEFAULT_COUNT_METHOD)
     .option("--complex <out.json>", "skeleton: write the polyhedral complex (vertices, edges, cells with sign vectors) as JSON")
     .option("--plain", "engine: turn its accelerations off (central certificate, flats, farthest-first, line search, exact 2-D cells); the same count, slower: a cross-check")
     .option("--seed <n>", "mipbound: seed of the random parity constraints", "1")
@@ -362,13 +362,15 @@ function engineOnlyFlag(flags: CountFlags): string | undefined {
  * back to the engine (a forced skeleton that cannot count is an error instead).
  */
 function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, threshold: number, verifySamples: number, modelPath: string): string | undefined {
-  if ((flags.method === "auto" && !flags.complex && loaded.network.inputDim === 1) || flags.method === "intervals") {
-    const note = countByIntervals(flags, loaded, box, threshold, verifySamples, modelPath);
-    if (note === undefined || flags.method === "intervals") return note;
-  }
+  if (flags.method === "intervals") return countByIntervals(flags, loaded, box, threshold, verifySamples, modelPath);
+  // 1 input, auto: the skeleton where it can count (it measures faster than intervals: bench/lowdim.ts), else
+  // intervals (any maxout rank, any box), else the engine.
+  const oneInput = flags.method === "auto" && !flags.complex && loaded.network.inputDim === 1;
+  const byIntervals = () => countByIntervals(flags, loaded, box, threshold, verifySamples, modelPath);
   const forced = flags.method === "skeleton" || flags.complex !== undefined;
   const why = skeletonSupport(loaded.network);
   if (why) {
+    if (oneInput) return byIntervals();
     if (forced) throw new UsageError(`${modelPath}: ${why}; use --method engine`);
     return `engine chosen: ${why}`;
   }
@@ -378,6 +380,7 @@ function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, thres
   // model's own; a box far from unit scale (wide, tiny or far from the origin) goes to the engine, which rescales it.
   const problem = unitScaleFor(loaded, box, threshold);
   if (!problem.inputs.identity) {
+    if (oneInput) return byIntervals();
     const scale = "the box is far from unit scale (the engine rescales its inputs; the skeleton does not)";
     if (forced) throw new UsageError(`${modelPath}: ${scale}; use --method engine`);
     return `engine chosen: ${scale}`;
@@ -389,6 +392,7 @@ function countBySkeleton(flags: CountFlags, loaded: LoadedModel, box: Box, thres
     return undefined;
   } catch (err) {
     if (!(err instanceof SkeletonUndecided)) throw err;
+    if (oneInput) return byIntervals();
     if (forced) throw new UsageError(`${modelPath}: the skeleton cannot certify this count (${err.message}); use --method engine`);
     return `engine chosen: the skeleton could not certify the count (${err.message})`;
   }
