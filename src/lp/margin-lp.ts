@@ -689,17 +689,16 @@ export class MarginLP {
       for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
     }
     for (let i = 0; i < m; i++) alpha[n + i] = -rho[i];
+    // As the kernel: every column is written at slot nc, which advances only past a candidate (the slot after the
+    // last candidate keeps the last non-candidate's values, byte for byte as in the kernel).
     let nc = 0;
     for (let j = 0, nv = n + m; j < nv; j++) {
-      if (pos[j] >= 0) continue;
       const at = sgn * alpha[j];
-      if (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) {
-        const r = d[j] / at;
-        cand[nc] = j;
-        ratio[nc] = r < 0 ? 0 : r;
-        drop[nc] = (ub[j] - lb[j]) * Math.abs(at);
-        nc++;
-      }
+      const r = d[j] / at;
+      cand[nc] = j;
+      ratio[nc] = r < 0 ? 0 : r;
+      drop[nc] = (ub[j] - lb[j]) * Math.abs(at);
+      nc += Number(pos[j] < 0 && (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL));
     }
     return nc;
   }
