@@ -6,7 +6,8 @@
 ;; rows summed in order 0..m-1, rows with rho_i = 0 skipped, exactly as the JS path does; eight columns at a time in
 ;; four SIMD accumulators), alpha_{n+k} = -rho_k for the row activities, and then the bound-flipping ratio test's
 ;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
-;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|. Returns the number of candidates.
+;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|, picked without branches on the data.
+;; Returns the number of candidates.
 ;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
 ;; rowDots(m, cols): the rows' dot products with a vector x (margins of a point, basic values from nonbasic ones).
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
