@@ -217,6 +217,8 @@ function benchFixture(fx: Fixture, runsFlag: number | undefined, workersFlag: nu
 
 /** Issue #33's estimate of the cost of a region at one small warm LP each (1–3 dual-simplex pivots of ~10 µs and the rest). */
 const ESTIMATE_US_PER_REGION = 150;
+/** The same estimate's cost of one pivot (~17k multiply-adds on 22 rows and 785 columns). */
+const ESTIMATE_US_PER_PIVOT = 10;
 
 /**
  * The LP profile of the profiled rows (issue #33): pivots per LP by kind, the kept certificates, µs per region (the
@@ -226,8 +228,8 @@ function profileTable(rows: Row[]): string {
   const profiled = rows.filter((r) => r.runs.length && r.runs[r.runs.length - 1]!.json.profile);
   if (!profiled.length) return "";
   const head =
-    "| fixture | workers | regions | dual-simplex LPs | pivots/LP | optimal / empty child / flat (pivots/LP) | pivots leaving t unchanged | flips per pivot | certificates | CPU µs per region (estimate 150) | pivot row | ratio test | primal update | basis update | other LP | outside LPs |";
-  const sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|";
+    "| fixture | workers | regions | dual-simplex LPs | pivots/LP | optimal / empty child / flat (pivots/LP) | pivots leaving t unchanged | flips per pivot | certificates | CPU µs per region (estimate 150) | CPU µs per pivot (estimate 10) | pivot row | ratio test | primal update | basis update | other LP | outside LPs |";
+  const sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|";
   const pct = (v: number, total: number) => `${((100 * v) / Math.max(total, 1e-9)).toFixed(0)} %`;
   const lines = profiled.map((row) => {
     const { json } = row.runs[row.runs.length - 1]!;
@@ -237,11 +239,15 @@ function profileTable(rows: Row[]): string {
     const otherLp = (ms.pricing ?? 0) + (ms.dualUpdate ?? 0) + (ms.rowAdd ?? 0);
     const outside = (ms.witness ?? 0) + (ms.bookkeeping ?? 0);
     // CPU time (every thread of the count process) per region: the machine's load does not inflate it as wall time.
-    const us = (1e6 * (p.cpuSeconds ?? task / 1000)) / Math.max(json.regions, 1);
+    const cpu = p.cpuSeconds ?? task / 1000;
+    const us = (1e6 * cpu) / Math.max(json.regions, 1);
+    // Per pivot: all of the tasks' CPU time over the pivots, so an upper bound on a pivot's own cost.
+    const usPivot = (1e6 * cpu) / Math.max(p.pivots, 1);
     return `| ${[
       row.fixture.name, String(row.workers), fmtInt(json.regions), fmtInt(p.solves), p.pivotsPerLp.toFixed(1),
       `${p.pivotsPerOptimalLp.toFixed(1)} / ${p.pivotsPerBelowLp.toFixed(1)} / ${p.pivotsPerFlatLp.toFixed(1)} (${fmtInt(p.flatLps)} flat LPs)`,
       `${(100 * p.stalledShare).toFixed(0)} %`, p.flipsPerPivot.toFixed(1), fmtInt(p.certificateHits), `${fmtInt(us)} (${(us / ESTIMATE_US_PER_REGION).toFixed(1)}×)`,
+      `${usPivot.toFixed(1)} (${(usPivot / ESTIMATE_US_PER_PIVOT).toFixed(1)}×)`,
       pct(ms.pivotRow ?? 0, task), pct(ms.ratioTest ?? 0, task), pct(ms.primalUpdate ?? 0, task), pct(ms.basisUpdate ?? 0, task),
       pct(otherLp, task), pct(outside, task),
     ].join(" | ")} |`;
@@ -249,7 +255,7 @@ function profileTable(rows: Row[]): string {
   return [
     "## LP profile (`tessera count --profile`, the large fixtures' runs above)",
     "",
-    "Pivots per LP of the engine's dual simplex by how the LP ended (a region's optimum, a child proved empty by the dual bound, a point on a flat of the last layer), the share of pivots after t had reached its optimum, children proved empty by a kept certificate without an LP, the CPU time of the tasks per region, and the shares of the phases in the tasks' time (src/lp/profile.ts).",
+    "Pivots per LP of the engine's dual simplex by how the LP ended (a region's optimum, a child proved empty by the dual bound, a point on a flat of the last layer), the share of pivots after t had reached its optimum, children proved empty by a kept certificate without an LP, the CPU time of the tasks per region and per pivot (all of the tasks' time over the pivots), and the shares of the phases in the tasks' time (src/lp/profile.ts).",
     "",
     head,
     sep,

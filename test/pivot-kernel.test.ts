@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { LPStatus, MarginLP } from "../src/lp/margin-lp.ts";
 import { PIVOT_KERNEL_BASE64 } from "../src/lp/pivot-kernel-bytes.ts";
+import { instantiatePivotKernel } from "../src/lp/pivot-kernel.ts";
 import { gaussian, mulberry32 } from "../src/util/random.ts";
 // @ts-expect-error: a plain .mjs script without type declarations
 import { compileKernel } from "../scripts/build-wasm.mjs";
@@ -71,5 +72,70 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
       }
     }
     assert.ok(solves > 300);
+  });
+
+  it("the kernel's branch-free candidate pass lists exactly the columns of the ratio test's rule, in order, with their ratios and drops", () => {
+    // Oracle: the rule written plainly, column by column. Columns j < n get random alpha (some exactly ±tol or 0),
+    // random bounds side and basic status; n and m of both parities cover the pairs and the odd last column.
+    const rand = mulberry32(2024);
+    const tol = 1e-9;
+    let checked = 0;
+    for (const n of [1, 2, 7, 8, 785]) {
+      for (const m of [0, 1, 4, 5]) {
+        const k = instantiatePivotKernel()!;
+        const cap = Math.max(m, 1), nv = n + cap;
+        const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap];
+        const off: number[] = [];
+        let bytes = 0;
+        for (const size of sizes) {
+          off.push(bytes);
+          bytes += Math.ceil(size / 16) * 16;
+        }
+        if (bytes > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
+        k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12]);
+        const buf = k.memory.buffer;
+        const A = new Float64Array(buf, off[0], cap * n), rho = new Float64Array(buf, off[1], cap);
+        const alpha = new Float64Array(buf, off[2], nv), pos = new Int32Array(buf, off[3], nv), upper = new Uint8Array(buf, off[4], nv);
+        const d = new Float64Array(buf, off[5], nv), lb = new Float64Array(buf, off[6], nv), ub = new Float64Array(buf, off[7], nv);
+        const cand = new Int32Array(buf, off[8], nv), ratio = new Float64Array(buf, off[9], nv), drop = new Float64Array(buf, off[10], nv);
+        for (let trial = 0; trial < 20; trial++) {
+          const special = [0, tol, -tol, 2 * tol, -2 * tol];
+          for (let i = 0; i < A.length; i++) A[i] = rand() < 0.1 ? special[Math.floor(rand() * 5)] : gaussian(rand);
+          for (let i = 0; i < m; i++) rho[i] = rand() < 0.2 ? 0 : rand() < 0.2 ? special[Math.floor(rand() * 5)] : gaussian(rand);
+          for (let j = 0; j < nv; j++) {
+            pos[j] = rand() < 0.1 ? Math.floor(rand() * cap) : -1;
+            upper[j] = rand() < 0.5 ? 1 : 0;
+            d[j] = rand() < 0.1 ? 0 : gaussian(rand) * 1e-11;
+            lb[j] = rand() < 0.2 ? -Infinity : -rand();
+            ub[j] = rand() < 0.2 ? Infinity : rand();
+          }
+          const sgn = rand() < 0.5 ? -1 : 1;
+          const nc = k.pivot(m, sgn, tol);
+          // The pivot row itself, then the rule.
+          const want: [number, number, number][] = [];
+          for (let j = 0; j < n + m; j++) {
+            let a = 0;
+            if (j < n) {
+              for (let i = 0; i < m; i++) if (rho[i] !== 0) a += rho[i] * A[i * n + j];
+            } else a = -rho[j - n];
+            if (j >= n || n < 8) assert.ok(Object.is(alpha[j], a) || Math.abs(alpha[j] - a) <= 1e-12 * (1 + Math.abs(a)), `alpha ${j}`);
+            if (pos[j] >= 0) continue;
+            const at = sgn * alpha[j];
+            if (upper[j] ? at < -tol : at > tol) {
+              const r = d[j] / at;
+              want.push([j, r < 0 ? 0 : r, (ub[j] - lb[j]) * Math.abs(at)]);
+            }
+          }
+          assert.equal(nc, want.length, `n ${n}, m ${m}: number of candidates`);
+          for (let c = 0; c < nc; c++) {
+            assert.equal(cand[c], want[c][0]);
+            assert.ok(Object.is(ratio[c], want[c][1]), `ratio of column ${want[c][0]}`);
+            assert.ok(Object.is(drop[c], want[c][2]), `drop of column ${want[c][0]}`);
+          }
+          checked += nc;
+        }
+      }
+    }
+    assert.ok(checked > 1000);
   });
 });

@@ -689,17 +689,16 @@ export class MarginLP {
       for (let j = 0; j < n; j++) alpha[j] += ri * A[base + j];
     }
     for (let i = 0; i < m; i++) alpha[n + i] = -rho[i];
+    // As the kernel: every column is written at slot nc, which advances only past a candidate (the slot after the
+    // last candidate keeps the last non-candidate's values, byte for byte as in the kernel).
     let nc = 0;
     for (let j = 0, nv = n + m; j < nv; j++) {
-      if (pos[j] >= 0) continue;
       const at = sgn * alpha[j];
-      if (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) {
-        const r = d[j] / at;
-        cand[nc] = j;
-        ratio[nc] = r < 0 ? 0 : r;
-        drop[nc] = (ub[j] - lb[j]) * Math.abs(at);
-        nc++;
-      }
+      const r = d[j] / at;
+      cand[nc] = j;
+      ratio[nc] = r < 0 ? 0 : r;
+      drop[nc] = (ub[j] - lb[j]) * Math.abs(at);
+      nc += Number(pos[j] < 0 && (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL));
     }
     return nc;
   }
@@ -742,19 +741,24 @@ export class MarginLP {
         sample[b + 1] = v;
       }
       pr = sample[Math.min(S - 1, Math.max(0, Math.round((S * want) / rest) - 1))];
-      // The candidates with ratio ≤ pr, in order of appearance; branch-free (V8 turns Number(bool) into a flag move,
-      // about twice as fast as a branch or `? 1 : 0` here).
-      let k = 0;
+      // The candidates with ratio ≤ pr into idx and the others into spare, each in order of appearance, in one
+      // branch-free pass (V8 turns Number(bool) into a flag move, about twice as fast as a branch or `? 1 : 0` here).
+      let k = 0, g = 0;
       if (src) {
         for (let s = 0; s < rest; s++) {
-          const c = src[s];
+          const c = src[s], le = Number(ratio[c] <= pr);
           idx[k] = c;
-          k += Number(ratio[c] <= pr);
+          spare[g] = c;
+          k += le;
+          g += 1 - le;
         }
       } else {
         for (let c = 0; c < rest; c++) {
+          const le = Number(ratio[c] <= pr);
           idx[k] = c;
-          k += Number(ratio[c] <= pr);
+          spare[g] = c;
+          k += le;
+          g += 1 - le;
         }
       }
       const dropLow = this.dropOf(idx, 0, k);
@@ -765,19 +769,6 @@ export class MarginLP {
       // Every candidate up to pr flips: continue on the others with a longer prefix.
       for (let s = 0; s < k; s++) order[flips++] = cand[idx[s]];
       slope -= dropLow;
-      let g = 0;
-      if (src) {
-        for (let s = 0; s < rest; s++) {
-          const c = src[s];
-          spare[g] = c;
-          g += Number(ratio[c] > pr);
-        }
-      } else {
-        for (let c = 0; c < rest; c++) {
-          spare[g] = c;
-          g += Number(ratio[c] > pr);
-        }
-      }
       const used = spare;
       spare = used === this.restA ? this.restB : this.restA;
       src = used;

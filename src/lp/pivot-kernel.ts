@@ -34,7 +34,7 @@ let compiled: object | null | undefined;
 /**
  * The compiled kernel module, or null where WebAssembly or its SIMD extension is unavailable (MarginLP then uses its
  * JS path, which computes the same numbers): also where compiling is refused (a browser's Content Security Policy
- * without 'wasm-unsafe-eval'). Compiled once; about 1 KB, so synchronous compilation is allowed on a browser's main
+ * without 'wasm-unsafe-eval'). Compiled once; about 2 KB, so synchronous compilation is allowed on a browser's main
  * thread too.
  */
 export function pivotKernelModule(): object | null {

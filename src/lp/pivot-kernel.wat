@@ -6,7 +6,8 @@
 ;; rows summed in order 0..m-1, rows with rho_i = 0 skipped, exactly as the JS path does; eight columns at a time in
 ;; four SIMD accumulators), alpha_{n+k} = -rho_k for the row activities, and then the bound-flipping ratio test's
 ;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
-;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|. Returns the number of candidates.
+;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|, picked without branches on the data.
+;; Returns the number of candidates.
 ;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
 ;; rowDots(m, cols): the rows' dot products with a vector x (margins of a point, basic values from nonbasic ones).
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
@@ -36,6 +37,7 @@
   ;; alpha_j = sum_i rho_i A[i, j] (j < n), alpha_{n+k} = -rho_k; candidates collected; returns their number
   (func (export "pivot") (param $m i32) (param $sgn f64) (param $tol f64) (result i32)
     (local $j i32) (local $i i32) (local $p i32) (local $r i32) (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $rv v128) (local $s f64) (local $stride i32) (local $n i32) (local $nv i32) (local $nc i32) (local $at f64)
+    (local $c i32) (local $at2 v128) (local $s2 v128) (local $dr2 v128) (local $sgn2 v128) (local $tol2 v128) (local $ntol2 v128)
     (local.set $n (global.get $n))
     (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
     ;; blocks of 8 columns: four independent accumulators hide the latency of the additions
@@ -118,32 +120,63 @@
           (f64.neg (f64.load (i32.add (global.get $rho) (i32.shl (local.get $i) (i32.const 3))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $ks)))
-    ;; candidates over all n + m columns
+    ;; candidates over all n + m columns, without a branch on the data (the tests go either way about half the time,
+    ;; so branches mispredict), two columns at a time: both columns' index, ratio and drop are stored at slot nc in
+    ;; turn and nc advances only past a candidate, so the slot after the last candidate keeps a non-candidate's
+    ;; values (the JS twin does the same). A column is a candidate when nonbasic (pos < 0) and sgn*alpha > tol at
+    ;; lower or < -tol at upper: bits g ^ (u & (l ^ g)) with l = [at < -tol], g = [at > tol], u = upper.
     (local.set $nv (i32.add (local.get $n) (local.get $m)))
     (local.set $j (i32.const 0))
+    (local.set $sgn2 (f64x2.splat (local.get $sgn)))
+    (local.set $tol2 (f64x2.splat (local.get $tol)))
+    (local.set $ntol2 (f64x2.splat (f64.neg (local.get $tol))))
     (block $c_done
       (loop $cs
-        (br_if $c_done (i32.ge_s (local.get $j) (local.get $nv)))
-        (if (i32.lt_s (i32.load (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 0))
-          (then
-            (local.set $at (f64.mul (local.get $sgn)
-              (f64.load (i32.add (global.get $alpha) (i32.shl (local.get $j) (i32.const 3))))))
-            (if (if (result i32) (i32.load8_u (i32.add (global.get $upper) (local.get $j)))
-                  (then (f64.lt (local.get $at) (f64.neg (local.get $tol))))
-                  (else (f64.gt (local.get $at) (local.get $tol))))
-              (then
-                (local.set $s (f64.div (f64.load (i32.add (global.get $d) (i32.shl (local.get $j) (i32.const 3)))) (local.get $at)))
-                (if (f64.lt (local.get $s) (f64.const 0)) (then (local.set $s (f64.const 0))))
-                (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (local.get $j))
-                (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3))) (local.get $s))
-                (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3)))
-                  (f64.mul
-                    (f64.sub (f64.load (i32.add (global.get $ub) (i32.shl (local.get $j) (i32.const 3))))
-                             (f64.load (i32.add (global.get $lb) (i32.shl (local.get $j) (i32.const 3)))))
-                    (f64.abs (local.get $at))))
-                (local.set $nc (i32.add (local.get $nc) (i32.const 1)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $c_done (i32.gt_s (i32.add (local.get $j) (i32.const 2)) (local.get $nv)))
+        (local.set $p (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $at2 (f64x2.mul (local.get $sgn2) (v128.load (i32.add (global.get $alpha) (local.get $p)))))
+        (local.set $s2 (f64x2.pmax
+          (f64x2.div (v128.load (i32.add (global.get $d) (local.get $p))) (local.get $at2))
+          (v128.const f64x2 0 0)))
+        (local.set $dr2 (f64x2.mul
+          (f64x2.sub (v128.load (i32.add (global.get $ub) (local.get $p))) (v128.load (i32.add (global.get $lb) (local.get $p))))
+          (f64x2.abs (local.get $at2))))
+        (local.set $r (i32.load16_u (i32.add (global.get $upper) (local.get $j))))
+        (local.set $r (i32.or (i32.and (local.get $r) (i32.const 1)) (i32.and (i32.shr_u (local.get $r) (i32.const 7)) (i32.const 2))))
+        (local.set $i (i64x2.bitmask (f64x2.lt (local.get $at2) (local.get $ntol2))))
+        (local.set $c (i64x2.bitmask (f64x2.gt (local.get $at2) (local.get $tol2))))
+        (local.set $c (i32.and
+          (i32.and (i32x4.bitmask (v128.load64_zero (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2))))) (i32.const 3))
+          (i32.xor (local.get $c) (i32.and (local.get $r) (i32.xor (local.get $i) (local.get $c))))))
+        (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (local.get $j))
+        (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 0 (local.get $s2)))
+        (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 0 (local.get $dr2)))
+        (local.set $nc (i32.add (local.get $nc) (i32.and (local.get $c) (i32.const 1))))
+        (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (i32.add (local.get $j) (i32.const 1)))
+        (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 1 (local.get $s2)))
+        (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 1 (local.get $dr2)))
+        (local.set $nc (i32.add (local.get $nc) (i32.shr_u (local.get $c) (i32.const 1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $cs)))
+    ;; an odd last column, the same way on its own
+    (if (i32.lt_s (local.get $j) (local.get $nv))
+      (then
+        (local.set $p (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $at (f64.mul (local.get $sgn) (f64.load (i32.add (global.get $alpha) (local.get $p)))))
+        (local.set $s (f64.div (f64.load (i32.add (global.get $d) (local.get $p))) (local.get $at)))
+        (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (local.get $j))
+        (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3)))
+          (f64x2.extract_lane 0 (f64x2.pmax (f64x2.splat (local.get $s)) (v128.const f64x2 0 0))))
+        (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3)))
+          (f64.mul
+            (f64.sub (f64.load (i32.add (global.get $ub) (local.get $p))) (f64.load (i32.add (global.get $lb) (local.get $p))))
+            (f64.abs (local.get $at))))
+        (local.set $r (i32.load8_u (i32.add (global.get $upper) (local.get $j))))
+        (local.set $i (f64.lt (local.get $at) (f64.neg (local.get $tol))))
+        (local.set $c (f64.gt (local.get $at) (local.get $tol)))
+        (local.set $nc (i32.add (local.get $nc) (i32.and
+          (i32.shr_u (i32.load (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 31))
+          (i32.xor (local.get $c) (i32.and (local.get $r) (i32.xor (local.get $i) (local.get $c)))))))))
     (local.get $nc))
 ;; dualUpdate(nv, theta): d_j -= theta * alpha_j for every column j < nv (basic ones included: the caller resets
 ;; those to 0), two columns at a time; the same multiply-then-subtract as the JS path, so bit-identical.
