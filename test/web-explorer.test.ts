@@ -15,6 +15,7 @@ import type { Download, Page } from "playwright-core";
 import { countRegions } from "../src/count/count.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
 import { loadModel } from "../src/io/load.ts";
+import { affineMapOf, evaluate, patternToString } from "../src/model/evaluate.ts";
 import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
 import { parseTfjs, toTfjs } from "../src/io/tfjs.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -96,6 +97,32 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
     assert.match(text, /layer 1: [01]{8} {3}layer 2: [01]{8}/);
     await page.hover("#diagram circle.unit >> nth=0");
     assert.match(await waitForText(page, "#unit-info", /bent hyperplane/), /layer 1, unit 1: .* \d+ pieces?/);
+  });
+
+  it("hover equals tessera eval bit for bit: the pattern, the output, and the affine map is affineMapOf of that pattern", async () => {
+    const file = await saveDownload(page, "#export-json");
+    const net = (await loadModel(file)).network;
+    const box = (await page.locator("#plot").boundingBox())!;
+    let checked = 0;
+    for (const [fx, fy] of [[0.23, 0.31], [0.5, 0.5], [0.71, 0.19], [0.37, 0.83], [0.88, 0.62]]) {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+      await page.waitForFunction("explorer.hover() !== null");
+      const h = (await page.evaluate("explorer.hover()")) as { point: [number, number]; pattern: string; J: number[]; c: number[]; output: number[] };
+      const { output, pattern } = evaluate(net, h.point);
+      // The pointer may sit on an edge, where the closed polygon and the forward pass may pick different sides.
+      if (patternToString(pattern) !== h.pattern) continue;
+      assert.deepEqual(h.output, Array.from(output));
+      const map = affineMapOf(net, pattern);
+      assert.deepEqual({ J: h.J, c: h.c }, { J: Array.from(map.J), c: Array.from(map.c) });
+      if (checked === 0) {
+        // And the command itself (one process: each takes a few seconds to start on a loaded machine).
+        const r = await runCli(["eval", file, `--x=${h.point.join(",")}`, "--json"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), { output: h.output, pattern: h.pattern });
+      }
+      checked++;
+    }
+    assert.ok(checked >= 4, `points checked: ${checked}`);
   });
 
   it("zooming and panning re-partition the new rectangle exactly (export and count agree)", async () => {
