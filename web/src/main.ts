@@ -1140,6 +1140,8 @@ window.addEventListener("drop", (e) => {
     view: { ...plot.view },
   }),
   history: () => ({ run: history.run, regionEpochs: history.regionEpochs.slice(), regions: history.regions.slice(), lossEpochs: history.lossEpochs.slice() }),
+  /** The class boundary (a regression's zero-level set) of the shown picture: polyline starts and flat points. */
+  lines: () => (state.shown ? { start: Array.from(state.shown.partition.lineStart), coords: Array.from(state.shown.partition.lineCoords), rect: state.shown.partition.rect } : null),
   /** The facts behind the hover text (null when the pointer is on no region). */
   hover: () => hoverFacts,
   partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null }),
