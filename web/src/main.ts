@@ -31,6 +31,12 @@ import { viewLayout } from "./view/layout.ts";
  * often while training (ms); the numbers follow every epoch.
  */
 const CHART_INTERVAL = 300;
+/**
+ * Share of the page's main thread the diagram and charts may take while training: after an update that took t ms
+ * the next waits at least t / CHART_SHARE ms (a 2-64-64-64-2 diagram strokes 8,448 weight lines; at 40 ms a redraw,
+ * every 300 ms would be 13 % of the thread in tasks long enough to drop frames).
+ */
+const CHART_SHARE = 0.05;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -662,7 +668,8 @@ diagram.onHoverUnit = (info) => {
 // ---------- numbers, diagram, charts ----------
 
 let uiFrame = 0;
-let lastChart = 0;
+/** When the diagram and charts may be redrawn next (see CHART_SHARE). */
+let nextChart = 0;
 let chartTimer = 0;
 
 function scheduleUi(): void {
@@ -686,16 +693,17 @@ function updateUi(): void {
   $("train-metrics").textContent = m ? (regression ? num(m.trainLoss, 4) : `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}`) : "–";
   $("test-metrics").textContent = m ? (regression ? num(m.testLoss, 4) : `${num(m.testLoss)} · ${pct(m.testAccuracy)}`) : "–";
   const now = performance.now();
-  if (now - lastChart >= CHART_INTERVAL) {
-    lastChart = now;
+  if (now >= nextChart) {
     if (state.network) diagram.setNetwork(state.network);
     $("chart-regions").innerHTML = regionChart(history);
     $("chart-loss").innerHTML = lossChart(history);
+    const done = performance.now();
+    nextChart = done + Math.max(CHART_INTERVAL, (done - now) / CHART_SHARE);
   } else if (!chartTimer) {
     chartTimer = window.setTimeout(() => {
       chartTimer = 0;
       scheduleUi();
-    }, CHART_INTERVAL);
+    }, nextChart - now);
   }
 }
 
@@ -763,21 +771,27 @@ function restart(initial?: Network, keepView = false): void {
   timings.length = 0;
   history.clear(state.run);
   state.historyRect = undefined;
-  describeData();
-  plot.setPoints(dataset.train, dataset.test);
   const key = dataKey();
   if (key !== state.dataKey) {
     state.dataKey = key;
-    if (!keepView && !initial) setView(rectOfBox(dataset.box));
+    if (!keepView && !initial) {
+      const fit = rectOfBox(dataset.box);
+      plot.setView(fit);
+      showView(fit);
+    }
   }
-  sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
   if (!initial) {
     // Epoch 0 is the seeded initialisation, which the page computes itself (the trainer starts from exactly these
-    // float32 values): its picture does not wait for the training worker to build the run.
+    // float32 values): its picture does not wait for the training worker to build the run. It is requested first,
+    // before the page's own updates, so the partition worker starts on it at once.
     state.network = initialNetwork(state.config, dataset.classes);
     seededEpoch0 = state.run;
     requestPartition();
   }
+  sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
+  describeData();
+  plot.setPoints(dataset.train, dataset.test);
+  nextChart = 0; // the new network's diagram at once
   showBound(state.config.widths, { kind: state.config.activation });
   showLayerButtons();
   showPictureStatus();
