@@ -680,18 +680,31 @@ function scheduleUi(): void {
   });
 }
 
+/**
+ * Set an element's text only when it changed: a write of the same text still invalidates the page's layout, and the
+ * numbers are written every frame while training.
+ */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setData(el: HTMLElement, key: string, value: string): void {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
 function updateUi(): void {
-  $("epoch").textContent = state.frozenReason ? "–" : state.epoch.toLocaleString("en-US");
-  $("epoch").dataset.epoch = String(state.epoch);
-  $("epoch").dataset.run = String(state.run);
+  const epoch = $("epoch");
+  setText(epoch, state.frozenReason ? "–" : state.epoch.toLocaleString("en-US"));
+  setData(epoch, "epoch", String(state.epoch));
+  setData(epoch, "run", String(state.run));
   const play = $<HTMLButtonElement>("play");
-  play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  setText(play, state.playing ? "❚❚ Pause" : "▶ Play");
   play.disabled = !!state.frozenReason || !!state.invalid;
   $<HTMLButtonElement>("step").disabled = !!state.frozenReason || !!state.invalid || state.playing;
   const m = state.metrics;
   const regression = state.dataset !== undefined && isRegression(state.dataset);
-  $("train-metrics").textContent = m ? (regression ? num(m.trainLoss, 4) : `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}`) : "–";
-  $("test-metrics").textContent = m ? (regression ? num(m.testLoss, 4) : `${num(m.testLoss)} · ${pct(m.testAccuracy)}`) : "–";
+  setText($("train-metrics"), m ? (regression ? num(m.trainLoss, 4) : `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}`) : "–");
+  setText($("test-metrics"), m ? (regression ? num(m.testLoss, 4) : `${num(m.testLoss)} · ${pct(m.testAccuracy)}`) : "–");
   const now = performance.now();
   if (now >= nextChart) {
     if (state.network) diagram.setNetwork(state.network);
