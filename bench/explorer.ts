@@ -12,14 +12,16 @@
  *   - a settings change on 2-8-8-2 (a new seed: a new network) to its new picture on screen, measured in the page from
  *     the change event to the first frame after the picture is shown, and from Node through playwright.
  * With --screenshot FILE it writes the documentation screenshot of the 2-256-256-2 picture at epoch 1.
- * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256] [--screenshot docs/img/explorer-large.png]
+ * With --regression FILE it writes the documentation screenshot of a regression (multi-Gaussian, 2-16-16-16-1) after
+ * 60 epochs, and with --only none it measures nothing else.
+ * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CDPSession, Page } from "playwright-core";
 import { currentRun, shownPartition, startExplorerSession } from "../test/web-helpers.ts";
 
-const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
 const seconds = Number(opts.seconds);
 
 const quantile = (xs: number[], q: number) => {
@@ -166,6 +168,22 @@ try {
       await page.screenshot({ path: opts.screenshot });
       notes.push(`wrote ${opts.screenshot}: ${name}, epoch 1, ${regions[regions.length - 1]} regions`);
     }
+    await page.close();
+  }
+  if (opts.regression) {
+    const page = await session.context.newPage();
+    await page.goto(`${session.url}?dataset=multigauss&noise=0&points=400&widths=16,16,16&seed=2&lr=0.01&batch=10`);
+    await shownPartition(page, 0);
+    await page.click("#play");
+    // The epoch shown is written once a frame, so wait on the page's state (epoch 60 may never be on screen).
+    await page.waitForFunction("explorer.state().epoch >= 60", undefined, { timeout: 300_000 });
+    await page.click("#play");
+    const epoch = Number(await page.getAttribute("#epoch", "data-epoch"));
+    const shown = await shownPartition(page, epoch);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: opts.regression });
+    notes.push(`wrote ${opts.regression}: multigauss regression, 2-16-16-16-1, epoch ${epoch}, ${shown.regions} regions, ${await page.textContent("#pieces")} zero-level-set pieces, train MSE ${await page.textContent("#train-metrics")}`);
     await page.close();
   }
   console.log(`Chromium (headless, no GPU), ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; spiral, 400 points (200 train), batch 16, Adam 0.01, seed 1; ${seconds} s of play per row (2-256-256-2: one stepped epoch), the pointer moving over the picture 20 times a second.\n`);

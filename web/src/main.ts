@@ -229,8 +229,13 @@ function showLegend(): void {
   }
   item({ width: "18px", height: "0", border: "0", borderTop: "3px solid #000000", verticalAlign: "3px" }, d && isRegression(d) ? "zero-level set f(x) = 0" : "class boundary");
   item({ width: "18px", height: "0", border: "0", borderTop: "1px solid rgba(55, 65, 81, 0.9)", verticalAlign: "3px" }, "region edge");
-  d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
-  item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+  if (d && isRegression(d)) {
+    item({ background: `linear-gradient(90deg, ${valueColour(-1)}, #ffffff, ${valueColour(1)})`, borderRadius: "50%", borderColor: "#6b7280" }, "train point, in its target's colour (−1 … 1)");
+    item({ background: `linear-gradient(90deg, ${valueColour(-1)}, #ffffff, ${valueColour(1)})`, borderRadius: "50%", borderColor: "#111827", borderWidth: "2px" }, "test point (dark ring)");
+  } else {
+    d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
+    item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+  }
 }
 
 function describeData(): void {
@@ -709,7 +714,7 @@ function updateUi(): void {
   if (now >= nextChart) {
     if (state.network) diagram.setNetwork(state.network);
     $("chart-regions").innerHTML = regionChart(history);
-    $("chart-loss").innerHTML = lossChart(history);
+    $("chart-loss").innerHTML = lossChart(history, state.dataset && isRegression(state.dataset) ? "mean squared error" : undefined);
     const done = performance.now();
     nextChart = done + Math.max(CHART_INTERVAL, (done - now) / CHART_SHARE);
   } else if (!chartTimer) {
@@ -803,7 +808,7 @@ function restart(initial?: Network, keepView = false): void {
   }
   sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
   describeData();
-  plot.setPoints(dataset.train, dataset.test);
+  plot.setPoints(dataset.train, dataset.test, isRegression(dataset) ? dataset.targets : undefined);
   nextChart = 0; // the new network's diagram at once
   showBound(state.config.widths, { kind: state.config.activation });
   showLayerButtons();
@@ -1184,7 +1189,7 @@ if (modelUrl) {
   try {
     state.dataset = buildDataset();
     describeData();
-    plot.setPoints(state.dataset.train, state.dataset.test);
+    plot.setPoints(state.dataset.train, state.dataset.test, isRegression(state.dataset) ? state.dataset.targets : undefined);
   } catch (err) {
     setMessage(oneLine(err), true);
   }

@@ -9,6 +9,7 @@ import { classColour, type LabelledPoints, type PlaneRect } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 import { niceTicks, previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
 import { addPolygon, strokeWithHalo, type PaintSize } from "./painter.ts";
+import { valueColour } from "./unit-output.ts";
 
 /** Zoom factor per wheel notch (100 px of deltaY). */
 const ZOOM_PER_NOTCH = 1.15;
@@ -43,6 +44,7 @@ export class PlotView {
   private staticLayer?: HTMLCanvasElement;
   private staticKey = "";
   private pointsVersion = 0;
+  private values?: { train: Float64Array; test: Float64Array };
   private readonly ctx: CanvasRenderingContext2D;
   /** CSS size, kept from the ResizeObserver (reading clientWidth would force a layout on every frame). */
   private cssSize: { width: number; height: number };
@@ -75,9 +77,11 @@ export class PlotView {
     this.schedule();
   }
 
-  setPoints(train: LabelledPoints, test: LabelledPoints): void {
+  /** The data's points; a regression's are coloured by their targets (`values`), a classifier's by class. */
+  setPoints(train: LabelledPoints, test: LabelledPoints, values?: { train: Float64Array; test: Float64Array }): void {
     this.train = train;
     this.test = test;
+    this.values = values;
     this.pointsVersion++;
     this.schedule();
   }
@@ -217,20 +221,23 @@ export class PlotView {
     ctx.rect(ox, oy, plotW, plotH);
     ctx.clip();
     const X = (u: number) => ox + (u - v.umin) * s, Y = (t: number) => oy + (v.vmax - t) * s;
-    const dots = (pts: LabelledPoints | undefined, ring: boolean) => {
+    const dots = (pts: LabelledPoints | undefined, ring: boolean, values: Float64Array | undefined) => {
       if (!pts) return;
       for (let i = 0; i < pts.y.length; i++) {
+        // A regression's point in its target's colour (white at 0, so outlined in grey), a classifier's by class.
+        const colour = values ? valueColour(values[i]) : classColour(pts.y[i]);
         ctx.beginPath();
         ctx.arc(X(pts.x[2 * i]), Y(pts.x[2 * i + 1]), ring ? 3.2 : 3.4, 0, 2 * Math.PI);
-        ctx.fillStyle = ring ? "#ffffff" : classColour(pts.y[i]);
+        // Test points are rings in their class colour; a regression's test point is its colour in a dark ring.
+        ctx.fillStyle = ring && !values ? "#ffffff" : colour;
         ctx.fill();
-        ctx.strokeStyle = ring ? classColour(pts.y[i]) : "#ffffff";
+        ctx.strokeStyle = values ? (ring ? "#111827" : "#6b7280") : ring ? colour : "#ffffff";
         ctx.lineWidth = ring ? 1.8 : 0.9;
         ctx.stroke();
       }
     };
-    if (this.showTrain) dots(this.train, false);
-    if (this.showTest) dots(this.test, true);
+    if (this.showTrain) dots(this.train, false, this.values?.train);
+    if (this.showTest) dots(this.test, true, this.values?.test);
     ctx.restore();
     ctx.strokeStyle = "#111827";
     ctx.lineWidth = 1;
