@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Download, Page } from "playwright-core";
 import { countRegions } from "../src/count/count.ts";
+import { classBoundary } from "../src/geometry/class-boundary.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
 import { loadModel } from "../src/io/load.ts";
 import { affineMapOf, evaluate, forward, patternToString } from "../src/model/evaluate.ts";
@@ -284,6 +285,31 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
     assert.match(readFileSync(svg, "utf8"), /<svg/);
     assert.deepEqual(rerrors, []);
     await rpage.close();
+  });
+
+  it("a one-output model is trained further on a regression, and shown as it is (its zero-level set) on classification data", async () => {
+    const net = randomNet(3, 2, [8, 8], 1);
+    const path = join(dir, "one-output.json");
+    writeFileSync(path, stringifyTesseraJson(net, { lo: Float64Array.of(-1, -1), hi: Float64Array.of(1, 1) }));
+    const expected = planarPartition(net, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+    const mpage = await session.context.newPage();
+    const merrors = pageErrors(mpage);
+    await mpage.goto(`${session.url}?dataset=plane`);
+    await shownPartition(mpage, 0);
+    await mpage.setInputFiles("#model-input", path);
+    await waitForText(mpage, "#message", /^loaded one-output\.json \(Tessera JSON\): 2-8-8-1 relu; training continues from its weights$/);
+    assert.equal((await shownPartition(mpage, 0)).regions, expected.regions.length);
+    assert.equal(Number(await mpage.textContent("#pieces")), classBoundary(expected).pieces.count);
+    await stepEpochs(mpage, 1);
+    await shownPartition(mpage, 1);
+    await mpage.goto(`${session.url}?dataset=circle`);
+    await shownPartition(mpage, 0);
+    await mpage.setInputFiles("#model-input", path);
+    await waitForText(mpage, "#message", /shown as it is, not trainable here: it has 1 output and the data have 2 classes/);
+    assert.equal((await shownPartition(mpage, 0)).regions, expected.regions.length);
+    assert.equal(Number(await mpage.textContent("#pieces")), classBoundary(expected).pieces.count);
+    assert.deepEqual(merrors, []);
+    await mpage.close();
   });
 });
 
