@@ -9,16 +9,19 @@
  *     and the share of frames later than 50 ms), and the CPU time of the page's main thread as a share of wall time
  *     (Chromium's ThreadTime metric): what the page itself costs, apart from waiting for a core on a loaded machine.
  *   - hover: from the pointer event's timestamp to the next frame after the page handled it, while training;
- *   - a settings change on 2-8-8-2 (a new seed: a new network) to its new picture on screen.
+ *   - a settings change on 2-8-8-2 (a new seed: a new network) to its new picture on screen, measured in the page from
+ *     the change event to the first frame after the picture is shown, and from Node through playwright.
  * With --screenshot FILE it writes the documentation screenshot of the 2-256-256-2 picture at epoch 1.
- * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256] [--screenshot docs/img/explorer-large.png]
+ * With --regression FILE it writes the documentation screenshot of a regression (multi-Gaussian, 2-16-16-16-1) after
+ * 60 epochs, and with --only none it measures nothing else.
+ * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CDPSession, Page } from "playwright-core";
 import { currentRun, shownPartition, startExplorerSession } from "../test/web-helpers.ts";
 
-const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
 const seconds = Number(opts.seconds);
 
 const quantile = (xs: number[], q: number) => {
@@ -64,6 +67,18 @@ const HOVER_PROBE = `window.__hover = []; document.getElementById("plot").addEve
   const ts = e.timeStamp;
   requestAnimationFrame(() => window.__hover.push(performance.now() - ts));
 });`;
+
+/**
+ * Record, in the page, every settings change of the seed: from the change event's timestamp to the new run's picture
+ * shown (#regions gets the new run) and to the next animation frame, when it is on screen.
+ */
+const SETTINGS_PROBE = `window.__settings = []; document.getElementById("seed").addEventListener("change", (e) => { window.__change = e.timeStamp; }, { capture: true });
+new MutationObserver(() => {
+  const t = performance.now(), t0 = window.__change;
+  if (t0 === undefined) return;
+  window.__change = undefined;
+  requestAnimationFrame(() => window.__settings.push({ shown: t - t0, frame: performance.now() - t0 }));
+}).observe(document.getElementById("regions"), { attributes: true, attributeFilter: ["data-run"] });`;
 
 /** Move the pointer over the picture for `ms` milliseconds (a path across it, 20 moves a second). */
 async function wander(page: Page, ms: number): Promise<void> {
@@ -128,9 +143,12 @@ try {
     ]);
     process.stderr.write(rows[rows.length - 1] + "\n");
     if (widths === "8,8") {
-      // A settings change (a new seed, so a new network) to its picture on screen, 5 times.
+      // A settings change (a new seed, so a new network) to its picture on screen, 8 times. Measured in the page
+      // (SETTINGS_PROBE): from the change event's timestamp to the first frame after the new run's picture is shown;
+      // and, as before, from Node (typing, the event and the polling of playwright included).
+      await page.evaluate(SETTINGS_PROBE);
       const changes: number[] = [];
-      for (let seed = 2; seed <= 6; seed++) {
+      for (let seed = 2; seed <= 9; seed++) {
         const run = await currentRun(page);
         const t0 = Date.now();
         await page.fill("#seed", String(seed));
@@ -138,8 +156,11 @@ try {
         await page.waitForSelector(`#regions[data-epoch="0"][data-run="${run + 1}"]`, { timeout: 30_000 });
         await page.evaluate("new Promise((r) => requestAnimationFrame(() => r()))");
         changes.push(Date.now() - t0);
+        await page.waitForTimeout(200);
       }
-      notes.push(`2-8-8-2 settings change (new seed) → new picture on screen: median ${f(quantile(changes, 0.5))} ms, max ${f(Math.max(...changes))} ms (${changes.join(", ")})`);
+      const inPage = (await page.evaluate("window.__settings")) as { shown: number; frame: number }[];
+      const frames = inPage.map((x) => x.frame);
+      notes.push(`2-8-8-2 settings change (new seed) → new picture on screen, in the page (change event → first frame with it): median ${f(quantile(frames, 0.5))} ms, max ${f(Math.max(...frames))} ms (${frames.map(f).join(", ")}); from Node through playwright: median ${f(quantile(changes, 0.5))} ms (${changes.join(", ")})`);
     }
     if (widths === "256,256" && opts.screenshot) {
       await page.mouse.move(0, 0);
@@ -147,6 +168,22 @@ try {
       await page.screenshot({ path: opts.screenshot });
       notes.push(`wrote ${opts.screenshot}: ${name}, epoch 1, ${regions[regions.length - 1]} regions`);
     }
+    await page.close();
+  }
+  if (opts.regression) {
+    const page = await session.context.newPage();
+    await page.goto(`${session.url}?dataset=multigauss&noise=0&points=400&widths=16,16,16&seed=2&lr=0.01&batch=10`);
+    await shownPartition(page, 0);
+    await page.click("#play");
+    // The epoch shown is written once a frame, so wait on the page's state (epoch 60 may never be on screen).
+    await page.waitForFunction("explorer.state().epoch >= 60", undefined, { timeout: 300_000 });
+    await page.click("#play");
+    const epoch = Number(await page.getAttribute("#epoch", "data-epoch"));
+    const shown = await shownPartition(page, epoch);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: opts.regression });
+    notes.push(`wrote ${opts.regression}: multigauss regression, 2-16-16-16-1, epoch ${epoch}, ${shown.regions} regions, ${await page.textContent("#pieces")} zero-level-set pieces, train MSE ${await page.textContent("#train-metrics")}`);
     await page.close();
   }
   console.log(`Chromium (headless, no GPU), ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; spiral, 400 points (200 train), batch 16, Adam 0.01, seed 1; ${seconds} s of play per row (2-256-256-2: one stepped epoch), the pointer moving over the picture 20 times a second.\n`);

@@ -65,6 +65,7 @@ export * from "./render/svg.ts";
 export * from "./render/chart.ts";
 export * from "./data/dataset.ts";
 export * from "./data/planar.ts";
+export * from "./data/regression.ts";
 export { parseCsvDataset, type CsvOptions } from "./data/csv.ts";
 export * from "./util/stats.ts";
 export * from "./local/index.ts";

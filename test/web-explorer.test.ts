@@ -13,8 +13,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Download, Page } from "playwright-core";
 import { countRegions } from "../src/count/count.ts";
+import { classBoundary } from "../src/geometry/class-boundary.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
 import { loadModel } from "../src/io/load.ts";
+import { affineMapOf, evaluate, forward, patternToString } from "../src/model/evaluate.ts";
 import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
 import { parseTfjs, toTfjs } from "../src/io/tfjs.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -96,6 +98,32 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
     assert.match(text, /layer 1: [01]{8} {3}layer 2: [01]{8}/);
     await page.hover("#diagram circle.unit >> nth=0");
     assert.match(await waitForText(page, "#unit-info", /bent hyperplane/), /layer 1, unit 1: .* \d+ pieces?/);
+  });
+
+  it("hover equals tessera eval bit for bit: the pattern, the output, and the affine map is affineMapOf of that pattern", async () => {
+    const file = await saveDownload(page, "#export-json");
+    const net = (await loadModel(file)).network;
+    const box = (await page.locator("#plot").boundingBox())!;
+    let checked = 0;
+    for (const [fx, fy] of [[0.23, 0.31], [0.5, 0.5], [0.71, 0.19], [0.37, 0.83], [0.88, 0.62]]) {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+      await page.waitForFunction("explorer.hover() !== null");
+      const h = (await page.evaluate("explorer.hover()")) as { point: [number, number]; pattern: string; J: number[]; c: number[]; output: number[] };
+      const { output, pattern } = evaluate(net, h.point);
+      // The pointer may sit on an edge, where the closed polygon and the forward pass may pick different sides.
+      if (patternToString(pattern) !== h.pattern) continue;
+      assert.deepEqual(h.output, Array.from(output));
+      const map = affineMapOf(net, pattern);
+      assert.deepEqual({ J: h.J, c: h.c }, { J: Array.from(map.J), c: Array.from(map.c) });
+      if (checked === 0) {
+        // And the command itself (one process: each takes a few seconds to start on a loaded machine).
+        const r = await runCli(["eval", file, `--x=${h.point.join(",")}`, "--json"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), { output: h.output, pattern: h.pattern });
+      }
+      checked++;
+    }
+    assert.ok(checked >= 4, `points checked: ${checked}`);
   });
 
   it("zooming and panning re-partition the new rectangle exactly (export and count agree)", async () => {
@@ -196,6 +224,92 @@ describe("the explorer in Chromium", { timeout: 120_000, skip }, () => {
     assert.equal(shown.regions, planarPartition(net, shown.rect).regions.length);
     assert.equal(await page.isDisabled("#play"), true);
     assert.deepEqual(errors, []);
+  });
+
+  it("a regression (plane, one output, MSE) trains; the picture shows the zero-level set f = 0, value shading and legend; exports count and draw", async () => {
+    const rpage = await session.context.newPage();
+    const rerrors = pageErrors(rpage);
+    await rpage.goto(`${session.url}?dataset=multigauss&noise=0&widths=8,8&seed=2&lr=0.03`);
+    await waitForText(rpage, "#data-info", /a regression \(one output, mean squared error/);
+    await stepEpochs(rpage, 4);
+    const shown = await shownPartition(rpage, 4);
+    assert.equal(await rpage.textContent("#pieces-name"), "Zero-level-set pieces");
+    assert.match((await rpage.textContent("#train-metrics"))!, /^\d+\.\d{4}$/);
+    const legend = (await rpage.textContent("#legend"))!;
+    assert.match(legend, /output f\(x\), exact per region: −[\d.]+ ← 0 → [\d.]+/);
+    assert.match(legend, /zero-level set f\(x\) = 0/);
+    const file = await saveDownload(rpage, "#export-json");
+    const { network, domain } = await loadModel(file);
+    assert.equal(network.layers[network.layers.length - 1].outDim, 1);
+    assert.equal(countRegions(network, { box: domain! }).regions, shown.regions);
+    // The legend's scale is the largest |f| at the partition's vertices (a piecewise-linear f peaks at vertices).
+    assert.ok(Number(await rpage.getAttribute("#legend", "data-scale")) > 0);
+    // The zero-level set: its longest piece's midpoint has f = 0 (forward pass in Node) and is painted black.
+    const lines = (await rpage.evaluate("explorer.lines()")) as { start: number[]; coords: number[]; rect: typeof shown.rect };
+    assert.ok(lines.coords.length >= 4, "the zero-level set crosses the view");
+    let best = { len: 0, u: 0, v: 0 };
+    for (let l = 0; l + 1 < lines.start.length; l++) {
+      for (let i = lines.start[l]; i + 1 < lines.start[l + 1]; i++) {
+        const [u0, v0, u1, v1] = lines.coords.slice(2 * i, 2 * i + 4);
+        const len = Math.hypot(u1 - u0, v1 - v0);
+        if (len > best.len) best = { len, u: (u0 + u1) / 2, v: (v0 + v1) / 2 };
+      }
+    }
+    assert.ok(Math.abs(forward(network, [best.u, best.v])[0]) < 1e-9, `f at the piece's midpoint: ${forward(network, [best.u, best.v])[0]}`);
+    const darkest = (await rpage.evaluate(`(() => {
+      const base = document.getElementById("plot-base"), w = base.clientWidth, h = base.clientHeight, dpr = base.width / w;
+      const r = ${JSON.stringify(lines.rect)}, du = r.umax - r.umin, dv = r.vmax - r.vmin, s = Math.min(w / du, h / dv);
+      const x = ((w - s * du) / 2 + (${best.u} - r.umin) * s) * dpr, y = ((h - s * dv) / 2 + (r.vmax - ${best.v}) * s) * dpr;
+      const c = document.createElement("canvas");
+      c.width = base.width;
+      c.height = base.height;
+      const ctx = c.getContext("2d");
+      ctx.drawImage(base, 0, 0);
+      const d = ctx.getImageData(Math.round(x) - 1, Math.round(y) - 1, 3, 3).data;
+      let m = 255;
+      for (let i = 0; i < d.length; i += 4) m = Math.min(m, Math.max(d[i], d[i + 1], d[i + 2]));
+      return m;
+    })()`)) as number;
+    assert.ok(darkest < 40, `the zero-level set's pixels are black, the brightest channel there is ${darkest}`);
+    // Hover: the output value at the point (as tessera eval) and one affine map f(x).
+    const box = (await rpage.locator("#plot").boundingBox())!;
+    await rpage.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
+    const text = await waitForText(rpage, "#hover", /output here: f\(x\) = /);
+    assert.match(text, /^f\(x\) = .*·x1 .*·x2/m);
+    const h = (await rpage.evaluate("explorer.hover()")) as { point: [number, number]; output: number[] };
+    assert.deepEqual(h.output, Array.from(forward(network, h.point)));
+    // tessera draw on the exported one-output network: its zero-level set is the boundary it draws.
+    const svg = join(dir, "regression.svg");
+    const r = await runCli(["draw", file, "--boundary", "--out", svg]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(readFileSync(svg, "utf8"), /<svg/);
+    assert.deepEqual(rerrors, []);
+    await rpage.close();
+  });
+
+  it("a one-output model is trained further on a regression, and shown as it is (its zero-level set) on classification data", async () => {
+    const net = randomNet(3, 2, [8, 8], 1);
+    const path = join(dir, "one-output.json");
+    writeFileSync(path, stringifyTesseraJson(net, { lo: Float64Array.of(-1, -1), hi: Float64Array.of(1, 1) }));
+    const expected = planarPartition(net, { umin: -1, umax: 1, vmin: -1, vmax: 1 });
+    const mpage = await session.context.newPage();
+    const merrors = pageErrors(mpage);
+    await mpage.goto(`${session.url}?dataset=plane`);
+    await shownPartition(mpage, 0);
+    await mpage.setInputFiles("#model-input", path);
+    await waitForText(mpage, "#message", /^loaded one-output\.json \(Tessera JSON\): 2-8-8-1 relu; training continues from its weights$/);
+    assert.equal((await shownPartition(mpage, 0)).regions, expected.regions.length);
+    assert.equal(Number(await mpage.textContent("#pieces")), classBoundary(expected).pieces.count);
+    await stepEpochs(mpage, 1);
+    await shownPartition(mpage, 1);
+    await mpage.goto(`${session.url}?dataset=circle`);
+    await shownPartition(mpage, 0);
+    await mpage.setInputFiles("#model-input", path);
+    await waitForText(mpage, "#message", /shown as it is, not trainable here: it has 1 output and the data have 2 classes/);
+    assert.equal((await shownPartition(mpage, 0)).regions, expected.regions.length);
+    assert.equal(Number(await mpage.textContent("#pieces")), classBoundary(expected).pieces.count);
+    assert.deepEqual(merrors, []);
+    await mpage.close();
   });
 });
 

@@ -8,16 +8,20 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { planarDataset } from "../src/data/planar.ts";
+import { isRegression, regressionDataset, regressionTarget } from "../src/data/regression.ts";
 import { planarPartition } from "../src/geometry/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { stringifyTesseraJson } from "../src/io/tessera-json.ts";
 import { toTfjs } from "../src/io/tfjs.ts";
-import { evaluate, forward, patternToString } from "../src/model/evaluate.ts";
+import { affineMapOf, evaluate, forward, patternToString } from "../src/model/evaluate.ts";
 import { isInputError, readFiles } from "../web/src/files.ts";
 import { packPartition, polygonAt } from "../web/src/partition/packed.ts";
 import { configOf, initialNetwork, MlpTrainer, shuffleSeed, untrainableReason, type TrainConfig, type TrainData } from "../web/src/train/mlp.ts";
 import { History, thinned } from "../web/src/view/charts.ts";
 import { inspectRegion } from "../web/src/view/inspect.ts";
+import { PolygonIndex } from "../web/src/view/polygon-index.ts";
+import { RegionMaps } from "../web/src/view/region-map.ts";
+import { mulberry32 } from "../src/util/random.ts";
 import { unitOutputForms, valueColour } from "../web/src/view/unit-output.ts";
 import { niceTicks, previewMatrix, toPixels, viewLayout } from "../web/src/view/layout.ts";
 import { parseView, parseWidths, readQuery, settingsQuery } from "../web/src/settings.ts";
@@ -63,6 +67,57 @@ describe("packed partition", () => {
       }
     });
     assert.equal(polygonAt(packed, 1.5, 0), -1);
+  });
+
+  it("the grid index finds the same polygon as the linear scan, at seeded points, vertices and outside", () => {
+    const index = new PolygonIndex(packed), rand = mulberry32(7);
+    for (let i = 0; i < 3000; i++) {
+      const x = 2.2 * rand() - 1.1, y = 2.2 * rand() - 1.1;
+      assert.equal(index.at(x, y), polygonAt(packed, x, y), `(${x}, ${y})`);
+    }
+    // Points on polygon vertices and edges, where several polygons hold the point and the first one counts.
+    for (let v = 0; v < packed.coords.length / 2; v += 5) {
+      const x = packed.coords[2 * v], y = packed.coords[2 * v + 1];
+      assert.equal(index.at(x, y), polygonAt(packed, x, y), `vertex ${v}`);
+    }
+    for (const [x, y] of [[-1, -1], [1, 1], [1, -1], [-1, 1], [0, 1], [1.5, 0]]) assert.equal(index.at(x, y), polygonAt(packed, x, y));
+  });
+
+  it("the hover's maps are affineMapOf of each polygon's pattern bit for bit (the packed maps agree within 1e-9)", () => {
+    const maps = new RegionMaps(net, packed);
+    for (let k = 0; k < packed.regions; k += 11) {
+      const pattern = packed.patterns.subarray(k * packed.units, (k + 1) * packed.units);
+      const exact = affineMapOf(net, pattern), got = maps.mapOf(k);
+      assert.deepEqual(got, exact);
+      assert.equal(maps.mapOf(k), got, "cached by region");
+      for (let r = 0; r < packed.outputs * 2; r++) assert.ok(Math.abs(packed.J[k * packed.outputs * 2 + r] - exact.J[r]) < 1e-9);
+    }
+  });
+});
+
+describe("regression datasets (Playground's plane and multi-Gaussian)", () => {
+  it("seeded, split as the planar sets, targets as Playground's at the unscaled points (noise 0), sign labels for drawing", () => {
+    for (const kind of ["plane", "multigauss"] as const) {
+      const d = regressionDataset(kind, { n: 200, seed: 4, testFraction: 0.25 });
+      assert.ok(isRegression(d) && !isRegression(planarDataset("xor")));
+      assert.deepEqual(regressionDataset(kind, { n: 200, seed: 4, testFraction: 0.25 }), d);
+      assert.equal(d.classes, 1);
+      assert.equal(d.train.y.length, 150);
+      assert.equal(d.targets.test.length, 50);
+      for (const [pts, t] of [[d.train, d.targets.train], [d.test, d.targets.test]] as const) {
+        for (let i = 0; i < t.length; i++) {
+          // x / 6 · 6 may differ from x in the last bit.
+          assert.ok(Math.abs(t[i] - regressionTarget(kind, pts.x[2 * i] * 6, pts.x[2 * i + 1] * 6)) < 1e-14);
+          // Playground's plane scale is not clamped: (x + y) / 10 reaches ±1.2 in the corners.
+          assert.ok(Math.abs(pts.x[2 * i]) <= 1 && Math.abs(t[i]) <= (kind === "plane" ? 1.2 : 1));
+          assert.equal(pts.y[i], t[i] > 0 ? 0 : 1);
+        }
+      }
+    }
+    assert.equal(regressionTarget("plane", 10, 0), 1);
+    assert.equal(regressionTarget("multigauss", 0, 2.5), -1);
+    assert.equal(regressionTarget("multigauss", 4, -1.5), -0.5);
+    assert.throws(() => regressionDataset("plane", { n: 1 }), /number of points/);
   });
 });
 
@@ -136,7 +191,7 @@ describe("settings from the URL", () => {
     assert.equal(got.values.has("batch"), false);
     assert.deepEqual(got.view, { umin: -2, umax: 2, vmin: -1, vmax: 1 });
     assert.deepEqual(got.errors, [
-      'URL dataset=moons: dataset must be one of circle, xor, gauss, spiral, got "moons"',
+      'URL dataset=moons: dataset must be one of circle, xor, gauss, spiral, plane, multigauss, got "moons"',
       'URL batch=0: batch size must be an integer from 1 to 100000, got "0"',
     ]);
     assert.equal(settingsQuery(got.values, got.view, new URLSearchParams("backend=cpu&play=1")), "?widths=16,16&lr=0.05&view=-2,2,-1,1&backend=cpu");
@@ -301,6 +356,27 @@ describe("the training worker's trainer (TF.js cpu backend)", async () => {
     }
     assert.ok(Math.abs(loss / n - metrics.trainLoss) < 1e-5, `${loss / n} vs ${metrics.trainLoss}`);
     assert.equal(correct, Math.round(metrics.trainAccuracy * n)); // TF.js averages in float32
+  });
+
+  it("regression: one output trained with mean squared error; the loss falls and the exported network computes it", () => {
+    const r = regressionDataset("plane", { n: 160, noise: 0, seed: 3 });
+    const rdata: TrainData = {
+      trainX: Float32Array.from(r.train.x), trainY: Int32Array.from(r.train.y), testX: Float32Array.from(r.test.x), testY: Int32Array.from(r.test.y),
+      classes: 1, trainT: Float32Array.from(r.targets.train), testT: Float32Array.from(r.targets.test),
+    };
+    const t = new MlpTrainer(tf, { ...config, activation: "relu" }, rdata);
+    const first = t.metrics();
+    for (let e = 0; e < 10; e++) t.trainEpoch();
+    const m = t.metrics(), network = t.network();
+    t.dispose();
+    assert.equal(network.layers[network.layers.length - 1].outDim, 1);
+    assert.ok(Number.isNaN(m.trainAccuracy) && Number.isNaN(m.testAccuracy));
+    assert.ok(m.trainLoss < first.trainLoss / 2, `MSE ${first.trainLoss} → ${m.trainLoss}`);
+    let sum = 0;
+    for (let i = 0; i < rdata.trainT!.length; i++) sum += (forward(network, [rdata.trainX[2 * i], rdata.trainX[2 * i + 1]])[0] - rdata.trainT![i]) ** 2;
+    // TF.js computes the outputs in float32: the two means agree to float32 round-off of values of size ~1.
+    assert.ok(Math.abs(sum / rdata.trainT!.length - m.trainLoss) < 1e-5, `${sum / rdata.trainT!.length} vs ${m.trainLoss}`);
+    assert.equal(untrainableReason(network, 1), undefined);
   });
 
   it("initial weights: Glorot-uniform bounds, float32 values, zero biases; trainable networks and reasons", () => {

@@ -1,6 +1,6 @@
 /**
  * The one MLP trainer of Tessera (`tessera train`, the studies and the browser explorer): dense layers with ReLU or
- * leaky ReLU, an affine output layer with softmax cross-entropy, Adam or plain SGD, in TF.js (tfjs-core ops, no
+ * leaky ReLU, an affine output layer with softmax cross-entropy (one output with real targets: mean squared error), Adam or plain SGD, in TF.js (tfjs-core ops, no
  * Layers API). Reproducible: the initial weights come from our seeded generator (Glorot & Bengio 2010 uniform or He
  * et al. 2015 uniform, zero biases, as Keras's initialisers) and every epoch's shuffle is a seeded permutation, so
  * one seed gives the same weights on every run of the same backend. Isomorphic: the caller passes in a TF.js
@@ -42,7 +42,11 @@ export interface TrainConfig {
 /** The settings a running training can change without starting over (the weights stay). */
 export type TrainTuning = Pick<TrainConfig, "learningRate" | "batchSize" | "optimizer" | "regularization" | "regularizationRate">;
 
-/** Training and test points as TF.js wants them: float32 coordinates (`dim` per point, 2 when absent) and integer labels. */
+/**
+ * Training and test points as TF.js wants them: float32 coordinates (`dim` per point, 2 when absent) and integer labels,
+ * or, for a regression, real targets (`trainT`, `testT`; then `classes` is 1, the labels are not used, and the one
+ * output is trained with mean squared error).
+ */
 export interface TrainData {
   dim?: number;
   trainX: Float32Array;
@@ -50,9 +54,14 @@ export interface TrainData {
   testX: Float32Array;
   testY: Int32Array;
   classes: number;
+  trainT?: Float32Array;
+  testT?: Float32Array;
 }
 
-/** Mean softmax cross-entropy and accuracy on the training and test points (NaN when a set is empty). */
+/**
+ * Mean softmax cross-entropy and accuracy on the training and test points (NaN when a set is empty); for a regression,
+ * the mean squared error and NaN accuracy.
+ */
 export interface EpochMetrics {
   trainLoss: number;
   trainAccuracy: number;
@@ -105,7 +114,8 @@ export class MlpTrainer {
   /** The config in use: architecture and seed as constructed, tuning as last set by {@link retune}. */
   config: TrainConfig;
   private readonly trainX: TF.Tensor2D;
-  private readonly trainOneHot: TF.Tensor2D;
+  /** One-hot labels, or the regression targets as a column. */
+  private readonly trainTarget: TF.Tensor2D;
   private readonly testX: TF.Tensor2D;
 
   /** Start from `initial` (a trainable network, see {@link untrainableReason}) or from the seeded initial weights. */
@@ -124,7 +134,10 @@ export class MlpTrainer {
     this.optimizer = this.makeOptimizer();
     const nTrain = data.trainY.length, nTest = data.testY.length;
     this.trainX = tf.tensor2d(data.trainX, [nTrain, dim]);
-    this.trainOneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D;
+    if (data.trainT && (data.classes !== 1 || !data.testT)) throw new RangeError("regression data need classes = 1 (one output) and targets for the test points too");
+    this.trainTarget = data.trainT
+      ? tf.tensor2d(data.trainT, [nTrain, 1])
+      : (tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(data.trainY, "int32"), data.classes), "float32")) as TF.Tensor2D);
     this.testX = tf.tensor2d(data.testX, [nTest, dim]);
   }
 
@@ -185,9 +198,10 @@ export class MlpTrainer {
       const batch = indices.subarray(start, Math.min(n, start + this.config.batchSize));
       tf.tidy(() => {
         const idx = tf.tensor1d(batch, "int32");
-        const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainOneHot, idx);
+        const x = tf.gather(this.trainX, idx), y = tf.gather(this.trainTarget, idx);
         this.optimizer.minimize(() => {
-          const loss = tf.losses.softmaxCrossEntropy(y, this.logits(x)) as TF.Scalar;
+          const out = this.logits(x);
+          const loss = (this.data.trainT ? tf.losses.meanSquaredError(y, out) : tf.losses.softmaxCrossEntropy(y, out)) as TF.Scalar;
           const penalty = this.penalty();
           return penalty ? (tf.add(loss, penalty) as TF.Scalar) : loss;
         }, false, vars);
@@ -223,6 +237,19 @@ export class MlpTrainer {
       }
       return [loss / n, correct / n];
     };
+    if (this.data.trainT) {
+      // Regression: the mean of (f(x_i) − t_i)² in float64 over float32 outputs, the loss trained on.
+      const mse = (x: TF.Tensor2D, t: Float32Array): number => {
+        if (x.shape[0] === 0) return NaN;
+        const z = tf.tidy(() => this.logits(x));
+        const out = z.dataSync();
+        z.dispose();
+        let sum = 0;
+        for (let i = 0; i < t.length; i++) sum += (out[i] - t[i]) ** 2;
+        return sum / t.length;
+      };
+      return { trainLoss: mse(this.trainX, this.data.trainT), trainAccuracy: NaN, testLoss: mse(this.testX, this.data.testT!), testAccuracy: NaN };
+    }
     const [trainLoss, trainAccuracy] = measure(this.trainX, this.data.trainY);
     const [testLoss, testAccuracy] = measure(this.testX, this.data.testY);
     return { trainLoss, trainAccuracy, testLoss, testAccuracy };
@@ -244,6 +271,6 @@ export class MlpTrainer {
   dispose(): void {
     for (const v of [...this.kernels, ...this.biases]) v.dispose();
     this.optimizer.dispose();
-    for (const t of [this.trainX, this.trainOneHot, this.testX]) t.dispose();
+    for (const t of [this.trainX, this.trainTarget, this.testX]) t.dispose();
   }
 }

@@ -6,10 +6,10 @@
  * newer epochs replace a waiting request, another run or view cancels the one in flight); an answer is drawn only
  * when its generation and run are current. The URL holds every setting and the view, written as they change.
  */
-import { activationName, allBounds, type BoundsActivation, boundsActivationOf, classColour, classFill, hiddenLayers, hiddenWidths, MODEL_FORMAT_NAMES, type Network, outputDim, parseCsvDataset, PLANAR_KINDS, planarDataset, type PlanarKind, type PlaneRect, type PointDataset, predictedClass, RasterPaintContext, stringifyTesseraJson, unitsOf } from "tessera";
+import { activationName, allBounds, evaluate, isRegression, patternToString, REGRESSION_KINDS, regressionDataset, type RegressionKind, type BoundsActivation, boundsActivationOf, classColour, classFill, hiddenLayers, hiddenWidths, MODEL_FORMAT_NAMES, type Network, outputDim, parseCsvDataset, PLANAR_KINDS, planarDataset, type PlanarKind, type PlaneRect, type PointDataset, predictedClass, RasterPaintContext, stringifyTesseraJson, unitsOf } from "tessera";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
 import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
-import { polygonAt, type PackedPartition } from "./partition/packed.ts";
+import type { PackedPartition } from "./partition/packed.ts";
 import type { PictureOptions } from "./partition/protocol.ts";
 import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
 import type { EpochMetrics, TrainConfig, TrainData, TrainTuning } from "./train/mlp.ts";
@@ -18,9 +18,11 @@ import type { BackendChoice, TrainBackend, TrainReport, TrainRequest } from "./t
 import { History, lossChart, regionChart } from "./view/charts.ts";
 import { compareRegions } from "./view/compare.ts";
 import { inspectRegion } from "./view/inspect.ts";
-import { locateUnit, outputScale, shadeUnitOutput, unitOutputForms } from "./view/unit-output.ts";
+import { polygonAtIndexed as polygonAt } from "./view/polygon-index.ts";
+import { RegionMaps } from "./view/region-map.ts";
+import { locateUnit, outputScale, shadeUnitOutput, unitOutputForms, valueColour } from "./view/unit-output.ts";
 import { NetworkDiagram } from "./view/network-diagram.ts";
-import { PartitionPainter, type PaintStyle } from "./view/painter.ts";
+import { PartitionPainter, type PaintStyle, valueForms } from "./view/painter.ts";
 import { PlotView } from "./view/plot.ts";
 import { viewLayout } from "./view/layout.ts";
 
@@ -29,6 +31,12 @@ import { viewLayout } from "./view/layout.ts";
  * often while training (ms); the numbers follow every epoch.
  */
 const CHART_INTERVAL = 300;
+/**
+ * Share of the page's main thread the diagram and charts may take while training: after an update that took t ms
+ * the next waits at least t / CHART_SHARE ms (a 2-64-64-64-2 diagram strokes 8,448 weight lines; at 40 ms a redraw,
+ * every 300 ms would be 13 % of the thread in tasks long enough to drop frames).
+ */
+const CHART_SHARE = 0.05;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -45,6 +53,8 @@ interface Shown {
   run: number;
   /** Generation number of the partition request (client.ts). */
   gen: number;
+  /** The exactly composed affine maps of its regions (hover, inspector), built per region on first use. */
+  maps: RegionMaps;
 }
 
 const state = {
@@ -170,6 +180,7 @@ function buildDataset(): PointDataset {
   const n = readNumber("points");
   const noise = readNumber("noise");
   state.dataName = kind;
+  if ((REGRESSION_KINDS as readonly string[]).includes(kind)) return regressionDataset(kind as RegressionKind, { n, noise, seed, testFraction });
   return planarDataset(kind as PlanarKind, { n, noise, seed, testFraction });
 }
 
@@ -180,7 +191,14 @@ function trainData(d: PointDataset): TrainData {
     testX: Float32Array.from(d.test.x),
     testY: Int32Array.from(d.test.y),
     classes: d.classes,
+    // A regression: one output trained with mean squared error on the targets.
+    ...(isRegression(d) ? { trainT: Float32Array.from(d.targets.train), testT: Float32Array.from(d.targets.test) } : {}),
   };
+}
+
+/** Largest |f| of a one-output partition over its polygons' vertices: the scale of the value shading and legend. */
+function valueScale(p: PackedPartition): number {
+  return outputScale(p, valueForms(p));
 }
 
 /** The colour legend under the picture: what fills, lines and marks mean for the current colouring and data. */
@@ -196,23 +214,43 @@ function showLegend(): void {
     span.append(box, text);
     legend.append(span);
   };
-  if (paintStyle().colouring === "confidence" && d?.classes === 2) {
+  const shown = state.shown;
+  if (d && isRegression(d) && paintStyle().colouring === "confidence") {
+    const scale = shown && shown.partition.outputs === 1 ? valueScale(shown.partition) : NaN;
+    const s = Number.isFinite(scale) ? scale.toPrecision(3) : "…";
+    legend.dataset.scale = Number.isFinite(scale) ? String(scale) : "";
+    item({ width: "60px", background: `linear-gradient(90deg, ${valueColour(-1)}, #ffffff, ${valueColour(1)})` }, `output f(x), exact per region: −${s} ← 0 → ${s} (scaled to the largest |f| in view)`);
+  } else if (paintStyle().colouring === "confidence" && d?.classes === 2) {
     item({ width: "60px", background: `linear-gradient(90deg, ${classColour(1)}, #ffffff, ${classColour(0)})` }, `logit margin f1 − f2: ${d.classNames[1]} ← 0 → ${d.classNames[0]} (scaled to the largest in view)`);
   } else if (select("colouring").value === "class") {
     d?.classNames.forEach((name, i) => item({ background: classFill(i) }, `predicted ${name}`));
   } else {
     item({ background: "linear-gradient(90deg, #f4a6a6, #a6d8f4, #c9f4a6)" }, "one colour per activation pattern (hashed)");
   }
-  item({ width: "18px", height: "0", border: "0", borderTop: "3px solid #000000", verticalAlign: "3px" }, "class boundary");
+  item({ width: "18px", height: "0", border: "0", borderTop: "3px solid #000000", verticalAlign: "3px" }, d && isRegression(d) ? "zero-level set f(x) = 0" : "class boundary");
   item({ width: "18px", height: "0", border: "0", borderTop: "1px solid rgba(55, 65, 81, 0.9)", verticalAlign: "3px" }, "region edge");
-  d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
-  item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+  if (d && isRegression(d)) {
+    item({ background: `linear-gradient(90deg, ${valueColour(-1)}, #ffffff, ${valueColour(1)})`, borderRadius: "50%", borderColor: "#6b7280" }, "train point, in its target's colour (−1 … 1)");
+    item({ background: `linear-gradient(90deg, ${valueColour(-1)}, #ffffff, ${valueColour(1)})`, borderRadius: "50%", borderColor: "#111827", borderWidth: "2px" }, "test point (dark ring)");
+  } else {
+    d?.classNames.forEach((name, i) => item({ background: classColour(i), borderRadius: "50%", borderColor: "#fff" }, `train ${name}`));
+    item({ background: "#fff", borderRadius: "50%", borderColor: "#6b7280", borderWidth: "2px" }, "test point (ring, its class colour)");
+  }
 }
 
 function describeData(): void {
   showLegend();
   const d = state.dataset;
-  $("data-info").textContent = `${state.dataName}: ${d.train.y.length} train + ${d.test.y.length} test points, ${d.classes} classes (${d.classNames.join(", ")})`;
+  const regression = isRegression(d);
+  $("data-info").textContent = regression
+    ? `${state.dataName}: ${d.train.y.length} train + ${d.test.y.length} test points, a regression (one output, mean squared error; targets in [${Math.min(...d.targets.train, ...d.targets.test).toFixed(2)}, ${Math.max(...d.targets.train, ...d.targets.test).toFixed(2)}])`
+    : `${state.dataName}: ${d.train.y.length} train + ${d.test.y.length} test points, ${d.classes} classes (${d.classNames.join(", ")})`;
+  $("pieces-name").textContent = regression ? "Zero-level-set pieces" : "Class-boundary pieces";
+  $("train-metrics-name").textContent = regression ? "Train loss (MSE)" : "Train loss · accuracy";
+  $("test-metrics-name").textContent = regression ? "Test loss (MSE)" : "Test loss · accuracy";
+  // A regression is always shaded by its output's value (there are no classes to discretize to).
+  input("discretize").disabled = regression;
+  $("discretize-label").title = regression ? "A regression is shaded by its output's value f(x), exact per region" : "Off: shade each region by the logit margin f1 − f2 (2 classes), exact per region";
 }
 
 // ---------- workers ----------
@@ -295,7 +333,9 @@ const diagram = new NetworkDiagram($("diagram"));
 
 function paintStyle(): PaintStyle {
   const fill = select("colouring").value as PaintStyle["colouring"];
-  return { colouring: fill === "class" && !input("discretize").checked ? "confidence" : fill, showEdges: input("show-edges").checked };
+  // A regression (one output) is shaded by its value, a classifier by class unless "discretize output" is off.
+  const byValue = fill === "class" && (!input("discretize").checked || (state.dataset !== undefined && isRegression(state.dataset)));
+  return { colouring: byValue ? "confidence" : fill, showEdges: input("show-edges").checked };
 }
 
 /** Paints partitions on the page when workers cannot (no OffscreenCanvas). */
@@ -335,7 +375,7 @@ function showPartition(d: Delivery): void {
     putBitmap(d.bitmap);
   }
   const skipped = state.shown && state.shown.run === job.run && epoch > state.shown.epoch + 1 ? epoch - state.shown.epoch - 1 : 0;
-  state.shown = { partition: p, network, epoch, run: job.run, gen: d.gen };
+  state.shown = { partition: p, network, epoch, run: job.run, gen: d.gen, maps: new RegionMaps(network, p) };
   plot.setShown(p);
   if (state.hoveredUnit !== null) plot.setHighlightUnit(state.hoveredUnit);
   if (hoverPoint) plot.onHover(hoverPoint);
@@ -357,6 +397,7 @@ function showPartition(d: Delivery): void {
     state.historyRect = p.rect;
   }
   history.addRegions(epoch, p.regions, job.run);
+  if (isRegression(state.dataset)) showLegend(); // its value scale is the new picture's
   state.skipped = skipped;
   showPictureStatus();
   scheduleUi();
@@ -406,8 +447,15 @@ function setView(v: PlaneRect): void {
 /** The text the hover box shows when the pointer is on no region. */
 const HOVER_HELP = "Hover a region for its activation pattern and affine map; hover a unit of the network for its bent hyperplane.";
 
+/**
+ * What the hover box shows, for the tests: the point, its polygon, that polygon's pattern and composed map, and the
+ * network's output there (the core's `evaluate`, which `tessera eval` prints).
+ */
+let hoverFacts: { point: [number, number]; polygon: number; pattern: string; J: number[]; c: number[]; output: number[] } | null = null;
+
 plot.onHover = (pt) => {
   hoverPoint = pt;
+  hoverFacts = null;
   const shown = state.shown;
   const box = $("hover");
   if (!pt || !shown) {
@@ -426,28 +474,41 @@ plot.onHover = (pt) => {
     `x = (${pt[0].toFixed(3)}, ${pt[1].toFixed(3)}): ${k < p.regions ? `region ${k + 1} of ${p.regions}` : "a sliver (thinner than the interior threshold, not a region)"}`,
     ...regionLines(shown, k),
   ];
-  const out = new Float64Array(p.outputs);
-  for (let r = 0; r < p.outputs; r++) out[r] = p.J[(k * p.outputs + r) * 2] * pt[0] + p.J[(k * p.outputs + r) * 2 + 1] * pt[1] + p.c[k * p.outputs + r];
-  const cls = predictedClass(out);
-  lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
+  // The output at the point itself, by a plain forward pass: exactly what `tessera eval` prints.
+  const out = evaluate(shown.network, pt).output;
+  if (out.length === 1) lines.push(`output here: f(x) = ${signed(out[0], true)}`);
+  else {
+    const cls = predictedClass(out);
+    lines.push(`predicted here: ${state.dataset.classNames[cls] ?? `class ${cls}`}`);
+  }
+  const map = shown.maps.mapOf(k);
+  hoverFacts = {
+    point: [pt[0], pt[1]],
+    polygon: k,
+    pattern: patternToString(p.patterns.subarray(k * p.units, (k + 1) * p.units)),
+    J: Array.from(map.J),
+    c: Array.from(map.c),
+    output: Array.from(out),
+  };
   box.textContent = lines.join("\n");
 };
 
-/** Pattern (layer by layer) and output maps of polygon k of the shown partition, one line each. */
+/** Pattern (layer by layer) and exactly composed output maps of polygon k of the shown partition, one line each. */
 function regionLines(shown: Shown, k: number): string[] {
   const p = shown.partition;
   const pattern = p.patterns.subarray(k * p.units, (k + 1) * p.units);
   const groups: string[] = [];
   let at = 0;
-  for (const layer of hiddenLayers(shown.network)) {
+  for (const layer of hiddenLayers(shown.maps.layerwise())) {
     const n = unitsOf(layer);
     groups.push(Array.from(pattern.subarray(at, at + n)).join(""));
     at += n;
   }
   const lines = [`pattern  ${groups.map((g, l) => `layer ${l + 1}: ${g}`).join("   ")}`];
-  for (let r = 0; r < p.outputs; r++) {
-    const J0 = p.J[(k * p.outputs + r) * 2], J1 = p.J[(k * p.outputs + r) * 2 + 1], c = p.c[k * p.outputs + r];
-    lines.push(`f${r + 1}(x) = ${signed(J0, true)}·x1${signed(J1, false)}·x2${signed(c, false)}`);
+  const map = shown.maps.mapOf(k);
+  for (let r = 0; r < map.rows; r++) {
+    const J0 = map.J[r * 2], J1 = map.J[r * 2 + 1], c = map.c[r];
+    lines.push(`f${map.rows === 1 ? "" : r + 1}(x) = ${signed(J0, true)}·x1${signed(J1, false)}·x2${signed(c, false)}`);
   }
   return lines;
 }
@@ -612,7 +673,8 @@ diagram.onHoverUnit = (info) => {
 // ---------- numbers, diagram, charts ----------
 
 let uiFrame = 0;
-let lastChart = 0;
+/** When the diagram and charts may be redrawn next (see CHART_SHARE). */
+let nextChart = 0;
 let chartTimer = 0;
 
 function scheduleUi(): void {
@@ -623,28 +685,43 @@ function scheduleUi(): void {
   });
 }
 
+/**
+ * Set an element's text only when it changed: a write of the same text still invalidates the page's layout, and the
+ * numbers are written every frame while training.
+ */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function setData(el: HTMLElement, key: string, value: string): void {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+}
+
 function updateUi(): void {
-  $("epoch").textContent = state.frozenReason ? "–" : state.epoch.toLocaleString("en-US");
-  $("epoch").dataset.epoch = String(state.epoch);
-  $("epoch").dataset.run = String(state.run);
+  const epoch = $("epoch");
+  setText(epoch, state.frozenReason ? "–" : state.epoch.toLocaleString("en-US"));
+  setData(epoch, "epoch", String(state.epoch));
+  setData(epoch, "run", String(state.run));
   const play = $<HTMLButtonElement>("play");
-  play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  setText(play, state.playing ? "❚❚ Pause" : "▶ Play");
   play.disabled = !!state.frozenReason || !!state.invalid;
   $<HTMLButtonElement>("step").disabled = !!state.frozenReason || !!state.invalid || state.playing;
   const m = state.metrics;
-  $("train-metrics").textContent = m ? `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}` : "–";
-  $("test-metrics").textContent = m ? `${num(m.testLoss)} · ${pct(m.testAccuracy)}` : "–";
+  const regression = state.dataset !== undefined && isRegression(state.dataset);
+  setText($("train-metrics"), m ? (regression ? num(m.trainLoss, 4) : `${num(m.trainLoss)} · ${pct(m.trainAccuracy)}`) : "–");
+  setText($("test-metrics"), m ? (regression ? num(m.testLoss, 4) : `${num(m.testLoss)} · ${pct(m.testAccuracy)}`) : "–");
   const now = performance.now();
-  if (now - lastChart >= CHART_INTERVAL) {
-    lastChart = now;
+  if (now >= nextChart) {
     if (state.network) diagram.setNetwork(state.network);
     $("chart-regions").innerHTML = regionChart(history);
-    $("chart-loss").innerHTML = lossChart(history);
+    $("chart-loss").innerHTML = lossChart(history, state.dataset && isRegression(state.dataset) ? "mean squared error" : undefined);
+    const done = performance.now();
+    nextChart = done + Math.max(CHART_INTERVAL, (done - now) / CHART_SHARE);
   } else if (!chartTimer) {
     chartTimer = window.setTimeout(() => {
       chartTimer = 0;
       scheduleUi();
-    }, CHART_INTERVAL);
+    }, nextChart - now);
   }
 }
 
@@ -712,21 +789,27 @@ function restart(initial?: Network, keepView = false): void {
   timings.length = 0;
   history.clear(state.run);
   state.historyRect = undefined;
-  describeData();
-  plot.setPoints(dataset.train, dataset.test);
   const key = dataKey();
   if (key !== state.dataKey) {
     state.dataKey = key;
-    if (!keepView && !initial) setView(rectOfBox(dataset.box));
+    if (!keepView && !initial) {
+      const fit = rectOfBox(dataset.box);
+      plot.setView(fit);
+      showView(fit);
+    }
   }
-  sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
   if (!initial) {
     // Epoch 0 is the seeded initialisation, which the page computes itself (the trainer starts from exactly these
-    // float32 values): its picture does not wait for the training worker to build the run.
+    // float32 values): its picture does not wait for the training worker to build the run. It is requested first,
+    // before the page's own updates, so the partition worker starts on it at once.
     state.network = initialNetwork(state.config, dataset.classes);
     seededEpoch0 = state.run;
     requestPartition();
   }
+  sendTrain({ type: "reset", run: state.run, config: state.config, data: trainData(dataset), initial });
+  describeData();
+  plot.setPoints(dataset.train, dataset.test, isRegression(dataset) ? dataset.targets : undefined);
+  nextChart = 0; // the new network's diagram at once
   showBound(state.config.widths, { kind: state.config.activation });
   showLayerButtons();
   showPictureStatus();
@@ -1089,6 +1172,10 @@ window.addEventListener("drop", (e) => {
     view: { ...plot.view },
   }),
   history: () => ({ run: history.run, regionEpochs: history.regionEpochs.slice(), regions: history.regions.slice(), lossEpochs: history.lossEpochs.slice() }),
+  /** The class boundary (a regression's zero-level set) of the shown picture: polyline starts and flat points. */
+  lines: () => (state.shown ? { start: Array.from(state.shown.partition.lineStart), coords: Array.from(state.shown.partition.lineCoords), rect: state.shown.partition.rect } : null),
+  /** The facts behind the hover text (null when the pointer is on no region). */
+  hover: () => hoverFacts,
   partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null }),
 };
 
@@ -1102,7 +1189,7 @@ if (modelUrl) {
   try {
     state.dataset = buildDataset();
     describeData();
-    plot.setPoints(state.dataset.train, state.dataset.test);
+    plot.setPoints(state.dataset.train, state.dataset.test, isRegression(state.dataset) ? state.dataset.targets : undefined);
   } catch (err) {
     setMessage(oneLine(err), true);
   }

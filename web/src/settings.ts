@@ -3,7 +3,7 @@
  * in range is accepted from either (e.g. `?lr=0.05`, not one of the presets) and anything else is a one-line error
  * naming the setting. The URL holds every setting and the view; {@link settingsQuery} writes it back. DOM-free.
  */
-import { PLANAR_KINDS, type PlaneRect } from "tessera";
+import { PLANAR_KINDS, type PlaneRect, REGRESSION_KINDS } from "tessera";
 
 /** Hidden layers and units per layer the page accepts (the partition of wider nets stays exact but slows down). */
 export const MAX_HIDDEN_LAYERS = 8, MAX_WIDTH = 256;
@@ -52,7 +52,7 @@ export function parseWidths(text: string): number[] {
 
 /** Every setting the URL holds, in URL order. */
 export const SETTINGS: Setting[] = [
-  { key: "dataset", id: "dataset", name: "dataset", check: oneOf("dataset", PLANAR_KINDS) },
+  { key: "dataset", id: "dataset", name: "dataset", check: oneOf("dataset", [...PLANAR_KINDS, ...REGRESSION_KINDS]) },
   { key: "noise", id: "noise", name: "noise", check: numberCheck("noise", 0, 0.5, false) },
   { key: "points", id: "points", name: "points", check: numberCheck("points", 10, 5000, true) },
   { key: "test", id: "test-share", name: "test share", check: numberCheck("test share", 0, 0.9, false) },

@@ -110,3 +110,33 @@ export function polygonAt(p: PackedPartition, x: number, y: number): number {
   for (let k = 0; k < n; k++) if (insideConvex(p.coords, p.polyStart[k], p.polyStart[k + 1], x, y)) return k;
   return -1;
 }
+
+/** The typed arrays of a packed partition (to transfer it between threads). */
+function packedArrays(p: PackedPartition): ArrayBufferView[] {
+  return [p.polyStart, p.coords, p.labels, p.patterns, p.J, p.c, p.cellStart, p.cellCoords, p.cellClass, p.lineStart, p.lineCoords, p.lineClosed];
+}
+
+/** A copy of a packed partition with arrays of its own. */
+export function copyPacked(p: PackedPartition): PackedPartition {
+  return {
+    ...p,
+    rect: { ...p.rect },
+    polyStart: p.polyStart.slice(),
+    coords: p.coords.slice(),
+    labels: p.labels.slice(),
+    patterns: p.patterns.slice(),
+    J: p.J.slice(),
+    c: p.c.slice(),
+    cellStart: p.cellStart.slice(),
+    cellCoords: p.cellCoords.slice(),
+    cellClass: p.cellClass.slice(),
+    lineStart: p.lineStart.slice(),
+    lineCoords: p.lineCoords.slice(),
+    lineClosed: p.lineClosed.slice(),
+  };
+}
+
+/** The distinct buffers of a packed partition's arrays (a postMessage transfer list). */
+export function packedBuffers(p: PackedPartition): ArrayBuffer[] {
+  return [...new Set(packedArrays(p).map((a) => a.buffer as ArrayBuffer))];
+}

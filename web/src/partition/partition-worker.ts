@@ -8,7 +8,7 @@
  */
 import { lowerOnBox, planarPartitionFast, renderPartitionSvg } from "tessera";
 import { PartitionPainter } from "../view/painter.ts";
-import { packPartition } from "./packed.ts";
+import { copyPacked, packedBuffers, packPartition } from "./packed.ts";
 import type { PartitionReport, PartitionRequest } from "./protocol.ts";
 
 const scope = self as unknown as Worker;
@@ -44,7 +44,10 @@ self.onmessage = (e: MessageEvent<PartitionRequest>) => {
         image = bitmap();
         paintedGen = m.gen;
       }
-      post({ type: "partition", gen: m.gen, partition, bitmap: image, drawMs }, image ? [image] : []);
+      // The painter keeps `partition`; the page gets a copy whose buffers are transferred, not cloned (a clone of
+      // the megabytes of a large partition was deserialised on the page's main thread, a long frame each time).
+      const sent = painter && paintedGen === m.gen ? copyPacked(partition) : partition;
+      post({ type: "partition", gen: m.gen, partition: sent, bitmap: image, drawMs }, [...(image ? [image] : []), ...packedBuffers(sent)]);
     } else if (m.type === "paint") {
       if (!painter || paintedGen !== m.gen) return; // this worker never painted that partition (the page asks again)
       painter.setStyle(m.style);

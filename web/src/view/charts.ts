@@ -81,14 +81,14 @@ export function regionChart(h: History): string {
   });
 }
 
-/** SVG of the loss chart (empty string before the first epoch). */
-export function lossChart(h: History): string {
+/** SVG of the loss chart (empty string before the first epoch), named by its loss (a regression's is the MSE). */
+export function lossChart(h: History, loss = "softmax cross-entropy"): string {
   if (h.lossEpochs.length === 0) return "";
   const idx = thinned(h.lossEpochs.length);
   const hasTest = h.testLoss.some((v) => Number.isFinite(v));
   return lineChart({
     ...SIZE,
-    title: "Loss (softmax cross-entropy)",
+    title: `Loss (${loss})`,
     xLabel: "epoch",
     x: pick(h.lossEpochs, idx),
     series: [

@@ -3,7 +3,8 @@
  * (shoelace formula), and the neighbour across every edge (the polygon holding a point just outside the edge's
  * midpoint), with the hidden unit whose hyperplane carries the edge. DOM-free.
  */
-import { polygonAt, type PackedPartition } from "../partition/packed.ts";
+import type { PackedPartition } from "../partition/packed.ts";
+import { polygonAtIndexed as polygonAt } from "./polygon-index.ts";
 
 /** One edge of an inspected polygon. */
 export interface InspectedEdge {

@@ -71,11 +71,14 @@ export class PartitionPainter {
 
   private marginCache?: { p: PackedPartition; forms: Float64Array; scale: number };
 
-  /** The logit margin f1 − f2 on every polygon as an affine form, and its largest |value| in view. */
+  /**
+   * The logit margin f1 − f2 on every polygon as an affine form (for one output, a regression: the output f itself),
+   * and its largest |value| in view.
+   */
   private margins(p: PackedPartition): { forms: Float64Array; scale: number } {
     if (this.marginCache?.p === p) return this.marginCache;
-    const n = p.polyStart.length - 1, forms = new Float64Array(3 * n);
-    for (let k = 0; k < n; k++) {
+    const n = p.polyStart.length - 1, forms = p.outputs === 1 ? valueForms(p) : new Float64Array(3 * n);
+    if (p.outputs !== 1) for (let k = 0; k < n; k++) {
       forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
       forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
       forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
@@ -107,7 +110,7 @@ export class PartitionPainter {
     ctx.beginPath();
     ctx.rect(ox, oy, s * (r.umax - r.umin), s * (r.vmax - r.vmin));
     ctx.clip();
-    const margin = this.style.colouring === "confidence" && p.outputs === 2 ? this.margins(p) : undefined;
+    const margin = this.style.colouring === "confidence" && (p.outputs === 2 || p.outputs === 1) ? this.margins(p) : undefined;
     // The core painter, in CSS pixels (the transform scales them to device pixels): the rules of `tessera draw`.
     // Fills and hairlines are rasterised into the canvas's pixels directly (src/render/raster-context.ts), the rest
     // drawn as canvas paths.
@@ -123,4 +126,15 @@ export class PartitionPainter {
     ctx.restore();
     return performance.now() - t0;
   }
+}
+
+/** A one-output partition's map on every polygon as affine forms (a, b, c) of f = a·x1 + b·x2 + c, flat. */
+export function valueForms(p: PackedPartition): Float64Array {
+  const n = p.polyStart.length - 1, forms = new Float64Array(3 * n);
+  for (let k = 0; k < n; k++) {
+    forms[3 * k] = p.J[2 * k];
+    forms[3 * k + 1] = p.J[2 * k + 1];
+    forms[3 * k + 2] = p.c[k];
+  }
+  return forms;
 }

@@ -9,6 +9,7 @@ import { classColour, type LabelledPoints, type PlaneRect } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 import { niceTicks, previewMatrix, setPlaneTransform, viewLayout } from "./layout.ts";
 import { addPolygon, strokeWithHalo, type PaintSize } from "./painter.ts";
+import { valueColour } from "./unit-output.ts";
 
 /** Zoom factor per wheel notch (100 px of deltaY). */
 const ZOOM_PER_NOTCH = 1.15;
@@ -39,6 +40,11 @@ export class PlotView {
   private selected = -1;
   private unitPath?: Path2D;
   private frame = 0;
+  /** The layer of points, frame and ticks, and what it was drawn for (see draw). */
+  private staticLayer?: HTMLCanvasElement;
+  private staticKey = "";
+  private pointsVersion = 0;
+  private values?: { train: Float64Array; test: Float64Array };
   private readonly ctx: CanvasRenderingContext2D;
   /** CSS size, kept from the ResizeObserver (reading clientWidth would force a layout on every frame). */
   private cssSize: { width: number; height: number };
@@ -71,9 +77,12 @@ export class PlotView {
     this.schedule();
   }
 
-  setPoints(train: LabelledPoints, test: LabelledPoints): void {
+  /** The data's points; a regression's are coloured by their targets (`values`), a classifier's by class. */
+  setPoints(train: LabelledPoints, test: LabelledPoints, values?: { train: Float64Array; test: Float64Array }): void {
     this.train = train;
     this.test = test;
+    this.values = values;
+    this.pointsVersion++;
     this.schedule();
   }
 
@@ -183,31 +192,62 @@ export class PlotView {
       }
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
+    ctx.restore();
+    // Points, frame and ticks change only with the view, the size or the points: drawn once into a layer of their
+    // own and copied over the highlights here, so a hover redraws one polygon, not hundreds of dots and labels.
+    const key = `${pw}x${ph}|${v.umin},${v.umax},${v.vmin},${v.vmax}|${this.showTrain}${this.showTest}|${this.pointsVersion}`;
+    if (key !== this.staticKey) {
+      this.staticKey = key;
+      const layer = (this.staticLayer ??= document.createElement("canvas"));
+      if (layer.width !== pw || layer.height !== ph) {
+        layer.width = pw;
+        layer.height = ph;
+      }
+      const sctx = layer.getContext("2d")!;
+      sctx.setTransform(1, 0, 0, 1, 0, 0);
+      sctx.clearRect(0, 0, pw, ph);
+      sctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.drawStatic(sctx, ox, oy, s, plotW, plotH);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.staticLayer!, 0, 0);
+  }
+
+  /** Training and test points, the frame and the axis ticks, in CSS pixels. */
+  private drawStatic(ctx: CanvasRenderingContext2D, ox: number, oy: number, s: number, plotW: number, plotH: number): void {
+    const v = this.view;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(ox, oy, plotW, plotH);
+    ctx.clip();
     const X = (u: number) => ox + (u - v.umin) * s, Y = (t: number) => oy + (v.vmax - t) * s;
-    const dots = (pts: LabelledPoints | undefined, ring: boolean) => {
+    const dots = (pts: LabelledPoints | undefined, ring: boolean, values: Float64Array | undefined) => {
       if (!pts) return;
       for (let i = 0; i < pts.y.length; i++) {
+        // A regression's point in its target's colour (white at 0, so outlined in grey), a classifier's by class.
+        const colour = values ? valueColour(values[i]) : classColour(pts.y[i]);
         ctx.beginPath();
         ctx.arc(X(pts.x[2 * i]), Y(pts.x[2 * i + 1]), ring ? 3.2 : 3.4, 0, 2 * Math.PI);
-        ctx.fillStyle = ring ? "#ffffff" : classColour(pts.y[i]);
+        // Test points are rings in their class colour; a regression's test point is its colour in a dark ring.
+        ctx.fillStyle = ring && !values ? "#ffffff" : colour;
         ctx.fill();
-        ctx.strokeStyle = ring ? classColour(pts.y[i]) : "#ffffff";
+        ctx.strokeStyle = values ? (ring ? "#111827" : "#6b7280") : ring ? colour : "#ffffff";
         ctx.lineWidth = ring ? 1.8 : 0.9;
         ctx.stroke();
       }
     };
-    if (this.showTrain) dots(this.train, false);
-    if (this.showTest) dots(this.test, true);
+    if (this.showTrain) dots(this.train, false, this.values?.train);
+    if (this.showTest) dots(this.test, true, this.values?.test);
     ctx.restore();
     ctx.strokeStyle = "#111827";
     ctx.lineWidth = 1;
     ctx.strokeRect(ox + 0.5, oy + 0.5, plotW - 1, plotH - 1);
-    this.drawTicks(X, Y, ox, oy, plotW, plotH);
+    this.drawTicks(ctx, X, Y, ox, oy, plotW, plotH);
   }
 
   /** Axis ticks with their values along the bottom (x1) and left (x2) edges of the view, inside the picture. */
-  private drawTicks(X: (u: number) => number, Y: (v: number) => number, ox: number, oy: number, plotW: number, plotH: number): void {
-    const ctx = this.ctx, v = this.view;
+  private drawTicks(ctx: CanvasRenderingContext2D, X: (u: number) => number, Y: (v: number) => number, ox: number, oy: number, plotW: number, plotH: number): void {
+    const v = this.view;
     const label = (x: number, d: number) => (Math.abs(x) < 1e-12 * (v.umax - v.umin + v.vmax - v.vmin) ? "0" : x.toFixed(d));
     ctx.font = "11px DejaVu Sans, sans-serif";
     ctx.lineWidth = 1;
