@@ -77,21 +77,39 @@ export interface PartitionOptions {
 /** Is this edge label a unit's hyperplane (its distance counts in the region criterion)? */
 export const isUnitEdge = (label: number): boolean => label >= 0;
 
-/** A polygon being cut within one layer. */
+/**
+ * The units of the current layer on which a piece differs from its cell's pattern, as a chain shared with the piece
+ * it was cut from: each link sets pattern[unit] = value. Cutting a piece in two adds one link to one child (the side
+ * with bit 1, or maxout piece j > 0) instead of copying a pattern of every hidden unit per piece.
+ */
+interface Trail {
+  unit: number;
+  value: number;
+  up: Trail | null;
+}
+
+/** A polygon being cut within one layer: its vertices, edge labels and how its pattern differs from its cell's. */
 interface Piece {
   poly: Float64Array;
   labels: Int32Array;
   n: number;
-  pattern: Uint8Array;
+  trail: Trail | null;
 }
 
-/** A polygon between layers: its piece and h^{l−1}(u, v) = A (u, v) + c on it (`A` row-major [width × 2]). */
-interface Cell extends Piece {
+/** A polygon between layers: its vertices, edge labels and pattern, and where its parent's forms are. */
+interface Cell {
+  poly: Float64Array;
+  labels: Int32Array;
+  n: number;
+  pattern: Uint8Array;
   /**
    * Offset of its parent's pre-activation forms in the previous layer's block buffer: G (rows × 2) then gc (rows).
    * The cell's own h = σ(G (u, v) + gc) is read from them through its pattern bits, so children share one block.
    */
   at: number;
+  /** The output map on the cell when the last hidden layer already composed it (see planarPartition). */
+  J?: Float64Array;
+  c?: Float64Array;
 }
 
 /** A weight matrix's nonzeros by row, and a column → live-slot map (−1 when not live) for {@link composeCell}. */
@@ -204,9 +222,10 @@ const FRESH_EVERY = 16;
 /**
  * G, gc of `cell` from those of `prev` (same parent block, ReLU or leaky ReLU), by the rank-1 terms of the units of
  * the previous layer whose bits differ. False (nothing written) when the activation is not ReLU-family or more than
- * {@link MAX_FLIPS} bits differ.
+ * {@link MAX_FLIPS} bits differ. `WT` is W transposed (column k of W at WT[k·outDim …]), so each term reads one
+ * contiguous column.
  */
-function updateCell(W: Float64Array, outDim: number, width: number, parent: ParentForms, prev: Cell, cell: Cell, prevG: Float64Array, prevGc: Float64Array, G: Float64Array, gc: Float64Array, flips: Int32Array): boolean {
+function updateCell(WT: Float64Array, outDim: number, width: number, parent: ParentForms, prev: Cell, cell: Cell, prevG: Float64Array, prevGc: Float64Array, G: Float64Array, gc: Float64Array, flips: Int32Array): boolean {
   const act = parent.activation;
   if ((act.kind !== "relu" && act.kind !== "leaky-relu") || prev.at !== cell.at) return false;
   let d = 0;
@@ -217,8 +236,10 @@ function updateCell(W: Float64Array, outDim: number, width: number, parent: Pare
       flips[d++] = k;
     }
   }
-  G.set(prevG);
-  gc.set(prevGc);
+  if (G !== prevG) {
+    G.set(prevG);
+    gc.set(prevGc);
+  }
   const src = parent.data, at = cell.at, cAt = at + 2 * parent.rows;
   const off = act.kind === "relu" ? 0 : act.alpha;
   for (let i = 0; i < d; i++) {
@@ -226,8 +247,9 @@ function updateCell(W: Float64Array, outDim: number, width: number, parent: Pare
     // The change of h's row k: (on − off)·forms_k when the unit turned on, the negative when it turned off.
     const ds = b[o + k] ? 1 - off : off - 1;
     const h0 = ds * src[at + 2 * k], h1 = ds * src[at + 2 * k + 1], h2 = ds * src[cAt + k];
+    const col = k * outDim;
     for (let r = 0; r < outDim; r++) {
-      const w = W[r * width + k];
+      const w = WT[col + r];
       G[2 * r] += w * h0;
       G[2 * r + 1] += w * h1;
       gc[r] += w * h2;
@@ -236,11 +258,50 @@ function updateCell(W: Float64Array, outDim: number, width: number, parent: Pare
   return true;
 }
 
-/** Reusable buffers for clipping (grown on demand, never shrunk). */
+/** W (rows × width, row-major) transposed: column k at [k·rows, (k + 1)·rows). */
+function transpose(W: Float64Array, rows: number, width: number): Float64Array {
+  const T = new Float64Array(W.length);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < width; k++) T[k * rows + r] = W[r * width + k];
+  return T;
+}
+
+/**
+ * Elements per chunk of an {@link Arena}: 64 Ki elements (512 KiB of doubles), large enough that chunk allocation is
+ * rare, small enough that the unused tail of the last chunk is negligible beside a partition's polygons.
+ */
+const ARENA_CHUNK = 1 << 16;
+
+/**
+ * Hands out views of large typed-array chunks instead of one small array each: tens of thousands of polygons,
+ * labels and patterns would otherwise each get their own buffer (off the V8 heap above 64 bytes), and allocating and
+ * collecting those dominated the partition of wide networks. A view keeps its whole chunk alive, so arenas are made
+ * per partition (one per layer for patterns), never shared across calls.
+ */
+class Arena<T extends Float64Array | Int32Array | Uint8Array> {
+  private chunk: T;
+  private used = 0;
+  constructor(private readonly make: (n: number) => T, private readonly size = ARENA_CHUNK) {
+    this.chunk = make(size);
+  }
+  /** A fresh zero-filled view of `n` elements. */
+  take(n: number): T {
+    if (this.used + n > this.chunk.length) {
+      this.chunk = this.make(Math.max(this.size, n));
+      this.used = 0;
+    }
+    const v = this.chunk.subarray(this.used, this.used + n) as T;
+    this.used += n;
+    return v;
+  }
+}
+
+/** Reusable buffers for clipping (grown on demand, never shrunk) and the arenas its results are copied into. */
 class ClipScratch {
   side = new Int8Array(16);
   out = new Float64Array(32);
   outLabels = new Int32Array(16);
+  readonly coords = new Arena((n) => new Float64Array(n));
+  readonly labels = new Arena((n) => new Int32Array(n));
   ensure(n: number): void {
     if (this.side.length >= n + 1) return;
     const cap = 2 * (n + 1);
@@ -248,9 +309,12 @@ class ClipScratch {
     this.out = new Float64Array(2 * cap);
     this.outLabels = new Int32Array(cap);
   }
-  /** The clipped result as its own exact-size arrays. */
+  /** The clipped result, copied out of the scratch buffers into arena views of its exact size. */
   take(m: number): { poly: Float64Array; labels: Int32Array } {
-    return { poly: this.out.slice(0, 2 * m), labels: this.outLabels.slice(0, m) };
+    const poly = this.coords.take(2 * m), labels = this.labels.take(m);
+    poly.set(this.out.subarray(0, 2 * m));
+    labels.set(this.outLabels.subarray(0, m));
+    return { poly, labels };
   }
 }
 
@@ -265,7 +329,7 @@ function keepSide(p: Piece, ax: number, ay: number, c: number, inclusive: boolea
   if (m === KEPT_WHOLE) return p;
   if (m === 0) return undefined;
   const { poly, labels } = s.take(m);
-  return { poly, labels, n: m, pattern: p.pattern };
+  return { poly, labels, n: m, trail: p.trail };
 }
 
 /**
@@ -275,26 +339,75 @@ function keepSide(p: Piece, ax: number, ay: number, c: number, inclusive: boolea
 function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, snap: number, s: ClipScratch, out: Piece[]): void {
   const mask = cellSide(p, ax, ay, c, snap, s);
   if (mask !== 3) {
-    p.pattern[unit] = mask === 1 ? 1 : 0;
-    out.push(p);
+    out.push(mask === 1 ? { poly: p.poly, labels: p.labels, n: p.n, trail: { unit, value: 1, up: p.trail } } : p);
     return;
   }
-  for (const sign of [1, -1] as const) {
+  for (let sign: 1 | -1 = 1; ; sign = -1) {
     const m = clipBySide(p.poly, p.labels, p.n, ax, ay, c, s.side, sign, unit, s.out, s.outLabels);
-    if (m < 3) continue;
-    const { poly, labels } = s.take(m);
-    const pattern = sign === 1 ? Uint8Array.from(p.pattern) : p.pattern;
-    pattern[unit] = sign === 1 ? 1 : 0;
-    out.push({ poly, labels, n: m, pattern });
+    if (m >= 3) {
+      const { poly, labels } = s.take(m);
+      out.push({ poly, labels, n: m, trail: sign === 1 ? { unit, value: 1, up: p.trail } : p.trail });
+    }
+    if (sign === -1) return;
   }
 }
 
 /** Side mask of a ReLU-family unit's line over a polygon's vertices (1 all positive, 2 none positive, 3 crossing). */
-function cellSide(p: Piece, ax: number, ay: number, c: number, snap: number, s: ClipScratch): number {
+function cellSide(p: { poly: Float64Array; n: number }, ax: number, ay: number, c: number, snap: number, s: ClipScratch): number {
   if (Math.hypot(ax, ay) < ZERO_GRADIENT) return c > 0 ? 1 : 2;
   s.ensure(p.n);
   const mask = classifyVertices(p.poly, p.n, ax, ay, c, snap, s.side);
   return mask === 0 ? 2 : mask;
+}
+
+/** Patterns per chunk of a layer's pattern arena (512 patterns of 512 units: 256 KiB). */
+const PATTERNS_PER_CHUNK = 512;
+
+/**
+ * Relative slack of the disc test in {@link cellSideFast}: a form's value at a vertex, computed in floating point,
+ * is within a few ulps (~1e-15 relative) of |ax·u| + |ay·v| + |c|; 1e-12 of that bound covers it a thousandfold, so
+ * the test decides a line only when evaluating every vertex would decide it the same way.
+ */
+const DISC_SLACK = 1e-12;
+
+/** Centre (vertex mean) and radius (farthest vertex) of a disc holding a polygon, plus its largest |coordinate|. */
+function enclosingDisc(poly: Float64Array, n: number): Float64Array {
+  let cx = 0, cy = 0, big = 0;
+  for (let i = 0; i < n; i++) {
+    cx += poly[2 * i];
+    cy += poly[2 * i + 1];
+  }
+  cx /= n;
+  cy /= n;
+  let r2 = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = poly[2 * i] - cx, dy = poly[2 * i + 1] - cy;
+    r2 = Math.max(r2, dx * dx + dy * dy);
+    big = Math.max(big, Math.abs(poly[2 * i]), Math.abs(poly[2 * i + 1]));
+  }
+  disc[0] = cx;
+  disc[1] = cy;
+  disc[2] = Math.sqrt(r2);
+  disc[3] = big;
+  return disc;
+}
+const disc = new Float64Array(4);
+
+/**
+ * {@link cellSide} of a cell, answered from its enclosing disc when the line is far from it: every vertex lies
+ * within r of the centre, so |g(centre)| > ‖(ax, ay)‖·r + snap·‖(ax, ay)‖ + slack puts them all strictly on one side
+ * beyond the snap band, exactly as classifying each vertex would. Lines near the disc get the vertex test.
+ */
+function cellSideFast(p: { poly: Float64Array; n: number }, d: Float64Array, ax: number, ay: number, c: number, snap: number, s: ClipScratch): number {
+  const norm = Math.sqrt(ax * ax + ay * ay);
+  // Near-zero gradients (within a factor 2 of ZERO_GRADIENT, where sqrt and hypot might disagree) take the exact path.
+  if (norm >= 2 * ZERO_GRADIENT) {
+    const g = ax * d[0] + ay * d[1] + c;
+    const reach = norm * (d[2] + snap) + DISC_SLACK * (norm * 2 * d[3] + Math.abs(c));
+    if (g > reach) return 1;
+    if (g < -reach) return 2;
+  }
+  return cellSide(p, ax, ay, c, snap, s);
 }
 
 /**
@@ -310,9 +423,7 @@ function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: 
       q = keepSide(q, ax, ay, gc[row0 + j] - gc[row0 + m], m > j, unit, snap, s);
     }
     if (!q) continue;
-    const pattern = Uint8Array.from(p.pattern);
-    pattern[unit] = j;
-    out.push({ poly: q.poly, labels: q.labels, n: q.n, pattern });
+    out.push({ poly: q.poly, labels: q.labels, n: q.n, trail: j === 0 ? p.trail : { unit, value: j, up: p.trail } });
     if (q === p) return; // the whole polygon is child j
   }
 }
@@ -351,34 +462,65 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
   const hidden = hiddenLayers(net);
   const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
   const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1), flips = new Int32Array(MAX_FLIPS);
+  const last = net.layers[net.layers.length - 1];
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
     const act = layer.activation, rows = layer.outDim, units = unitsOf(layer);
-    // One block of forms per cell of this layer, shared by all its children.
-    const blocks = new Float64Array(3 * rows * cells.length);
+    // One block of forms per cell of this layer, shared by all its children; the last hidden layer needs only the
+    // cell at hand (its pieces' output maps are composed at once), updated in place from one cell to the next.
+    const lastHidden = l === hidden.length - 1;
+    const blocks = new Float64Array(3 * rows * (lastHidden ? 1 : cells.length));
+    const here: ParentForms = { data: blocks, rows, activation: act, offset };
     const sparse = sparseRows(layer.weights, rows, width, pos);
+    const WT = parent.activation.kind === "relu" || parent.activation.kind === "leaky-relu" ? transpose(layer.weights, rows, width) : layer.weights;
+    // This layer's patterns: one view per piece of a cut cell (an uncut cell keeps its own pattern).
+    const patterns = new Arena((n) => new Uint8Array(n), Math.max(ARENA_CHUNK, PATTERNS_PER_CHUNK * N));
+    const cross = new Int32Array(units);
     let pieces: Piece[] = [], buffer: Piece[] = [];
     let fresh = 0;
-    cells.forEach((cell, ci) => {
-      const at = 3 * rows * ci;
+    /** A cell of the next layer; after the last hidden layer, with its output map composed from the block at hand. */
+    const emit = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, at: number): void => {
+      const out: Cell = { poly, labels, n, pattern, at };
+      if (lastHidden) {
+        out.J = new Float64Array(last.outDim * 2);
+        out.c = new Float64Array(last.outDim);
+        composeCell(last.weights, last.bias, last.outDim, outputWidthOf(layer), here, out, out.J, out.c, live, h);
+      }
+      next.push(out);
+    };
+    for (let ci = 0; ci < cells.length; ci++) {
+      const cell = cells[ci];
+      const at = lastHidden ? 0 : 3 * rows * ci;
       const G = blocks.subarray(at, at + 2 * rows), gc = blocks.subarray(at + 2 * rows, at + 3 * rows);
-      const before = at - 3 * rows;
-      if (ci > 0 && fresh < FRESH_EVERY && updateCell(layer.weights, rows, width, parent, cells[ci - 1], cell, blocks.subarray(before, before + 2 * rows), blocks.subarray(before + 2 * rows, at), G, gc, flips)) {
+      const before = lastHidden ? 0 : at - 3 * rows;
+      if (ci > 0 && fresh < FRESH_EVERY && updateCell(WT, rows, width, parent, cells[ci - 1], cell, blocks.subarray(before, before + 2 * rows), blocks.subarray(before + 2 * rows, before + 3 * rows), G, gc, flips)) {
         fresh++;
       } else {
         composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse);
         fresh = 0;
       }
-      pieces.length = 0;
-      pieces.push(cell);
-      for (let u = 0; u < units; u++) {
-        if (act.kind !== "maxout") {
-          // Most lines miss the cell: decide them for every piece from the cell's own vertices (the pieces lie
-          // inside it). Bits of this layer start at 0, so only "all positive" needs writing.
-          const mask = cellSide(cell, G[2 * u], G[2 * u + 1], gc[u], snap, scratch);
-          if (mask === 1) for (const p of pieces) p.pattern[offset + u] = 1;
-          if (mask !== 3) continue;
+      // The lines that cross the cell; the others are decided for every piece from the cell's own vertices (the
+      // pieces lie inside it). Bits of this layer start at 0, so only "all positive" is written, into the cell's
+      // pattern, which every piece's pattern starts from. Maxout units are all cut piece by piece.
+      let crossing = 0;
+      if (act.kind === "maxout") {
+        for (let u = 0; u < units; u++) cross[crossing++] = u;
+      } else {
+        const disc = enclosingDisc(cell.poly, cell.n);
+        for (let u = 0; u < units; u++) {
+          const mask = cellSideFast(cell, disc, G[2 * u], G[2 * u + 1], gc[u], snap, scratch);
+          if (mask === 1) cell.pattern[offset + u] = 1;
+          else if (mask === 3) cross[crossing++] = u;
         }
+      }
+      if (crossing === 0) {
+        emit(cell.poly, cell.labels, cell.n, cell.pattern, at);
+        continue;
+      }
+      pieces.length = 0;
+      pieces.push({ poly: cell.poly, labels: cell.labels, n: cell.n, trail: null });
+      for (let i = 0; i < crossing; i++) {
+        const u = cross[i];
         buffer.length = 0;
         for (const p of pieces) {
           if (act.kind === "maxout") splitMaxout(p, offset + u, act.rank, G, gc, u * act.rank, snap, scratch, buffer);
@@ -388,21 +530,34 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
         pieces = buffer;
         buffer = swap;
       }
-      for (const p of pieces) next.push({ poly: p.poly, labels: p.labels, n: p.n, pattern: p.pattern, at });
-    });
+      if (pieces.length === 1 && pieces[0].trail === null) {
+        const p = pieces[0];
+        emit(p.poly, p.labels, p.n, cell.pattern, at);
+        continue;
+      }
+      for (const p of pieces) {
+        const pattern = patterns.take(N);
+        pattern.set(cell.pattern);
+        for (let t = p.trail; t; t = t.up) pattern[t.unit] = t.value;
+        emit(p.poly, p.labels, p.n, pattern, at);
+      }
+    }
     cells = next;
-    parent = { data: blocks, rows, activation: act, offset };
+    parent = here;
     width = outputWidthOf(layer);
     offset += units;
     peakPieces = Math.max(peakPieces, cells.length);
     opts.onLayer?.(l + 1, hidden.length, cells.length);
   });
 
-  const last = net.layers[net.layers.length - 1];
   const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
   for (const cell of cells) {
-    const J = new Float64Array(last.outDim * 2), c = new Float64Array(last.outDim);
-    composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
+    let J = cell.J, c = cell.c;
+    if (!J || !c) {
+      J = new Float64Array(last.outDim * 2);
+      c = new Float64Array(last.outDim);
+      composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
+    }
     const point = polygonCentroid(cell.poly, cell.n);
     let radius = edgeMargin(cell.poly, cell.labels, cell.n, point[0], point[1], isUnitEdge);
     if (!(radius > threshold)) {
