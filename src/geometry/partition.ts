@@ -334,10 +334,25 @@ function keepSide(p: Piece, ax: number, ay: number, c: number, inclusive: boolea
 
 /**
  * Cut `p` by the line of a ReLU-family unit g = ax·u + ay·v + c: the side g > 0 gets bit 1, the rest bit 0 (as
- * `evaluate` decides). Pushes the non-empty children onto `out`.
+ * `evaluate` decides). Pushes the non-empty children onto `out`. `norm` is Math.hypot(ax, ay), computed once per
+ * line for all the pieces it is tried on; the vertex sides are {@link classifyVertices}'s, inlined.
  */
-function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, snap: number, s: ClipScratch, out: Piece[]): void {
-  const mask = cellSide(p, ax, ay, c, snap, s);
+function splitRelu(p: Piece, unit: number, ax: number, ay: number, c: number, norm: number, snap: number, s: ClipScratch, out: Piece[]): void {
+  let mask: number;
+  if (norm < ZERO_GRADIENT) mask = c > 0 ? 1 : 2;
+  else {
+    s.ensure(p.n);
+    const tol = snap * norm, poly = p.poly, side = s.side;
+    mask = 0;
+    for (let i = 0; i < p.n; i++) {
+      const g = ax * poly[2 * i] + ay * poly[2 * i + 1] + c;
+      const sd = g > tol ? 1 : g < -tol ? -1 : 0;
+      side[i] = sd;
+      if (sd > 0) mask |= 1;
+      else if (sd < 0) mask |= 2;
+    }
+    if (mask === 0) mask = 2;
+  }
   if (mask !== 3) {
     out.push(mask === 1 ? { poly: p.poly, labels: p.labels, n: p.n, trail: { unit, value: 1, up: p.trail } } : p);
     return;
@@ -522,9 +537,11 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
       for (let i = 0; i < crossing; i++) {
         const u = cross[i];
         buffer.length = 0;
-        for (const p of pieces) {
-          if (act.kind === "maxout") splitMaxout(p, offset + u, act.rank, G, gc, u * act.rank, snap, scratch, buffer);
-          else splitRelu(p, offset + u, G[2 * u], G[2 * u + 1], gc[u], snap, scratch, buffer);
+        if (act.kind === "maxout") {
+          for (const p of pieces) splitMaxout(p, offset + u, act.rank, G, gc, u * act.rank, snap, scratch, buffer);
+        } else {
+          const ax = G[2 * u], ay = G[2 * u + 1], norm = Math.hypot(ax, ay);
+          for (const p of pieces) splitRelu(p, offset + u, ax, ay, gc[u], norm, snap, scratch, buffer);
         }
         const swap = pieces;
         pieces = buffer;
