@@ -107,9 +107,6 @@ interface Cell {
    * The cell's own h = σ(G (u, v) + gc) is read from them through its pattern bits, so children share one block.
    */
   at: number;
-  /** The output map on the cell when the last hidden layer already composed it (see planarPartition). */
-  J?: Float64Array;
-  c?: Float64Array;
 }
 
 /** A weight matrix's nonzeros by row, and a column → live-slot map (−1 when not live) for {@link composeCell}. */
@@ -570,6 +567,23 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
   const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
   const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1), flips = new Int32Array(MAX_FLIPS);
   const last = net.layers[net.layers.length - 1];
+  const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
+  /** A polygon of the partition with its output map: a region, or a sliver when its interior radius is too small. */
+  const finish = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, J: Float64Array, c: Float64Array): void => {
+    const point = polygonCentroid(poly, n);
+    let radius = edgeMargin(poly, labels, n, point[0], point[1], isUnitEdge);
+    if (!(radius > threshold)) {
+      // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP).
+      const centre = chebyshevCenter(poly, labels, n, isUnitEdge);
+      if (centre.radius > radius) {
+        radius = centre.radius;
+        point[0] = centre.x;
+        point[1] = centre.y;
+      }
+    }
+    const region: PlanarRegion = { polygon: poly, edges: labels, pattern, output: { rows: last.outDim, cols: 2, J, c }, area: polygonArea(poly, n), point, radius };
+    (radius > threshold ? regions : slivers).push(region);
+  };
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
     const act = layer.activation, rows = layer.outDim, units = unitsOf(layer);
@@ -585,16 +599,47 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
     const cross = new Int32Array(units);
     let pieces: Piece[] = [], buffer: Piece[] = [];
     const cutter = new LineCutter();
-    let fresh = 0;
-    /** A cell of the next layer; after the last hidden layer, with its output map composed from the block at hand. */
-    const emit = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, at: number): void => {
-      const out: Cell = { poly, labels, n, pattern, at };
-      if (lastHidden) {
-        out.J = new Float64Array(last.outDim * 2);
-        out.c = new Float64Array(last.outDim);
-        composeCell(last.weights, last.bias, last.outDim, outputWidthOf(layer), here, out, out.J, out.c, live, h);
+    let fresh = 0, emitted = 0;
+    const outWidth = outputWidthOf(layer), outs = last.outDim, Wout = last.weights;
+    // ReLU: a unit switched on adds its form to h; leaky ReLU: (1 − α) of it (the trail only sets bits to 1).
+    const onGain = act.kind === "relu" ? 1 : act.kind === "leaky-relu" ? 1 - act.alpha : NaN;
+    let baseJ: Float64Array | undefined, baseC: Float64Array | undefined;
+    /**
+     * A piece of the cell at hand: a cell of the next layer, or after the last hidden layer a region at once. Its
+     * output map is the cell's (composed from the cell's pattern once) plus one rank-1 term per unit of its trail
+     * (ReLU family), else composed from its pattern (maxout).
+     */
+    const emit = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, at: number, trail: Trail | null, G: Float64Array, gc: Float64Array): void => {
+      emitted++;
+      if (!lastHidden) {
+        next.push({ poly, labels, n, pattern, at });
+        return;
       }
-      next.push(out);
+      let J: Float64Array, c: Float64Array;
+      if (baseJ && baseC) {
+        if (trail === null) {
+          J = baseJ;
+          c = baseC;
+          baseJ = baseC = undefined; // handed over: the cell's other pieces get copies of it
+        } else {
+          J = Float64Array.from(baseJ);
+          c = Float64Array.from(baseC);
+        }
+        for (let t = trail; t; t = t.up) {
+          const k = t.unit - offset, h0 = onGain * G[2 * k], h1 = onGain * G[2 * k + 1], h2 = onGain * gc[k];
+          for (let r = 0; r < outs; r++) {
+            const w = Wout[r * outWidth + k];
+            J[2 * r] += w * h0;
+            J[2 * r + 1] += w * h1;
+            c[r] += w * h2;
+          }
+        }
+      } else {
+        J = new Float64Array(outs * 2);
+        c = new Float64Array(outs);
+        composeCell(Wout, last.bias, outs, outWidth, here, { poly, labels, n, pattern, at }, J, c, live, h);
+      }
+      finish(poly, labels, n, pattern, J, c);
     };
     for (let ci = 0; ci < cells.length; ci++) {
       const cell = cells[ci];
@@ -621,8 +666,15 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
           else if (mask === 3) cross[crossing++] = u;
         }
       }
+      baseJ = baseC = undefined;
+      if (lastHidden && act.kind !== "maxout" && crossing > 0) {
+        // The cell's output map with this layer's bits as decided for the whole cell (crossing lines' bits at 0).
+        baseJ = new Float64Array(outs * 2);
+        baseC = new Float64Array(outs);
+        composeCell(Wout, last.bias, outs, outWidth, here, { poly: cell.poly, labels: cell.labels, n: cell.n, pattern: cell.pattern, at }, baseJ, baseC, live, h);
+      }
       if (crossing === 0) {
-        emit(cell.poly, cell.labels, cell.n, cell.pattern, at);
+        emit(cell.poly, cell.labels, cell.n, cell.pattern, at, null, G, gc);
         continue;
       }
       pieces.length = 0;
@@ -642,53 +694,29 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
       }
       if (pieces.length === 1 && pieces[0].trail === null) {
         const p = pieces[0];
-        emit(p.poly, p.labels, p.n, cell.pattern, at);
+        emit(p.poly, p.labels, p.n, cell.pattern, at, null, G, gc);
         continue;
       }
       for (const p of pieces) {
         const pattern = patterns.take(N);
         pattern.set(cell.pattern);
         for (let t = p.trail; t; t = t.up) pattern[t.unit] = t.value;
-        emit(p.poly, p.labels, p.n, pattern, at);
+        emit(p.poly, p.labels, p.n, pattern, at, p.trail, G, gc);
       }
     }
     cells = next;
     parent = here;
     width = outputWidthOf(layer);
     offset += units;
-    peakPieces = Math.max(peakPieces, cells.length);
-    opts.onLayer?.(l + 1, hidden.length, cells.length);
+    peakPieces = Math.max(peakPieces, emitted);
+    opts.onLayer?.(l + 1, hidden.length, emitted);
   });
 
-  const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
+  // Without hidden layers the domain is the one region; else the last hidden layer has finished every region.
   for (const cell of cells) {
-    let J = cell.J, c = cell.c;
-    if (!J || !c) {
-      J = new Float64Array(last.outDim * 2);
-      c = new Float64Array(last.outDim);
-      composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
-    }
-    const point = polygonCentroid(cell.poly, cell.n);
-    let radius = edgeMargin(cell.poly, cell.labels, cell.n, point[0], point[1], isUnitEdge);
-    if (!(radius > threshold)) {
-      // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP).
-      const centre = chebyshevCenter(cell.poly, cell.labels, cell.n, isUnitEdge);
-      if (centre.radius > radius) {
-        radius = centre.radius;
-        point[0] = centre.x;
-        point[1] = centre.y;
-      }
-    }
-    const region: PlanarRegion = {
-      polygon: cell.poly,
-      edges: cell.labels,
-      pattern: cell.pattern,
-      output: { rows: last.outDim, cols: 2, J, c },
-      area: polygonArea(cell.poly, cell.n),
-      point,
-      radius,
-    };
-    (radius > threshold ? regions : slivers).push(region);
+    const J = new Float64Array(last.outDim * 2), c = new Float64Array(last.outDim);
+    composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
+    finish(cell.poly, cell.labels, cell.n, cell.pattern, J, c);
   }
   return { domain: dom, domainArea, regions, slivers, threshold, units: N, peakPieces };
 }
