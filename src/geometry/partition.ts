@@ -156,7 +156,7 @@ interface ParentForms {
  * (ReLU: on or off, leaky ReLU: 1 or α, maxout: the winning piece; Serra et al. 2018, §2). Rows of h that are
  * identically zero (ReLU units off on the cell) are skipped. Specialised to the plane's two columns.
  */
-function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: number, parent: ParentForms, cell: Cell, G: Float64Array, gc: Float64Array, live: Int32Array, h: Float64Array, sparse?: SparseRows): void {
+function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: number, parent: ParentForms, cell: Cell, G: Float64Array, gc: Float64Array, live: Int32Array, h: Float64Array, sparse?: SparseRows, WT?: Float64Array): void {
   const src = parent.data, at = cell.at, cAt = at + 2 * parent.rows, act = parent.activation;
   let m = 0;
   for (let k = 0; k < width; k++) {
@@ -189,6 +189,24 @@ function composeCell(W: Float64Array, b: Float64Array, outDim: number, width: nu
       gc[r] = s;
     }
     for (let q = 0; q < m; q++) pos[live[q]] = -1;
+    return;
+  }
+  if (WT) {
+    // W transposed at hand: add each live column in turn (contiguous), the same sums in the same order as below.
+    for (let r = 0; r < outDim; r++) {
+      G[2 * r] = 0;
+      G[2 * r + 1] = 0;
+      gc[r] = b[r];
+    }
+    for (let q = 0; q < m; q++) {
+      const col = live[q] * outDim, h0 = h[3 * q], h1 = h[3 * q + 1], h2 = h[3 * q + 2];
+      for (let r = 0; r < outDim; r++) {
+        const w = WT[col + r];
+        G[2 * r] += w * h0;
+        G[2 * r + 1] += w * h1;
+        gc[r] += w * h2;
+      }
+    }
     return;
   }
   for (let r = 0; r < outDim; r++) {
@@ -649,7 +667,7 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
       if (ci > 0 && fresh < FRESH_EVERY && updateCell(WT, rows, width, parent, cells[ci - 1], cell, blocks.subarray(before, before + 2 * rows), blocks.subarray(before + 2 * rows, before + 3 * rows), G, gc, flips)) {
         fresh++;
       } else {
-        composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse);
+        composeCell(layer.weights, layer.bias, rows, width, parent, cell, G, gc, live, h, sparse, WT === layer.weights ? undefined : WT);
         fresh = 0;
       }
       // The lines that cross the cell; the others are decided for every piece from the cell's own vertices (the
