@@ -8,23 +8,39 @@
  * of the two must agree. CPU ms (user + system, process.cpuUsage), median of --runs after a first run.
  * Usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline /work/main] [--skeleton]
  */
+import { existsSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Network } from "../src/model/network.ts";
 import { randomNet } from "../test/helpers/nets.ts";
 
-const { values: opts } = parseArgs({
-  options: {
-    runs: { type: "string", default: "5" },
-    widths: { type: "string", default: "256,256" },
-    seed: { type: "string", default: "1" },
-    baseline: { type: "string" },
-    skeleton: { type: "boolean", default: false },
-  },
-});
+const USAGE = "usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline DIR] [--skeleton]";
+function fail(message: string): never {
+  process.stderr.write(`partition-wide: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      runs: { type: "string", default: "5" },
+      widths: { type: "string", default: "256,256" },
+      seed: { type: "string", default: "1" },
+      baseline: { type: "string" },
+      skeleton: { type: "boolean", default: false },
+    },
+  });
+} catch (e) {
+  fail((e as Error).message);
+}
+const opts = parsed.values;
 const runs = Number(opts.runs);
 const widths = opts.widths.split(",").map(Number);
+if (!Number.isInteger(runs) || runs < 1) fail(`--runs "${opts.runs}": give a positive integer`);
+if (widths.some((w) => !Number.isInteger(w) || w < 1)) fail(`--widths "${opts.widths}": give positive integers separated by commas`);
+if (!Number.isInteger(Number(opts.seed))) fail(`--seed "${opts.seed}": give an integer`);
+if (opts.baseline && !existsSync(resolve(opts.baseline, "src/geometry/partition.ts"))) fail(`--baseline ${opts.baseline}: no src/geometry/partition.ts there`);
 const net: Network = randomNet(Number(opts.seed), 2, widths, 2);
 const square = { umin: -1, umax: 1, vmin: -1, vmax: 1 };
 const here = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
