@@ -5,7 +5,7 @@ import { planarPartition, type PlanarPartition } from "../src/geometry/partition
 import { DOMAIN_EDGE, polygonArea } from "../src/geometry/polygon.ts";
 import { verifyPartition } from "../src/geometry/verify.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
-import { patternToString } from "../src/model/evaluate.ts";
+import { patternToString, regionForms } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
 import { expectedOf, fixtureBytes } from "./helpers/fixtures.ts";
 import { changeInputs, dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
@@ -130,5 +130,18 @@ describe("exact planar partitions", () => {
     assert.equal(p.regions[0].radius, Infinity);
     assert.ok(Math.abs(polygonArea(p.regions[0].polygon, 4) - 4) < 1e-15);
     assert.throws(() => planarPartition(randomNet(1, 3, [4]), square), /2-input network, this one takes 3/);
+  });
+
+  it("a wide leaky-ReLU 2-48-48-48-3 (many lines per cell: depth-first cuts, pattern trails, rank-1 output maps): the verifier passes and every output map is the pattern's", () => {
+    const net = randomNet(12, 2, [48, 48, 48], 3, { kind: "leaky-relu", alpha: 0.05 });
+    const p = planarPartition(net, square);
+    assert.ok(p.regions.length > 5000, `${p.regions.length} regions`);
+    assertVerified(net, p);
+    // The output map composed from scratch from the pattern (regionForms) equals the partition's, to round-off.
+    for (const r of p.regions.filter((_, i) => i % 97 === 0)) {
+      const exact = regionForms(net, r.pattern).output;
+      for (let k = 0; k < exact.J.length; k++) assert.ok(Math.abs(exact.J[k] - r.output.J[k]) <= 1e-12 * (1 + Math.abs(exact.J[k])));
+      for (let k = 0; k < exact.c.length; k++) assert.ok(Math.abs(exact.c[k] - r.output.c[k]) <= 1e-12 * (1 + Math.abs(exact.c[k])));
+    }
   });
 });

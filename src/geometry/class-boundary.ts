@@ -90,6 +90,17 @@ export function predictedClass(output: ArrayLike<number>): number {
   return best;
 }
 
+/** Scratch buffers of {@link classCells}, two output pairs used in turn, grown on demand and never shrunk. */
+const scratch = { side: new Int8Array(16), out: [new Float64Array(32), new Float64Array(32)], labels: [new Int32Array(16), new Int32Array(16)] };
+function clipScratch(cap: number): typeof scratch {
+  if (scratch.side.length < cap) {
+    scratch.side = new Int8Array(2 * cap);
+    scratch.out = [new Float64Array(4 * cap), new Float64Array(4 * cap)];
+    scratch.labels = [new Int32Array(2 * cap), new Int32Array(2 * cap)];
+  }
+  return scratch;
+}
+
 /**
  * Split one region into its class cells (class i: f_i − f_j ≥ 0 for j > i and > 0 for j < i, argmax's tie rule).
  * `snap` is the clipping tolerance (SNAP_RELATIVE × domain diameter).
@@ -98,17 +109,19 @@ export function classCells(region: PlanarRegion, regionIndex: number, snap: numb
   const { J, c, k } = scoreForms(region.output);
   const cells: ClassCell[] = [];
   const cap = region.edges.length + k + 1;
-  const side = new Int8Array(cap);
+  const s = clipScratch(cap);
   for (let i = 0; i < k; i++) {
-    let poly = region.polygon, labels = region.edges, n = labels.length;
+    let poly = region.polygon, labels = region.edges, n = labels.length, flip = 0;
     for (let j = 0; j < k && n > 0; j++) {
       if (j === i) continue;
-      const out = new Float64Array(2 * cap), outLabels = new Int32Array(cap);
-      const m = clipHalfPlane(poly, labels, n, J[2 * i] - J[2 * j], J[2 * i + 1] - J[2 * j + 1], c[i] - c[j], classEdgeLabel(j), snap, side, out, outLabels, j < i);
+      // Clip into the scratch pair the current polygon is not in (results are copied out below).
+      const out = s.out[flip], outLabels = s.labels[flip];
+      const m = clipHalfPlane(poly, labels, n, J[2 * i] - J[2 * j], J[2 * i + 1] - J[2 * j + 1], c[i] - c[j], classEdgeLabel(j), snap, s.side, out, outLabels, j < i);
       if (m === KEPT_WHOLE) continue;
       n = m;
       poly = out.subarray(0, 2 * m);
       labels = outLabels.subarray(0, m);
+      flip ^= 1;
     }
     if (n === 0) continue;
     cells.push({ region: regionIndex, cls: i, polygon: poly.slice(0, 2 * n), edges: labels.slice(0, n) });

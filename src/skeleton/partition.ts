@@ -139,11 +139,12 @@ export function skeletonPartition(model: Network, rect: PlaneRect, opts: Partiti
 /**
  * Widest hidden layer (pre-activation rows) for which {@link planarPartitionFast} uses the skeleton. The skeleton keeps
  * every vertex's pre-activations (vertices × width doubles) and interpolates them at each new vertex; clipping keeps
- * per-cell affine forms updated by rank-1 steps. Measured in one run (docs/benchmarks.md, bench/explorer-cpu.ts and
- * bench/lowdim.ts, CPU time): the skeleton is 4.3× faster on 2-32-32-2 and 1.1–1.3× on 2-64-64-64-2, but 0.9× on a
- * trained 2-256-256-2, so layers wider than 128 go to clipping.
+ * per-cell affine forms updated by rank-1 steps and cuts each cell depth first by the lines that cross it. Measured
+ * after issue 31's clipping work (CPU ms, both methods alternated in one process, load average 18): the skeleton is
+ * 0.5–0.95× of clipping up to 2-64-64-64-2 (trained: 154 vs 169 ms), but 1.33× on a random 2-128-128-2 (647 vs
+ * 485 ms) and 2.7× on the trained 2-256-256-2 (2,361 vs 866 ms), so layers wider than 64 go to clipping.
  */
-export const SKELETON_PARTITION_MAX_WIDTH = 128;
+export const SKELETON_PARTITION_MAX_WIDTH = 64;
 
 /**
  * The planar partition by the faster exact method: {@link skeletonPartition} on a rectangle (a domain whose polygon
