@@ -12,27 +12,12 @@ import { analyzeBall } from "../src/local/analyze.ts";
 import { nearestRegionBoundary } from "../src/local/region-boundary.ts";
 import { distanceToClassBoundary } from "../src/local/class-boundary.ts";
 import type { BallNorm } from "../src/local/ball.ts";
-import { randomNet } from "./helpers/nets.ts";
+import { randomNet, scaleLayers } from "./helpers/nets.ts";
 
 let highs: Highs;
 before(async () => {
   highs = await loadHighs();
 });
-
-/**
- * Layer l's weights × c_l and its bias × c_0 ⋯ c_l: every pre-activation of layer l is multiplied by c_0 ⋯ c_l > 0
- * (ReLU, leaky ReLU and maxout are positively homogeneous), so the regions and the argmax of the output stay.
- */
-function scaleLayers(net: Network, c: number[]): Network {
-  let product = 1;
-  return {
-    inputDim: net.inputDim,
-    layers: net.layers.map((L, l) => {
-      product *= c[l];
-      return { ...L, weights: L.weights.map((w) => w * c[l]), bias: L.bias.map((b) => b * product) };
-    }),
-  };
-}
 
 /** Inputs x′ = c·x: the first layer's weights divided by c compute the same function of x′ as the net of x. */
 function scaleInputs(net: Network, c: number): Network {

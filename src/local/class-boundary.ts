@@ -19,7 +19,7 @@ import { loadHighs } from "../lp/highs.ts";
 import { type BallNorm, clampToBox, normOf } from "./ball.ts";
 import { polyhedronDistance } from "./polyhedron-distance.ts";
 import { requireLayerwise } from "../model/lower.ts";
-import { exponentOf, scaleByPow2 } from "../model/normalise.ts";
+import { exponentOf, normaliseUnits, scaleByPow2 } from "../model/normalise.ts";
 
 /** Regions the search may open before it stops and reports a lower bound (each costs ~N + classes distance solves). */
 export const DEFAULT_MAX_REGIONS = 2000;
@@ -78,10 +78,12 @@ function regionPolyhedron(
   const rows: number[] = [], rhs: number[] = [];
   let empty = false;
   const push = (grad: ArrayLike<number>, offset: number, zeroNorm: number) => {
-    // grad · x + offset ≥ 0.
-    let s = 0;
-    for (let j = 0; j < n; j++) s += grad[j] * grad[j];
-    const norm = Math.sqrt(s);
+    // grad · x + offset ≥ 0. The 2-norm taken after dividing by the largest entry, so that rows of 1e200 do not square
+    // to Infinity nor rows of 1e-200 to 0.
+    let big = 0, s = 0;
+    for (let j = 0; j < n; j++) big = Math.max(big, Math.abs(grad[j]));
+    if (big > 0) for (let j = 0; j < n; j++) s += (grad[j] / big) ** 2;
+    const norm = big * Math.sqrt(s);
     if (norm <= zeroNorm) {
       if (offset < 0) empty = true;
       return;
@@ -196,12 +198,15 @@ class RegionQueue {
  * included), within the domain, in the 2-norm or ∞-norm. Capped by `maxRegions`: then the result is "≥ distance".
  */
 export async function distanceToClassBoundary(
-  net: Network,
+  model: Network,
   x0: ArrayLike<number>,
   norm: BallNorm,
   opts: ClassBoundaryOptions = {},
 ): Promise<ClassBoundaryDistance> {
-  requireLayerwise(net, "the class boundary distance");
+  requireLayerwise(model, "the class boundary distance");
+  // Units at unit scale (exact powers of two): the same regions and the same function (the output layer takes the
+  // inverse factors), with forms that neither overflow nor underflow. Throws ScaleError when the outputs overflow.
+  const net = normaliseUnits(model).net;
   const n = net.inputDim;
   const highs = norm === "inf" ? (opts.highs ?? (await loadHighs())) : undefined;
   let box = opts.domain;

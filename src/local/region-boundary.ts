@@ -11,6 +11,7 @@ import { evaluate, regionForms } from "../model/evaluate.ts";
 import { zeroRowThresholds } from "../count/unit-forms.ts";
 import { type BallNorm, dualNormOf } from "./ball.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { normaliseUnits } from "../model/normalise.ts";
 
 /** The nearest region boundary of a point, and the unit whose hyperplane it lies on. */
 export interface NearestRegionBoundary {
@@ -32,8 +33,10 @@ export interface NearestRegionBoundary {
  * the unit's forms can reach), so the answer does not change when a layer's weights are scaled. Throws ScaleError when
  * the forms overflow the double range.
  */
-export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: BallNorm, domain?: Box): NearestRegionBoundary {
-  requireLayerwise(net, "the region boundary distance");
+export function nearestRegionBoundary(model: Network, x: ArrayLike<number>, norm: BallNorm, domain?: Box): NearestRegionBoundary {
+  requireLayerwise(model, "the region boundary distance");
+  // Units at unit scale (exact powers of two): the same hyperplanes, and forms that neither overflow nor underflow.
+  const net = normaliseUnits(model).net;
   const { pattern } = evaluate(net, x);
   const forms = regionForms(net, pattern);
   const zero = zeroRowThresholds(net);
