@@ -270,7 +270,8 @@ function check(c: Case): void {
 }
 
 describe("hostile input: every command answers correctly or refuses in one line (exit 2)", () => {
-  it("the matrix covers every command and at least 300 calls", () => {
+  it("the matrix covers every command and at least 300 calls", (t) => {
+    t.diagnostic(`${cases.length} calls in ${Math.round([...results.values()].reduce((s, r) => s + r.ms, 0) / 1000)} s`);
     const commands = new Set(cases.map((c) => c.args[0]));
     for (const cmd of ["count", "bounds", "local", "local-study", "boundary", "draw", "eval", "explore", "train"]) assert.ok(commands.has(cmd), cmd);
     assert.ok(cases.length >= 300, `${cases.length} calls`);
