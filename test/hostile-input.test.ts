@@ -139,6 +139,11 @@ function buildMatrix(): void {
     add(`local --box ${box}`, ["local", f("base.json"), `--box=${box}`, ...center, ...json], refuse(problem));
     add(`boundary --box ${box}`, ["boundary", f("base.json"), `--box=${box}`, ...json], refuse(problem));
   }
+  // A model's own domain passes the same check, and the message names the model.
+  for (const cmd of ["count", "bounds", "boundary"]) {
+    add(`${cmd} flat-domain.json`, [cmd, f("flat-domain.json"), "--json"], aboutFile("flat-domain.json", /coordinate 2 of the box, \[0\.5, 0\.5\], needs lo < hi/));
+    add(`${cmd} huge-domain.json`, [cmd, f("huge-domain.json"), "--json"], aboutFile("huge-domain.json", /coordinate 1 of the box, .*, is wider than the double range/));
+  }
   const tooFine = /--threshold 1e-8 is finer than a count can judge in this box/;
   add("count --box -1e300,1e300", ["count", f("base.json"), "--box=-1e300,1e300", ...json], refuse(tooFine));
   add("boundary --box -1e300,1e300", ["boundary", f("base.json"), "--box=-1e300,1e300", ...json], refuse(tooFine));

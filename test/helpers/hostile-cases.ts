@@ -82,6 +82,8 @@ export function makeHostileFiles(dir: string): void {
     g.initializers[1] = { name: "0.bias", dims: [0], values: [] };
     g.initializers[2] = { name: "1.weight", dims: [5, 0], values: [] };
   }));
+  w("flat-domain.json", stringifyTesseraJson(base, { lo: Float64Array.of(-1, 0.5), hi: Float64Array.of(1, 0.5) }));
+  w("huge-domain.json", stringifyTesseraJson(base, { lo: Float64Array.of(-1e308, -1), hi: Float64Array.of(1e308, 1) }));
   w("zero-inputs.json", JSON.stringify({ format: "tessera", version: 1, inputDim: 0, layers: [{ weights: [[]], bias: [0], activation: { kind: "identity" } }] }));
   w("one-unit.json", JSON.stringify({ format: "tessera", version: 1, inputDim: 1, layers: [{ weights: [[1]], bias: [0.25], activation: { kind: "relu" } }, { weights: [[1]], bias: [0], activation: { kind: "identity" } }], domain: { lo: [-1], hi: [1] } }));
   w("duplicate.json", json(duplicateFirstUnit(base, 1)));
