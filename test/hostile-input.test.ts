@@ -205,7 +205,7 @@ function buildMatrix(): void {
   }
 
   // Training data and flags.
-  for (const [csv, problem] of [["empty.csv", /no data lines/], ["header.csv", /no data lines/], ["nan.csv", /line 2: y "NaN" is not a finite number/], ["one-class.csv", /only one class/], ["nope.csv", /no such file/]] as [string, RegExp][]) {
+  for (const [csv, problem] of [["empty.csv", /no data lines/], ["header.csv", /no data lines/], ["nan.csv", /line 2: y "NaN" is not a finite number/], ["one-class.csv", /only one class/], ["big.csv", /line 1: x "1e300" is beyond the float32 range training uses/], ["nope.csv", /no such file/]] as [string, RegExp][]) {
     add(`train --data csv:${csv}`, ["train", "--data", `csv:${f(csv)}`, "--arch", "2,4,2", "--epochs", "1", "--out", f("t.json"), "--no-progress"], aboutFile(csv, problem));
   }
   for (const [flag, v] of [["--epochs", "-1"], ["--epochs", "1e9"], ["--batch", "0"], ["--lr", "NaN"], ["--lr", "-1"], ["--arch", "2,0,2"], ["--arch", "3,4,2"], ["--samples", "0"], ["--noise", "-1"]]) {

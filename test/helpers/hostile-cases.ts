@@ -104,6 +104,7 @@ export function makeHostileFiles(dir: string): void {
   w("empty.csv", "");
   w("header.csv", "x,y,label\n");
   w("nan.csv", "0.1,0.2,0\n0.3,NaN,1\n0.5,0.1,1\n");
+  w("big.csv", "1e300,1e300,0\n-1e300,2e300,1\n3e300,-1e300,0\n-2e300,-2e300,1\n");
   w("one-class.csv", "0.1,0.2,0\n0.3,0.4,0\n");
   w("center.json", "[0.1, -0.2]");
   w("center-3.json", "[0.1, -0.2, 0.3]");
