@@ -27,6 +27,7 @@ import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } fr
 import { ballPreActivationBounds } from "./ball-bounds.ts";
 import { FEASIBILITY_TOL, projectOntoPolyhedron } from "./projection.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { MIN_BOX_WIDTH, MIN_RELATIVE_BOX_WIDTH } from "../model/box.ts";
 import { changeInputs, normaliseUnits, scaleBoundsToUnits, ScaleError } from "../model/normalise.ts";
 
 /** Options of {@link countLocalRegions}. */
@@ -155,12 +156,12 @@ function ballScale(net: Network, ball: Ball, box: Box, threshold: number) {
 }
 
 /**
- * Smallest radius relative to the centre's largest coordinate: the coordinates carry 16 digits, and a ball within
- * 1e-12 of their size (10^4 units in the last place) lies where the network's own round-off places its hyperplanes.
+ * Smallest radius relative to the centre's largest coordinate: the box rule (MIN_RELATIVE_BOX_WIDTH, src/model/box.ts):
+ * a ball within 1e-12 of its centre's size lies where the network's own round-off places its hyperplanes.
  */
-export const MIN_RELATIVE_RADIUS = 1e-12;
-/** Smallest radius at all: 2^−1000, so that the ball's scale 4^k stays a normal double. */
-const MIN_RADIUS = 2 ** -1000;
+export const MIN_RELATIVE_RADIUS = MIN_RELATIVE_BOX_WIDTH;
+/** Smallest radius at all: 2^−1000 (MIN_BOX_WIDTH), so that the ball's scale 4^k stays a normal double. */
+const MIN_RADIUS = MIN_BOX_WIDTH;
 
 /** Refuse, with one line, a ball too small for floating point to place around its centre. */
 function checkBallResolution(ball: Ball): void {

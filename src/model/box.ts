@@ -12,8 +12,8 @@ export const MIN_BOX_WIDTH = 2 ** -1000;
 
 /**
  * Smallest width relative to the coordinate's largest bound: the bounds carry 16 digits, and a box within 1e-12 of its
- * own magnitude (10^4 units in the last place) lies where the network's round-off places its hyperplanes (the same
- * rule as a ball's radius, MIN_RELATIVE_RADIUS in src/local/local-count.ts).
+ * own magnitude (10^4 units in the last place) lies where the network's round-off places its hyperplanes (a ball's
+ * radius follows the same rule, MIN_RELATIVE_RADIUS in src/local/local-count.ts).
  */
 export const MIN_RELATIVE_BOX_WIDTH = 1e-12;
 
