@@ -88,6 +88,19 @@ describe("job specs", () => {
     assert.deepEqual(decodeFloats(encodeFloats(Float64Array.of(1.5, NaN))), Float64Array.of(1.5, NaN));
   });
 
+  it("a spec whose box is reversed, infinite or narrower than floating point resolves is malformed (the box check of src/model/box.ts)", () => {
+    const net = randomNet(5, 3, [4, 4]);
+    const head = {
+      name: "j", model: "m.onnx", threshold: 1e-8, tightening: "interval" as const, unitSeconds: 30, tasks: 4, splitLps: 3,
+      tighteningLps: 0, tighteningSeconds: 0.1, stableUnits: { active: [0, 0], inactive: [0, 0], total: 0 },
+    };
+    const good = uniformBox(3, -1, 2), bounds = intervalBounds(net, good);
+    for (const [lo, hi, problem] of [[2, -1, /needs lo < hi/], [-Infinity, 1, /not a finite number/], [0, 1e-320, /narrower than floating point resolves/]] as [number, number, RegExp][]) {
+      const spec = describeJob(head, net, { lo: Float64Array.of(-1, lo, -1), hi: Float64Array.of(2, hi, 2) }, bounds);
+      assert.throws(() => decodeJob(JSON.stringify(spec), "j"), (e: Error) => e instanceof MalformedJobError && /job j: .*bad box: coordinate 2 of the box/.test(e.message) && problem.test(e.message));
+    }
+  });
+
   it("outcome strings round-trip through parseOutcome", () => {
     assert.deepEqual(parseOutcome("d 5 7 1 0 0 2 0 0.25"), {
       kind: "counted", seconds: 0.25, stats: { regions: 5, lps: 7, witnessHits: 1, ambiguous: 0, lpFailures: 0, stepHits: 2, cellRefutations: 0 },

@@ -5,6 +5,7 @@
 import type { Box, Network } from "../model/network.ts";
 import { activationName, hiddenLayers, hiddenWidths } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
+import { changeInputs, normaliseUnits, unitScaleChange } from "../model/normalise.ts";
 import { intervalBounds, stableUnitsFromBounds, type PreActivationBounds } from "../tighten/interval.ts";
 import type { BoundsActivation, BoundsSpec } from "./all-bounds.ts";
 
@@ -56,6 +57,12 @@ export async function boundsSpecFromNetwork(
   if (domain.lo.length !== net.inputDim || domain.hi.length !== net.inputDim) {
     throw new ModelError(`the domain has ${domain.lo.length} coordinates, the network takes ${net.inputDim} inputs`);
   }
-  const stable = stableUnitsFromBounds(net, await source.bounds(net, domain));
+  // Stability is found on the problem at unit scale (inputs by powers of four, units by powers of two: exact, and the
+  // signs of every pre-activation are kept), so that the LP's and the intervals' arithmetic judges the geometry and
+  // not the units of the weights: 1e300 weights no longer reach HiGHS, 1e-300 weights no longer underflow. Throws
+  // ScaleError when no rescaling brings the problem into the double range.
+  const changed = changeInputs(net, domain, unitScaleChange(domain));
+  const unit = normaliseUnits(changed.net).net;
+  const stable = stableUnitsFromBounds(unit, await source.bounds(unit, changed.box));
   return { ...spec, stable: { ...stable, method: `${source.name} over ${describeBox(domain)}` } };
 }

@@ -8,6 +8,7 @@ import { Option } from "commander";
 import { DEFAULT_INTERIOR_THRESHOLD } from "../count/session.ts";
 import * as z from "zod/mini";
 import type { LoadedModel } from "../io/load.ts";
+import { boxProblem } from "../model/box.ts";
 import type { Box } from "../model/network.ts";
 import { uniformBox } from "../model/network.ts";
 import { ModelError } from "../model/validate.ts";
@@ -109,6 +110,19 @@ export async function resolveDomain(
   opts: { box?: string; boxFile?: string },
   optional?: "optional",
 ): Promise<Domain | undefined> {
+  const domain = await findDomain(loaded, opts);
+  if (!domain) {
+    if (optional) return undefined;
+    throw new UsageError(`${loaded.path}: no input domain in the model; give --box lo,hi or --box-file F`);
+  }
+  // The one check of every box, wherever it came from (src/model/box.ts).
+  const problem = boxProblem(domain.box);
+  if (problem) throw new UsageError(`${domain.from}: ${problem}`);
+  return domain;
+}
+
+/** The domain from the first source that gives one, or undefined. */
+async function findDomain(loaded: LoadedModel, opts: { box?: string; boxFile?: string }): Promise<Domain | undefined> {
   const dim = loaded.network.inputDim;
   if (opts.box !== undefined && opts.boxFile !== undefined) throw new UsageError("give either --box or --box-file, not both");
   if (opts.box !== undefined) {
@@ -119,6 +133,5 @@ export async function resolveDomain(
   if (loaded.domain) return { box: loaded.domain, from: loaded.path, source: "model" };
   const sibling = await siblingExpectedBox(loaded.path, dim);
   if (sibling) return { ...sibling, source: "sibling" };
-  if (optional) return undefined;
-  throw new UsageError(`${loaded.path}: no input domain in the model; give --box lo,hi or --box-file F`);
+  return undefined;
 }

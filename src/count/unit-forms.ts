@@ -87,12 +87,14 @@ export function computeForms(
 /**
  * ZERO_ROW_NORM × the magnitude bound M of every hidden pre-activation's forms over all patterns: M = ‖W⁰_r‖ in the
  * first layer, Σ_k |W_rk| · M′_k deeper (M′_k: M of the unit k feeds through, × max(1, |α|) for leaky ReLU, the max
- * over its pieces for maxout). Throws ScaleError when a bound overflows (forms beyond the double range).
+ * over its pieces for maxout). With `withOutput`, the output layer's rows come last (for forms of f itself, e.g. a
+ * class margin f_i − f_c, whose threshold is then thr_i + thr_c). Throws ScaleError when a bound overflows (forms
+ * beyond the double range).
  */
-export function zeroRowThresholds(net: Network): Float64Array[] {
-  const hidden = hiddenLayers(net), out: Float64Array[] = [];
+export function zeroRowThresholds(net: Network, withOutput = false): Float64Array[] {
+  const layers = withOutput ? net.layers : hiddenLayers(net), out: Float64Array[] = [];
   let feed: Float64Array | undefined; // M′ of the current layer's inputs
-  for (const layer of hidden) {
+  for (const layer of layers) {
     const width = layer.inDim, W = layer.weights, M = new Float64Array(layer.outDim);
     for (let r = 0; r < layer.outDim; r++) {
       let s = 0;

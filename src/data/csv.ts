@@ -3,7 +3,6 @@
  * `#` comments skipped. Isomorphic: the caller reads the file (CLI) or gets the text from a file input (browser).
  */
 import { checkSplitOptions, DataError, splitPoints, type PointDataset } from "./dataset.ts";
-
 export { DataError } from "./dataset.ts";
 
 /** Options of {@link parseCsvDataset}. */
@@ -18,6 +17,8 @@ export interface CsvOptions {
 
 /** Labels are stored as bytes. */
 const MAX_CLASSES = 256;
+/** Largest finite float32 (training runs in float32). */
+const FLOAT32_MAX = 3.4028234663852886e38;
 /** A decimal number as written in CSV files (no hex, no "Infinity", no "NaN"). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** The box is the points' bounding box grown by this share of its side on every side. */
@@ -59,6 +60,8 @@ export function parseCsvDataset(text: string, options: CsvOptions = {}): PointDa
       if (!DECIMAL.test(f)) fail(`${at}${name} "${f}" is not a finite number`);
       const v = Number(f);
       if (!Number.isFinite(v)) fail(`${at}${name} "${f}" is not a finite number`);
+      // Training runs in float32 (TensorFlow.js): a value beyond its range would become Infinity there.
+      if (Math.abs(v) > FLOAT32_MAX) fail(`${at}${name} "${f}" is beyond the float32 range training uses (±3.4e38)`);
       xs.push(v);
     }
     const label = fields[2].replace(/^"(.*)"$/, "$1").trim();

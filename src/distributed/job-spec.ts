@@ -8,6 +8,7 @@
 import * as z from "zod";
 import type { StableUnitReport } from "../count/types.ts";
 import { describeSchemaIssue } from "../io/schema-issue.ts";
+import { boxProblem } from "../model/box.ts";
 import { networkFingerprint } from "../model/fingerprint.ts";
 import { hiddenLayers, type Activation, type Box, type Network } from "../model/network.ts";
 import { validateNetwork } from "../model/validate.ts";
@@ -163,6 +164,8 @@ export function decodeJob(text: string, job: string): DecodedJob {
   }
   if (networkFingerprint(network) !== spec.fingerprint) fail("the network does not match its fingerprint");
   const box: Box = { lo: floats("box.lo", spec.box.lo, network.inputDim), hi: floats("box.hi", spec.box.hi, network.inputDim) };
+  const boxIssue = boxProblem(box);
+  if (boxIssue) fail(`bad box: ${boxIssue}`);
   const hidden = hiddenLayers(network);
   if (spec.bounds.lower.length !== hidden.length || spec.bounds.upper.length !== hidden.length) {
     fail(`bad spec: bounds for ${spec.bounds.lower.length} layers, the network has ${hidden.length} hidden layers`);

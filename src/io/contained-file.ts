@@ -2,10 +2,11 @@
  * Files a model names beside itself (TF.js weight shards, ONNX external data), read without leaving the model's
  * folder. Node only. A path a model file gives is untrusted: it must be relative, have no `..` segment, resolve
  * (symbolic links followed) to a regular file inside the folder, and is read only up to the number of bytes the
- * caller expects, so a named `/dev/zero`, FIFO or huge file cannot grow memory or block.
+ * caller expects, so a named `/dev/zero`, FIFO or huge file cannot grow memory or block. One implementation, synchronous:
+ * the reads are bounded by what the caller expects and never wait on a FIFO, and ONNX external data is read from
+ * a synchronous parser; asynchronous callers (TF.js shards) call it as it is.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
-import { open, realpath } from "node:fs/promises";
 import { isAbsolute, posix, relative as relativePath, resolve, sep, win32 } from "node:path";
 
 /** Why a contained path was refused or could not be read: one short phrase, e.g. "leaves the model's folder". */
@@ -25,20 +26,7 @@ export class ContainedFileError extends Error {
  * UNC), any `..` segment, and a path that leaves the folder once symbolic links are resolved; a missing file is
  * "no such file".
  */
-export async function resolveContained(folder: string, path: string): Promise<string> {
-  checkRelativePath(path);
-  let base: string, real: string;
-  try {
-    base = await realpath(folder);
-    real = await realpath(resolve(base, path));
-  } catch (err) {
-    throw new ContainedFileError(reasonOf(err), (err as { code?: string }).code === "ENOENT");
-  }
-  return checkInside(base, real);
-}
-
-/** {@link resolveContained}, synchronously (for readers whose caller is synchronous, such as ONNX external data). */
-export function resolveContainedSync(folder: string, path: string): string {
+export function resolveContained(folder: string, path: string): string {
   checkRelativePath(path);
   let base: string, real: string;
   try {
@@ -83,41 +71,10 @@ export interface ContainedRead {
  * the opened file is regular, and allocates at most min(`length`, size − `offset`) bytes. `length` undefined: the
  * caller only wants the size (no bytes are read). Throws {@link ContainedFileError}.
  */
-export async function readContained(folder: string, path: string, offset = 0, length?: number): Promise<ContainedRead> {
+export function readContained(folder: string, path: string, offset = 0, length?: number): ContainedRead {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new ContainedFileError(`has a bad offset ${offset}`);
   if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw new ContainedFileError(`has a bad length ${length}`);
-  const real = await resolveContained(folder, path);
-  let handle;
-  try {
-    handle = await open(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new ContainedFileError(reasonOf(err));
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new ContainedFileError("is not a regular file");
-    const size = info.size;
-    const want = length === undefined ? 0 : Math.max(0, Math.min(length, size - offset));
-    const bytes = new Uint8Array(want);
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await handle.read(bytes, got, want - got, offset + got);
-      if (bytesRead === 0) break; // shrank while we read
-      got += bytesRead;
-    }
-    return { bytes: got === want ? bytes : bytes.subarray(0, got), size };
-  } catch (err) {
-    throw err instanceof ContainedFileError ? err : new ContainedFileError(reasonOf(err));
-  } finally {
-    await handle.close();
-  }
-}
-
-/** {@link readContained}, synchronously: at most `length` bytes at `offset` of a regular file inside `folder`. */
-export function readContainedSync(folder: string, path: string, offset = 0, length?: number): ContainedRead {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ContainedFileError(`has a bad offset ${offset}`);
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw new ContainedFileError(`has a bad length ${length}`);
-  const real = resolveContainedSync(folder, path);
+  const real = resolveContained(folder, path);
   let fd: number;
   try {
     fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));

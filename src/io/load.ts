@@ -12,7 +12,7 @@ import { ModelError } from "../model/validate.ts";
 import { type OnnxProvenance, parseOnnxModel } from "./onnx.ts";
 import { parseTesseraJson, stringifyTesseraJson } from "./tessera-json.ts";
 import { parseTfjs, tfjsDeclaredGroupBytes, toTfjs } from "./tfjs.ts";
-import { ContainedFileError, readContained, readContainedSync, reasonOf } from "./contained-file.ts";
+import { ContainedFileError, readContained, reasonOf } from "./contained-file.ts";
 import { type ModelFormat, sniffModel } from "./sniff.ts";
 
 export type { ModelFormat } from "./sniff.ts";
@@ -33,7 +33,7 @@ function loadOnnx(bytes: Uint8Array, path: string): LoadedModel {
   const folder = dirname(path);
   const { network, provenance } = parseOnnxModel(bytes, path, {
     // The whole file, as named inside the model's folder (no absolute path, no "..", no link out, a regular file).
-    externalData: (location) => readContainedSync(folder, location, 0, Number.MAX_SAFE_INTEGER).bytes,
+    externalData: (location) => readContained(folder, location, 0, Number.MAX_SAFE_INTEGER).bytes,
   });
   return { network, path, format: "onnx", onnx: provenance };
 }
@@ -64,7 +64,7 @@ async function loadTfjs(path: string, json: Record<string, unknown>): Promise<Ne
         if (shards.has(p)) continue;
         let read;
         try {
-          read = await readContained(folder, p, 0, left);
+          read = readContained(folder, p, 0, left);
         } catch (err) {
           // A missing shard is reported by parseTfjs with its manifest name; refusals and other failures here.
           if (err instanceof ContainedFileError && err.missing) continue;

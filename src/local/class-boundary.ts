@@ -12,13 +12,14 @@
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, unitsOf } from "../model/network.ts";
 import { evaluate, patternToString, regionForms, type ActivationPattern } from "../model/evaluate.ts";
-import { ZERO_ROW_NORM } from "../count/engine.ts";
+import { zeroRowThresholds } from "../count/unit-forms.ts";
 import { intervalBounds, reluStability, type PreActivationBounds } from "../tighten/interval.ts";
 import type { Highs } from "../lp/highs.ts";
 import { loadHighs } from "../lp/highs.ts";
 import { type BallNorm, clampToBox, normOf } from "./ball.ts";
 import { polyhedronDistance } from "./polyhedron-distance.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { exponentOf, normaliseUnits, scaleByPow2 } from "../model/normalise.ts";
 
 /** Regions the search may open before it stops and reports a lower bound (each costs ~N + classes distance solves). */
 export const DEFAULT_MAX_REGIONS = 2000;
@@ -59,22 +60,37 @@ interface Polyhedron {
   empty: boolean;
 }
 
-/** The half-spaces of the region of `pattern` (units stable over the search box left out: they hold everywhere in it). */
-function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: PreActivationBounds, extra?: { row: Float64Array; rhs: number }) {
+/**
+ * The half-spaces of the region of `pattern` (units stable over the search box left out: they hold everywhere in it).
+ * A row whose normal is below its zero threshold (`zero`: zeroRowThresholds with the output layer, relative to the
+ * magnitude its forms can reach) is constant on the region; every other row is scaled by a power of two to a 2-norm in
+ * [1, 2) (exact), so that the projection's and HiGHS's tolerances judge the geometry and not the weights' units.
+ */
+function regionPolyhedron(
+  net: Network,
+  pattern: ActivationPattern,
+  stable: PreActivationBounds,
+  zero: Float64Array[],
+  extra?: { row: Float64Array; rhs: number; zeroNorm: number },
+) {
   const n = net.inputDim;
   const forms = regionForms(net, pattern);
   const rows: number[] = [], rhs: number[] = [];
   let empty = false;
-  const push = (grad: ArrayLike<number>, offset: number) => {
-    // grad · x + offset ≥ 0.
-    let s = 0;
-    for (let j = 0; j < n; j++) s += grad[j] * grad[j];
-    if (Math.sqrt(s) <= ZERO_ROW_NORM) {
+  const push = (grad: ArrayLike<number>, offset: number, zeroNorm: number) => {
+    // grad · x + offset ≥ 0. The 2-norm taken after dividing by the largest entry, so that rows of 1e200 do not square
+    // to Infinity nor rows of 1e-200 to 0.
+    let big = 0, s = 0;
+    for (let j = 0; j < n; j++) big = Math.max(big, Math.abs(grad[j]));
+    if (big > 0) for (let j = 0; j < n; j++) s += (grad[j] / big) ** 2;
+    const norm = big * Math.sqrt(s);
+    if (norm <= zeroNorm) {
       if (offset < 0) empty = true;
       return;
     }
-    for (let j = 0; j < n; j++) rows.push(grad[j]);
-    rhs.push(-offset);
+    const e = -exponentOf(norm);
+    for (let j = 0; j < n; j++) rows.push(scaleByPow2(grad[j], e));
+    rhs.push(-scaleByPow2(offset, e));
   };
   let off = 0;
   const diff = new Float64Array(n);
@@ -86,7 +102,7 @@ function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: PreA
         if (reluStability(stable.lower[l][r], stable.upper[l][r]) !== 0) continue;
         const s = pattern[off + r] ? 1 : -1;
         const g = J.subarray(r * n, (r + 1) * n).map((v) => s * v);
-        push(g, s * c[r]);
+        push(g, s * c[r], zero[l][r]);
       }
     } else if (a.kind === "maxout") {
       const k = a.rank;
@@ -95,13 +111,13 @@ function regionPolyhedron(net: Network, pattern: ActivationPattern, stable: PreA
         for (let q = 0; q < k; q++) {
           if (q === pattern[off + u]) continue;
           for (let j = 0; j < n; j++) diff[j] = J[w * n + j] - J[(u * k + q) * n + j];
-          push(diff, c[w] - c[u * k + q]);
+          push(diff, c[w] - c[u * k + q], zero[l][w] + zero[l][u * k + q]); // a difference of two forms
         }
       }
     }
     off += unitsOf(layer);
   });
-  if (extra) push(extra.row, -extra.rhs);
+  if (extra) push(extra.row, -extra.rhs, extra.zeroNorm);
   const poly: Polyhedron = { rows: Float64Array.from(rows), rhs: Float64Array.from(rhs), m: rhs.length, empty };
   return { poly, output: forms.output };
 }
@@ -182,12 +198,15 @@ class RegionQueue {
  * included), within the domain, in the 2-norm or ∞-norm. Capped by `maxRegions`: then the result is "≥ distance".
  */
 export async function distanceToClassBoundary(
-  net: Network,
+  model: Network,
   x0: ArrayLike<number>,
   norm: BallNorm,
   opts: ClassBoundaryOptions = {},
 ): Promise<ClassBoundaryDistance> {
-  requireLayerwise(net, "the class boundary distance");
+  requireLayerwise(model, "the class boundary distance");
+  // Units at unit scale (exact powers of two): the same regions and the same function (the output layer takes the
+  // inverse factors), with forms that neither overflow nor underflow. Throws ScaleError when the outputs overflow.
+  const net = normaliseUnits(model).net;
   const n = net.inputDim;
   const highs = norm === "inf" ? (opts.highs ?? (await loadHighs())) : undefined;
   let box = opts.domain;
@@ -197,6 +216,8 @@ export async function distanceToClassBoundary(
   }
   // Units stable over the search box: their rows hold everywhere in it, and their decisions never flip.
   const stable = intervalBounds(net, box);
+  // Zero-normal thresholds of the hidden units and (last) of the outputs, relative to their forms' magnitudes.
+  const zero = zeroRowThresholds(net, true), zeroOut = zero[zero.length - 1];
   const { output } = evaluate(net, x0);
   let predicted = 0;
   for (let i = 1; i < output.length; i++) if (output[i] > output[predicted]) predicted = i;
@@ -229,7 +250,8 @@ export async function distanceToClassBoundary(
       if (i === predicted) continue;
       const row = new Float64Array(n);
       for (let j = 0; j < n; j++) row[j] = f.J[i * n + j] - f.J[predicted * n + j];
-      const { poly } = regionPolyhedron(net, pattern, stable, { row, rhs: f.c[predicted] - f.c[i] });
+      const margin = { row, rhs: f.c[predicted] - f.c[i], zeroNorm: zeroOut[i] + zeroOut[predicted] };
+      const { poly } = regionPolyhedron(net, pattern, stable, zero, margin);
       const d = dist(poly, best, true);
       if (d.upper < best && d.point) {
         best = d.upper;
@@ -241,7 +263,7 @@ export async function distanceToClassBoundary(
       const key = patternToString(p);
       if (seen.has(key)) continue;
       seen.add(key);
-      const d = dist(regionPolyhedron(net, p, stable).poly, best, false);
+      const d = dist(regionPolyhedron(net, p, stable, zero).poly, best, false);
       if (d.lower < best) queue.push(d.lower, p);
     }
   }

@@ -27,7 +27,8 @@ import { type Ball, ballBoundingBox, checkBall, clampToBox, distanceBetween } fr
 import { ballPreActivationBounds } from "./ball-bounds.ts";
 import { FEASIBILITY_TOL, projectOntoPolyhedron } from "./projection.ts";
 import { requireLayerwise } from "../model/lower.ts";
-import { changeInputs, ScaleError } from "../model/normalise.ts";
+import { MIN_BOX_WIDTH, MIN_RELATIVE_BOX_WIDTH } from "../model/box.ts";
+import { changeInputs, normaliseUnits, scaleBoundsToUnits, ScaleError } from "../model/normalise.ts";
 
 /** Options of {@link countLocalRegions}. */
 export interface LocalCountOptions {
@@ -65,7 +66,7 @@ export interface LocalCountResult {
   box?: Box;
   /** True when the domain cuts the ball (the count is over ball ∩ domain, not the whole ball). */
   clipped: boolean;
-  /** Pre-activation bounds over ball ∩ domain (what the local bound is computed from). */
+  /** Pre-activation bounds over ball ∩ domain, in the model's units (what the local bound is computed from). */
   bounds?: PreActivationBounds;
   stableUnits: StableUnitReport;
   lps: number;
@@ -83,9 +84,9 @@ export interface LocalCountResult {
  * const r = await countLocalRegions(net, { center: x0, radius: 0.1, norm: "2" }, { domain: uniformBox(784, 0, 1) });
  * r.regions;
  */
-export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCountOptions = {}): Promise<LocalCountResult> {
-  requireLayerwise(net, "the local count");
-  checkBall(net, ball);
+export async function countLocalRegions(model: Network, ball: Ball, opts: LocalCountOptions = {}): Promise<LocalCountResult> {
+  requireLayerwise(model, "the local count");
+  checkBall(model, ball);
   checkBallResolution(ball);
   const t0 = now();
   const threshold = interiorThreshold(opts.threshold);
@@ -98,7 +99,12 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
   if (!box || (ball.norm === "2" && distanceBetween(ball.center, clampToBox(ball.center, box), "2") >= ball.radius)) return empty();
   const highs = opts.highs ?? (await loadHighs());
   const stats = { lps: 0 };
-  const bounds = opts.bounds ?? ballPreActivationBounds(net, ball, {
+  // Every unit at unit scale (exact powers of two; the same regions, the same signs): ball bounds, LPs and the engine
+  // then judge the geometry, not the units of the weights (rows of 1e-300 squared underflowed to a zero norm, and the
+  // ball bounds took every unit for stable). Throws ScaleError when the output layer overflows at unit scale.
+  const units = normaliseUnits(model);
+  const net = units.net;
+  const bounds = (opts.bounds && scaleBoundsToUnits(opts.bounds, units.exponents)) ?? ballPreActivationBounds(net, ball, {
     domain: opts.domain,
     highs: tighteningOf(opts.tightening) === "lp" ? highs : undefined,
     stats,
@@ -119,7 +125,8 @@ export async function countLocalRegions(net: Network, ball: Ball, opts: LocalCou
     regions: result.regions,
     box,
     clipped,
-    bounds,
+    // Back in the model's units (row r × 2^e_r): the same signs, so the same stable units.
+    bounds: scaleBoundsToUnits(bounds, units.exponents.map((e) => e.map((v) => -v))),
     stableUnits: stableUnitReport(net, bounds),
     lps: result.lps + stats.lps,
     seconds: (now() - t0) / 1000,
@@ -149,12 +156,12 @@ function ballScale(net: Network, ball: Ball, box: Box, threshold: number) {
 }
 
 /**
- * Smallest radius relative to the centre's largest coordinate: the coordinates carry 16 digits, and a ball within
- * 1e-12 of their size (10^4 units in the last place) lies where the network's own round-off places its hyperplanes.
+ * Smallest radius relative to the centre's largest coordinate: the box rule (MIN_RELATIVE_BOX_WIDTH, src/model/box.ts):
+ * a ball within 1e-12 of its centre's size lies where the network's own round-off places its hyperplanes.
  */
-export const MIN_RELATIVE_RADIUS = 1e-12;
-/** Smallest radius at all: 2^−1000, so that the ball's scale 4^k stays a normal double. */
-const MIN_RADIUS = 2 ** -1000;
+export const MIN_RELATIVE_RADIUS = MIN_RELATIVE_BOX_WIDTH;
+/** Smallest radius at all: 2^−1000 (MIN_BOX_WIDTH), so that the ball's scale 4^k stays a normal double. */
+const MIN_RADIUS = MIN_BOX_WIDTH;
 
 /** Refuse, with one line, a ball too small for floating point to place around its centre. */
 function checkBallResolution(ball: Ball): void {

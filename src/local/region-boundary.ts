@@ -8,9 +8,10 @@
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, unitsOf } from "../model/network.ts";
 import { evaluate, regionForms } from "../model/evaluate.ts";
-import { ZERO_ROW_NORM } from "../count/engine.ts";
+import { zeroRowThresholds } from "../count/unit-forms.ts";
 import { type BallNorm, dualNormOf } from "./ball.ts";
 import { requireLayerwise } from "../model/lower.ts";
+import { normaliseUnits } from "../model/normalise.ts";
 
 /** The nearest region boundary of a point, and the unit whose hyperplane it lies on. */
 export interface NearestRegionBoundary {
@@ -27,12 +28,18 @@ export interface NearestRegionBoundary {
 
 /**
  * The nearest boundary of the linear region containing x (its activation pattern as `evaluate` gives it), in the
- * 2-norm or the ∞-norm. Units whose affine form is constant on the region (zero gradient) cut nothing and are skipped.
+ * 2-norm or the ∞-norm. Units whose affine form is constant on the region (zero gradient) cut nothing and are skipped:
+ * a gradient counts as zero below the engine's relative threshold (zeroRowThresholds: ZERO_ROW_NORM × the largest norm
+ * the unit's forms can reach), so the answer does not change when a layer's weights are scaled. Throws ScaleError when
+ * the forms overflow the double range.
  */
-export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: BallNorm, domain?: Box): NearestRegionBoundary {
-  requireLayerwise(net, "the region boundary distance");
+export function nearestRegionBoundary(model: Network, x: ArrayLike<number>, norm: BallNorm, domain?: Box): NearestRegionBoundary {
+  requireLayerwise(model, "the region boundary distance");
+  // Units at unit scale (exact powers of two): the same hyperplanes, and forms that neither overflow nor underflow.
+  const net = normaliseUnits(model).net;
   const { pattern } = evaluate(net, x);
   const forms = regionForms(net, pattern);
+  const zero = zeroRowThresholds(net);
   const n = net.inputDim;
   let best = Infinity, bestLayer = -1, bestUnit = -1, bestPiece = -1;
   const diff = new Float64Array(n);
@@ -40,9 +47,9 @@ export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: 
   hiddenLayers(net).forEach((layer, l) => {
     const { J, c } = forms.preActivations[l];
     const a = layer.activation;
-    const consider = (grad: Float64Array, value: number, unit: number, piece: number) => {
+    const consider = (grad: Float64Array, value: number, unit: number, piece: number, zeroNorm: number) => {
+      if (dualNormOf(grad, "2") <= zeroNorm) return;
       const g = dualNormOf(grad, norm);
-      if (g <= ZERO_ROW_NORM) return;
       // Distance to the hyperplane {y : grad · y + const = 0} in a norm: |value| / ‖grad‖_* (Hölder, attained).
       const d = Math.abs(value) / g;
       if (d < best) {
@@ -57,7 +64,7 @@ export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: 
         const row = J.subarray(r * n, (r + 1) * n);
         let v = c[r];
         for (let j = 0; j < n; j++) v += row[j] * x[j];
-        consider(row, v, r, -1);
+        consider(row, v, r, -1, zero[l][r]);
       }
     } else if (a.kind === "maxout") {
       const k = a.rank;
@@ -71,7 +78,7 @@ export function nearestRegionBoundary(net: Network, x: ArrayLike<number>, norm: 
             diff[j] = J[win * n + j] - J[other * n + j];
             v += diff[j] * x[j];
           }
-          consider(diff, v, u, q);
+          consider(diff, v, u, q, zero[l][win] + zero[l][other]); // a difference of two forms
         }
       }
     }

@@ -74,13 +74,12 @@ const nextMacrotask = () => new Promise<void>((r) => setTimeout(r, 0));
 function fingerprintOf(relax: MilpRelaxation, threshold: number): string {
   const { box } = relax;
   const boxKey = `${Math.min(...box.lo)},${Math.max(...box.hi)},${box.lo.length}`;
-  // FNV-1a over the weights' and biases' float64 bits: resuming against other weights must fail loudly.
+  // FNV-1a over the weights', biases' and every box bound's float64 bits: resuming against other weights or another
+  // box (even one with the same smallest and largest bound) must fail loudly.
   let hash = 0x811c9dc5;
-  for (const layer of relax.net.layers) {
-    for (const arr of [layer.weights, layer.bias]) {
-      const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-      for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
-    }
+  for (const arr of [...relax.net.layers.flatMap((layer) => [layer.weights, layer.bias]), box.lo, box.hi]) {
+    const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
   }
   const weights = hash.toString(16).padStart(8, "0");
   return `units=${relax.form.units.length};unstable=${relax.depth};threshold=${threshold};box=${boxKey};weights=${weights}`;

@@ -1,5 +1,6 @@
 import type { DenseLayer, Network } from "./network.ts";
 import { hiddenLayers, hiddenUnitCount, outputDim, outputWidthOf, unitsOf } from "./network.ts";
+import { ScaleError } from "./normalise.ts";
 
 /**
  * An activation pattern: one entry per hidden unit in layer order. ReLU / leaky ReLU: 1 ⇔ pre-activation > 0.
@@ -97,16 +98,36 @@ export function forward(net: Network, x: ArrayLike<number>): Float64Array {
 
 /** Output and activation pattern at x, in one pass. */
 export function evaluate(net: Network, x: ArrayLike<number>): { output: Float64Array; pattern: ActivationPattern } {
+  return pass(net, x, false);
+}
+
+/**
+ * {@link evaluate}, refusing an answer it cannot stand behind: throws ScaleError when a pre-activation or an output
+ * leaves the double range (an overflow prints as Infinity or null, and Infinity − Infinity makes the pattern NaN).
+ */
+export function evaluateChecked(net: Network, x: ArrayLike<number>): { output: Float64Array; pattern: ActivationPattern } {
+  return pass(net, x, true);
+}
+
+/** One forward pass; with `check`, every layer's pre-activations must be finite. */
+function pass(net: Network, x: ArrayLike<number>, check: boolean): { output: Float64Array; pattern: ActivationPattern } {
   const pattern = new Uint8Array(hiddenUnitCount(net));
   let h = Float64Array.from(x);
   let offset = 0;
-  for (const layer of net.layers) {
+  for (let l = 0; l < net.layers.length; l++) {
+    const layer = net.layers[l];
     const g = applyDense(layer, h, new Float64Array(layer.outDim));
+    if (check) checkFinite(g, l === net.layers.length - 1 ? "output" : `pre-activation of layer ${l}, unit`);
     const out = new Float64Array(outputWidthOf(layer));
     offset += activate(layer, g, out, pattern, offset);
     h = out;
   }
   return { output: h, pattern };
+}
+
+function checkFinite(g: Float64Array, what: string): void {
+  const bad = g.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ScaleError(`at this input the ${what} ${bad} is ${g[bad]}: the network's values leave the double range`);
 }
 
 /** Activation pattern at x. */

@@ -35,6 +35,7 @@ function pow2(e: number): number {
 
 /** x · 2^e, exact whenever the result is a normal double (applied in steps so that no factor overflows). */
 export function scaleByPow2(x: number, e: number): number {
+  if (!Number.isFinite(e)) return x * 2 ** e; // 0, ±Infinity or NaN at once (the steps below would never end)
   while (e > 1000) {
     x *= 2 ** 1000;
     e -= 1000;
@@ -117,6 +118,23 @@ export function normaliseUnits(net: Network): NormalisedUnits {
     }
   }
   return { net: identity ? net : { inputDim: net.inputDim, layers }, exponents, identity };
+}
+
+/**
+ * {@link normaliseUnits}, then the output layer multiplied by one power of two so that its largest entry lies in
+ * [1, 2): the outputs are those of the network times one positive constant, so the predicted class (argmax, or f > 0
+ * for one output), the regions and the class boundaries are the same, while the outputs' forms are of unit scale
+ * (a classifier whose outputs are all near 1e-300 would otherwise have every class margin below the geometry's
+ * zero-gradient cut-off and no boundary at all). Throws {@link ScaleError} as normaliseUnits does.
+ */
+export function normaliseClassifier(net: Network): Network {
+  const units = normaliseUnits(net).net;
+  const last = units.layers[units.layers.length - 1];
+  let E = -Infinity;
+  for (const arr of [last.weights, last.bias]) for (const v of arr) if (v !== 0) E = Math.max(E, exponentOf(v));
+  if (E === -Infinity || E === 0) return units;
+  const scaled = { ...last, weights: last.weights.map((v) => scaleByPow2(v, -E)), bias: last.bias.map((v) => scaleByPow2(v, -E)) };
+  return { inputDim: units.inputDim, layers: [...units.layers.slice(0, -1), scaled] };
 }
 
 /** Pre-activation bounds of a network carried over to its {@link normaliseUnits} form (row r scaled by 2^−e_r). */

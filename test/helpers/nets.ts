@@ -80,3 +80,18 @@ export function changeInputs(net: Network, d: number[], v: number[], perm: numbe
   }
   return out;
 }
+
+/**
+ * Layer l's weights × c_l and its bias × c_0 ⋯ c_l: every pre-activation of layer l is multiplied by c_0 ⋯ c_l > 0, so
+ * the regions (and the argmax) are those of the base network.
+ */
+export function scaleLayers(net: Network, c: number[]): Network {
+  let product = 1;
+  return {
+    inputDim: net.inputDim,
+    layers: net.layers.map((L, l) => {
+      product *= c[l];
+      return { ...L, weights: L.weights.map((w) => w * c[l]), bias: L.bias.map((b) => b * product) };
+    }),
+  };
+}

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { allBounds, type BoundRow, type BoundsSpec } from "../../bounds/all-bounds.ts";
 import { deepVsShallow } from "../../bounds/deep-vs-shallow.ts";
+import { aboutModel } from "../model-errors.ts";
 import { boundsSpecFromNetwork, INTERVAL_BOUNDS, type PreActivationBoundSource } from "../../bounds/from-network.ts";
 import { loadHighs } from "../../lp/highs.ts";
 import { lpBounds } from "../../tighten/lp.ts";
@@ -75,7 +76,7 @@ export async function boundsReport(
   const resolved = await resolveDomain(model, opts, "optional");
   const domain = resolved?.box;
   const from = resolved?.source === "model" ? "the model's domain" : resolved?.from;
-  const spec = await boundsSpecFromNetwork(model.network, domain, source);
+  const spec = await aboutModel(opts.model!, () => boundsSpecFromNetwork(model.network, domain, source));
   const domainNote = domain
     ? `stable units found by ${spec.stable!.method} (domain from ${from})`
     : "no input domain (no --box, none in the model, no NAME.expected.json): plain bounds only; the stable-unit bound needs a domain";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadModel } from "../../io/load.ts";
-import { evaluate, patternToString } from "../../model/evaluate.ts";
+import { evaluateChecked, patternToString } from "../../model/evaluate.ts";
+import { aboutModel } from "../model-errors.ts";
 import { hiddenLayers, unitsOf } from "../../model/network.ts";
 import { readInputPoint } from "../input-vector.ts";
 
@@ -16,7 +17,7 @@ export function registerEval(program: Command): void {
     .action(async (path: string, opts: { x?: string; xFile?: string; json?: boolean }) => {
       const { network } = await loadModel(path);
       const x = readInputPoint(opts, network.inputDim, path);
-      const { output, pattern } = evaluate(network, x);
+      const { output, pattern } = await aboutModel(path, () => evaluateChecked(network, x));
       const patternText = patternToString(pattern);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ output: Array.from(output), pattern: patternText })}\n`);

@@ -11,9 +11,9 @@ import { describeBox } from "../../bounds/from-network.ts";
 import type { Box } from "../../model/network.ts";
 import { type Ball, type BallNorm, parseBallNorm } from "../../local/ball.ts";
 import { analyzeBall, type BallAnalysis } from "../../local/analyze.ts";
+import { aboutModel } from "../model-errors.ts";
 import { LOCAL_BOUND_SOURCE } from "../../local/local-bound.ts";
 import { DEFAULT_MAX_REGIONS } from "../../local/class-boundary.ts";
-import { ModelError } from "../../model/validate.ts";
 import { parseNumberList } from "../input-vector.ts";
 import { boxFileOption, boxOption, resolveDomain, thresholdOption } from "../domain.ts";
 import { UsageError } from "../../util/errors.ts";
@@ -213,17 +213,14 @@ export function registerLocal(program: Command): void {
       const bar = new ProgressBar("local count", flags.progress && !flags.json);
       let analysis: BallAnalysis;
       try {
-        analysis = await analyzeBall(loaded.network, ball, {
+        analysis = await aboutModel(modelPath, () => analyzeBall(loaded.network, ball, {
           domain: domain?.box,
           tightening: flags.tightening as "lp" | "interval",
           threshold,
           classBoundary: flags.classBoundary,
           maxRegions: Number(flags.maxRegions),
           onProgress: (p) => bar.update(p.regions, p.fraction, `${formatCount(p.lps)} LPs`),
-        });
-      } catch (err) {
-        if (err instanceof ModelError) throw new ModelError(`${modelPath}: ${err.message}`);
-        throw err;
+        }));
       } finally {
         bar.done();
       }
