@@ -9,7 +9,6 @@
 import type { AffineMap } from "../model/evaluate.ts";
 import type { PlanarPartition, PlanarRegion } from "./partition.ts";
 import { allPolygons } from "./partition.ts";
-import type { PlaneDomain } from "./slice.ts";
 import { DOMAIN_EDGE, KEPT_WHOLE, SNAP_RELATIVE, clipHalfPlane, polygonDiameter } from "./polygon.ts";
 
 /**
@@ -106,7 +105,7 @@ function clipScratch(cap: number): typeof scratch {
  * Split one region into its class cells (class i: f_i − f_j ≥ 0 for j > i and > 0 for j < i, argmax's tie rule).
  * `snap` is the clipping tolerance (SNAP_RELATIVE × domain diameter).
  */
-export function classCells(region: Pick<PlanarRegion, "polygon" | "edges" | "output">, regionIndex: number, snap: number): ClassCell[] {
+export function classCells(region: PlanarRegion, regionIndex: number, snap: number): ClassCell[] {
   const { J, c, k } = scoreForms(region.output);
   const cells: ClassCell[] = [];
   const cap = region.edges.length + k + 1;
@@ -137,25 +136,13 @@ export function classCells(region: Pick<PlanarRegion, "polygon" | "edges" | "out
  */
 export function classBoundary(partition: PlanarPartition): ClassBoundary {
   const polygons = allPolygons(partition);
-  const cells: ClassCell[] = [];
-  const b = classBoundaryOf(polygons.length, (r) => polygons[r], partition.domain, (cell) => cells.push(cell));
-  return { ...b, cells };
-}
-
-/**
- * {@link classBoundary} of `count` polygons given one at a time by `regionAt` (the same order as `allPolygons`),
- * each class cell handed to `onCell` as it is found instead of kept (for flat partitions, partition-flat.ts).
- */
-export function classBoundaryOf(count: number, regionAt: (r: number) => Pick<PlanarRegion, "polygon" | "edges" | "output">, domain: PlaneDomain, onCell: (cell: ClassCell) => void): Omit<ClassBoundary, "cells"> {
-  const diameter = polygonDiameter(domain.poly, domain.labels.length);
+  const diameter = polygonDiameter(partition.domain.poly, partition.domain.labels.length);
   const snap = SNAP_RELATIVE * diameter, tolerance = JOIN_RELATIVE * diameter;
+  const cells: ClassCell[] = [];
   const seg: number[] = [], cls: number[] = [], reg: number[] = [];
-  let classes = 0;
-  for (let r = 0; r < count; r++) {
-    const region = regionAt(r);
-    if (r === 0) classes = classCount(region.output.rows);
+  polygons.forEach((region, r) => {
     for (const cell of classCells(region, r, snap)) {
-      onCell(cell);
+      cells.push(cell);
       const n = cell.edges.length;
       for (let e = 0; e < n; e++) {
         const other = classOfEdgeLabel(cell.edges[e]);
@@ -168,9 +155,10 @@ export function classBoundaryOf(count: number, regionAt: (r: number) => Pick<Pla
         reg.push(r);
       }
     }
-  }
+  });
   const pieces: BoundaryPieces = { count: reg.length, segments: Float64Array.from(seg), classes: Int32Array.from(cls), regions: Int32Array.from(reg) };
-  return { classes, pieces, polylines: joinPieces(pieces, tolerance), tolerance };
+  const classes = partition.regions.length + partition.slivers.length > 0 ? classCount(polygons[0].output.rows) : 0;
+  return { classes, cells, pieces, polylines: joinPieces(pieces, tolerance), tolerance };
 }
 
 /** Endpoints of pieces clustered within a tolerance (grid hashing): `cluster[2k + end]` for end 0 and 1 of piece k. */

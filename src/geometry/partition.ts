@@ -559,28 +559,6 @@ function splitMaxout(p: Piece, unit: number, rank: number, G: Float64Array, gc: 
  * p.regions.length; // 1557 for random-2-32-32-s5, as countRegions finds
  */
 export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions = {}): PlanarPartition {
-  const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
-  const meta = partitionInto(model, domain, opts, (isRegion, polygon, edges, n, pattern, output, area, point, radius) => {
-    (isRegion ? regions : slivers).push({ polygon, edges, pattern, output, area, point, radius });
-  });
-  return { ...meta, regions, slivers };
-}
-
-/**
- * Receives each polygon of a partition as it is finished, in the partition's order: whether it is a region (else a
- * sliver), its vertices and edge labels (`n` of them), pattern, output map, area, inner point and radius. The arrays
- * are the partition's own (views of its arenas); a sink that does not keep them lets them be collected young.
- */
-export type PolygonSink = (isRegion: boolean, polygon: Float64Array, edges: Int32Array, n: number, pattern: Uint8Array, output: AffineMap, area: number, point: Float64Array, radius: number) => void;
-
-/** What a partition knows besides its polygons. */
-export type PartitionMeta = Omit<PlanarPartition, "regions" | "slivers">;
-
-/**
- * {@link planarPartition} with every polygon handed to `sink` instead of kept as an object: the same polygons in the
- * same order (regions and slivers interleaved as they are finished). For flat outputs (partition-flat.ts).
- */
-export function partitionInto(model: Network, domain: PlaneRect | PlaneDomain, opts: PartitionOptions, sink: PolygonSink): PartitionMeta {
   requireLayerwise(model, "the planar partition");
   if (model.inputDim !== 2) throw new ModelError(`a planar partition needs a 2-input network, this one takes ${model.inputDim} inputs (slice it first)`);
   // Every unit at unit scale (exact powers of two, the same function and regions): ZERO_GRADIENT then judges round-off.
@@ -607,6 +585,7 @@ export function partitionInto(model: Network, domain: PlaneRect | PlaneDomain, o
   const maxWidth = Math.max(2, ...net.layers.map((layer) => layer.inDim));
   const live = new Int32Array(maxWidth), h = new Float64Array(3 * maxWidth), pos = new Int32Array(maxWidth).fill(-1), flips = new Int32Array(MAX_FLIPS);
   const last = net.layers[net.layers.length - 1];
+  const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
   /** A polygon of the partition with its output map: a region, or a sliver when its interior radius is too small. */
   const finish = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, J: Float64Array, c: Float64Array): void => {
     const point = polygonCentroid(poly, n);
@@ -620,7 +599,8 @@ export function partitionInto(model: Network, domain: PlaneRect | PlaneDomain, o
         point[1] = centre.y;
       }
     }
-    sink(radius > threshold, poly, labels, n, pattern, { rows: last.outDim, cols: 2, J, c }, polygonArea(poly, n), point, radius);
+    const region: PlanarRegion = { polygon: poly, edges: labels, pattern, output: { rows: last.outDim, cols: 2, J, c }, area: polygonArea(poly, n), point, radius };
+    (radius > threshold ? regions : slivers).push(region);
   };
   hidden.forEach((layer, l) => {
     const next: Cell[] = [];
@@ -756,7 +736,7 @@ export function partitionInto(model: Network, domain: PlaneRect | PlaneDomain, o
     composeCell(last.weights, last.bias, last.outDim, width, parent, cell, J, c, live, h);
     finish(cell.poly, cell.labels, cell.n, cell.pattern, J, c);
   }
-  return { domain: dom, domainArea, threshold, units: N, peakPieces };
+  return { domain: dom, domainArea, regions, slivers, threshold, units: N, peakPieces };
 }
 
 /** Every polygon of a partition, regions first, then slivers. */

@@ -3,21 +3,7 @@
  * the page cheaply (a few typed arrays, no per-region objects): polygons with their edge labels, patterns and output
  * maps; class cells; boundary polylines. The page draws from these arrays and looks regions up by pattern.
  */
-import {
-  allPolygons,
-  classBoundary,
-  classBoundaryOf,
-  GrowingArray,
-  hiddenUnitCount,
-  lowerOnBox,
-  type Network,
-  outputDim,
-  planarPartitionFast,
-  planarPartitionFlat,
-  type PlaneRect,
-  rectDomain,
-  SKELETON_PARTITION_MAX_WIDTH,
-} from "tessera";
+import { allPolygons, classBoundary, hiddenUnitCount, lowerOnBox, type Network, outputDim, planarPartitionFast, type PlaneRect } from "tessera";
 
 /** The exact partition of a view rectangle, flat. Polygons are the regions first, then the slivers. */
 export interface PackedPartition {
@@ -65,9 +51,6 @@ function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32A
 export function packPartition(model: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
   // Per-unit layers (residual blocks, PReLU per channel) become ReLU layers equal on the rectangle (src/model/lower.ts).
   const net = lowerOnBox(model, { lo: Float64Array.of(rect.umin, rect.vmin), hi: Float64Array.of(rect.umax, rect.vmax) }).network;
-  // Layers too wide for the skeleton go to polygon clipping (planarPartitionFast's rule), written flat: no objects per
-  // region for the garbage collector to copy, and no second pass to pack them.
-  if (net.layers.slice(0, -1).some((layer) => layer.outDim > SKELETON_PARTITION_MAX_WIDTH)) return packFlat(net, rect, onLayer);
   const t0 = performance.now();
   const partition = planarPartitionFast(net, rect, { onLayer });
   const boundary = classBoundary(partition);
@@ -106,50 +89,6 @@ export function packPartition(model: Network, rect: PlaneRect, onLayer?: (layer:
     lineStart,
     lineCoords,
     lineClosed,
-    boundaryPieces: boundary.pieces.count,
-    ms,
-  };
-}
-
-/** {@link packPartition} by clipping into flat arrays (planarPartitionFlat; the class boundary read from them). */
-function packFlat(net: Network, rect: PlaneRect, onLayer?: (layer: number, layers: number, pieces: number) => void): PackedPartition {
-  const t0 = performance.now();
-  const p = planarPartitionFlat(net, rect, { onLayer });
-  const { polyStart, coords, labels, J, c, outputs } = p;
-  const count = p.regions + p.slivers;
-  const cellStart = new GrowingArray(new Uint32Array(1024), (n) => new Uint32Array(n));
-  const cellCoords = new GrowingArray(new Float64Array(1 << 14), (n) => new Float64Array(n));
-  const cellClass = new GrowingArray(new Uint16Array(1024), (n) => new Uint16Array(n));
-  cellStart.push(0);
-  const boundary = classBoundaryOf(count, (k) => ({
-    polygon: coords.subarray(2 * polyStart[k], 2 * polyStart[k + 1]),
-    edges: labels.subarray(polyStart[k], polyStart[k + 1]),
-    output: { rows: outputs, cols: 2, J: J.subarray(2 * outputs * k, 2 * outputs * (k + 1)), c: c.subarray(outputs * k, outputs * (k + 1)) },
-  }), rectDomain(rect), (cell) => {
-    cellCoords.append(cell.polygon);
-    cellStart.push(cellCoords.length / 2);
-    cellClass.push(cell.cls);
-  });
-  const ms = performance.now() - t0;
-  const { start: lineStart, data: lineCoords } = concat(boundary.polylines.map((l) => l.points), 2);
-  return {
-    rect,
-    units: p.units,
-    outputs,
-    regions: p.regions,
-    slivers: p.slivers,
-    polyStart,
-    coords,
-    labels,
-    patterns: p.patterns,
-    J,
-    c,
-    cellStart: cellStart.toArray(),
-    cellCoords: cellCoords.toArray(),
-    cellClass: cellClass.toArray(),
-    lineStart,
-    lineCoords,
-    lineClosed: Uint8Array.from(boundary.polylines, (l) => (l.closed ? 1 : 0)),
     boundaryPieces: boundary.pieces.count,
     ms,
   };
