@@ -43,6 +43,15 @@ export const PIVOT_TOL = 1e-9;
  * n0 = 784 on [0, 1]: only LPs whose optimum lies within E of the decision threshold need the exact fallback.
  */
 export const COST_PERTURBATION = 1e-11;
+/**
+ * Pricing weight of the row-activity columns against the structural ones (the x and t columns, weight 1). With 1,
+ * the weight is the norm of the whole tableau row; the activities' part alone (the weights before, ‖e_p^T B^{-1}‖²)
+ * is the textbook dual steepest edge. Measured on 16 tasks of mnist-10-12-s1 (66,474 pivots with the activities'
+ * part alone): 1 → 62,280 pivots, 0.1 → 54,723, 0.01 → 49,260, 0.001 → 46,882, and 0 → 52,267 with 604 LPs left to the
+ * exact solver (the structural rows span at most N1 + 1 dimensions, so G alone is singular and the weights vanish).
+ * 0.01 keeps G well conditioned (smallest eigenvalue ≥ 0.01 on unit rows) at most of the gain.
+ */
+const SLACK_WEIGHT = 0.01;
 /** Refactorise the basis inverse after this many eta updates to bound error growth. */
 const REFACTOR_EVERY = 40;
 /** Iteration cap per solve; exceeding it reports `failed` so the caller can use an independent solver. */
@@ -114,6 +123,10 @@ export class MarginLP {
   private readonly upper: Uint8Array; // nonbasic at upper bound
   private readonly head: Int32Array; // basis position → variable
   private readonly binv: Float64Array; // cap × cap, row-major, stride cap
+  /** cap × cap: G = A A^T + SLACK_WEIGHT · I over the rows' structural coefficients (x and t), for pricing. */
+  private readonly gram: Float64Array;
+  /** Rows whose entries of `gram` are current (rows below stay unchanged until a row at or below is rewritten). */
+  private gramRows = 0;
   private updates = 0;
   /** Equality rows among the current rows (their activities have lb = ub). */
   private fixedRows = 0;
@@ -186,6 +199,7 @@ export class MarginLP {
     this.val = new Float64Array(nv);
     this.head = new Int32Array(this.cap);
     this.binv = new Float64Array(this.cap * this.cap);
+    this.gram = new Float64Array(this.cap * this.cap);
     this.col = new Float64Array(this.cap);
     this.work = new Float64Array(this.cap);
     this.order = new Int32Array(nv);
@@ -260,6 +274,7 @@ export class MarginLP {
     }
     A[base + n0] = tCoef;
     activity += tCoef * this.val[n0];
+    if (this.gramRows > i) this.gramRows = i;
     const r = n + i;
     this.lb[r] = b;
     this.ub[r] = Infinity;
@@ -337,13 +352,17 @@ export class MarginLP {
     const prof = lpProfile;
     let t = timed ? now() : 0, t2 = 0;
     const stopBound = stopAtOrBelow - this.perturbationError;
+    this.updateGram();
     const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
       const m = this.m;
       // dualBound() ≥ t − perturbationSpan, so the exact bound is only needed once t is within that of the stop.
       if (val[n0] - this.perturbationSpan <= stopBound && this.dualBound() <= stopBound) return LPStatus.Below;
-      // Pricing, exact dual steepest edge: the basic variable maximising violation² / ‖e_p^T B^{-1}‖² leaves
-      // (Forrest & Goldfarb 1992); with B^{-1} explicit and m small the weights cost O(m²).
+      // Pricing, steepest edge in the space of the reduced costs: the basic variable maximising violation² / w_p
+      // leaves, w_p = ‖e_p^T B^{-1} A‖² + SLACK_WEIGHT ‖e_p^T B^{-1}‖², the squared norm of its tableau row over the
+      // structural columns (the edge along which all reduced costs move; Devex, Harris 1973, approximates the same
+      // norm) plus the row-activity columns scaled down. Exact, from the rows' Gram matrix: w_p = ρ G ρ^T, O(m²).
+      const G = this.gram;
       let p = -1, bestScore = 0, delta = 0;
       for (let k = 0; k < m; k++) {
         const v = head[k], x = val[v];
@@ -353,7 +372,14 @@ export class MarginLP {
         else continue;
         let w = 0;
         const kb = k * cap;
-        for (let i = 0; i < m; i++) w += binv[kb + i] * binv[kb + i];
+        for (let i = 0; i < m; i++) {
+          const bi = binv[kb + i];
+          if (bi === 0) continue; // B^{-1} is sparse after a few pivots
+          let s = 0;
+          const gb = i * cap;
+          for (let l = 0; l < m; l++) s += G[gb + l] * binv[kb + l];
+          w += bi * s;
+        }
         const score = (viol * viol) / w;
         if (score > bestScore) {
           bestScore = score;
@@ -571,6 +597,26 @@ export class MarginLP {
     this.updates = 0;
     if (moved) this.computeBasicValues();
     return true;
+  }
+
+  /**
+   * Bring the pricing's Gram matrix up to the current rows: entries of rows ≥ gramRows (rows added since the last
+   * solve; rows dropped by `restore` and added again are recomputed). O(n) per new entry, once per row and solve.
+   */
+  private updateGram(): void {
+    const { n, m, cap, A, gram: G } = this;
+    for (let i = this.gramRows; i < m; i++) {
+      const base = i * n;
+      for (let p = 0; p <= i; p++) {
+        let s = 0;
+        const pb = p * n;
+        for (let j = 0; j < n; j++) s += A[base + j] * A[pb + j];
+        if (p === i) s += SLACK_WEIGHT;
+        G[i * cap + p] = s;
+        G[p * cap + i] = s;
+      }
+    }
+    this.gramRows = m;
   }
 
   /** x_B = −B^{-1} (N x_N): the basic values from the nonbasic ones, from scratch. */
