@@ -94,6 +94,30 @@ describe("MarginLP (bounded dual simplex) against HiGHS", () => {
     assert.deepEqual(lp.point(new Float64Array(n0)), x0);
   });
 
+  it("a row added after restore is priced as in an LP that never had the dropped rows (same pivots, same point)", () => {
+    // The pricing's Gram matrix of the rows is kept across solves; rows dropped by restore must not leave stale entries.
+    const rand = mulberry32(33);
+    const n0 = 60, lo = new Float64Array(n0), hi = new Float64Array(n0).fill(1);
+    const base = Array.from({ length: 5 }, () => unitRow(rand, n0));
+    const dropped = Array.from({ length: 4 }, () => unitRow(rand, n0));
+    const later = Array.from({ length: 4 }, () => unitRow(rand, n0));
+    const a = new MarginLP(lo, hi, 12, 10), b = new MarginLP(lo, hi, 12, 10);
+    for (const lp of [a, b]) {
+      base.forEach((r, i) => lp.addRow(r, 0.5 + 0.1 * i));
+      lp.solve();
+      lp.save(0);
+    }
+    dropped.forEach((r) => a.addRow(r, 1.5));
+    a.solve();
+    a.restore(0);
+    for (const lp of [a, b]) later.forEach((r, i) => lp.addRow(r, 1.2 + 0.2 * i));
+    const before = [a.iterations, b.iterations];
+    assert.equal(a.solve(), b.solve());
+    assert.ok(b.iterations - before[1] > 0, "the later rows take pivots");
+    assert.equal(a.iterations - before[0], b.iterations - before[1]);
+    assert.deepEqual(a.point(new Float64Array(n0)), b.point(new Float64Array(n0)));
+  });
+
   it("with equality rows the point lies on their hyperplanes, its margin is HiGHS's optimum, and restore drops them", () => {
     const rand = mulberry32(77);
     let checked = 0;

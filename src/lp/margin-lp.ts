@@ -43,6 +43,20 @@ export const PIVOT_TOL = 1e-9;
  * n0 = 784 on [0, 1]: only LPs whose optimum lies within E of the decision threshold need the exact fallback.
  */
 export const COST_PERTURBATION = 1e-11;
+/**
+ * Pricing weight of the row-activity columns against the structural ones (the x and t columns, weight 1). With 1,
+ * the weight is the norm of the whole tableau row; the activities' part alone (the weights before, ‖e_p^T B^{-1}‖²)
+ * is the textbook dual steepest edge. Measured on 16 tasks of mnist-10-12-s1 (66,474 pivots with the activities'
+ * part alone): 1 → 62,280 pivots, 0.1 → 54,723, 0.01 → 49,260, 0.001 → 46,882, and 0 → 52,267 with 604 LPs left to the
+ * exact solver (the structural rows span at most N1 + 1 dimensions, so G alone is singular and the weights vanish).
+ * 0.01 keeps G well conditioned (smallest eigenvalue ≥ 0.01 on unit rows) at most of the gain.
+ */
+const SLACK_WEIGHT = 0.01;
+/**
+ * An updated pricing weight below this fraction of its update's last term (f² w_p) has lost most of its digits to
+ * cancellation and is recomputed from scratch; weights are ≥ SLACK_WEIGHT ‖ρ_k‖² > 0, so that is always possible.
+ */
+const WEIGHT_FLOOR = 1e-6;
 /** Refactorise the basis inverse after this many eta updates to bound error growth. */
 const REFACTOR_EVERY = 40;
 /** Iteration cap per solve; exceeding it reports `failed` so the caller can use an independent solver. */
@@ -114,6 +128,13 @@ export class MarginLP {
   private readonly upper: Uint8Array; // nonbasic at upper bound
   private readonly head: Int32Array; // basis position → variable
   private readonly binv: Float64Array; // cap × cap, row-major, stride cap
+  /** cap × cap: G = A A^T + SLACK_WEIGHT · I over the rows' structural coefficients (x and t), for pricing. */
+  private readonly gram: Float64Array;
+  /** Rows whose entries of `gram` are current (rows below stay unchanged until a row at or below is rewritten). */
+  private gramRows = 0;
+  /** Pricing weights w_k = ρ_k G ρ_k^T of the basis positions (ρ_k = e_k^T B^{-1}), and a work buffer of their update. */
+  private readonly weight: Float64Array;
+  private readonly gtau: Float64Array;
   private updates = 0;
   /** Equality rows among the current rows (their activities have lb = ub). */
   private fixedRows = 0;
@@ -186,6 +207,9 @@ export class MarginLP {
     this.val = new Float64Array(nv);
     this.head = new Int32Array(this.cap);
     this.binv = new Float64Array(this.cap * this.cap);
+    this.gram = new Float64Array(this.cap * this.cap);
+    this.weight = new Float64Array(this.cap);
+    this.gtau = new Float64Array(this.cap);
     this.col = new Float64Array(this.cap);
     this.work = new Float64Array(this.cap);
     this.order = new Int32Array(nv);
@@ -260,6 +284,7 @@ export class MarginLP {
     }
     A[base + n0] = tCoef;
     activity += tCoef * this.val[n0];
+    if (this.gramRows > i) this.gramRows = i;
     const r = n + i;
     this.lb[r] = b;
     this.ub[r] = Infinity;
@@ -337,13 +362,18 @@ export class MarginLP {
     const prof = lpProfile;
     let t = timed ? now() : 0, t2 = 0;
     const stopBound = stopAtOrBelow - this.perturbationError;
-    const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order } = this;
+    this.updateGram();
+    this.computeWeights();
+    const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order, weight, gram: G } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
       const m = this.m;
       // dualBound() ≥ t − perturbationSpan, so the exact bound is only needed once t is within that of the stop.
       if (val[n0] - this.perturbationSpan <= stopBound && this.dualBound() <= stopBound) return LPStatus.Below;
-      // Pricing, exact dual steepest edge: the basic variable maximising violation² / ‖e_p^T B^{-1}‖² leaves
-      // (Forrest & Goldfarb 1992); with B^{-1} explicit and m small the weights cost O(m²).
+      // Pricing, steepest edge in the space of the reduced costs: the basic variable maximising violation² / w_p
+      // leaves, w_p = ‖e_p^T B^{-1} A‖² + SLACK_WEIGHT ‖e_p^T B^{-1}‖², the squared norm of its tableau row over the
+      // structural columns (the edge along which all reduced costs move; Devex, Harris 1973, approximates the same
+      // norm) plus the row-activity columns scaled down: w_p = ρ_p G ρ_p^T from the rows' Gram matrix, computed at
+      // the start of a solve and at refactorisation, updated after each pivot (below).
       let p = -1, bestScore = 0, delta = 0;
       for (let k = 0; k < m; k++) {
         const v = head[k], x = val[v];
@@ -351,10 +381,7 @@ export class MarginLP {
         if (x < lb[v] - PRIMAL_TOL) viol = x - lb[v];
         else if (x > ub[v] + PRIMAL_TOL) viol = x - ub[v];
         else continue;
-        let w = 0;
-        const kb = k * cap;
-        for (let i = 0; i < m; i++) w += binv[kb + i] * binv[kb + i];
-        const score = (viol * viol) / w;
+        const score = (viol * viol) / weight[k];
         if (score > bestScore) {
           bestScore = score;
           p = k;
@@ -470,6 +497,34 @@ export class MarginLP {
         prof[P.Time + 4] += t2 - t;
         t = t2;
       }
+      // Weights of the new basis (Forrest & Goldfarb 1992's update in the Gram metric): with ρ'_p = ρ_p / piv and
+      // ρ'_k = ρ_k − (c_k / piv) ρ_p, w'_p = w_p / piv² and w'_k = w_k − 2 (c_k / piv) ρ_k G ρ_p^T + (c_k / piv)² w_p.
+      {
+        const g = this.work, tau = this.gtau;
+        for (let i = 0; i < m; i++) {
+          let s = 0;
+          const gb = i * cap;
+          for (let l = 0; l < m; l++) s += G[gb + l] * rho[l];
+          g[i] = s;
+        }
+        let wp = 0;
+        for (let i = 0; i < m; i++) wp += rho[i] * g[i];
+        for (let k = 0; k < m; k++) {
+          const f = colv[k];
+          if (k === p || f === 0) continue;
+          let s = 0;
+          const kb = k * cap;
+          for (let i = 0; i < m; i++) s += binv[kb + i] * g[i];
+          tau[k] = s;
+        }
+        for (let k = 0; k < m; k++) {
+          const f = colv[k] / piv;
+          if (k === p || f === 0) continue;
+          const wk = weight[k] - 2 * f * tau[k] + f * f * wp;
+          weight[k] = wk > WEIGHT_FLOOR * f * f * wp ? wk : -1; // cancellation: recomputed after the eta update
+        }
+        weight[p] = wp / (piv * piv);
+      }
       // Eta update of B^{-1}.
       const inv = 1 / piv;
       for (let i = 0; i < m; i++) binv[pb + i] *= inv;
@@ -483,7 +538,8 @@ export class MarginLP {
       if (++this.updates >= REFACTOR_EVERY) {
         prof[P.Refactors]++;
         if (!this.refactor()) return LPStatus.Failed;
-      }
+        this.computeWeights();
+      } else for (let k = 0; k < m; k++) if (weight[k] < 0) weight[k] = this.weightOf(k);
       if (timed) {
         t2 = now();
         prof[P.Time + 5] += t2 - t;
@@ -571,6 +627,45 @@ export class MarginLP {
     this.updates = 0;
     if (moved) this.computeBasicValues();
     return true;
+  }
+
+  /**
+   * Bring the pricing's Gram matrix up to the current rows: entries of rows ≥ gramRows (rows added since the last
+   * solve; rows dropped by `restore` and added again are recomputed). O(n) per new entry, once per row and solve.
+   */
+  private updateGram(): void {
+    const { n, m, cap, A, gram: G, dotX, dotOut } = this;
+    for (let i = this.gramRows; i < m; i++) {
+      dotX.set(A.subarray(i * n, i * n + n));
+      this.rowDots(i + 1, n); // the kernel's row products: a_p · a_i for p ≤ i
+      for (let p = 0; p <= i; p++) {
+        const s = p === i ? dotOut[p] + SLACK_WEIGHT : dotOut[p];
+        G[i * cap + p] = s;
+        G[p * cap + i] = s;
+      }
+    }
+    this.gramRows = m;
+  }
+
+  /** The pricing weight of basis position k from scratch: ρ_k G ρ_k^T, O(m²). */
+  private weightOf(k: number): number {
+    const { m, cap, binv, gram: G } = this;
+    const kb = k * cap;
+    let w = 0;
+    for (let i = 0; i < m; i++) {
+      const bi = binv[kb + i];
+      if (bi === 0) continue; // B^{-1} is sparse after a few pivots
+      let s = 0;
+      const gb = i * cap;
+      for (let l = 0; l < m; l++) s += G[gb + l] * binv[kb + l];
+      w += bi * s;
+    }
+    return w;
+  }
+
+  /** All pricing weights from scratch (start of a solve, refactorisation). */
+  private computeWeights(): void {
+    for (let k = 0; k < this.m; k++) this.weight[k] = this.weightOf(k);
   }
 
   /** x_B = −B^{-1} (N x_N): the basic values from the nonbasic ones, from scratch. */

@@ -15,7 +15,7 @@ export const PIVOT_BINS: readonly number[] = [0, 1, 2, 3, 4, 5, 8, 16, 32, 64];
 
 /** Timed phases, in the order of `PROFILE_TIME` (milliseconds). */
 export const PROFILE_PHASES = [
-  "pricing", // dual steepest-edge choice of the leaving row
+  "pricing", // steepest-edge choice of the leaving row (tableau-row norms from the rows' Gram matrix)
   "pivotRow", // alpha = e_p^T B^{-1} A and the ratio-test candidates (the WASM kernel)
   "ratioTest", // bound-flipping ratio test
   "dualUpdate", // d −= theta_D alpha
