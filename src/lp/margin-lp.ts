@@ -97,6 +97,13 @@ interface Snapshot {
   d: Float64Array;
   pos: Int32Array;
   upper: Uint8Array;
+  /**
+   * Pricing weights of basis positions [0, wM) computed from scratch for this slot's basis (−1: not yet). Rows added
+   * after a restore leave the old positions' ρ_k unchanged (zero in the new columns), so their fresh weights are these
+   * bits exactly: the sibling LPs that start from the slot reuse them instead of recomputing them.
+   */
+  wM: number;
+  w: Float64Array;
 }
 
 export class MarginLP {
@@ -132,9 +139,12 @@ export class MarginLP {
   private readonly gram: Float64Array;
   /** Rows whose entries of `gram` are current (rows below stay unchanged until a row at or below is rewritten). */
   private gramRows = 0;
+  /** The slot whose basis the current one is, with rows added at most (−1: pivoted, refactorised or reset since). */
+  private baseSlot = -1;
   /** Pricing weights w_k = ρ_k G ρ_k^T of the basis positions (ρ_k = e_k^T B^{-1}), and a work buffer of their update. */
   private readonly weight: Float64Array;
-  private readonly gtau: Float64Array;
+  /** The nonzero positions of the pivot row ρ_p, in increasing order. */
+  private readonly rhoNz: Int32Array;
   private updates = 0;
   /** Equality rows among the current rows (their activities have lb = ub). */
   private fixedRows = 0;
@@ -209,7 +219,7 @@ export class MarginLP {
     this.binv = new Float64Array(this.cap * this.cap);
     this.gram = new Float64Array(this.cap * this.cap);
     this.weight = new Float64Array(this.cap);
-    this.gtau = new Float64Array(this.cap);
+    this.rhoNz = new Int32Array(this.cap);
     this.col = new Float64Array(this.cap);
     this.work = new Float64Array(this.cap);
     this.order = new Int32Array(nv);
@@ -248,6 +258,7 @@ export class MarginLP {
     this.updates = 0;
     this.fixedRows = 0;
     this.solvedM = -1;
+    this.baseSlot = -1;
     for (let j = 0; j < n0; j++) {
       // Dual feasible start: each x on the bound its perturbed cost prefers.
       this.pos[j] = -1;
@@ -278,13 +289,18 @@ export class MarginLP {
     if (i >= cap) throw new RangeError(`MarginLP: row capacity ${cap} exceeded`);
     const A = this.A, base = i * n;
     let activity = 0;
+    // The Gram rows of rows ≥ i stay current when row i is written again with the same coefficients (a flat LP's
+    // equality rows, added again after each restore): G's entries are functions of the rows' coefficients only.
+    let same = i < this.gramRows && A[base + n0] === tCoef;
     for (let j = 0; j < n0; j++) {
-      A[base + j] = a[j];
-      activity += a[j] * this.val[j];
+      const aj = a[j];
+      if (A[base + j] !== aj) same = false;
+      A[base + j] = aj;
+      activity += aj * this.val[j];
     }
     A[base + n0] = tCoef;
     activity += tCoef * this.val[n0];
-    if (this.gramRows > i) this.gramRows = i;
+    if (!same && this.gramRows > i) this.gramRows = i;
     const r = n + i;
     this.lb[r] = b;
     this.ub[r] = Infinity;
@@ -363,7 +379,7 @@ export class MarginLP {
     let t = timed ? now() : 0, t2 = 0;
     const stopBound = stopAtOrBelow - this.perturbationError;
     this.updateGram();
-    this.computeWeights();
+    this.startWeights();
     const { n, n0, cap, val, lb, ub, d, pos, upper, head, binv, alpha, rho, A, order, weight, gram: G } = this;
     for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
       const m = this.m;
@@ -395,11 +411,18 @@ export class MarginLP {
       }
       if (p < 0) return LPStatus.Optimal;
       this.iterations++;
+      this.baseSlot = -1;
       prof[P.Pivots]++;
       if (head[p] === n + m - 1) prof[P.LeaveNewest]++;
       // Pivot row: rho = e_p^T B^{-1}; alpha_j = rho · a_j.
-      const pb = p * cap;
-      for (let i = 0; i < m; i++) rho[i] = binv[pb + i];
+      const pb = p * cap, nz = this.rhoNz;
+      let nnz = 0;
+      for (let i = 0; i < m; i++) {
+        const ri = binv[pb + i];
+        rho[i] = ri;
+        nz[nnz] = i;
+        nnz += Number(ri !== 0);
+      }
       // Pivot row and the candidates for the bound-flipping ratio test, in one pass.
       const sgn = delta < 0 ? -1 : 1;
       const nv = n + m;
@@ -465,10 +488,12 @@ export class MarginLP {
       // FTRAN: column of q through B^{-1}.
       const colv = this.col;
       if (q < n) {
+        const aq = this.stepBuf; // column q of A gathered once (the flips' steps are used up)
+        for (let i = 0; i < m; i++) aq[i] = A[i * n + q];
         for (let k = 0; k < m; k++) {
           let s = 0;
           const kb = k * cap;
-          for (let i = 0; i < m; i++) s += binv[kb + i] * A[i * n + q];
+          for (let i = 0; i < m; i++) s += binv[kb + i] * aq[i];
           colv[k] = s;
         }
       } else {
@@ -499,41 +524,43 @@ export class MarginLP {
       }
       // Weights of the new basis (Forrest & Goldfarb 1992's update in the Gram metric): with ρ'_p = ρ_p / piv and
       // ρ'_k = ρ_k − (c_k / piv) ρ_p, w'_p = w_p / piv² and w'_k = w_k − 2 (c_k / piv) ρ_k G ρ_p^T + (c_k / piv)² w_p.
+      // ρ_p is about half zeros (as B^{-1}): the sums below run over its nonzeros nz[0, nnz) in increasing order,
+      // which leaves every sum's bits as the dense loops' (a skipped term is ±0, and these sums start at +0).
+      // The update of row k's weight reads row k of B^{-1} before its eta update, so both run in one pass.
       {
-        const g = this.work, tau = this.gtau;
+        const g = this.work;
         for (let i = 0; i < m; i++) {
           let s = 0;
           const gb = i * cap;
-          for (let l = 0; l < m; l++) s += G[gb + l] * rho[l];
+          for (let t = 0; t < nnz; t++) {
+            const l = nz[t];
+            s += G[gb + l] * rho[l];
+          }
           g[i] = s;
         }
         let wp = 0;
-        for (let i = 0; i < m; i++) wp += rho[i] * g[i];
-        for (let k = 0; k < m; k++) {
-          const f = colv[k];
-          if (k === p || f === 0) continue;
-          let s = 0;
-          const kb = k * cap;
-          for (let i = 0; i < m; i++) s += binv[kb + i] * g[i];
-          tau[k] = s;
+        for (let t = 0; t < nnz; t++) {
+          const i = nz[t];
+          wp += rho[i] * g[i];
         }
+        // Eta update of B^{-1} (row p scaled by 1/piv, row k −= c_k × row p), each row's weight updated first.
+        const inv = 1 / piv;
         for (let k = 0; k < m; k++) {
-          const f = colv[k] / piv;
-          if (k === p || f === 0) continue;
-          const wk = weight[k] - 2 * f * tau[k] + f * f * wp;
+          const c = colv[k];
+          if (k === p || c === 0) continue;
+          const kb = k * cap;
+          let tau = 0;
+          for (let i = 0; i < m; i++) tau += binv[kb + i] * g[i];
+          const f = c / piv;
+          const wk = weight[k] - 2 * f * tau + f * f * wp;
           weight[k] = wk > WEIGHT_FLOOR * f * f * wp ? wk : -1; // cancellation: recomputed after the eta update
+          for (let t = 0; t < nnz; t++) {
+            const i = nz[t];
+            binv[kb + i] -= c * (binv[pb + i] * inv);
+          }
         }
         weight[p] = wp / (piv * piv);
-      }
-      // Eta update of B^{-1}.
-      const inv = 1 / piv;
-      for (let i = 0; i < m; i++) binv[pb + i] *= inv;
-      for (let k = 0; k < m; k++) {
-        if (k === p) continue;
-        const f = colv[k];
-        if (f === 0) continue;
-        const kb = k * cap;
-        for (let i = 0; i < m; i++) binv[kb + i] -= f * binv[pb + i];
+        for (let t = 0; t < nnz; t++) binv[pb + nz[t]] *= inv;
       }
       if (++this.updates >= REFACTOR_EVERY) {
         prof[P.Refactors]++;
@@ -556,6 +583,7 @@ export class MarginLP {
   refactor(): boolean {
     const { n, n0, m, cap, A, head, binv, val, d, pos, upper, lb, ub } = this;
     const lu = this.lu, w2 = 2 * cap;
+    this.baseSlot = -1;
     // Build [B | I].
     for (let i = 0; i < m; i++) {
       const rb = i * w2;
@@ -644,7 +672,7 @@ export class MarginLP {
         G[p * cap + i] = s;
       }
     }
-    this.gramRows = m;
+    if (this.gramRows < m) this.gramRows = m; // rows above m (dropped by a restore) keep theirs until rewritten
   }
 
   /** The pricing weight of basis position k from scratch: ρ_k G ρ_k^T, O(m²). */
@@ -663,9 +691,28 @@ export class MarginLP {
     return w;
   }
 
-  /** All pricing weights from scratch (start of a solve, refactorisation). */
+  /** All pricing weights from scratch (refactorisation). */
   private computeWeights(): void {
     for (let k = 0; k < this.m; k++) this.weight[k] = this.weightOf(k);
+  }
+
+  /**
+   * The pricing weights at the start of a solve, from scratch: those of the positions of the slot the basis was
+   * restored from (rows added since) are the slot's, computed once by the first solve that starts from it.
+   */
+  private startWeights(): void {
+    const slot = this.baseSlot >= 0 ? this.slots[this.baseSlot] : undefined;
+    const weight = this.weight;
+    let k0 = 0;
+    if (slot && slot.wM >= 0) {
+      k0 = slot.wM;
+      weight.set(slot.w.subarray(0, k0));
+    }
+    for (let k = k0; k < this.m; k++) weight[k] = this.weightOf(k);
+    if (slot && slot.wM < 0) {
+      slot.w.set(weight.subarray(0, slot.m));
+      slot.wM = slot.m;
+    }
   }
 
   /** x_B = −B^{-1} (N x_N): the basic values from the nonbasic ones, from scratch. */
@@ -732,6 +779,8 @@ export class MarginLP {
         d: new Float64Array(full),
         pos: new Int32Array(full),
         upper: new Uint8Array(full),
+        wM: -1,
+        w: new Float64Array(cap),
       };
       this.slots[s] = slot;
     }
@@ -744,6 +793,8 @@ export class MarginLP {
     slot.d.set(this.d.subarray(0, nv));
     slot.pos.set(this.pos.subarray(0, nv));
     slot.upper.set(this.upper.subarray(0, nv));
+    slot.wM = -1;
+    this.baseSlot = s;
     if (t0 > 0) lpProfile[P.Time + 6] += now() - t0;
   }
 
@@ -764,6 +815,7 @@ export class MarginLP {
     this.d.set(slot.d.subarray(0, nv));
     this.pos.set(slot.pos.subarray(0, nv));
     this.upper.set(slot.upper.subarray(0, nv));
+    this.baseSlot = s;
     if (t0 > 0) lpProfile[P.Time + 6] += now() - t0;
   }
 
