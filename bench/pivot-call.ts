@@ -7,7 +7,7 @@
  *
  * Run: node --import tsx bench/pivot-call.ts [CALLS=20000] [ROUNDS=7]
  */
-import { instantiatePivotKernel } from "../src/lp/pivot-kernel.ts";
+import { instantiatePivotKernel, pivotKernelLayout } from "../src/lp/pivot-kernel.ts";
 import { mulberry32 } from "../src/util/random.ts";
 
 const [callsArg = "20000", roundsArg = "7"] = process.argv.slice(2);
@@ -19,13 +19,7 @@ if (!kernel) {
 }
 // The layout of a MarginLP with n0 = 784 and 24 rows (one array after another, 16-byte aligned).
 const n = 785, cap = 24, nv = n + cap;
-const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap];
-const offsets: number[] = [];
-let bytes = 0;
-for (const size of sizes) {
-  offsets.push(bytes);
-  bytes += Math.ceil(size / 16) * 16;
-}
+const { offsets, bytes } = pivotKernelLayout(n, cap);
 if (bytes > kernel.memory.buffer.byteLength) kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
 const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
 kernel.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, n, oX, oOut);

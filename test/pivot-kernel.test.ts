@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { LPStatus, MarginLP } from "../src/lp/margin-lp.ts";
 import { PIVOT_KERNEL_BASE64 } from "../src/lp/pivot-kernel-bytes.ts";
-import { instantiatePivotKernel } from "../src/lp/pivot-kernel.ts";
+import { instantiatePivotKernel, pivotKernelLayout } from "../src/lp/pivot-kernel.ts";
 import { gaussian, mulberry32 } from "../src/util/random.ts";
 // @ts-expect-error: a plain .mjs script without type declarations
 import { compileKernel } from "../scripts/build-wasm.mjs";
@@ -84,13 +84,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
       for (const m of [0, 1, 4, 5]) {
         const k = instantiatePivotKernel()!;
         const cap = Math.max(m, 1), nv = n + cap;
-        const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap];
-        const off: number[] = [];
-        let bytes = 0;
-        for (const size of sizes) {
-          off.push(bytes);
-          bytes += Math.ceil(size / 16) * 16;
-        }
+        const { offsets: off, bytes } = pivotKernelLayout(n, cap);
         if (bytes > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
         k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12]);
         const buf = k.memory.buffer;

@@ -1,5 +1,5 @@
 import { mulberry32 } from "../util/random.ts";
-import { instantiatePivotKernel, type KernelMemory, type PivotKernel } from "./pivot-kernel.ts";
+import { instantiatePivotKernel, pivotKernelLayout, type KernelMemory, type PivotKernel } from "./pivot-kernel.ts";
 import { lpProfile, now, P, profileTiming, recordSolve, STALL_TOL } from "./profile.ts";
 
 /**
@@ -178,15 +178,7 @@ export class MarginLP {
     this.cap = Math.max(1, capRows);
     const nv = this.n + this.cap;
     // The arrays the pivot kernel reads and writes live in its memory (16-byte aligned), or in the JS heap.
-    const sizes = [
-      8 * this.cap * this.n, 8 * this.cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * this.n, 8 * this.cap,
-    ];
-    const offsets: number[] = [];
-    let bytes = 0;
-    for (const size of sizes) {
-      offsets.push(bytes);
-      bytes += Math.ceil(size / 16) * 16;
-    }
+    const { offsets, bytes } = pivotKernelLayout(this.n, this.cap);
     let kernel = options.kernel === "js" || bytes > KERNEL_MAX_BYTES ? null : instantiatePivotKernel();
     let buffer: ArrayBuffer | undefined;
     if (kernel) {

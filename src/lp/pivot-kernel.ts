@@ -29,6 +29,29 @@ export interface PivotKernel {
   rowDots(m: number, cols: number): void;
 }
 
+/** Byte offsets of the kernel's arrays, in the order `layout` takes them (x and out last), and the bytes they span. */
+export interface KernelLayout {
+  /** A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop, x, out. */
+  offsets: number[];
+  bytes: number;
+}
+
+/**
+ * Where the arrays of an LP with n columns (x and t) and room for cap rows live in one buffer, one after another, each
+ * 16-byte aligned for the kernel's SIMD loads. MarginLP, the kernel's test and bench/pivot-call.ts share it.
+ */
+export function pivotKernelLayout(n: number, cap: number): KernelLayout {
+  const nv = n + cap;
+  const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap];
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const size of sizes) {
+    offsets.push(bytes);
+    bytes += Math.ceil(size / 16) * 16;
+  }
+  return { offsets, bytes };
+}
+
 let compiled: object | null | undefined;
 
 /**
