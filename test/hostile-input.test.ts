@@ -148,6 +148,7 @@ function buildMatrix(): void {
   add("count --box -1e300,1e300", ["count", f("base.json"), "--box=-1e300,1e300", ...json], refuse(tooFine));
   add("boundary --box -1e300,1e300", ["boundary", f("base.json"), "--box=-1e300,1e300", ...json], refuse(tooFine));
   add("draw --box -1e300,1e300", ["draw", f("base.json"), "--box=-1e300,1e300", "--out", f("d.svg"), "--no-progress"], refuse(tooFine));
+  add("draw --range -1e300,1e300,-1,1", ["draw", f("base.json"), "--range=-1e300,1e300,-1,1", "--out", f("d.svg"), "--no-progress"], refuse(/the input box \[-1, 1\]\^2 is too small to resolve inside a rectangle this large/));
   // The whole arrangement (every region of the plane) with a threshold the box can judge: the same count both ways.
   add("count --box -1e6,1e6 --threshold 1e-4", ["count", f("base.json"), "--box=-1e6,1e6", "--threshold", "1e-4", ...json], { regions: 40 });
   add("boundary --box -1e6,1e6 --threshold 1e-4", ["boundary", f("base.json"), "--box=-1e6,1e6", "--threshold", "1e-4", ...json], { regions: 40 });

@@ -137,3 +137,19 @@ export function clipToBox(rect: PlaneRect, slice: Slice, box: Box): PlaneDomain 
   if (n < 3 || polygonArea(poly, n) <= 0) return undefined;
   return { poly: poly.slice(0, 2 * n), labels: labels.slice(0, n) };
 }
+
+/**
+ * Whether the input box may be too narrow, seen from this rectangle, for `clipToBox` to resolve: the clip snaps
+ * vertices closer than SNAP_RELATIVE × the rectangle's diameter, and a sliver that wide in the plane spans up to
+ * |a_k| + |b_k| times that along input k. When that reaches the box's narrowest side, an undefined `clipToBox` may
+ * mean "too small at this scale" rather than "the plane misses the box".
+ */
+export function boxBelowClipResolution(rect: PlaneRect, slice: Slice, box: Box): boolean {
+  const snap = SNAP_RELATIVE * polygonDiameter(rectDomain(rect).poly, 4);
+  let stretch = 0, narrowest = Infinity;
+  for (let k = 0; k < slice.origin.length; k++) {
+    stretch = Math.max(stretch, Math.abs(slice.a[k]) + Math.abs(slice.b[k]));
+    narrowest = Math.min(narrowest, box.hi[k] - box.lo[k]);
+  }
+  return !(snap * stretch < narrowest);
+}

@@ -6,6 +6,7 @@ import { planarPartitionFast } from "../../skeleton/partition.ts";
 import { aboutModel } from "../model-errors.ts";
 import { normaliseClassifier, unitScaleChange, unitThreshold } from "../../model/normalise.ts";
 import {
+  boxBelowClipResolution,
   clipToBox,
   rectDomain,
   sliceNetwork,
@@ -145,7 +146,13 @@ export async function resolvePlane(path: string, flags: PlaneFlags): Promise<Res
   let domain = rectDomain(rect), clipped = false;
   if (flags.clip && known) {
     const cut = clipToBox(rect, slice ?? identity, known.box);
-    if (!cut) throw new UsageError(`the plane does not meet the input box ${describeBox(known.box)} inside the rectangle; change --range or pass --no-clip`);
+    if (!cut) {
+      const plane = slice ?? identity;
+      if (boxBelowClipResolution(rect, plane, known.box)) {
+        throw new UsageError(`the input box ${describeBox(known.box)} is too small to resolve inside a rectangle this large (the clip resolves 1e-12 of its diameter); narrow --range or pass --no-clip`);
+      }
+      throw new UsageError(`the plane does not meet the input box ${describeBox(known.box)} inside the rectangle; change --range or pass --no-clip`);
+    }
     domain = cut;
     clipped = cut.labels.length !== 4 || cut.poly.some((v, i) => v !== rectDomain(rect).poly[i]);
   }
