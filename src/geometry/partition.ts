@@ -20,14 +20,12 @@ import {
   DOMAIN_EDGE,
   SNAP_RELATIVE,
   ZERO_GRADIENT,
-  chebyshevCenter,
   KEPT_WHOLE,
   classifyVertices,
   clipBySide,
   clipHalfPlane,
-  edgeMargin,
+  interiorPointOf,
   polygonArea,
-  polygonCentroid,
   polygonDiameter,
 } from "./polygon.ts";
 import type { PlaneDomain, PlaneRect } from "./slice.ts";
@@ -588,17 +586,7 @@ export function planarPartition(model: Network, domain: PlaneRect | PlaneDomain,
   const regions: PlanarRegion[] = [], slivers: PlanarRegion[] = [];
   /** A polygon of the partition with its output map: a region, or a sliver when its interior radius is too small. */
   const finish = (poly: Float64Array, labels: Int32Array, n: number, pattern: Uint8Array, J: Float64Array, c: Float64Array): void => {
-    const point = polygonCentroid(poly, n);
-    let radius = edgeMargin(poly, labels, n, point[0], point[1], isUnitEdge);
-    if (!(radius > threshold)) {
-      // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP).
-      const centre = chebyshevCenter(poly, labels, n, isUnitEdge);
-      if (centre.radius > radius) {
-        radius = centre.radius;
-        point[0] = centre.x;
-        point[1] = centre.y;
-      }
-    }
+    const { point, radius } = interiorPointOf(poly, labels, n, threshold, isUnitEdge);
     const region: PlanarRegion = { polygon: poly, edges: labels, pattern, output: { rows: last.outDim, cols: 2, J, c }, area: polygonArea(poly, n), point, radius };
     (radius > threshold ? regions : slivers).push(region);
   };

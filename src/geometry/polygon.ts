@@ -325,3 +325,25 @@ export function clipLineToPolygon(ax: number, ay: number, c: number, poly: Array
   }
   return [px + t0 * dx, py + t0 * dy, px + t1 * dx, py + t1 * dy];
 }
+
+/**
+ * An interior point of a convex polygon and its distance to the nearest soft edge: the centroid, or, where the
+ * centroid is not more than `threshold` from a soft edge, the Chebyshev centre when that is farther in. The one rule
+ * both planar partitions use to judge a region against the interior threshold.
+ */
+export function interiorPointOf(
+  poly: ArrayLike<number>, labels: ArrayLike<number>, n: number, threshold: number, soft: SoftEdge = ALL_EDGES,
+): { point: Float64Array; radius: number } {
+  const point = polygonCentroid(poly, n);
+  let radius = edgeMargin(poly, labels, n, point[0], point[1], soft);
+  if (!(radius > threshold)) {
+    // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP).
+    const centre = chebyshevCenter(poly, labels, n, soft);
+    if (centre.radius > radius) {
+      radius = centre.radius;
+      point[0] = centre.x;
+      point[1] = centre.y;
+    }
+  }
+  return { point, radius };
+}

@@ -16,7 +16,7 @@
 import { interiorThreshold } from "../count/session.ts";
 import type { PartitionOptions, PlanarPartition, PlanarRegion } from "../geometry/partition.ts";
 import { isUnitEdge, planarPartition } from "../geometry/partition.ts";
-import { chebyshevCenter, DOMAIN_EDGE, edgeMargin, polygonArea, polygonCentroid } from "../geometry/polygon.ts";
+import { DOMAIN_EDGE, interiorPointOf, polygonArea } from "../geometry/polygon.ts";
 import type { PlaneDomain, PlaneRect } from "../geometry/slice.ts";
 import { rectDomain } from "../geometry/slice.ts";
 import { regionForms } from "../model/evaluate.ts";
@@ -119,17 +119,7 @@ export function skeletonPartition(model: Network, rect: PlaneRect, opts: Partiti
       reverse(poly, labels, m);
       area = -area;
     }
-    const point = polygonCentroid(poly, m);
-    let radius = edgeMargin(poly, labels, m, point[0], point[1], isUnitEdge);
-    if (!(radius > threshold)) {
-      // The centroid is too close to an edge to decide: the exact interior radius (3-variable LP), as planarPartition.
-      const centre = chebyshevCenter(poly, labels, m, isUnitEdge);
-      if (centre.radius > radius) {
-        radius = centre.radius;
-        point[0] = centre.x;
-        point[1] = centre.y;
-      }
-    }
+    const { point, radius } = interiorPointOf(poly, labels, m, threshold, isUnitEdge);
     const region: PlanarRegion = { polygon: poly, edges: labels, pattern, output, area, point, radius };
     (radius > threshold ? regions : slivers).push(region);
   }
