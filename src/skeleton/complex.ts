@@ -269,10 +269,11 @@ export class Skeleton {
   eSupLen: Int32Array;
   eSup: Int32Array;
   eSupTop = 0;
-  private eStamp: Int32Array;
-  private eMid: Int32Array;
-  private ePos: Int32Array;
-  private eNeg: Int32Array;
+  /**
+   * Per edge: −1, or the first of the two halves it was split into (ids s and s + 1: s from its end point A to the new
+   * vertex, s + 1 from it to B). A split edge leaves every cell, so the memo needs no clearing between units.
+   */
+  private eSplit: Int32Array;
   // Cells: edge lists in an append-only arena.
   cCount = 0;
   cStart: Int32Array;
@@ -287,7 +288,6 @@ export class Skeleton {
   readonly stableActive: number[] = [];
   readonly stableInactive: number[] = [];
   private layerIndex = 0;
-  private stamp = 0;
   private scratchPos: Int32Array = new Int32Array(64);
   private scratchNeg: Int32Array = new Int32Array(64);
   private items: Int32Array = new Int32Array(64);
@@ -319,10 +319,7 @@ export class Skeleton {
     this.eSupStart = new Int32Array(eCap);
     this.eSupLen = new Int32Array(eCap);
     this.eSup = new Int32Array(d >= 2 ? eCap * (d - 1) : 0);
-    this.eStamp = new Int32Array(eCap);
-    this.eMid = new Int32Array(eCap);
-    this.ePos = new Int32Array(eCap);
-    this.eNeg = new Int32Array(eCap);
+    this.eSplit = new Int32Array(eCap);
     this.cStart = new Int32Array(1024);
     this.cLen = new Int32Array(1024);
     this.cE = new Int32Array(8192);
@@ -405,7 +402,7 @@ export class Skeleton {
     if (e >= this.EA.length) this.growEdges(this.EA.length * 2);
     this.EA[e] = a;
     this.EB[e] = b;
-    this.eStamp[e] = 0;
+    this.eSplit[e] = -1;
     if (this.d >= 2) {
       this.eSup = grownI(this.eSup, this.eSupTop + supLen);
       this.eSupStart[e] = this.eSupTop;
@@ -422,10 +419,7 @@ export class Skeleton {
       this.EB = grownI(this.EB, cap);
       this.eSupStart = grownI(this.eSupStart, cap);
       this.eSupLen = grownI(this.eSupLen, cap);
-      this.eStamp = grownI(this.eStamp, cap);
-      this.eMid = grownI(this.eMid, cap);
-      this.ePos = grownI(this.ePos, cap);
-      this.eNeg = grownI(this.eNeg, cap);
+      this.eSplit = grownI(this.eSplit, cap);
     }
     if (this.d >= 2) this.eSup = grownI(this.eSup, cap * (this.d - 1));
   }
@@ -796,7 +790,6 @@ export class Skeleton {
       else this.stableInactive[this.layerIndex]++;
       return;
     }
-    this.stamp++;
     if (this.d >= 3) this.cutEdges.clear();
     const { start, list, head } = groups;
     for (let k = start[i]; k < start[i + 1]; k++) {
@@ -889,7 +882,14 @@ export class Skeleton {
 
   /** The vertex where edge e (end points of opposite signs) meets the hyperplane, and its two halves (memoised). */
   private splitEdge(e: number, unit: number): void {
-    if (this.eStamp[e] === this.stamp) return;
+    const half = this.eSplit[e];
+    if (half >= 0) {
+      // Split by this unit for a neighbouring cell (its new vertex carries this unit's stamp and sign 0). A split
+      // left by an earlier unit would mean a cell kept an edge that unit cut: inconsistent, left to a certified method.
+      const m = this.EB[half];
+      if (this.sStamp[m] !== this.signStamp || this.sign[m] !== 0) throw new SkeletonUndecided(`edge ${e} met again after a split, at unit ${unit}`);
+      return;
+    }
     const a = this.EA[e];
     const b = this.EB[e];
     const ga = this.value(a, this.row, this.minus);
@@ -914,16 +914,8 @@ export class Skeleton {
     this.sign[m] = 0;
     this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
-    const eb = this.addEdge(m, b, this.edgeSup, supLen);
-    this.eStamp[e] = this.stamp;
-    this.eMid[e] = m;
-    if (ga > 0) {
-      this.ePos[e] = ea;
-      this.eNeg[e] = eb;
-    } else {
-      this.ePos[e] = eb;
-      this.eNeg[e] = ea;
-    }
+    this.addEdge(m, b, this.edgeSup, supLen); // id ea + 1
+    this.eSplit[e] = ea;
   }
   /** F at the new vertex m = (1 − t) a + t b: interpolated, less the gap of each kink of h^l strictly inside ab. */
   private carryNext(a: number, b: number, m: number, t: number): void {
@@ -1049,9 +1041,11 @@ export class Skeleton {
       } else if (sa <= 0 && sb <= 0) N[nn++] = e;
       else {
         this.splitEdge(e, unit);
-        P[np++] = this.ePos[e];
-        N[nn++] = this.eNeg[e];
-        items[ni++] = this.eMid[e];
+        // The halves: e's (A, m) and (m, B); the one at the positive end point goes to the positive side.
+        const ea = this.eSplit[e];
+        P[np++] = sa > 0 ? ea : ea + 1;
+        N[nn++] = sa > 0 ? ea + 1 : ea;
+        items[ni++] = this.EB[ea];
       }
     }
     // Join the cut's vertices: the new edges of the cut polytope (d = 2: one edge; d ≥ 3: the pairs sharing d − 1
