@@ -8,7 +8,7 @@ import { PartitionVerifier } from "../src/count/verify.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { patternToString } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
-import { SkeletonUndecided, SkeletonUnsupported, skeletonCount, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, skeletonCount, type SkeletonRegion } from "../src/skeleton/count.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixtureBytes, fixturePath } from "./helpers/fixtures.ts";
 import { addUnit, dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
@@ -175,6 +175,16 @@ describe("skeleton engine: metamorphic and degenerate cases", () => {
     // Three coordinate planes and x + y + z = 0, all through the origin (a vertex of the first three).
     assert.equal(skeleton(threeD), engine(threeD));
     assert.equal(skeleton(threeD), 14);
+  });
+
+  it("a workspace reused across counts of networks of 1 to 4 inputs, small after large, gives each count and complex size as a fresh count", () => {
+    const ws = new SkeletonWorkspace();
+    const nets = [fixture("random-3-6-6-6-s4"), net2, randomNet(5, 4, [6, 6]), fixture("random-2-32-32-s5"), net3, randomNet(6, 1, [8, 8]), fixture("random-3-6-6-6-s4"), net2];
+    for (const net of nets) {
+      const fresh = skeletonCount(net, { box: box(net.inputDim) });
+      const reused = skeletonCount(net, { box: box(net.inputDim), workspace: ws });
+      assert.deepEqual([reused.regions, reused.vertices, reused.edges, reused.cells], [fresh.regions, fresh.vertices, fresh.edges, fresh.cells]);
+    }
   });
 });
 

@@ -15,9 +15,9 @@ import { LPStatus, MarginLP } from "../lp/margin-lp.ts";
 import { evaluate, regionForms } from "../model/evaluate.ts";
 import type { Box, Network } from "../model/network.ts";
 import { hiddenLayers, unitsOf } from "../model/network.ts";
-import { Skeleton, SkeletonUndecided } from "./complex.ts";
+import { Skeleton, SkeletonUndecided, type SkeletonWorkspace } from "./complex.ts";
 
-export { SkeletonUndecided, SkeletonUnsupported, skeletonSupport, SKELETON_MAX_DIM } from "./complex.ts";
+export { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, skeletonSupport, SKELETON_MAX_DIM } from "./complex.ts";
 
 /**
  * Round-off allowance of the centroid–facet distance, relative to the box's diameter: vertices are interpolated in
@@ -42,6 +42,12 @@ export interface SkeletonCountOptions {
   threshold?: number;
   /** Called for each region (with its pattern): turns pattern bookkeeping on. */
   onRegion?: (region: SkeletonRegion) => void;
+  /**
+   * Reuse the typed arrays of the previous count made with this workspace, and leave this count's to the next
+   * (repeated counts in one process allocate almost nothing). The result's `skeleton` is then readable only until the
+   * workspace's next count.
+   */
+  workspace?: SkeletonWorkspace;
 }
 
 /** Result of {@link skeletonCount}. */
@@ -76,7 +82,7 @@ export interface SkeletonCountResult {
 export function skeletonCount(net: Network, opts: SkeletonCountOptions): SkeletonCountResult {
   const t0 = now();
   const threshold = interiorThreshold(opts.threshold);
-  const sk = new Skeleton(net, opts.box, { patterns: opts.onRegion !== undefined });
+  const sk = new Skeleton(net, opts.box, { patterns: opts.onRegion !== undefined, workspace: opts.workspace });
   sk.refineAll();
   const d = sk.d;
   let diam = 0;
@@ -105,6 +111,7 @@ export function skeletonCount(net: Network, opts: SkeletonCountOptions): Skeleto
       opts.onRegion({ pattern, point: Float64Array.from(point), radius: r });
     }
   }
+  if (opts.workspace) sk.release(opts.workspace);
   return { method: "skeleton", dim: d, regions, vertices: sk.vCount, edges: sk.eCount, cells: sk.cCount, stableActive: sk.stableActive, stableInactive: sk.stableInactive, resolved, threshold, seconds: (now() - t0) / 1000, skeleton: sk };
 }
 
