@@ -8,7 +8,9 @@ import { PartitionVerifier } from "../src/count/verify.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { patternToString } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
-import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, skeletonCount, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, decideCell, margin3, skeletonCount, tetraInradius, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { Skeleton } from "../src/skeleton/complex.ts";
+import { MarginLP } from "../src/lp/margin-lp.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixtureBytes, fixturePath } from "./helpers/fixtures.ts";
 import { addUnit, dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
@@ -175,6 +177,25 @@ describe("skeleton engine: metamorphic and degenerate cases", () => {
     // Three coordinate planes and x + y + z = 0, all through the origin (a vertex of the first three).
     assert.equal(skeleton(threeD), engine(threeD));
     assert.equal(skeleton(threeD), 14);
+  });
+
+  it("3-D: every cell's inscribed-tetrahedron radius (the count-only certificate) is at most its exact margin, by one margin LP per cell", () => {
+    const nets = [fixture("random-3-6-6-6-s4"), randomNet(12, 3, [6, 6, 6], 2, { kind: "leaky-relu", alpha: 0.1 }), randomNet(14, 3, [5, 5], 2, { kind: "maxout", rank: 2 })];
+    for (const net of nets) {
+      const sk = new Skeleton(net, box(3));
+      sk.refineAll();
+      const lp = new MarginLP(box(3).lo, box(3).hi, sk.units + 1, Math.sqrt(12));
+      const point = new Float64Array(3);
+      let cells = 0;
+      for (let c = 0; c < sk.cCount; c++) {
+        margin3(sk, c, point); // the centroid: a point of the cell, for its pattern
+        const exact = decideCell(net, lp, point, 1e-12);
+        const r = tetraInradius(sk, c);
+        assert.ok(r <= exact * (1 + 1e-9) + 1e-12, `cell ${c}: tetrahedron ${r} > margin ${exact}`);
+        cells++;
+      }
+      assert.ok(cells > 20);
+    }
   });
 
   it("a workspace reused across counts of networks of 1 to 4 inputs, small after large, gives each count and complex size as a fresh count", () => {
