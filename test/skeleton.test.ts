@@ -8,7 +8,7 @@ import { PartitionVerifier } from "../src/count/verify.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { patternToString } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
-import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, decideCell, margin3, skeletonCount, tetraInradius, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, centroidClear2, decideCell, margin2, margin3, skeletonCount, tetraInradius, type SkeletonRegion } from "../src/skeleton/count.ts";
 import { Skeleton } from "../src/skeleton/complex.ts";
 import { MarginLP } from "../src/lp/margin-lp.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -195,6 +195,27 @@ describe("skeleton engine: metamorphic and degenerate cases", () => {
         cells++;
       }
       assert.ok(cells > 20);
+    }
+  });
+
+  it("2-D: the count-only test (squared, no root) agrees with the centroid distance to every edge's line, cell by cell, at cuts from 1e-8 to 0.05", () => {
+    for (const net of [fixture("random-2-32-32-s5"), randomNet(13, 2, [12, 12], 2, { kind: "maxout", rank: 2 })]) {
+      const sk = new Skeleton(net, box(2));
+      sk.refineAll();
+      const point = new Float64Array(2);
+      let clear = 0;
+      let notClear = 0;
+      for (let c = 0; c < sk.cCount; c++) {
+        const r = margin2(sk, c, point);
+        for (const cut of [1e-8, 1e-3, 1e-2, 0.05]) {
+          // Equal up to round-off in the last bits: a distance within 1e-12 relative of the cut may fall either way.
+          if (Math.abs(r - cut) <= 1e-12 * cut) continue;
+          assert.equal(centroidClear2(sk, c, cut), r > cut, `cell ${c}, cut ${cut}: distance ${r}`);
+          if (r > cut) clear++;
+          else notClear++;
+        }
+      }
+      assert.ok(clear > 0 && notClear > 0);
     }
   });
 

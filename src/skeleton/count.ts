@@ -93,11 +93,12 @@ export function skeletonCount(net: Network, opts: SkeletonCountOptions): Skeleto
   let resolved = 0;
   let lp: MarginLP | undefined;
   const margin = d === 1 ? margin1 : d === 2 ? margin2 : d === 3 ? margin3 : marginN;
-  // Counting only (no region is reported, so no radius or point is needed): in 3-D a cell whose inscribed
-  // tetrahedron's inball is wider than the cut counts without the facet search; the others take the usual path.
-  const quick = d === 3 && !opts.onRegion;
+  // Counting only (no region is reported, so no radius or point is needed): a cell certified wider than the cut by a
+  // cheaper test counts at once (2-D: the centroid's distance to every edge's line compared squared, no root or
+  // division; 3-D: the inball of an inscribed tetrahedron, no facet search); the others take the usual path.
+  const quick = !opts.onRegion && (d === 2 || d === 3);
   for (let c = 0; c < sk.cCount; c++) {
-    if (quick && tetraInradius(sk, c) > cut) {
+    if (quick && (d === 2 ? centroidClear2(sk, c, cut) : tetraInradius(sk, c) > cut)) {
       regions++;
       continue;
     }
@@ -187,7 +188,7 @@ function margin1(sk: Skeleton, c: number, point: Float64Array): number {
 }
 
 /** 2-D: the vertex centroid (each vertex twice) and its distance to the nearest edge's line. */
-function margin2(sk: Skeleton, c: number, point: Float64Array): number {
+export function margin2(sk: Skeleton, c: number, point: Float64Array): number {
   const s = sk.cStart[c];
   const n = sk.cLen[c];
   const { X, EA, EB, cE } = sk;
@@ -214,6 +215,38 @@ function margin2(sk: Skeleton, c: number, point: Float64Array): number {
     if (dist < best) best = dist;
   }
   return best;
+}
+
+/**
+ * 2-D, counting only: whether {@link margin2}'s distance exceeds `cut`, i.e. the vertex centroid is farther than `cut`
+ * from every edge's line, tested as |u × (centroid − a)|² > cut² |u|² per edge (the same quantity squared, without the
+ * root and the division; false for a zero-length edge, as margin2's distance 0).
+ */
+export function centroidClear2(sk: Skeleton, c: number, cut: number): boolean {
+  const s = sk.cStart[c];
+  const n = sk.cLen[c];
+  const { X, EA, EB, cE } = sk;
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    cx += X[2 * EA[e]] + X[2 * EB[e]];
+    cy += X[2 * EA[e] + 1] + X[2 * EB[e] + 1];
+  }
+  cx /= 2 * n;
+  cy /= 2 * n;
+  const cut2 = cut * cut;
+  for (let i = 0; i < n; i++) {
+    const e = cE[s + i];
+    const ax = X[2 * EA[e]];
+    const ay = X[2 * EA[e] + 1];
+    const ux = X[2 * EB[e]] - ax;
+    const uy = X[2 * EB[e] + 1] - ay;
+    const cross = ux * (cy - ay) - uy * (cx - ax);
+    const len2 = ux * ux + uy * uy;
+    if (!(len2 > 0 && cross * cross > cut2 * len2)) return false;
+  }
+  return true;
 }
 
 /**
