@@ -10,7 +10,9 @@
  * engine's functions, e.g. random-2-8-8-s1 at 5 ms against 0.1 ms once compiled), wall (performance.now) and CPU
  * (process.cpuUsage, all of the process's threads: the compiler's and the GC's too) both: the machine is shared, and
  * CPU time is the steadier of the two when it is busy. "first run" is the first call in a fresh process's loop (cold
- * code, as a single `tessera count` runs it).
+ * code, as a single `tessera count` runs it). "skeleton, workspace" times the same counts made with one
+ * `SkeletonWorkspace` (each count takes over the previous one's typed arrays, as repeated counts in a process can);
+ * the other columns allocate afresh every count.
  * Then 1-input seeded random networks, the skeleton against intervals (what `auto` picks on 1 input is the faster),
  * and 4-input ones, skeleton against the LP engine (`--no-four` skips them).
  * Usage: node --import tsx bench/lowdim.ts [--runs N] [--process-runs N] [--no-engine] [--no-four] [--no-process]
@@ -26,7 +28,7 @@ import { planarPartition } from "../src/geometry/partition.ts";
 import { skeletonPartition } from "../src/skeleton/partition.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
-import { skeletonCount } from "../src/skeleton/count.ts";
+import { SkeletonWorkspace, skeletonCount } from "../src/skeleton/count.ts";
 import { intervalCount } from "../src/skeleton/intervals.ts";
 import { randomNet } from "../test/helpers/nets.ts";
 
@@ -105,7 +107,9 @@ for (const name of NAMES) {
   const box: Box = { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
   process.stderr.write(`lowdim: ${name}\n`);
   const sk = timeIt(() => skeletonCount(net, { box }), runs);
-  const ok = sk.value.regions === expected.regions;
+  const workspace = new SkeletonWorkspace();
+  const skw = timeIt(() => skeletonCount(net, { box, workspace }), runs);
+  const ok = sk.value.regions === expected.regions && skw.value.regions === expected.regions;
   if (!ok) failed = true;
   let engine = "–";
   if (withEngine) {
@@ -135,7 +139,7 @@ for (const name of NAMES) {
   const target = TARGET[name];
   const ratio = peer ? `${(peer / (sk.wall / 1000)).toFixed(1)}× (${(peer / (sk.cpu / 1000)).toFixed(1)}× on CPU time)` : "–";
   rows.push(
-    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${skPartition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
+    `| ${name} | ${expected.regions.toLocaleString("en-US")}${ok ? "" : ` (skeleton: ${sk.value.regions} / ${skw.value.regions}, WRONG)`} | ${fmtMs(sk.wall)} ms | ${fmtMs(sk.cpu)} ms | ${fmtMs(skw.wall)} / ${fmtMs(skw.cpu)} ms | ${fmtMs(sk.first)} ms | ${partition} | ${skPartition} | ${engine} | ${peer ? `${peer} s` : "–"} | ${ratio} | ${target ? `${target} s` : "–"} |`,
   );
   if (!withProcess) continue;
   const whole = wallOf([CLI, "count", join(FIXTURES, `${name}.onnx`), "--json", "--no-progress"], processRuns);
@@ -145,8 +149,8 @@ for (const name of NAMES) {
 }
 
 console.log(`Load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${runs} in-process runs per network after a warm-up (median), one thread.\n`);
-console.log("| network | regions | skeleton (wall) | skeleton (CPU) | first run | planar partition, clipping (`planarPartition`) | planar partition, skeleton (`skeletonPartition`) | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
-console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+console.log("| network | regions | skeleton (wall) | skeleton (CPU) | skeleton, workspace (wall / CPU) | first run | planar partition, clipping (`planarPartition`) | planar partition, skeleton (`skeletonPartition`) | LP engine (`countRegions`) | peer: edge subdivision (issue 28) | peer ÷ skeleton | target |");
+console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const r of rows) console.log(r);
 if (withProcess) {
   console.log(`\nWhole process, \`tessera count F.onnx --json\` (method auto), median of ${processRuns} runs after one; *start-up* is \`tessera --version\` (Node, tsx and the CLI's modules; no HiGHS):\n`);

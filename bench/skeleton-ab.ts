@@ -1,7 +1,8 @@
 /**
  * Same-process A/B of the skeleton count against another checkout's (default /work/main): the two alternated run by
  * run after warm-ups, CPU ms (process.cpuUsage), medians and the paired ratio. On a loaded machine only paired ratios
- * are trustworthy. Usage: node --import tsx bench/skeleton-ab.ts [--other DIR] [--runs N] [NAME ...]
+ * are trustworthy. `--workspace`: this checkout's counts reuse one SkeletonWorkspace (as repeated counts in a process
+ * can), the other's are fresh. Usage: node --import tsx bench/skeleton-ab.ts [--other DIR] [--runs N] [--workspace] [NAME ...]
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -9,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box } from "../src/model/network.ts";
-import { skeletonCount } from "../src/skeleton/count.ts";
+import { SkeletonWorkspace, skeletonCount } from "../src/skeleton/count.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = resolve(REPO, "../shared/fixtures");
@@ -17,7 +18,9 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const other = resolve(opt("--other", "/work/main"));
 const runs = Number(opt("--runs", "21"));
-const names = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1].startsWith("--")));
+const flags = new Set(["--workspace"]);
+const names = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1].startsWith("--") && !flags.has(args[i - 1])));
+const workspace = args.includes("--workspace") ? new SkeletonWorkspace() : undefined;
 if (names.length === 0) names.push("random-3-24-24-24-s8");
 const theirs = (await import(pathToFileURL(join(other, "src/skeleton/count.ts")).href)) as { skeletonCount: typeof skeletonCount };
 const median = (xs: number[]) => {
@@ -28,7 +31,7 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${runs} alternated runs after 3 warm-ups each; other = ${other}`);
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${runs} alternated runs after 3 warm-ups each; other = ${other}${workspace ? "; this checkout with a workspace" : ""}`);
 for (const name of names) {
   const net = parseOnnx(new Uint8Array(readFileSync(join(FIXTURES, `${name}.onnx`))), name);
   const exp = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as { regions: number; box: [number, number] | [number, number][] };
@@ -36,7 +39,7 @@ for (const name of names) {
   const pairs = Array.isArray(b[0]) ? (b as [number, number][]) : Array.from({ length: net.inputDim }, () => b as [number, number]);
   const box: Box = { lo: Float64Array.from(pairs.map((p) => p[0])), hi: Float64Array.from(pairs.map((p) => p[1])) };
   const fa = () => theirs.skeletonCount(net, { box }).regions;
-  const fb = () => skeletonCount(net, { box }).regions;
+  const fb = () => skeletonCount(net, { box, workspace }).regions;
   for (let w = 0; w < 3; w++) {
     fa();
     fb();

@@ -1,7 +1,8 @@
 /**
  * The refined complexes of this checkout and another (default /work/main) compared array by array: every vertex
  * coordinate (bits), support, edge, cell edge list and pattern, on the 1- to 3-input fixtures and on seeded
- * leaky-ReLU, rank-2 maxout and 4-input networks, with and without patterns. Exit 1 on the first difference.
+ * leaky-ReLU, rank-2 maxout and 4-input networks, with and without patterns, and (this checkout) with a workspace
+ * reused across all the cases (stale buffers of other sizes and dimensions). Exit 1 on the first difference.
  * Usage: node --import tsx bench/skeleton-same.ts [--other DIR]
  */
 import { readFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseOnnx } from "../src/io/onnx.ts";
 import type { Box, Network } from "../src/model/network.ts";
-import { Skeleton } from "../src/skeleton/complex.ts";
+import { Skeleton, SkeletonWorkspace } from "../src/skeleton/complex.ts";
 import { randomNet } from "../test/helpers/nets.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,13 +40,14 @@ function same(label: string, a: ArrayLike<number>, b: ArrayLike<number>, n: numb
     }
   }
 }
+const ws = new SkeletonWorkspace();
 for (const [name, net, box] of cases) {
-  for (const patterns of [false, true]) {
-    const a = new Skeleton(net, box, { patterns });
+  for (const [patterns, workspace] of [[false, undefined], [true, undefined], [false, ws], [true, ws]] as const) {
+    const a = new Skeleton(net, box, { patterns, workspace });
     a.refineAll();
     const b = new Theirs(net, box, { patterns });
     b.refineAll();
-    const tag = `${name}${patterns ? " (patterns)" : ""}`;
+    const tag = `${name}${patterns ? " (patterns)" : ""}${workspace ? " (workspace)" : ""}`;
     if (a.vCount !== b.vCount || a.eCount !== b.eCount || a.cCount !== b.cCount) {
       console.log(`DIFFERENT sizes: ${tag}`);
       process.exit(1);
@@ -59,5 +61,6 @@ for (const [name, net, box] of cases) {
     if (patterns) same(`${tag} P`, a.P, b.P, a.cCount * a.units);
     same(`${tag} stable`, [...a.stableActive, ...a.stableInactive], [...b.stableActive, ...b.stableInactive], a.stableActive.length * 2);
     console.log(`${tag}: identical (${a.vCount} vertices, ${a.eCount} edges, ${a.cCount} cells)`);
+    if (workspace) a.release(workspace);
   }
 }

@@ -48,7 +48,7 @@ export * from "./render/partition-svg.ts";
 export { intervalCount, intervalSupport, type IntervalCountOptions, type IntervalCountResult, type IntervalRegion } from "./skeleton/intervals.ts";
 export { Skeleton } from "./skeleton/complex.ts";
 export { skeletonPartition, planarPartitionFast, SKELETON_PARTITION_MAX_WIDTH } from "./skeleton/partition.ts";
-export { skeletonCount, type SkeletonCountOptions, type SkeletonCountResult, type SkeletonRegion } from "./skeleton/count.ts";
+export { skeletonCount, SkeletonWorkspace, type SkeletonCountOptions, type SkeletonCountResult, type SkeletonRegion } from "./skeleton/count.ts";
 export { complexFaces, eulerCheck, type ComplexFaces, type EulerCheck } from "./skeleton/faces-3d.ts";
 export {
   classBoundaryMesh, verifyBoundaryMesh, meshSupport, MESH_ZERO_RELATIVE, MESH_VERIFY_RELATIVE,

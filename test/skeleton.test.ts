@@ -8,7 +8,9 @@ import { PartitionVerifier } from "../src/count/verify.ts";
 import { parseOnnx } from "../src/io/onnx.ts";
 import { patternToString } from "../src/model/evaluate.ts";
 import { uniformBox, type Activation, type Network } from "../src/model/network.ts";
-import { SkeletonUndecided, SkeletonUnsupported, skeletonCount, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { SkeletonUndecided, SkeletonUnsupported, SkeletonWorkspace, centroidClear2, decideCell, margin2, margin3, skeletonCount, tetraInradius, type SkeletonRegion } from "../src/skeleton/count.ts";
+import { Skeleton } from "../src/skeleton/complex.ts";
+import { MarginLP } from "../src/lp/margin-lp.ts";
 import { runCli } from "./helpers/cli.ts";
 import { expectedOf, fixtureBytes, fixturePath } from "./helpers/fixtures.ts";
 import { addUnit, dense, permuteUnits, randomNet, scaleUnit } from "./helpers/nets.ts";
@@ -175,6 +177,56 @@ describe("skeleton engine: metamorphic and degenerate cases", () => {
     // Three coordinate planes and x + y + z = 0, all through the origin (a vertex of the first three).
     assert.equal(skeleton(threeD), engine(threeD));
     assert.equal(skeleton(threeD), 14);
+  });
+
+  it("3-D: every cell's inscribed-tetrahedron radius (the count-only certificate) is at most its exact margin, by one margin LP per cell", () => {
+    const nets = [fixture("random-3-6-6-6-s4"), randomNet(12, 3, [6, 6, 6], 2, { kind: "leaky-relu", alpha: 0.1 }), randomNet(14, 3, [5, 5], 2, { kind: "maxout", rank: 2 })];
+    for (const net of nets) {
+      const sk = new Skeleton(net, box(3));
+      sk.refineAll();
+      const lp = new MarginLP(box(3).lo, box(3).hi, sk.units + 1, Math.sqrt(12));
+      const point = new Float64Array(3);
+      let cells = 0;
+      for (let c = 0; c < sk.cCount; c++) {
+        margin3(sk, c, point); // the centroid: a point of the cell, for its pattern
+        const exact = decideCell(net, lp, point, 1e-12);
+        const r = tetraInradius(sk, c);
+        assert.ok(r <= exact * (1 + 1e-9) + 1e-12, `cell ${c}: tetrahedron ${r} > margin ${exact}`);
+        cells++;
+      }
+      assert.ok(cells > 20);
+    }
+  });
+
+  it("2-D: the count-only test (squared, no root) agrees with the centroid distance to every edge's line, cell by cell, at cuts from 1e-8 to 0.05", () => {
+    for (const net of [fixture("random-2-32-32-s5"), randomNet(13, 2, [12, 12], 2, { kind: "maxout", rank: 2 })]) {
+      const sk = new Skeleton(net, box(2));
+      sk.refineAll();
+      const point = new Float64Array(2);
+      let clear = 0;
+      let notClear = 0;
+      for (let c = 0; c < sk.cCount; c++) {
+        const r = margin2(sk, c, point);
+        for (const cut of [1e-8, 1e-3, 1e-2, 0.05]) {
+          // Equal up to round-off in the last bits: a distance within 1e-12 relative of the cut may fall either way.
+          if (Math.abs(r - cut) <= 1e-12 * cut) continue;
+          assert.equal(centroidClear2(sk, c, cut), r > cut, `cell ${c}, cut ${cut}: distance ${r}`);
+          if (r > cut) clear++;
+          else notClear++;
+        }
+      }
+      assert.ok(clear > 0 && notClear > 0);
+    }
+  });
+
+  it("a workspace reused across counts of networks of 1 to 4 inputs, small after large, gives each count and complex size as a fresh count", () => {
+    const ws = new SkeletonWorkspace();
+    const nets = [fixture("random-3-6-6-6-s4"), net2, randomNet(5, 4, [6, 6]), fixture("random-2-32-32-s5"), net3, randomNet(6, 1, [8, 8]), fixture("random-3-6-6-6-s4"), net2];
+    for (const net of nets) {
+      const fresh = skeletonCount(net, { box: box(net.inputDim) });
+      const reused = skeletonCount(net, { box: box(net.inputDim), workspace: ws });
+      assert.deepEqual([reused.regions, reused.vertices, reused.edges, reused.cells], [fresh.regions, fresh.vertices, fresh.edges, fresh.cells]);
+    }
   });
 });
 

@@ -231,12 +231,96 @@ interface ParentGroups {
   negBits: Int32Array;
 }
 
+/** The typed arrays a refined {@link Skeleton} leaves to the next one made with the same {@link SkeletonWorkspace}. */
+interface SkeletonBuffers {
+  X: Float64Array;
+  G: Float64Array;
+  F: Float64Array;
+  vSupStart: Int32Array;
+  vSupLen: Int32Array;
+  vSup: Int32Array;
+  sign: Int8Array;
+  vMark: Int32Array;
+  sStamp: Int32Array;
+  EA: Int32Array;
+  EB: Int32Array;
+  eSupStart: Int32Array;
+  eSupLen: Int32Array;
+  eSup: Int32Array;
+  eSplit: Int32Array;
+  cStart: Int32Array;
+  cLen: Int32Array;
+  cE: Int32Array;
+  cEAlt: Int32Array;
+  posBits: Int32Array;
+  negBits: Int32Array;
+  mixed: Int32Array;
+  list: Int32Array;
+  next: Int32Array;
+  parentOf: Int32Array;
+  cutEdges: PairTable;
+}
+
+/**
+ * Buffers reused from one count to the next: a {@link Skeleton} made with a workspace takes over the typed arrays
+ * (vertices, pre-activations, edges, cells, scratch) that the previous skeleton made with it released, so repeated
+ * counts in one process (benchmarks, an explorer recounting) allocate and zero almost nothing once the arrays have
+ * grown to the largest complex seen. Every array is rewritten before it is read (stamps are cleared on taking over),
+ * so results are the same as without a workspace. A skeleton that released its buffers must not be read any more;
+ * one workspace serves one skeleton at a time.
+ *
+ * @example
+ * const ws = new SkeletonWorkspace();
+ * for (const net of nets) skeletonCount(net, { box, workspace: ws }).regions;
+ */
+export class SkeletonWorkspace {
+  /** @internal The buffers left by the last skeleton released into this workspace. */
+  buffers: SkeletonBuffers | undefined;
+}
+
+/** First buffers of a skeleton in `d` inputs (grown by doubling or reserved per layer as the complex grows). */
+function freshBuffers(d: number): SkeletonBuffers {
+  const vCap = 1024;
+  const eCap = 2048;
+  const none = new Int32Array(0);
+  return {
+    X: new Float64Array(vCap * d),
+    G: new Float64Array(0),
+    F: new Float64Array(0),
+    vSupStart: new Int32Array(vCap),
+    vSupLen: new Int32Array(vCap),
+    vSup: new Int32Array(d >= 3 ? vCap * 4 : 0),
+    sign: new Int8Array(vCap),
+    vMark: new Int32Array(vCap),
+    sStamp: new Int32Array(vCap),
+    EA: new Int32Array(eCap),
+    EB: new Int32Array(eCap),
+    eSupStart: new Int32Array(eCap),
+    eSupLen: new Int32Array(eCap),
+    eSup: new Int32Array(d >= 2 ? eCap * (d - 1) : 0),
+    eSplit: new Int32Array(eCap),
+    cStart: new Int32Array(1024),
+    cLen: new Int32Array(1024),
+    cE: new Int32Array(8192),
+    cEAlt: none,
+    posBits: none,
+    negBits: none,
+    mixed: none,
+    list: none,
+    next: none,
+    parentOf: none,
+    cutEdges: new PairTable(),
+  };
+}
+
 /** Options of {@link Skeleton}. */
 export interface SkeletonOptions {
   /** Keep each cell's activation pattern (for `--regions`, `--complex`); costs one byte per cell and unit. */
   patterns?: boolean;
   /** Called after each hidden layer with the number of cells so far. */
   onLayer?: (layer: number, layers: number, cells: number) => void;
+  /** Take over the buffers an earlier skeleton released into this workspace ({@link Skeleton.release}). */
+  workspace?: SkeletonWorkspace;
 }
 
 /**
@@ -269,10 +353,11 @@ export class Skeleton {
   eSupLen: Int32Array;
   eSup: Int32Array;
   eSupTop = 0;
-  private eStamp: Int32Array;
-  private eMid: Int32Array;
-  private ePos: Int32Array;
-  private eNeg: Int32Array;
+  /**
+   * Per edge: −1, or the first of the two halves it was split into (ids s and s + 1: s from its end point A to the new
+   * vertex, s + 1 from it to B). A split edge leaves every cell, so the memo needs no clearing between units.
+   */
+  private eSplit: Int32Array;
   // Cells: edge lists in an append-only arena.
   cCount = 0;
   cStart: Int32Array;
@@ -287,7 +372,6 @@ export class Skeleton {
   readonly stableActive: number[] = [];
   readonly stableInactive: number[] = [];
   private layerIndex = 0;
-  private stamp = 0;
   private scratchPos: Int32Array = new Int32Array(64);
   private scratchNeg: Int32Array = new Int32Array(64);
   private items: Int32Array = new Int32Array(64);
@@ -305,30 +389,90 @@ export class Skeleton {
     this.units = hiddenUnitCount(net);
     this.keepPatterns = opts.patterns ?? false;
     this.onLayer = opts.onLayer;
-    const vCap = 1024;
-    this.X = new Float64Array(vCap * d);
-    this.G = new Float64Array(0);
-    this.vSupStart = new Int32Array(vCap);
-    this.vSupLen = new Int32Array(vCap);
-    this.vSup = new Int32Array(d >= 3 ? vCap * 4 : 0);
-    this.sign = new Int8Array(vCap);
-    this.vMark = new Int32Array(vCap);
-    const eCap = 2048;
-    this.EA = new Int32Array(eCap);
-    this.EB = new Int32Array(eCap);
-    this.eSupStart = new Int32Array(eCap);
-    this.eSupLen = new Int32Array(eCap);
-    this.eSup = new Int32Array(d >= 2 ? eCap * (d - 1) : 0);
-    this.eStamp = new Int32Array(eCap);
-    this.eMid = new Int32Array(eCap);
-    this.ePos = new Int32Array(eCap);
-    this.eNeg = new Int32Array(eCap);
-    this.cStart = new Int32Array(1024);
-    this.cLen = new Int32Array(1024);
-    this.cE = new Int32Array(8192);
     this.P = new Uint8Array(this.keepPatterns ? 1024 * Math.max(1, this.units) : 0);
+    // The buffers an earlier skeleton released into the workspace, or small fresh ones. Capacities are the shortest
+    // array of each group (vertices, edges, cells); the sign stamps are cleared (every other array is written before
+    // it is read).
+    const b = opts.workspace?.buffers ?? freshBuffers(d);
+    if (opts.workspace) opts.workspace.buffers = undefined;
+    this.vCap = Math.min(Math.floor(b.X.length / d), b.vSupStart.length, b.vSupLen.length, b.sign.length, b.vMark.length, b.sStamp.length);
+    this.X = b.X;
+    this.vSupStart = b.vSupStart;
+    this.vSupLen = b.vSupLen;
+    this.vSup = b.vSup;
+    this.sign = b.sign;
+    this.vMark = b.vMark;
+    this.sStamp = b.sStamp.fill(0);
+    this.heldG = b.G;
+    this.spare = b.F;
+    // Per-edge arrays grow together from EA's length; views keep them equally long should they differ.
+    const eCap = Math.min(b.EA.length, b.EB.length, b.eSupStart.length, b.eSupLen.length, b.eSplit.length);
+    this.EA = b.EA.subarray(0, eCap);
+    this.EB = b.EB.subarray(0, eCap);
+    this.eSupStart = b.eSupStart.subarray(0, eCap);
+    this.eSupLen = b.eSupLen.subarray(0, eCap);
+    this.eSplit = b.eSplit.subarray(0, eCap);
+    this.eSup = b.eSup;
+    const cCap = Math.min(b.cStart.length, b.cLen.length);
+    this.cStart = b.cStart.subarray(0, cCap);
+    this.cLen = b.cLen.subarray(0, cCap);
+    this.cE = b.cE;
+    this.cEAlt = b.cEAlt;
+    this.pgPos = b.posBits;
+    this.pgNeg = b.negBits;
+    this.pgMixed = b.mixed;
+    this.pgList = b.list;
+    this.pgNext = b.next;
+    this.pgParentOf = b.parentOf;
+    this.cutEdges = b.cutEdges;
     this.initBox();
   }
+
+  /**
+   * Leave this skeleton's typed arrays to the next skeleton made with `ws` (see {@link SkeletonWorkspace}). This
+   * skeleton must not be read afterwards: its arrays will be overwritten.
+   */
+  release(ws: SkeletonWorkspace): void {
+    ws.buffers = {
+      X: this.X,
+      G: this.G,
+      F: this.F.length >= this.spare.length ? this.F : this.spare,
+      vSupStart: this.vSupStart,
+      vSupLen: this.vSupLen,
+      vSup: this.vSup,
+      sign: this.sign,
+      vMark: this.vMark,
+      sStamp: this.sStamp,
+      EA: this.EA,
+      EB: this.EB,
+      eSupStart: this.eSupStart,
+      eSupLen: this.eSupLen,
+      eSup: this.eSup,
+      eSplit: this.eSplit,
+      cStart: this.cStart,
+      cLen: this.cLen,
+      cE: this.cE,
+      cEAlt: this.cEAlt,
+      posBits: this.pgPos,
+      negBits: this.pgNeg,
+      mixed: this.pgMixed,
+      list: this.pgList,
+      next: this.pgNext,
+      parentOf: this.pgParentOf,
+      cutEdges: this.cutEdges,
+    };
+  }
+  /** A buffer taken over from a workspace, used for G at the first layer when it is large enough. */
+  private heldG: Float64Array;
+  /** The cell arena's other half: compaction copies the live lists into it (kept, not collected, between compactions). */
+  private cEAlt: Int32Array;
+  /** Per-layer buffers of parentGroups, reused from layer to layer (and from a workspace). */
+  private pgPos: Int32Array;
+  private pgNeg: Int32Array;
+  private pgMixed: Int32Array;
+  private pgList: Int32Array;
+  private pgNext: Int32Array;
+  private pgParentOf: Int32Array;
 
   /** The box as the first cell: 2^d vertices, d·2^(d−1) edges. */
   private initBox(): void {
@@ -405,7 +549,7 @@ export class Skeleton {
     if (e >= this.EA.length) this.growEdges(this.EA.length * 2);
     this.EA[e] = a;
     this.EB[e] = b;
-    this.eStamp[e] = 0;
+    this.eSplit[e] = -1;
     if (this.d >= 2) {
       this.eSup = grownI(this.eSup, this.eSupTop + supLen);
       this.eSupStart[e] = this.eSupTop;
@@ -422,10 +566,7 @@ export class Skeleton {
       this.EB = grownI(this.EB, cap);
       this.eSupStart = grownI(this.eSupStart, cap);
       this.eSupLen = grownI(this.eSupLen, cap);
-      this.eStamp = grownI(this.eStamp, cap);
-      this.eMid = grownI(this.eMid, cap);
-      this.ePos = grownI(this.ePos, cap);
-      this.eNeg = grownI(this.eNeg, cap);
+      this.eSplit = grownI(this.eSplit, cap);
     }
     if (this.d >= 2) this.eSup = grownI(this.eSup, cap * (this.d - 1));
   }
@@ -451,7 +592,8 @@ export class Skeleton {
   private compactCells(extra: number): void {
     let live = 0;
     for (let c = 0; c < this.cCount; c++) live += this.cLen[c];
-    const next = new Int32Array(Math.max(8192, 3 * (live + extra)));
+    const need = Math.max(8192, 3 * (live + extra));
+    const next = this.cEAlt.length >= need ? this.cEAlt : new Int32Array(need);
     let top = 0;
     for (let c = 0; c < this.cCount; c++) {
       const s = this.cStart[c];
@@ -461,6 +603,7 @@ export class Skeleton {
       this.cStart[c] = top;
       top += n;
     }
+    this.cEAlt = this.cE;
     this.cE = next;
     this.cTop = top;
   }
@@ -552,7 +695,9 @@ export class Skeleton {
     // Layer 0's pre-activations at the box's corners, and its scales, from the inputs.
     let scales: Float64Array = this.rowScales(hidden[0], this.X, this.d, identity);
     this.gw = hidden[0].outDim;
-    this.G = new Float64Array(this.vCap * this.gw);
+    const gNeed = this.vCap * this.gw;
+    this.G = this.heldG.length >= gNeed ? this.heldG : new Float64Array(gNeed);
+    this.heldG = new Float64Array(0);
     this.preActivations(hidden[0], Skeleton.transposed(hidden[0]), this.X, this.d, identity, this.G, this.vCount);
     let unit = 0;
     for (let l = 0; l < hidden.length; l++) {
@@ -663,10 +808,11 @@ export class Skeleton {
     const G = this.G;
     // Signs of every unit at every vertex as bit masks (32 units a word), computed once per vertex.
     const words = (n + 31) >>> 5;
-    const posBits = new Int32Array(V * words);
+    // The buffers of the layer before (or a workspace's) when large enough, cleared where read.
+    const posBits = this.pgPos.length >= V * words ? this.pgPos.fill(0, 0, V * words) : (this.pgPos = new Int32Array(V * words));
     const anyPos = new Uint8Array(n);
     const anyNeg = new Uint8Array(n);
-    const negBits = new Int32Array(V * words);
+    const negBits = this.pgNeg.length >= V * words ? this.pgNeg.fill(0, 0, V * words) : (this.pgNeg = new Int32Array(V * words));
     for (let v = 0; v < V; v++) {
       const b = v * gw;
       for (let i = 0; i < n; i++) {
@@ -681,7 +827,7 @@ export class Skeleton {
       }
     }
     const counts = new Int32Array(n + 1);
-    const mixed = new Int32Array(C * words);
+    const mixed = this.pgMixed.length >= C * words ? this.pgMixed : (this.pgMixed = new Int32Array(C * words)); // every entry < C · words written below
     const pos = new Int32Array(words);
     const neg = new Int32Array(words);
     for (let p = 0; p < C; p++) {
@@ -709,7 +855,7 @@ export class Skeleton {
       }
     }
     for (let i = 0; i < n; i++) counts[i + 1] += counts[i];
-    const list = new Int32Array(counts[n]);
+    const list = this.pgList.length >= counts[n] ? this.pgList : (this.pgList = new Int32Array(counts[n])); // read below counts[n] only
     const fill = counts.slice(0, n);
     for (let p = 0; p < C; p++) {
       for (let w = 0; w < words; w++) {
@@ -737,7 +883,13 @@ export class Skeleton {
         }
       }
     }
-    return { anyPos, anyNeg, start: counts, list, head, next: new Int32Array(Math.max(1024, 4 * C)).fill(-1), parents: C, words, mixed, parentPos, parentOf: new Int32Array(Math.max(1024, 4 * C)), vertices: V, posBits, negBits };
+    // Descendant lists: a parent's starts empty (−1); a cell made during the layer gets its link and parent as it is
+    // made, before either is read.
+    const nNeed = Math.max(1024, 4 * C);
+    const next = this.pgNext.length >= nNeed ? this.pgNext : (this.pgNext = new Int32Array(nNeed));
+    next.fill(-1, 0, C);
+    const parentOf = this.pgParentOf.length >= nNeed ? this.pgParentOf : (this.pgParentOf = new Int32Array(nNeed));
+    return { anyPos, anyNeg, start: counts, list, head, next, parents: C, words, mixed, parentPos, parentOf, vertices: V, posBits, negBits };
   }
 
   /**
@@ -796,7 +948,6 @@ export class Skeleton {
       else this.stableInactive[this.layerIndex]++;
       return;
     }
-    this.stamp++;
     if (this.d >= 3) this.cutEdges.clear();
     const { start, list, head } = groups;
     for (let k = start[i]; k < start[i + 1]; k++) {
@@ -815,10 +966,8 @@ export class Skeleton {
         }
         // The new cell joins its parent's descendants.
         if (cn >= groups.next.length) {
-          const grown = new Int32Array(2 * cn).fill(-1);
-          grown.set(groups.next);
-          groups.next = grown;
-          groups.parentOf = grownI(groups.parentOf, 2 * cn);
+          groups.next = this.pgNext = grownI(groups.next, 2 * cn);
+          groups.parentOf = this.pgParentOf = grownI(groups.parentOf, 2 * cn);
         }
         groups.parentOf[cn] = p;
         groups.next[cn] = groups.next[c];
@@ -889,7 +1038,14 @@ export class Skeleton {
 
   /** The vertex where edge e (end points of opposite signs) meets the hyperplane, and its two halves (memoised). */
   private splitEdge(e: number, unit: number): void {
-    if (this.eStamp[e] === this.stamp) return;
+    const half = this.eSplit[e];
+    if (half >= 0) {
+      // Split by this unit for a neighbouring cell (its new vertex carries this unit's stamp and sign 0). A split
+      // left by an earlier unit would mean a cell kept an edge that unit cut: inconsistent, left to a certified method.
+      const m = this.EB[half];
+      if (this.sStamp[m] !== this.signStamp || this.sign[m] !== 0) throw new SkeletonUndecided(`edge ${e} met again after a split, at unit ${unit}`);
+      return;
+    }
     const a = this.EA[e];
     const b = this.EB[e];
     const ga = this.value(a, this.row, this.minus);
@@ -914,16 +1070,8 @@ export class Skeleton {
     this.sign[m] = 0;
     this.sStamp[m] = this.signStamp;
     const ea = this.addEdge(a, m, this.edgeSup, supLen);
-    const eb = this.addEdge(m, b, this.edgeSup, supLen);
-    this.eStamp[e] = this.stamp;
-    this.eMid[e] = m;
-    if (ga > 0) {
-      this.ePos[e] = ea;
-      this.eNeg[e] = eb;
-    } else {
-      this.ePos[e] = eb;
-      this.eNeg[e] = ea;
-    }
+    this.addEdge(m, b, this.edgeSup, supLen); // id ea + 1
+    this.eSplit[e] = ea;
   }
   /** F at the new vertex m = (1 − t) a + t b: interpolated, less the gap of each kink of h^l strictly inside ab. */
   private carryNext(a: number, b: number, m: number, t: number): void {
@@ -999,7 +1147,7 @@ export class Skeleton {
   private nextBias: Float64Array = new Float64Array(0);
   private tmpX = new Float64Array(4);
   /** Cut edges made for the unit being inserted, by their end points (d ≥ 3). */
-  private readonly cutEdges = new PairTable();
+  private cutEdges: PairTable;
   private edgeSup = new Int32Array(8);
   private markStamp = 0;
 
@@ -1049,9 +1197,11 @@ export class Skeleton {
       } else if (sa <= 0 && sb <= 0) N[nn++] = e;
       else {
         this.splitEdge(e, unit);
-        P[np++] = this.ePos[e];
-        N[nn++] = this.eNeg[e];
-        items[ni++] = this.eMid[e];
+        // The halves: e's (A, m) and (m, B); the one at the positive end point goes to the positive side.
+        const ea = this.eSplit[e];
+        P[np++] = sa > 0 ? ea : ea + 1;
+        N[nn++] = sa > 0 ? ea + 1 : ea;
+        items[ni++] = this.EB[ea];
       }
     }
     // Join the cut's vertices: the new edges of the cut polytope (d = 2: one edge; d ≥ 3: the pairs sharing d − 1
