@@ -43,12 +43,12 @@ for (let round = 0; round < rounds; round++) {
       const mask = varied ? 63 : 0;
       for (let r = 0; r < 500; r++) {
         rho.set(rhos[r & mask]);
-        kernel.pivot(m, 1, 1e-9);
+        kernel.pivot(m, 1, 1e-9, 0);
       }
       const c0 = process.cpuUsage();
       for (let r = 0; r < calls; r++) {
         rho.set(rhos[r & mask]);
-        kernel.pivot(m, 1, 1e-9);
+        kernel.pivot(m, 1, 1e-9, 0);
       }
       const c = process.cpuUsage(c0);
       (results[`m=${m}, rho ${varied ? "varied" : "fixed"}`] ??= []).push((c.user + c.system) / calls);

@@ -76,7 +76,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
 
   it("the kernel's branch-free candidate pass lists exactly the columns of the ratio test's rule, in order, with their ratios and drops", () => {
     // Oracle: the rule written plainly, column by column. Columns j < n get random alpha (some exactly ±tol or 0),
-    // random bounds side and basic status; n and m of both parities cover the pairs and the odd last column.
+    // random bounds side and basic status, some a zero range (an equality row's activity: left out with skipFixed);
+    // n and m of both parities cover the pairs and the odd last column.
     const rand = mulberry32(2024);
     const tol = 1e-9;
     let checked = 0;
@@ -102,9 +103,11 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
             d[j] = rand() < 0.1 ? 0 : gaussian(rand) * 1e-11;
             lb[j] = rand() < 0.2 ? -Infinity : -rand();
             ub[j] = rand() < 0.2 ? Infinity : rand();
+            if (rand() < 0.15) lb[j] = ub[j] = rand() < 0.5 ? 0 : rand();
           }
           const sgn = rand() < 0.5 ? -1 : 1;
-          const nc = k.pivot(m, sgn, tol);
+          const skipFixed = trial % 2;
+          const nc = k.pivot(m, sgn, tol, skipFixed);
           // The pivot row itself, then the rule.
           const want: [number, number, number][] = [];
           for (let j = 0; j < n + m; j++) {
@@ -115,7 +118,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
             if (j >= n || n < 8) assert.ok(Object.is(alpha[j], a) || Math.abs(alpha[j] - a) <= 1e-12 * (1 + Math.abs(a)), `alpha ${j}`);
             if (pos[j] >= 0) continue;
             const at = sgn * alpha[j];
-            if (upper[j] ? at < -tol : at > tol) {
+            if ((upper[j] ? at < -tol : at > tol) && !(skipFixed && ub[j] === lb[j])) {
               const r = d[j] / at;
               want.push([j, r < 0 ? 0 : r, (ub[j] - lb[j]) * Math.abs(at)]);
             }

@@ -21,8 +21,11 @@ export interface PivotKernel {
     A: number, rho: number, alpha: number, pos: number, upper: number, d: number,
     lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number,
   ): void;
-  /** Pivot row and ratio-test candidates for m rows and leaving direction sgn; returns the number of candidates. */
-  pivot(m: number, sgn: number, tol: number): number;
+  /**
+   * Pivot row and ratio-test candidates for m rows and leaving direction sgn (with skipFixed = 1 only columns of
+   * nonzero drop, i.e. not an equality row's activity); returns the number of candidates.
+   */
+  pivot(m: number, sgn: number, tol: number, skipFixed: number): number;
   /** The dual step d_j −= theta · alpha_j for every column j < nv. */
   dualUpdate(nv: number, theta: number): void;
   /** out_i = Σ_{j < cols} A[i, j] · x_j for the rows i < m (summation order in pivot-kernel.wat). */

@@ -2,12 +2,13 @@
 ;; Compiled by `npm run build:wasm` (scripts/build-wasm.mjs, wabt) into src/lp/pivot-kernel-bytes.ts; a test checks
 ;; that the committed bytes are this file's compilation and that both paths give bit-identical results.
 ;;
-;; pivot(m, sgn, tol): alpha_j = sum_i rho_i A[i, j] for the structural columns j < n (A row-major, stride n;
+;; pivot(m, sgn, tol, skipFixed): alpha_j = sum_i rho_i A[i, j] for the structural columns j < n (A row-major, stride n;
 ;; rows summed in order 0..m-1, rows with rho_i = 0 skipped, exactly as the JS path does; eight columns at a time in
 ;; four SIMD accumulators), alpha_{n+k} = -rho_k for the row activities, and then the bound-flipping ratio test's
 ;; candidates: nonbasic columns j (pos[j] < 0) with sgn*alpha_j > tol at lower or < -tol at upper, their ratio
-;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|, picked without branches on the data.
-;; Returns the number of candidates.
+;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|, picked without branches on the data;
+;; with skipFixed = 1 also only columns whose drop is nonzero (a zero range: an equality row's activity, which can
+;; never enter). Returns the number of candidates.
 ;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
 ;; rowDots(m, cols): the rows' dot products with a vector x (margins of a point, basic values from nonbasic ones).
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
@@ -35,9 +36,9 @@
     (global.set $ratio (local.get 9)) (global.set $drop (local.get 10)) (global.set $n (local.get 11))
     (global.set $x (local.get 12)) (global.set $out (local.get 13)))
   ;; alpha_j = sum_i rho_i A[i, j] (j < n), alpha_{n+k} = -rho_k; candidates collected; returns their number
-  (func (export "pivot") (param $m i32) (param $sgn f64) (param $tol f64) (result i32)
+  (func (export "pivot") (param $m i32) (param $sgn f64) (param $tol f64) (param $skipFixed i32) (result i32)
     (local $j i32) (local $i i32) (local $p i32) (local $r i32) (local $acc v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $rv v128) (local $s f64) (local $stride i32) (local $n i32) (local $nv i32) (local $nc i32) (local $at f64)
-    (local $c i32) (local $at2 v128) (local $s2 v128) (local $dr2 v128) (local $sgn2 v128) (local $tol2 v128) (local $ntol2 v128)
+    (local $c i32) (local $keep i32) (local $at2 v128) (local $s2 v128) (local $dr2 v128) (local $sgn2 v128) (local $tol2 v128) (local $ntol2 v128)
     (local.set $n (global.get $n))
     (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
     ;; blocks of 8 columns: four independent accumulators hide the latency of the additions
@@ -127,6 +128,8 @@
     ;; lower or < -tol at upper: bits g ^ (u & (l ^ g)) with l = [at < -tol], g = [at > tol], u = upper.
     (local.set $nv (i32.add (local.get $n) (local.get $m)))
     (local.set $j (i32.const 0))
+    ;; keep: the lanes whose candidacy does not depend on the drop (both without skipFixed, none with it)
+    (local.set $keep (select (i32.const 0) (i32.const 3) (local.get $skipFixed)))
     (local.set $sgn2 (f64x2.splat (local.get $sgn)))
     (local.set $tol2 (f64x2.splat (local.get $tol)))
     (local.set $ntol2 (f64x2.splat (f64.neg (local.get $tol))))
@@ -148,6 +151,8 @@
         (local.set $c (i32.and
           (i32.and (i32x4.bitmask (v128.load64_zero (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2))))) (i32.const 3))
           (i32.xor (local.get $c) (i32.and (local.get $r) (i32.xor (local.get $i) (local.get $c))))))
+        (local.set $c (i32.and (local.get $c)
+          (i32.or (local.get $keep) (i64x2.bitmask (f64x2.ne (local.get $dr2) (v128.const f64x2 0 0))))))
         (i32.store (i32.add (global.get $cand) (i32.shl (local.get $nc) (i32.const 2))) (local.get $j))
         (f64.store (i32.add (global.get $ratio) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 0 (local.get $s2)))
         (f64.store (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3))) (f64x2.extract_lane 0 (local.get $dr2)))
@@ -175,8 +180,11 @@
         (local.set $i (f64.lt (local.get $at) (f64.neg (local.get $tol))))
         (local.set $c (f64.gt (local.get $at) (local.get $tol)))
         (local.set $nc (i32.add (local.get $nc) (i32.and
-          (i32.shr_u (i32.load (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 31))
-          (i32.xor (local.get $c) (i32.and (local.get $r) (i32.xor (local.get $i) (local.get $c)))))))))
+          (i32.and
+            (i32.shr_u (i32.load (i32.add (global.get $pos) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 31))
+            (i32.xor (local.get $c) (i32.and (local.get $r) (i32.xor (local.get $i) (local.get $c)))))
+          (i32.or (i32.and (local.get $keep) (i32.const 1))
+            (f64.ne (f64.load (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3)))) (f64.const 0))))))))
     (local.get $nc))
 ;; dualUpdate(nv, theta): d_j -= theta * alpha_j for every column j < nv (basic ones included: the caller resets
 ;; those to 0), two columns at a time; the same multiply-then-subtract as the JS path, so bit-identical.
