@@ -63,8 +63,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
           assert.deepEqual(wasm.point(xw), js.point(xj));
           // The margin of a point (the kernel's row dot products) agrees to the bit.
           assert.ok(Object.is(wasm.marginOf(xw), js.marginOf(xw)), "marginOf");
-          // The last pivot row, its candidates and the duals agree byte for byte (signed zeros included).
-          for (const key of ["alpha", "cand", "ratio", "drop", "d", "val"]) {
+          // The last pivot row, its candidates, the ratio test's lists and the duals agree byte for byte (signed zeros included).
+          for (const key of ["alpha", "cand", "ratio", "drop", "d", "val", "sorted", "restA", "restB", "order"]) {
             assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), key);
           }
           solves++;

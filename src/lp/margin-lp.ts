@@ -195,7 +195,7 @@ export class MarginLP {
     this.kernel = kernel;
     this.kernelKind = kernel ? "wasm" : "js";
     buffer ??= new ArrayBuffer(bytes);
-    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
+    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, oIdx, oRestA, oRestB] = offsets;
     this.A = new Float64Array(buffer, oA, this.cap * this.n);
     this.rho = new Float64Array(buffer, oRho, this.cap);
     this.alpha = new Float64Array(buffer, oAlpha, nv);
@@ -222,9 +222,9 @@ export class MarginLP {
     this.work = new Float64Array(this.cap);
     this.order = new Int32Array(nv);
     this.lu = new Float64Array(this.cap * 2 * this.cap);
-    this.sorted = new Int32Array(nv);
-    this.restA = new Int32Array(nv);
-    this.restB = new Int32Array(nv);
+    this.sorted = new Int32Array(buffer, oIdx, nv);
+    this.restA = new Int32Array(buffer, oRestA, nv);
+    this.restB = new Int32Array(buffer, oRestB, nv);
     this.sampleBuf = new Float64Array(RATIO_SAMPLE);
     this.stepBuf = new Float64Array(nv);
     for (let j = 0; j < n0; j++) {
@@ -723,20 +723,22 @@ export class MarginLP {
         }
       }
       if (best < 1e-12) return false;
+      // Columns < c of the left half are done (never read again) and column c is read only as the factors f below,
+      // so the row operations start at column c + 1: the right half, B^{-1}, gets the same numbers.
       if (piv !== c) {
-        for (let k = 0; k < 2 * m; k++) {
+        for (let k = c; k < 2 * m; k++) {
           const t = lu[c * w2 + k];
           lu[c * w2 + k] = lu[piv * w2 + k];
           lu[piv * w2 + k] = t;
         }
       }
       const inv = 1 / lu[c * w2 + c];
-      for (let k = 0; k < 2 * m; k++) lu[c * w2 + k] *= inv;
+      for (let k = c + 1; k < 2 * m; k++) lu[c * w2 + k] *= inv;
       for (let r = 0; r < m; r++) {
         if (r === c) continue;
         const f = lu[r * w2 + c];
         if (f === 0) continue;
-        for (let k = 0; k < 2 * m; k++) lu[r * w2 + k] -= f * lu[c * w2 + k];
+        for (let k = c + 1; k < 2 * m; k++) lu[r * w2 + k] -= f * lu[c * w2 + k];
       }
     }
     // Row k of [B^{-1}] corresponds to basis position k (columns of B are in basis order).
@@ -754,11 +756,14 @@ export class MarginLP {
       if (ck === 0) continue;
       for (let i = 0; i < m; i++) rho[i] += ck * binv[k * cap + i];
     }
-    // Row by row (contiguous), then 0 for the basic columns.
+    // Row by row (contiguous; in the kernel two columns at a time, the same numbers), then 0 for the basic columns.
     d.set(this.cost);
+    const kernel = this.kernel;
     for (let i = 0; i < m; i++) {
       const ri = rho[i], base = i * n;
-      if (ri !== 0) for (let j = 0; j < n; j++) d[j] -= ri * A[base + j];
+      if (ri === 0) continue;
+      if (kernel) kernel.subScaled(d.byteOffset, A.byteOffset + 8 * base, n, ri);
+      else for (let j = 0; j < n; j++) d[j] -= ri * A[base + j];
     }
     for (let j = 0; j < n; j++) if (pos[j] >= 0) d[j] = 0;
     for (let i = 0; i < m; i++) d[n + i] = pos[n + i] >= 0 ? 0 : rho[i];
@@ -798,15 +803,31 @@ export class MarginLP {
   /** The pricing weight of basis position k from scratch: ρ_k G ρ_k^T, O(m²). */
   private weightOf(k: number): number {
     const { m, cap, binv, gram: G } = this;
-    const kb = k * cap;
-    let w = 0;
+    const kb = k * cap, nz = this.etaRows;
+    // The nonzero entries of ρ_k (B^{-1} is sparse after a few pivots), then their inner sums two at a time
+    // (independent sums, each in increasing l; w adds them in increasing i as one at a time).
+    let nnz = 0;
     for (let i = 0; i < m; i++) {
-      const bi = binv[kb + i];
-      if (bi === 0) continue; // B^{-1} is sparse after a few pivots
-      let s = 0;
-      const gb = i * cap;
-      for (let l = 0; l < m; l++) s += G[gb + l] * binv[kb + l];
-      w += bi * s;
+      nz[nnz] = i;
+      nnz += Number(binv[kb + i] !== 0);
+    }
+    let w = 0, t = 0;
+    for (; t + 2 <= nnz; t += 2) {
+      const i0 = nz[t], i1 = nz[t + 1], g0 = i0 * cap, g1 = i1 * cap;
+      let s0 = 0, s1 = 0;
+      for (let l = 0; l < m; l++) {
+        const bl = binv[kb + l];
+        s0 += G[g0 + l] * bl;
+        s1 += G[g1 + l] * bl;
+      }
+      w += binv[kb + i0] * s0;
+      w += binv[kb + i1] * s1;
+    }
+    if (t < nnz) {
+      const i0 = nz[t], g0 = i0 * cap;
+      let s0 = 0;
+      for (let l = 0; l < m; l++) s0 += G[g0 + l] * binv[kb + l];
+      w += binv[kb + i0] * s0;
     }
     return w;
   }
@@ -1010,9 +1031,13 @@ export class MarginLP {
       }
       pr = sample[Math.min(S - 1, Math.max(0, Math.round((S * want) / rest) - 1))];
       // The candidates with ratio ≤ pr into idx and the others into spare, each in order of appearance, in one
-      // branch-free pass (V8 turns Number(bool) into a flag move, about twice as fast as a branch or `? 1 : 0` here).
+      // branch-free pass: in the kernel (two ratios compared at a time), or in JS (V8 turns Number(bool) into a flag
+      // move, about twice as fast as a branch or `? 1 : 0` here).
       let k = 0, g = 0;
-      if (src) {
+      if (this.kernel) {
+        k = this.kernel.split(src ? src.byteOffset : -1, rest, pr, idx.byteOffset, spare.byteOffset);
+        g = rest - k;
+      } else if (src) {
         for (let s = 0; s < rest; s++) {
           const c = src[s], le = Number(ratio[c] <= pr);
           idx[k] = c;

@@ -9,7 +9,9 @@
 ;; max(0, d_j / (sgn*alpha_j)) and their slope drop (ub_j - lb_j) |alpha_j|, picked without branches on the data;
 ;; with skipFixed = 1 also only columns whose drop is nonzero (a zero range: an equality row's activity, which can
 ;; never enter). Returns the number of candidates.
+;; split(src, rest, pr, idx, spare): the ratio test's split of candidates at a ratio pr, without branches on the data.
 ;; dualUpdate(nv, theta): the dual step d -= theta * alpha over every column, in SIMD.
+;; subScaled(dst, src, count, s): dst_j -= s * src_j (reduced costs from scratch, one row of A at a time).
 ;; rowDots(m, cols): the rows' dot products with a vector x (margins of a point, basic values from nonbasic ones).
 ;; Arrays live in this module's memory at the byte offsets given once to `layout`.
 
@@ -186,6 +188,51 @@
           (i32.or (i32.and (local.get $keep) (i32.const 1))
             (f64.ne (f64.load (i32.add (global.get $drop) (i32.shl (local.get $nc) (i32.const 3)))) (f64.const 0))))))))
     (local.get $nc))
+;; split(src, rest, pr, idx, spare): the bound-flipping ratio test's split of its candidates at the ratio pr. The
+;; candidates are slots 0..rest-1 of the candidate arrays (src < 0) or the slots listed at byte offset src (i32s);
+;; those with ratio <= pr go to the i32 list at byte offset idx, the others to the list at spare, each in order of
+;; appearance; returns how many went to idx. Branch-free like the candidate pass: every slot is stored at both lists'
+;; ends and only the right end advances. MarginLP's JS path does the same with the same comparisons.
+  (func (export "split") (param $src i32) (param $rest i32) (param $pr f64) (param $idx i32) (param $spare i32) (result i32)
+    (local $s i32) (local $c i32) (local $k i32) (local $g i32) (local $b i32) (local $pr2 v128)
+    (if (i32.lt_s (local.get $src) (i32.const 0))
+      (then
+        (local.set $pr2 (f64x2.splat (local.get $pr)))
+        (block $done
+          (loop $pairs
+            (br_if $done (i32.gt_s (i32.add (local.get $c) (i32.const 2)) (local.get $rest)))
+            (local.set $b (i64x2.bitmask (f64x2.le
+              (v128.load (i32.add (global.get $ratio) (i32.shl (local.get $c) (i32.const 3)))) (local.get $pr2))))
+            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2))) (local.get $c))
+            (i32.store (i32.add (local.get $spare) (i32.shl (local.get $g) (i32.const 2))) (local.get $c))
+            (local.set $k (i32.add (local.get $k) (i32.and (local.get $b) (i32.const 1))))
+            (local.set $g (i32.add (local.get $g) (i32.xor (i32.and (local.get $b) (i32.const 1)) (i32.const 1))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2))) (local.get $c))
+            (i32.store (i32.add (local.get $spare) (i32.shl (local.get $g) (i32.const 2))) (local.get $c))
+            (local.set $k (i32.add (local.get $k) (i32.shr_u (local.get $b) (i32.const 1))))
+            (local.set $g (i32.add (local.get $g) (i32.xor (i32.shr_u (local.get $b) (i32.const 1)) (i32.const 1))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $pairs)))
+        (if (i32.lt_s (local.get $c) (local.get $rest))
+          (then
+            (local.set $b (f64.le (f64.load (i32.add (global.get $ratio) (i32.shl (local.get $c) (i32.const 3)))) (local.get $pr)))
+            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2))) (local.get $c))
+            (i32.store (i32.add (local.get $spare) (i32.shl (local.get $g) (i32.const 2))) (local.get $c))
+            (local.set $k (i32.add (local.get $k) (local.get $b))))))
+      (else
+        (block $done2
+          (loop $list
+            (br_if $done2 (i32.ge_s (local.get $s) (local.get $rest)))
+            (local.set $c (i32.load (i32.add (local.get $src) (i32.shl (local.get $s) (i32.const 2)))))
+            (local.set $b (f64.le (f64.load (i32.add (global.get $ratio) (i32.shl (local.get $c) (i32.const 3)))) (local.get $pr)))
+            (i32.store (i32.add (local.get $idx) (i32.shl (local.get $k) (i32.const 2))) (local.get $c))
+            (i32.store (i32.add (local.get $spare) (i32.shl (local.get $g) (i32.const 2))) (local.get $c))
+            (local.set $k (i32.add (local.get $k) (local.get $b)))
+            (local.set $g (i32.add (local.get $g) (i32.xor (local.get $b) (i32.const 1))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $list)))))
+    (local.get $k))
 ;; dualUpdate(nv, theta): d_j -= theta * alpha_j for every column j < nv (basic ones included: the caller resets
 ;; those to 0), two columns at a time; the same multiply-then-subtract as the JS path, so bit-identical.
   (func (export "dualUpdate") (param $nv i32) (param $theta f64)
@@ -205,6 +252,23 @@
     (if (i32.and (local.get $nv) (i32.const 1))
       (then (f64.store (local.get $p)
         (f64.sub (f64.load (local.get $p)) (f64.mul (local.get $theta) (f64.load (local.get $q))))))))
+;; subScaled(dst, src, count, s): dst_j -= s * src_j for j < count, f64 arrays at byte offsets dst and src, two at a
+;; time; the same multiply-then-subtract as the JS path, so bit-identical.
+  (func (export "subScaled") (param $dst i32) (param $src i32) (param $count i32) (param $s f64)
+    (local $end i32) (local $sv v128)
+    (local.set $sv (f64x2.splat (local.get $s)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst)
+          (f64x2.sub (v128.load (local.get $dst)) (f64x2.mul (local.get $sv) (v128.load (local.get $src)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then (f64.store (local.get $dst)
+        (f64.sub (f64.load (local.get $dst)) (f64.mul (local.get $s) (f64.load (local.get $src))))))))
 ;; rowDots(m, cols): out_i = sum_{j < cols} A[i, j] x_j for the rows i < m. Columns in fours: lanes (a0, a1) take
 ;; columns j, j+1 and lanes (b0, b1) columns j+2, j+3; a remaining pair goes to (a0, a1); then
 ;; out_i = (a0 + b0) + (a1 + b1), plus the odd column's product. The JS twin sums in exactly this order.
