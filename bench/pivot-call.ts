@@ -21,8 +21,8 @@ if (!kernel) {
 const n = 785, cap = 24, nv = n + cap;
 const { offsets, bytes } = pivotKernelLayout(n, cap);
 if (bytes > kernel.memory.buffer.byteLength) kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
-const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
-kernel.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, n, oX, oOut);
+const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, , , , oNz] = offsets;
+kernel.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, n, oX, oOut, oNz);
 const buf = kernel.memory.buffer, rand = mulberry32(33);
 const A = new Float64Array(buf, oA, cap * n);
 for (let i = 0; i < A.length; i++) A[i] = rand() - 0.5;

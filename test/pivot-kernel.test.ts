@@ -87,7 +87,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
         const cap = Math.max(m, 1), nv = n + cap;
         const { offsets: off, bytes } = pivotKernelLayout(n, cap);
         if (bytes > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
-        k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12]);
+        k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12], off[16]);
         const buf = k.memory.buffer;
         const A = new Float64Array(buf, off[0], cap * n), rho = new Float64Array(buf, off[1], cap);
         const alpha = new Float64Array(buf, off[2], nv), pos = new Int32Array(buf, off[3], nv), upper = new Uint8Array(buf, off[4], nv);

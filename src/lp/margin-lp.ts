@@ -195,7 +195,7 @@ export class MarginLP {
     this.kernel = kernel;
     this.kernelKind = kernel ? "wasm" : "js";
     buffer ??= new ArrayBuffer(bytes);
-    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, oIdx, oRestA, oRestB] = offsets;
+    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, oIdx, oRestA, oRestB, oNz] = offsets;
     this.A = new Float64Array(buffer, oA, this.cap * this.n);
     this.rho = new Float64Array(buffer, oRho, this.cap);
     this.alpha = new Float64Array(buffer, oAlpha, nv);
@@ -209,7 +209,7 @@ export class MarginLP {
     this.drop = new Float64Array(buffer, oDrop, nv);
     this.dotX = new Float64Array(buffer, oX, this.n);
     this.dotOut = new Float64Array(buffer, oOut, this.cap);
-    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n, oX, oOut);
+    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n, oX, oOut, oNz);
     this.val = new Float64Array(nv);
     this.head = new Int32Array(this.cap);
     this.binv = new Float64Array(this.cap * this.cap);

@@ -16,10 +16,10 @@ interface WasmApi {
 /** Exports of the pivot-row kernel (src/lp/pivot-kernel.wat). */
 export interface PivotKernel {
   memory: KernelMemory;
-  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, n, then x and out. */
+  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, n, then x, out and nz. */
   layout(
     A: number, rho: number, alpha: number, pos: number, upper: number, d: number,
-    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number,
+    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number, nz: number,
   ): void;
   /**
    * Pivot row and ratio-test candidates for m rows and leaving direction sgn (with skipFixed = 1 only columns of
@@ -42,7 +42,8 @@ export interface PivotKernel {
 
 /** Byte offsets of the kernel's arrays, in the order `layout` takes them (x and out last), and the bytes they span. */
 export interface KernelLayout {
-  /** A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop, x, out, and the ratio test's lists idx, restA, restB. */
+  /** A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop, x, out, the ratio test's lists idx, restA, restB, and nz
+   * (the kernel's list of the pivot row's nonzero rows, 16 bytes a row). */
   offsets: number[];
   bytes: number;
 }
@@ -53,7 +54,7 @@ export interface KernelLayout {
  */
 export function pivotKernelLayout(n: number, cap: number): KernelLayout {
   const nv = n + cap;
-  const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap, 4 * nv, 4 * nv, 4 * nv];
+  const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap, 4 * nv, 4 * nv, 4 * nv, 16 * cap];
   const offsets: number[] = [];
   let bytes = 0;
   for (const size of sizes) {
