@@ -35,8 +35,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
       for (let trial = 0; trial < (n0 >= 200 ? 3 : 8); trial++) {
         const lo = new Float64Array(n0).fill(n0 > 50 ? 0 : -1), hi = new Float64Array(n0).fill(1);
         const m = 1 + Math.floor(rand() * 22);
-        const wasm = new MarginLP(lo, hi, m, 100);
-        const js = new MarginLP(lo, hi, m, 100, { kernel: "js" });
+        const wasm = new MarginLP(lo, hi, m + 1, 100);
+        const js = new MarginLP(lo, hi, m + 1, 100, { kernel: "js" });
         const xw = new Float64Array(n0), xj = new Float64Array(n0);
         for (let i = 0; i < m; i++) {
           const a = new Float64Array(n0);
@@ -66,6 +66,26 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
           // The last pivot row, its candidates, the ratio test's lists and the duals agree byte for byte (signed zeros included).
           for (const key of ["alpha", "cand", "ratio", "drop", "d", "val", "sorted", "restA", "restB", "order"]) {
             assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), key);
+          }
+          if (i % 4 === 3) {
+            // An equality row through the current point (a flat's LP): its zero-range activity leaves the candidates.
+            const e = new Float64Array(n0);
+            let se = 0;
+            for (let j = 0; j < n0; j++) se += (e[j] = gaussian(rand)) ** 2;
+            let be = 0;
+            for (let j = 0; j < n0; j++) be += (e[j] /= Math.sqrt(se)) * xw[j];
+            wasm.save(1);
+            js.save(1);
+            wasm.addEquality(e, be);
+            js.addEquality(e, be);
+            assert.equal(wasm.solve(), js.solve());
+            assert.equal(wasm.iterations, js.iterations);
+            assert.equal(wasm.objective(), js.objective());
+            for (const key of ["alpha", "cand", "ratio", "drop", "d", "val", "sorted", "restA", "restB", "order"]) {
+              assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), `${key} (with an equality row)`);
+            }
+            wasm.restore(1);
+            js.restore(1);
           }
           solves++;
         }
