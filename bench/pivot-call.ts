@@ -1,5 +1,5 @@
 /**
- * One call of the pivot kernel (src/lp/pivot-kernel.wat, `pivot(m, sgn, tol)`: the pivot row of m rows over 785
+ * One call of the pivot kernel (src/lp/pivot-kernel.wat, `pivot(m, sgn, tol, 0)`: the pivot row of m rows over 785
  * columns and the ratio-test candidates), in CPU µs per call, for m = 1 and m = 16 and with the pivot row's weights rho
  * the same in every call or drawn from 64 seeded random vectors in turn. With the same rho every call the branch
  * predictor learns the candidate tests; in the simplex rho changes every pivot, which is the second case. The
