@@ -1,5 +1,5 @@
 /**
- * One call of the pivot kernel (src/lp/pivot-kernel.wat, `pivot(m, sgn, tol)`: the pivot row of m rows over 785
+ * One call of the pivot kernel (src/lp/pivot-kernel.wat, `pivot(m, sgn, tol, 0)`: the pivot row of m rows over 785
  * columns and the ratio-test candidates), in CPU µs per call, for m = 1 and m = 16 and with the pivot row's weights rho
  * the same in every call or drawn from 64 seeded random vectors in turn. With the same rho every call the branch
  * predictor learns the candidate tests; in the simplex rho changes every pivot, which is the second case. The
@@ -21,8 +21,8 @@ if (!kernel) {
 const n = 785, cap = 24, nv = n + cap;
 const { offsets, bytes } = pivotKernelLayout(n, cap);
 if (bytes > kernel.memory.buffer.byteLength) kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
-const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
-kernel.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, n, oX, oOut);
+const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, , , , oNz] = offsets;
+kernel.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, n, oX, oOut, oNz);
 const buf = kernel.memory.buffer, rand = mulberry32(33);
 const A = new Float64Array(buf, oA, cap * n);
 for (let i = 0; i < A.length; i++) A[i] = rand() - 0.5;
@@ -43,12 +43,12 @@ for (let round = 0; round < rounds; round++) {
       const mask = varied ? 63 : 0;
       for (let r = 0; r < 500; r++) {
         rho.set(rhos[r & mask]);
-        kernel.pivot(m, 1, 1e-9);
+        kernel.pivot(m, 1, 1e-9, 0);
       }
       const c0 = process.cpuUsage();
       for (let r = 0; r < calls; r++) {
         rho.set(rhos[r & mask]);
-        kernel.pivot(m, 1, 1e-9);
+        kernel.pivot(m, 1, 1e-9, 0);
       }
       const c = process.cpuUsage(c0);
       (results[`m=${m}, rho ${varied ? "varied" : "fixed"}`] ??= []).push((c.user + c.system) / calls);

@@ -35,8 +35,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
       for (let trial = 0; trial < (n0 >= 200 ? 3 : 8); trial++) {
         const lo = new Float64Array(n0).fill(n0 > 50 ? 0 : -1), hi = new Float64Array(n0).fill(1);
         const m = 1 + Math.floor(rand() * 22);
-        const wasm = new MarginLP(lo, hi, m, 100);
-        const js = new MarginLP(lo, hi, m, 100, { kernel: "js" });
+        const wasm = new MarginLP(lo, hi, m + 1, 100);
+        const js = new MarginLP(lo, hi, m + 1, 100, { kernel: "js" });
         const xw = new Float64Array(n0), xj = new Float64Array(n0);
         for (let i = 0; i < m; i++) {
           const a = new Float64Array(n0);
@@ -63,9 +63,29 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
           assert.deepEqual(wasm.point(xw), js.point(xj));
           // The margin of a point (the kernel's row dot products) agrees to the bit.
           assert.ok(Object.is(wasm.marginOf(xw), js.marginOf(xw)), "marginOf");
-          // The last pivot row, its candidates and the duals agree byte for byte (signed zeros included).
-          for (const key of ["alpha", "cand", "ratio", "drop", "d", "val"]) {
+          // The last pivot row, its candidates, the ratio test's lists and the duals agree byte for byte (signed zeros included).
+          for (const key of ["alpha", "cand", "ratio", "drop", "d", "val", "sorted", "restA", "restB", "order"]) {
             assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), key);
+          }
+          if (i % 4 === 3) {
+            // An equality row through the current point (a flat's LP): its zero-range activity leaves the candidates.
+            const e = new Float64Array(n0);
+            let se = 0;
+            for (let j = 0; j < n0; j++) se += (e[j] = gaussian(rand)) ** 2;
+            let be = 0;
+            for (let j = 0; j < n0; j++) be += (e[j] /= Math.sqrt(se)) * xw[j];
+            wasm.save(1);
+            js.save(1);
+            wasm.addEquality(e, be);
+            js.addEquality(e, be);
+            assert.equal(wasm.solve(), js.solve());
+            assert.equal(wasm.iterations, js.iterations);
+            assert.equal(wasm.objective(), js.objective());
+            for (const key of ["alpha", "cand", "ratio", "drop", "d", "val", "sorted", "restA", "restB", "order"]) {
+              assert.deepEqual(bytesOf(wasm, key), bytesOf(js, key), `${key} (with an equality row)`);
+            }
+            wasm.restore(1);
+            js.restore(1);
           }
           solves++;
         }
@@ -76,7 +96,8 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
 
   it("the kernel's branch-free candidate pass lists exactly the columns of the ratio test's rule, in order, with their ratios and drops", () => {
     // Oracle: the rule written plainly, column by column. Columns j < n get random alpha (some exactly ±tol or 0),
-    // random bounds side and basic status; n and m of both parities cover the pairs and the odd last column.
+    // random bounds side and basic status, some a zero range (an equality row's activity: left out with skipFixed);
+    // n and m of both parities cover the pairs and the odd last column.
     const rand = mulberry32(2024);
     const tol = 1e-9;
     let checked = 0;
@@ -86,7 +107,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
         const cap = Math.max(m, 1), nv = n + cap;
         const { offsets: off, bytes } = pivotKernelLayout(n, cap);
         if (bytes > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
-        k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12]);
+        k.layout(off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], n, off[11], off[12], off[16]);
         const buf = k.memory.buffer;
         const A = new Float64Array(buf, off[0], cap * n), rho = new Float64Array(buf, off[1], cap);
         const alpha = new Float64Array(buf, off[2], nv), pos = new Int32Array(buf, off[3], nv), upper = new Uint8Array(buf, off[4], nv);
@@ -102,9 +123,11 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
             d[j] = rand() < 0.1 ? 0 : gaussian(rand) * 1e-11;
             lb[j] = rand() < 0.2 ? -Infinity : -rand();
             ub[j] = rand() < 0.2 ? Infinity : rand();
+            if (rand() < 0.15) lb[j] = ub[j] = rand() < 0.5 ? 0 : rand();
           }
           const sgn = rand() < 0.5 ? -1 : 1;
-          const nc = k.pivot(m, sgn, tol);
+          const skipFixed = trial % 2;
+          const nc = k.pivot(m, sgn, tol, skipFixed);
           // The pivot row itself, then the rule.
           const want: [number, number, number][] = [];
           for (let j = 0; j < n + m; j++) {
@@ -115,7 +138,7 @@ describe("MarginLP's WebAssembly pivot kernel", () => {
             if (j >= n || n < 8) assert.ok(Object.is(alpha[j], a) || Math.abs(alpha[j] - a) <= 1e-12 * (1 + Math.abs(a)), `alpha ${j}`);
             if (pos[j] >= 0) continue;
             const at = sgn * alpha[j];
-            if (upper[j] ? at < -tol : at > tol) {
+            if ((upper[j] ? at < -tol : at > tol) && !(skipFixed && ub[j] === lb[j])) {
               const r = d[j] / at;
               want.push([j, r < 0 ? 0 : r, (ub[j] - lb[j]) * Math.abs(at)]);
             }

@@ -145,6 +145,8 @@ export class MarginLP {
   private readonly weight: Float64Array;
   /** The nonzero positions of the pivot row ρ_p, in increasing order. */
   private readonly rhoNz: Int32Array;
+  /** The basis positions an eta update changes (c_k ≠ 0, k ≠ p). */
+  private readonly etaRows: Int32Array;
   private updates = 0;
   /** Equality rows among the current rows (their activities have lb = ub). */
   private fixedRows = 0;
@@ -152,6 +154,8 @@ export class MarginLP {
   private readonly rho: Float64Array;
   private readonly alpha: Float64Array;
   private readonly col: Float64Array;
+  /** The entering column a_q gathered from A (FTRAN). */
+  private readonly aq: Float64Array;
   private readonly work: Float64Array;
   private readonly cand: Int32Array;
   private readonly ratio: Float64Array;
@@ -191,7 +195,7 @@ export class MarginLP {
     this.kernel = kernel;
     this.kernelKind = kernel ? "wasm" : "js";
     buffer ??= new ArrayBuffer(bytes);
-    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut] = offsets;
+    const [oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, oX, oOut, oIdx, oRestA, oRestB, oNz] = offsets;
     this.A = new Float64Array(buffer, oA, this.cap * this.n);
     this.rho = new Float64Array(buffer, oRho, this.cap);
     this.alpha = new Float64Array(buffer, oAlpha, nv);
@@ -205,20 +209,22 @@ export class MarginLP {
     this.drop = new Float64Array(buffer, oDrop, nv);
     this.dotX = new Float64Array(buffer, oX, this.n);
     this.dotOut = new Float64Array(buffer, oOut, this.cap);
-    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n, oX, oOut);
+    kernel?.layout(oA, oRho, oAlpha, oPos, oUpper, oD, oLb, oUb, oCand, oRatio, oDrop, this.n, oX, oOut, oNz);
     this.val = new Float64Array(nv);
     this.head = new Int32Array(this.cap);
     this.binv = new Float64Array(this.cap * this.cap);
     this.gram = new Float64Array(this.cap * this.cap);
     this.weight = new Float64Array(this.cap);
     this.rhoNz = new Int32Array(this.cap);
+    this.etaRows = new Int32Array(this.cap);
     this.col = new Float64Array(this.cap);
+    this.aq = new Float64Array(this.cap);
     this.work = new Float64Array(this.cap);
     this.order = new Int32Array(nv);
     this.lu = new Float64Array(this.cap * 2 * this.cap);
-    this.sorted = new Int32Array(nv);
-    this.restA = new Int32Array(nv);
-    this.restB = new Int32Array(nv);
+    this.sorted = new Int32Array(buffer, oIdx, nv);
+    this.restA = new Int32Array(buffer, oRestA, nv);
+    this.restB = new Int32Array(buffer, oRestB, nv);
     this.sampleBuf = new Float64Array(RATIO_SAMPLE);
     this.stepBuf = new Float64Array(nv);
     for (let j = 0; j < n0; j++) {
@@ -418,8 +424,9 @@ export class MarginLP {
       // Pivot row and the candidates for the bound-flipping ratio test, in one pass.
       const sgn = delta < 0 ? -1 : 1;
       const nv = n + m;
-      let nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL) : this.pivotRowCandidates(m, sgn);
-      if (this.fixedRows > 0) nc = this.dropFixedCandidates(nc);
+      // With equality rows, their activities (zero range) are left out of the candidates: they never re-enter.
+      const skipFixed = this.fixedRows > 0 ? 1 : 0;
+      const nc = this.kernel ? this.kernel.pivot(m, sgn, PIVOT_TOL, skipFixed) : this.pivotRowCandidates(m, sgn, skipFixed);
       prof[P.Candidates] += nc;
       if (timed) {
         t2 = now();
@@ -454,41 +461,30 @@ export class MarginLP {
         prof[P.Time + 3] += t2 - t;
         t = t2;
       }
-      // Flips: move x_j to its other bound, then x_B −= B^{-1} (Σ a_j Δ_j).
+      // Flips: move x_j to its other bound, then x_B −= B^{-1} w with w = A_N Δx_N = Σ a_j Δ_j; and the FTRAN
+      // column B^{-1} a_q of the entering column, in the same pass over B^{-1}.
+      const w = this.work, colv = this.col;
       if (flips > 0) {
-        const w = this.work, step = this.stepBuf;
+        const step = this.stepBuf;
         for (let f = 0; f < flips; f++) {
           const j = order[f];
           step[f] = upper[j] ? lb[j] - ub[j] : ub[j] - lb[j];
           upper[j] ^= 1;
           val[j] = upper[j] ? ub[j] : lb[j];
         }
-        // w = A_N Δx_N, row by row (flipped columns are structural: slacks and t have infinite ranges).
-        for (let i = 0; i < m; i++) {
-          const base = i * n;
-          let acc = 0;
-          for (let f = 0; f < flips; f++) acc += A[base + order[f]] * step[f];
-          w[i] = acc;
-        }
-        for (let k = 0; k < m; k++) {
-          let s = 0;
-          const kb = k * cap;
-          for (let i = 0; i < m; i++) s += binv[kb + i] * w[i];
-          val[head[k]] -= s;
-        }
+        this.flipProducts(m, flips);
       }
-      // FTRAN: column of q through B^{-1}.
-      const colv = this.col;
       if (q < n) {
-        const aq = this.stepBuf; // column q of A gathered once (the flips' steps are used up)
+        const aq = this.aq; // column q of A gathered once
         for (let i = 0; i < m; i++) aq[i] = A[i * n + q];
-        for (let k = 0; k < m; k++) {
-          let s = 0;
-          const kb = k * cap;
-          for (let i = 0; i < m; i++) s += binv[kb + i] * aq[i];
-          colv[k] = s;
-        }
+        if (flips > 0) this.basisProducts2(m);
+        else this.basisProducts(m, aq, colv);
       } else {
+        if (flips > 0) {
+          const s = this.stepBuf; // the flips' steps are used up
+          this.basisProducts(m, w, s);
+          for (let k = 0; k < m; k++) val[head[k]] -= s[k];
+        }
         const iq = q - n;
         for (let k = 0; k < m; k++) colv[k] = -binv[k * cap + iq];
       }
@@ -521,7 +517,24 @@ export class MarginLP {
       // The update of row k's weight reads row k of B^{-1} before its eta update, so both run in one pass.
       {
         const g = this.work;
-        for (let i = 0; i < m; i++) {
+        // g = G ρ_p^T, four rows at a time (each sum over nz in increasing order, as row by row).
+        let i = 0;
+        for (; i + 4 <= m; i += 4) {
+          const g0 = i * cap, g1 = g0 + cap, g2 = g1 + cap, g3 = g2 + cap;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let t = 0; t < nnz; t++) {
+            const l = nz[t], r = rho[l];
+            s0 += G[g0 + l] * r;
+            s1 += G[g1 + l] * r;
+            s2 += G[g2 + l] * r;
+            s3 += G[g3 + l] * r;
+          }
+          g[i] = s0;
+          g[i + 1] = s1;
+          g[i + 2] = s2;
+          g[i + 3] = s3;
+        }
+        for (; i < m; i++) {
           let s = 0;
           const gb = i * cap;
           for (let t = 0; t < nnz; t++) {
@@ -535,17 +548,38 @@ export class MarginLP {
           const i = nz[t];
           wp += rho[i] * g[i];
         }
-        // Eta update of B^{-1} (row p scaled by 1/piv, row k −= c_k × row p), each row's weight updated first.
-        const inv = 1 / piv;
+        // Eta update of B^{-1} (row p scaled by 1/piv, row k −= c_k × row p), each row's weight updated first; the
+        // rows to update (c_k ≠ 0, k ≠ p) two at a time, their τ_k = ρ_k · g as two independent sums.
+        const inv = 1 / piv, ks = this.etaRows;
+        let ne = 0;
         for (let k = 0; k < m; k++) {
-          const c = colv[k];
-          if (k === p || c === 0) continue;
-          const kb = k * cap;
+          ks[ne] = k;
+          ne += Number(k !== p && colv[k] !== 0);
+        }
+        let e = 0;
+        for (; e + 2 <= ne; e += 2) {
+          const ka = ks[e], kb2 = ks[e + 1], ba = ka * cap, bb = kb2 * cap;
+          let ta = 0, tb = 0;
+          for (let i = 0; i < m; i++) {
+            const gi = g[i];
+            ta += binv[ba + i] * gi;
+            tb += binv[bb + i] * gi;
+          }
+          this.etaRow(ka, ta, colv[ka] / piv, wp);
+          this.etaRow(kb2, tb, colv[kb2] / piv, wp);
+          const ca = colv[ka], cb = colv[kb2];
+          for (let t = 0; t < nnz; t++) {
+            const i = nz[t], r = binv[pb + i] * inv;
+            binv[ba + i] -= ca * r;
+            binv[bb + i] -= cb * r;
+          }
+        }
+        if (e < ne) {
+          const k = ks[e], kb = k * cap;
           let tau = 0;
           for (let i = 0; i < m; i++) tau += binv[kb + i] * g[i];
-          const f = c / piv;
-          const wk = weight[k] - 2 * f * tau + f * f * wp;
-          weight[k] = wk > WEIGHT_FLOOR * f * f * wp ? wk : -1; // cancellation: recomputed after the eta update
+          this.etaRow(k, tau, colv[k] / piv, wp);
+          const c = colv[k];
           for (let t = 0; t < nnz; t++) {
             const i = nz[t];
             binv[kb + i] -= c * (binv[pb + i] * inv);
@@ -566,6 +600,100 @@ export class MarginLP {
       }
     }
     return LPStatus.Failed;
+  }
+
+  /** Row k's pricing weight after the pivot, w'_k = w_k − 2 f τ_k + f² w_p with f = c_k / piv (−1: recompute). */
+  private etaRow(k: number, tau: number, f: number, wp: number): void {
+    const wk = this.weight[k] - 2 * f * tau + f * f * wp;
+    this.weight[k] = wk > WEIGHT_FLOOR * f * f * wp ? wk : -1; // cancellation: recomputed after the eta update
+  }
+
+  /**
+   * w_i = Σ_f A[i, order[f]] · step[f] for the rows i < m (the flips' A_N Δx_N), four rows at a time: each row's sum
+   * keeps its terms and their order (flip order), so the bits are the row-by-row loop's; the four independent sums
+   * hide the additions' latency, and each flip's column index and step are loaded once for the four rows.
+   */
+  private flipProducts(m: number, flips: number): void {
+    const { n, A, order, stepBuf: step, work: w } = this;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const b0 = i * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let f = 0; f < flips; f++) {
+        const j = order[f], s = step[f];
+        a0 += A[b0 + j] * s;
+        a1 += A[b1 + j] * s;
+        a2 += A[b2 + j] * s;
+        a3 += A[b3 + j] * s;
+      }
+      w[i] = a0;
+      w[i + 1] = a1;
+      w[i + 2] = a2;
+      w[i + 3] = a3;
+    }
+    for (; i < m; i++) {
+      const b0 = i * n;
+      let a0 = 0;
+      for (let f = 0; f < flips; f++) a0 += A[b0 + order[f]] * step[f];
+      w[i] = a0;
+    }
+  }
+
+  /** out_k = Σ_i B^{-1}[k, i] · v_i for k < m, two rows at a time (each sum in increasing i, as one row at a time). */
+  private basisProducts(m: number, v: Float64Array, out: Float64Array): void {
+    const { cap, binv } = this;
+    let k = 0;
+    for (; k + 2 <= m; k += 2) {
+      const k0 = k * cap, k1 = k0 + cap;
+      let s0 = 0, s1 = 0;
+      for (let i = 0; i < m; i++) {
+        const vi = v[i];
+        s0 += binv[k0 + i] * vi;
+        s1 += binv[k1 + i] * vi;
+      }
+      out[k] = s0;
+      out[k + 1] = s1;
+    }
+    if (k < m) {
+      const k0 = k * cap;
+      let s0 = 0;
+      for (let i = 0; i < m; i++) s0 += binv[k0 + i] * v[i];
+      out[k] = s0;
+    }
+  }
+
+  /**
+   * One pass over B^{-1} for both of a pivot's products with it: the flips' x_B −= B^{-1} w and the FTRAN column
+   * col = B^{-1} a_q, two rows at a time (four independent sums, each in increasing i as in a separate pass).
+   */
+  private basisProducts2(m: number): void {
+    const { cap, binv, work: w, aq, col, val, head } = this;
+    let k = 0;
+    for (; k + 2 <= m; k += 2) {
+      const k0 = k * cap, k1 = k0 + cap;
+      let s0 = 0, s1 = 0, c0 = 0, c1 = 0;
+      for (let i = 0; i < m; i++) {
+        const b0 = binv[k0 + i], b1 = binv[k1 + i], wi = w[i], ai = aq[i];
+        s0 += b0 * wi;
+        s1 += b1 * wi;
+        c0 += b0 * ai;
+        c1 += b1 * ai;
+      }
+      val[head[k]] -= s0;
+      val[head[k + 1]] -= s1;
+      col[k] = c0;
+      col[k + 1] = c1;
+    }
+    if (k < m) {
+      const k0 = k * cap;
+      let s0 = 0, c0 = 0;
+      for (let i = 0; i < m; i++) {
+        s0 += binv[k0 + i] * w[i];
+        c0 += binv[k0 + i] * aq[i];
+      }
+      val[head[k]] -= s0;
+      col[k] = c0;
+    }
   }
 
   /**
@@ -595,20 +723,22 @@ export class MarginLP {
         }
       }
       if (best < 1e-12) return false;
+      // Columns < c of the left half are done (never read again) and column c is read only as the factors f below,
+      // so the row operations start at column c + 1: the right half, B^{-1}, gets the same numbers.
       if (piv !== c) {
-        for (let k = 0; k < 2 * m; k++) {
+        for (let k = c; k < 2 * m; k++) {
           const t = lu[c * w2 + k];
           lu[c * w2 + k] = lu[piv * w2 + k];
           lu[piv * w2 + k] = t;
         }
       }
       const inv = 1 / lu[c * w2 + c];
-      for (let k = 0; k < 2 * m; k++) lu[c * w2 + k] *= inv;
+      for (let k = c + 1; k < 2 * m; k++) lu[c * w2 + k] *= inv;
       for (let r = 0; r < m; r++) {
         if (r === c) continue;
         const f = lu[r * w2 + c];
         if (f === 0) continue;
-        for (let k = 0; k < 2 * m; k++) lu[r * w2 + k] -= f * lu[c * w2 + k];
+        for (let k = c + 1; k < 2 * m; k++) lu[r * w2 + k] -= f * lu[c * w2 + k];
       }
     }
     // Row k of [B^{-1}] corresponds to basis position k (columns of B are in basis order).
@@ -626,11 +756,14 @@ export class MarginLP {
       if (ck === 0) continue;
       for (let i = 0; i < m; i++) rho[i] += ck * binv[k * cap + i];
     }
-    // Row by row (contiguous), then 0 for the basic columns.
+    // Row by row (contiguous; in the kernel two columns at a time, the same numbers), then 0 for the basic columns.
     d.set(this.cost);
+    const kernel = this.kernel;
     for (let i = 0; i < m; i++) {
       const ri = rho[i], base = i * n;
-      if (ri !== 0) for (let j = 0; j < n; j++) d[j] -= ri * A[base + j];
+      if (ri === 0) continue;
+      if (kernel) kernel.subScaled(d.byteOffset, A.byteOffset + 8 * base, n, ri);
+      else for (let j = 0; j < n; j++) d[j] -= ri * A[base + j];
     }
     for (let j = 0; j < n; j++) if (pos[j] >= 0) d[j] = 0;
     for (let i = 0; i < m; i++) d[n + i] = pos[n + i] >= 0 ? 0 : rho[i];
@@ -670,15 +803,31 @@ export class MarginLP {
   /** The pricing weight of basis position k from scratch: ρ_k G ρ_k^T, O(m²). */
   private weightOf(k: number): number {
     const { m, cap, binv, gram: G } = this;
-    const kb = k * cap;
-    let w = 0;
+    const kb = k * cap, nz = this.etaRows;
+    // The nonzero entries of ρ_k (B^{-1} is sparse after a few pivots), then their inner sums two at a time
+    // (independent sums, each in increasing l; w adds them in increasing i as one at a time).
+    let nnz = 0;
     for (let i = 0; i < m; i++) {
-      const bi = binv[kb + i];
-      if (bi === 0) continue; // B^{-1} is sparse after a few pivots
-      let s = 0;
-      const gb = i * cap;
-      for (let l = 0; l < m; l++) s += G[gb + l] * binv[kb + l];
-      w += bi * s;
+      nz[nnz] = i;
+      nnz += Number(binv[kb + i] !== 0);
+    }
+    let w = 0, t = 0;
+    for (; t + 2 <= nnz; t += 2) {
+      const i0 = nz[t], i1 = nz[t + 1], g0 = i0 * cap, g1 = i1 * cap;
+      let s0 = 0, s1 = 0;
+      for (let l = 0; l < m; l++) {
+        const bl = binv[kb + l];
+        s0 += G[g0 + l] * bl;
+        s1 += G[g1 + l] * bl;
+      }
+      w += binv[kb + i0] * s0;
+      w += binv[kb + i1] * s1;
+    }
+    if (t < nnz) {
+      const i0 = nz[t], g0 = i0 * cap;
+      let s0 = 0;
+      for (let l = 0; l < m; l++) s0 += G[g0 + l] * binv[kb + l];
+      w += binv[kb + i0] * s0;
     }
     return w;
   }
@@ -816,9 +965,10 @@ export class MarginLP {
    * alpha_j = rho · a_j for the structural columns (the O(m·n) part of an iteration) and alpha_{n+i} = −rho_i for the
    * row activities; then the candidates of the bound-flipping ratio test, nonbasic columns whose move repairs the
    * leaving row (at lower with sgn·alpha > 0, at upper with sgn·alpha < 0), with their dual ratios d_j / (sgn·alpha_j)
-   * clamped at 0 and the slope drop range_j · |alpha_j| each removes when it flips. Returns the candidates' number.
+   * clamped at 0 and the slope drop range_j · |alpha_j| each removes when it flips; with `skipFixed` only the columns
+   * whose drop is nonzero (equality rows' activities have a zero range and never enter). Returns the candidates' number.
    */
-  private pivotRowCandidates(m: number, sgn: number): number {
+  private pivotRowCandidates(m: number, sgn: number, skipFixed: number): number {
     const { n, alpha, rho, A, pos, upper, d, cand, ratio, drop, lb, ub } = this;
     alpha.fill(0, 0, n);
     for (let i = 0; i < m; i++) {
@@ -837,7 +987,7 @@ export class MarginLP {
       cand[nc] = j;
       ratio[nc] = r < 0 ? 0 : r;
       drop[nc] = (ub[j] - lb[j]) * Math.abs(at);
-      nc += Number(pos[j] < 0 && (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL));
+      nc += Number(pos[j] < 0 && (upper[j] ? at < -PIVOT_TOL : at > PIVOT_TOL) && (skipFixed === 0 || drop[nc] !== 0));
     }
     return nc;
   }
@@ -881,9 +1031,13 @@ export class MarginLP {
       }
       pr = sample[Math.min(S - 1, Math.max(0, Math.round((S * want) / rest) - 1))];
       // The candidates with ratio ≤ pr into idx and the others into spare, each in order of appearance, in one
-      // branch-free pass (V8 turns Number(bool) into a flag move, about twice as fast as a branch or `? 1 : 0` here).
+      // branch-free pass: in the kernel (two ratios compared at a time), or in JS (V8 turns Number(bool) into a flag
+      // move, about twice as fast as a branch or `? 1 : 0` here).
       let k = 0, g = 0;
-      if (src) {
+      if (this.kernel) {
+        k = this.kernel.split(src ? src.byteOffset : -1, rest, pr, idx.byteOffset, spare.byteOffset);
+        g = rest - k;
+      } else if (src) {
         for (let s = 0; s < rest; s++) {
           const c = src[s], le = Number(ratio[c] <= pr);
           idx[k] = c;
@@ -997,20 +1151,6 @@ export class MarginLP {
       return cand[idx[hi - 1]];
     }
     return -1;
-  }
-
-  /** Remove the zero-range columns (equality rows' activities) from the ratio test's candidates; returns how many remain. */
-  private dropFixedCandidates(nc: number): number {
-    const { cand, ratio, drop } = this;
-    let k = 0;
-    for (let c = 0; c < nc; c++) {
-      if (drop[c] === 0) continue;
-      cand[k] = cand[c];
-      ratio[k] = ratio[c];
-      drop[k] = drop[c];
-      k++;
-    }
-    return k;
   }
 
   /** Total slope drop of the candidates idx[from, to): Σ range_j |alpha_j| (∞ if one is unbounded). */

@@ -16,22 +16,34 @@ interface WasmApi {
 /** Exports of the pivot-row kernel (src/lp/pivot-kernel.wat). */
 export interface PivotKernel {
   memory: KernelMemory;
-  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, n, then x and out. */
+  /** Byte offsets of A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop in `memory`, n, then x, out and nz. */
   layout(
     A: number, rho: number, alpha: number, pos: number, upper: number, d: number,
-    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number,
+    lb: number, ub: number, cand: number, ratio: number, drop: number, n: number, x: number, out: number, nz: number,
   ): void;
-  /** Pivot row and ratio-test candidates for m rows and leaving direction sgn; returns the number of candidates. */
-  pivot(m: number, sgn: number, tol: number): number;
+  /**
+   * Pivot row and ratio-test candidates for m rows and leaving direction sgn (with skipFixed = 1 only columns of
+   * nonzero drop, i.e. not an equality row's activity); returns the number of candidates.
+   */
+  pivot(m: number, sgn: number, tol: number, skipFixed: number): number;
+  /**
+   * The ratio test's split at ratio pr of the candidate slots 0..rest−1 (src < 0) or of the i32 list at byte offset
+   * src: slots with ratio ≤ pr to the i32 list at byte offset idx, the others to the one at spare, each in order;
+   * returns how many went to idx.
+   */
+  split(src: number, rest: number, pr: number, idx: number, spare: number): number;
   /** The dual step d_j −= theta · alpha_j for every column j < nv. */
   dualUpdate(nv: number, theta: number): void;
+  /** dst_j −= s · src_j for j < count (f64 arrays at byte offsets dst and src in `memory`). */
+  subScaled(dst: number, src: number, count: number, s: number): void;
   /** out_i = Σ_{j < cols} A[i, j] · x_j for the rows i < m (summation order in pivot-kernel.wat). */
   rowDots(m: number, cols: number): void;
 }
 
 /** Byte offsets of the kernel's arrays, in the order `layout` takes them (x and out last), and the bytes they span. */
 export interface KernelLayout {
-  /** A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop, x, out. */
+  /** A, rho, alpha, pos, upper, d, lb, ub, cand, ratio, drop, x, out, the ratio test's lists idx, restA, restB, and nz
+   * (the kernel's list of the pivot row's nonzero rows, 16 bytes a row). */
   offsets: number[];
   bytes: number;
 }
@@ -42,7 +54,7 @@ export interface KernelLayout {
  */
 export function pivotKernelLayout(n: number, cap: number): KernelLayout {
   const nv = n + cap;
-  const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap];
+  const sizes = [8 * cap * n, 8 * cap, 8 * nv, 4 * nv, nv, 8 * nv, 8 * nv, 8 * nv, 4 * nv, 8 * nv, 8 * nv, 8 * n, 8 * cap, 4 * nv, 4 * nv, 4 * nv, 16 * cap];
   const offsets: number[] = [];
   let bytes = 0;
   for (const size of sizes) {
