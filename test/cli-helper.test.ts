@@ -21,12 +21,12 @@ const CALLS: string[][] = [
 describe("the tests' CLI runner", () => {
   it("gives the exit code, stdout and stderr of a fresh process, call for call", async () => {
     const served = await runCliAll(CALLS);
+    const fresh = await Promise.all(CALLS.map((args) => runCliFresh(args)));
     for (const [i, args] of CALLS.entries()) {
-      const fresh = await runCliFresh(args);
-      const s = served[i];
-      assert.equal(s.code, fresh.code, args.join(" "));
-      assert.equal(s.stdout.replace(TIMING, ""), fresh.stdout.replace(TIMING, ""), args.join(" "));
-      assert.equal(s.stderr, fresh.stderr, args.join(" "));
+      const s = served[i], f = fresh[i];
+      assert.equal(s.code, f.code, args.join(" "));
+      assert.equal(s.stdout.replace(TIMING, ""), f.stdout.replace(TIMING, ""), args.join(" "));
+      assert.equal(s.stderr, f.stderr, args.join(" "));
     }
     assert.ok(served.some((r) => r.code === 2) && served.some((r) => r.code === 0), "both outcomes are covered");
   });
