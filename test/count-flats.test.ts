@@ -205,29 +205,3 @@ describe("counting the last layer by flats", () => {
     assert.ok(counted.flatCells > 0);
   });
 });
-
-describe("kept proofs of flats that miss a cell (FlatsCounter.keepMiss)", () => {
-  it("give the sign search's count and the same task split as one LP per flat, with fewer LPs: 16-8-6 and 14-6-5-6", () => {
-    // Where the last layer has more hyperplanes than active first-layer units, the search branches on some of them
-    // first; the cells so cut out of one first-layer cell share the last layer's hyperplanes, and a flat proved to miss
-    // one of them by rows of their common ancestor misses the others too.
-    for (const [seed, n0, widths] of [[44, 16, [8, 6]], [47, 14, [6, 5, 6]]] as const) {
-      const net = randomNet(seed, n0, [...widths], 2, { kind: "relu" }, 0.1);
-      const box = uniformBox(n0, -1, 1);
-      const name = `${n0}-${widths.join("-")}`;
-      const search = countRegions(net, { box, exact, flats: false, central: false }).regions;
-      const [on, off] = [true, false].map((keptFlatMisses) => new RegionEnumerator(net, { box, exact, flats: true, keptFlatMisses }));
-      const [tasksOn, tasksOff] = [on, off].map((e) => e.splitTasks().tasks);
-      assert.deepEqual(tasksOn, tasksOff, `${name}: the task split`);
-      let regionsOn = 0, regionsOff = 0;
-      const lpsOn = on.stats.lps, lpsOff = off.stats.lps;
-      for (const t of tasksOn) regionsOn += on.runTask(t);
-      for (const t of tasksOff) regionsOff += off.runTask(t);
-      assert.equal(regionsOn, search, name);
-      assert.equal(regionsOff, search, name);
-      assert.ok(on.flatKeptMisses > 0, `${name}: no flat settled by a kept proof`);
-      assert.equal(off.flatKeptMisses, 0);
-      assert.ok(on.stats.lps - lpsOn < off.stats.lps - lpsOff, `${name}: ${on.stats.lps - lpsOn} LPs with kept proofs, ${off.stats.lps - lpsOff} without`);
-    }
-  });
-});

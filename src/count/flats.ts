@@ -31,13 +31,6 @@ export const FLATS_MAX_UNITS = 12;
  * (784-18-4) 314k → 260k, 6 units (784-16-6) 433k → 278k.
  */
 const FLATS_MIN_UNITS = 4;
-/**
- * Kept proofs of flats that miss (see FlatsCounter.missMask): a cell of the last layer asks a few dozen flats, and the
- * proofs of a task's older cells stop holding as the search leaves them; when full, the oldest slot is reused.
- */
-const KEPT_MISSES = 256;
-/** Kept proofs name flats by a bit mask over the last layer's units, so they are kept for layers this wide at most. */
-const KEPT_MISSES_MAX_WIDTH = 30;
 /** `blockedBelow` when no cell of the current path gave up on flats. */
 const NO_BLOCK = Number.MAX_SAFE_INTEGER;
 
@@ -145,37 +138,15 @@ export class FlatsCounter {
   private readonly gram: Float64Array;
   /** Per sign vector of the cell's k hyperplanes: a region proven by a point with margin (see count). */
   private readonly proven: Uint8Array;
-  /** Per hyperplane of the current cell: its unit's index in the last layer. */
-  private readonly unitOf: Int32Array;
-  /** Per depth of the current path: the node's serial and its number of LP rows (as in BelowCertificates). */
-  private readonly serial: Float64Array;
-  private readonly rowsAt: Int32Array;
-  private nextSerial = 0;
-  /** LP depth of the current path's node at the last layer's first unit: its subtree shares the last layer's forms. */
-  private formsDepth = 0;
-  /**
-   * Kept proofs that a flat misses every cell below a node of the current path: the flat's last-layer units (a bit
-   * mask over their indices), the node's depth and serial. Every flat containing one of them misses too, without an LP.
-   */
-  private readonly missMask: Int32Array;
-  private readonly missDepth: Int32Array;
-  private readonly missSerial: Float64Array;
-  private missCount = 0;
-  private missNext = 0;
-  private readonly keepMisses: boolean;
-  /** Over the lifetime: flats (with their supersets) settled as missing by a kept proof, without an LP. */
-  keptMisses = 0;
 
   /**
    * For the search of `ctx` (whose last layer is ReLU-like), with the certificate whose workspace and rows it shares
-   * and whose records it feeds when `central` is on; at most min(FLATS_MAX_UNITS, n0) hyperplanes. `keepMisses`:
-   * keep the proofs of flats that miss for the cells below where they hold (see {@link FlatsCounter.enter}).
+   * and whose records it feeds when `central` is on; at most min(FLATS_MAX_UNITS, n0) hyperplanes.
    */
   constructor(
     private readonly ctx: SearchContext,
     private readonly cert: CentralCertificate,
     private readonly central: boolean,
-    keepMisses = true,
   ) {
     const n0 = ctx.n0, maxF = Math.min(FLATS_MAX_UNITS, n0);
     this.complex = new FlatComplex(maxF);
@@ -186,40 +157,11 @@ export class FlatsCounter {
     this.subOffsets = new Float64Array(maxF);
     this.gram = new Float64Array(maxF * maxF);
     this.proven = new Uint8Array(2 ** maxF);
-    this.unitOf = new Int32Array(maxF);
-    this.serial = new Float64Array(ctx.unitCount + 2);
-    this.rowsAt = new Int32Array(ctx.unitCount + 2);
-    this.keepMisses = keepMisses && ctx.lastWidth <= KEPT_MISSES_MAX_WIDTH;
-    const kept = this.keepMisses ? KEPT_MISSES : 0;
-    this.missMask = new Int32Array(kept);
-    this.missDepth = new Int32Array(kept);
-    this.missSerial = new Float64Array(kept);
   }
 
-  /** A new task starts at the root: no cell of its path gave up yet, and no kept proof holds. */
+  /** A new task starts at the root: no cell of its path gave up yet. */
   startTask(): void {
     this.blockedBelow = NO_BLOCK;
-    this.missCount = 0;
-    this.missNext = 0;
-    this.enter(0, 0);
-  }
-
-  /**
-   * The search enters a node at LP depth `depth` whose cell has `rows` LP rows (the root: depth 0, 0 rows). Each node
-   * gets a new serial: a kept proof names the node below which it holds, and stops holding once the search has left
-   * that node's subtree.
-   */
-  enter(depth: number, rows: number): void {
-    this.serial[depth] = ++this.nextSerial;
-    this.rowsAt[depth] = rows;
-  }
-
-  /**
-   * The search reaches the last layer's first unit at LP depth `depth`: below this node the last layer's forms (its
-   * hyperplanes) are fixed, so a flat of the same units is the same flat in every cell there.
-   */
-  enterLastLayer(depth: number): void {
-    this.formsDepth = depth;
   }
 
   /**
@@ -274,7 +216,7 @@ export class FlatsCounter {
     }
     lp.save(depth);
     const order = cx.order(k);
-    let decided = !this.keepMisses || this.applyKeptMisses(k, depth);
+    let decided = true;
     for (let o = 0; o < order.length && decided; o++) {
       const mask = order[o];
       if (cx.state[mask] !== FlatState.Unknown) continue;
@@ -318,7 +260,6 @@ export class FlatsCounter {
       if (k === maxK) return -1;
       for (let q = 0; q < n0; q++) normals[k * n0 + q] = A[i * n0 + q] / nu;
       offsets[k] = -C[i] / nu;
-      this.unitOf[k] = i;
       k++;
     }
     if (k < FLATS_MIN_UNITS) return -1; // (the unit at pos has a hyperplane: k ≥ 1)
@@ -399,72 +340,9 @@ export class FlatsCounter {
         r++;
       }
       decided = cx.markMisses(shrunk);
-      if (this.keepMisses && decided) this.keepMiss(shrunk, k, depth);
     } else decided = false;
     lp.restore(depth);
     return decided;
-  }
-
-  /**
-   * Mark in the complex the flats of the cell at LP depth `depth` (of its k hyperplanes) that kept proofs show to miss
-   * it, with their supersets. False when one contradicts the complex (the count then falls back to the sign search).
-   */
-  private applyKeptMisses(k: number, depth: number): boolean {
-    const unitOf = this.unitOf, cx = this.complex;
-    let all = 0;
-    for (let a = 0; a < k; a++) all |= 1 << unitOf[a];
-    for (let c = 0; c < this.missCount; c++) {
-      const d = this.missDepth[c], units = this.missMask[c];
-      if (d > depth || this.serial[d] !== this.missSerial[c] || (units & all) !== units) continue;
-      let mask = 0;
-      for (let a = 0; a < k; a++) if ((units >> unitOf[a]) & 1) mask |= 1 << a;
-      if (cx.state[mask] === FlatState.Misses) continue;
-      this.keptMisses++;
-      if (!cx.markMisses(mask)) return false;
-    }
-    return true;
-  }
-
-  /**
-   * Keep the proof of the LP just solved that the flat of `shrunk` (of the k hyperplanes of the cell at LP depth
-   * `depth`) misses the cell. Its rows with nonzero duals (nonbasic activities) are the flat's and rows of the cell
-   * of an ancestor; the same basis without the others bounds the LP of those rows alone (see
-   * MarginLP.rowIsBasic), so the flat misses every cell below the deepest of that ancestor and the node where the
-   * last layer's forms were fixed (below which the flat of the same units is the same flat). Kept only when that
-   * node is above this cell, which has the answer already.
-   */
-  private keepMiss(shrunk: number, k: number, depth: number): void {
-    const lp = this.ctx.lp, rowsAt = this.rowsAt;
-    // The deepest cell row with a (possibly) nonzero dual, and the shallowest node of the path whose cell has it.
-    let last = -1;
-    for (let i = rowsAt[depth] - 1; i >= 0; i--) {
-      if (!lp.rowIsBasic(i)) {
-        last = i;
-        break;
-      }
-    }
-    let d = 0;
-    while (d < depth && rowsAt[d] <= last) d++;
-    d = Math.max(d, this.formsDepth);
-    if (d >= depth) return;
-    let units = 0;
-    for (let a = 0; a < k; a++) if ((shrunk >> a) & 1) units |= 1 << this.unitOf[a];
-    // A slot whose proof no longer holds on the current path, else a new one, else the oldest.
-    let slot = -1;
-    for (let c = 0; c < this.missCount && slot < 0; c++) {
-      const dc = this.missDepth[c];
-      if (dc > depth || this.serial[dc] !== this.missSerial[c]) slot = c;
-    }
-    if (slot < 0) {
-      if (this.missCount < KEPT_MISSES) slot = this.missCount++;
-      else {
-        slot = this.missNext;
-        this.missNext = (this.missNext + 1) % KEPT_MISSES;
-      }
-    }
-    this.missMask[slot] = units;
-    this.missDepth[slot] = d;
-    this.missSerial[slot] = this.serial[d];
   }
 
 }

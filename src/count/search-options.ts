@@ -39,7 +39,7 @@ export type CellFilter = (rows: Float64Array, rhs: Float64Array, m: number, poin
  * farthest-first branching, flats): the plain sign-vector search, one LP per child the witness cannot settle. It
  * gives the same count, more slowly: spread into the options to cross-check a count (`tessera count --plain`).
  */
-export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false, belowCertificates: false, keptFlatMisses: false } as const;
+export const PLAIN_SEARCH = { exactCells: false, lineSearch: false, central: false, farthestFirst: false, flats: false, belowCertificates: false } as const;
 
 /** Options of the enumerator. */
 export interface EnumeratorOptions {
@@ -58,11 +58,6 @@ export interface EnumeratorOptions {
    * rows come up in the subtree of the deepest cell it needs (src/lp/below-certificates.ts; default on).
    */
   belowCertificates?: boolean;
-  /**
-   * In the count by flats, keep the dual-bound proof of each flat that misses a cell and reuse it, without an LP, in
-   * the cells below the deepest ancestor the proof needs (`FlatsCounter`, src/count/flats.ts; default on).
-   */
-  keptFlatMisses?: boolean;
   /** Pre-activation bounds over the box (default: interval arithmetic). Tighter bounds mean fewer hyperplanes. */
   bounds?: PreActivationBounds;
   /** Keep only cells this filter accepts (see {@link CellFilter}); without it every cell is kept, at no cost. */

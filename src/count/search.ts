@@ -102,7 +102,7 @@ export class RegionEnumerator {
     const maxK = Math.max(Math.min(CENTRAL_MAX_GROUP, n0), Math.min(FLATS_MAX_UNITS, n0));
     const flats = ctx.lastLayer >= 0 && (opts.flats ?? this.central);
     this.cert = ctx.lastLayer >= 0 && ((this.central && maxK >= 2) || flats) ? new CentralCertificate(ctx, maxK) : undefined;
-    this.flats = flats ? new FlatsCounter(ctx, this.cert!, this.central, opts.keptFlatMisses !== false) : undefined;
+    this.flats = flats ? new FlatsCounter(ctx, this.cert!, this.central) : undefined;
     this.farthestFirst = ctx.lastLayer >= 0 && (opts.farthestFirst ?? n0 > EXACT_CELL_MAX_DIM);
     this.lastNorms = new Float64Array(ctx.lastWidth);
     // Layers l ≥ 1 get their forms when the search reaches their first unit; identity layers (no units) are computed
@@ -134,10 +134,6 @@ export class RegionEnumerator {
   }
   get flatQueries(): number {
     return this.flats?.queries ?? 0;
-  }
-  /** Flats settled as missing (with their supersets) by a kept proof, without an LP, over the lifetime. */
-  get flatKeptMisses(): number {
-    return this.flats?.keptMisses ?? 0;
   }
   /** Central certificates tried (one LP each) and found, over the enumerator's lifetime (0 when off). */
   get centralTries(): number {
@@ -245,7 +241,7 @@ export class RegionEnumerator {
   private replayPrefix(task: Task): number {
     let depth = 0;
     for (let u = 0; u < task.length; u++) {
-      this.enterPosition(u, depth);
+      this.enterPosition(u);
       const kids = this.children.prepare(u, depth);
       const choice = task[u];
       if (kids < 0) {
@@ -327,16 +323,11 @@ export class RegionEnumerator {
       if (this.cells) this.cells.clip(depth + 1, rows, at * n0, rhs[at]);
     }
     this.below?.enter(depth + 1, this.lp.m);
-    this.flats?.enter(depth + 1, this.lp.m);
   }
 
-  /**
-   * Compute the layer forms that search position `pos` (at LP depth `depth`) starts (positions of a layer's first
-   * unit, see boundaryFirst).
-   */
-  private enterPosition(pos: number, depth: number): void {
+  /** Compute the layer forms that search position `pos` starts (positions of a layer's first unit, see boundaryFirst). */
+  private enterPosition(pos: number): void {
     const ctx = this.ctx, bl = this.boundaryFirst[pos];
-    if (pos === ctx.lastStart) this.flats?.enterLastLayer(depth);
     if (bl > 0) for (let q = bl; q <= this.boundaryLast[pos]; q++) computeForms(ctx.layers, ctx.formA, ctx.formC, this.pattern, q, this.n0);
     // (The last layer may be the first hidden layer, whose forms are the weights themselves: no boundary there.)
     if (this.farthestFirst && pos === ctx.lastStart) {
@@ -386,7 +377,7 @@ export class RegionEnumerator {
     // Units decided without a hyperplane do not branch: walk over them.
     let kids = -1, u = -1;
     while (pos < N && pos !== this.stopUnit) {
-      this.enterPosition(pos, depth);
+      this.enterPosition(pos);
       if (this.farthestFirst && pos >= ctx.lastStart && pos < ctx.lastEnd - 1 && this.stopUnit < 0) {
         this.chooseUnit(pos, this.witness[depth]);
       }
