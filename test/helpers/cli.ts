@@ -8,7 +8,9 @@
  * concurrent: a queue count and its workers must run side by side), when it asks for one (`fresh`), when
  * TESSERA_TEST_FRESH_CLI=1 is set (every call then runs as before this helper existed), and when the server's
  * run of it crashed the server or left handles that would keep a real process from exiting: the fresh run's result is
- * the one returned, so a crash or a hang shows as it would for a user.
+ * the one returned, so a crash or a hang shows as it would for a user. A call that changes state outside the process
+ * (a queue job, a checkpoint, a shard) is not run twice: if it crashed the server or left handles open, the result
+ * says so and the test fails. A call the server does not answer in SERVER_CALL_TIMEOUT_MS fails as hung.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -27,6 +29,19 @@ export interface CliOptions {
 }
 
 const FRESH_ALWAYS = process.env.TESSERA_TEST_FRESH_CLI === "1";
+
+/**
+ * Flags whose commands change state outside the process (a Redis job, a checkpoint, a shard's output): such a call
+ * cannot be run a second time to judge it, because its first run's effects are already there.
+ */
+const NOT_REPEATABLE = new Set(["--queue", "--job", "--resume", "--checkpoint", "--shard"]);
+
+/**
+ * Longest a call may run on the server before it is judged hung. A `main` whose promise never settles would leave a
+ * fresh process to exit at once (code 13), but the server's IPC channel keeps it alive; this bound turns such a bug
+ * into a failed test instead of a hung suite. Generous (the slowest call in the suite takes about a minute under load).
+ */
+const SERVER_CALL_TIMEOUT_MS = 10 * 60_000;
 
 /** Run `node bin/tessera.mjs ARGS` in a new process. */
 export function runCliFresh(args: string[], cwd = repoRoot): Promise<CliResult> {
@@ -69,7 +84,7 @@ function startServer(): ChildProcess {
     if (server === child) server = undefined;
     const p = pending;
     pending = undefined;
-    p?.resolve(undefined); // crashed mid-call: the caller re-runs the call fresh
+    p?.resolve(undefined); // crashed mid-call: the caller re-runs the call fresh (or reports it, if not repeatable)
   });
   child.unref();
   child.channel?.unref();
@@ -81,8 +96,21 @@ function onServer(args: string[], cwd: string): Promise<Reply | undefined> {
   server ??= startServer();
   const id = nextId++;
   const s = server;
-  return new Promise((resolve) => {
-    pending = { id, resolve };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending = undefined;
+      if (server === s) server = undefined;
+      s.kill();
+      reject(new Error(`tessera ${args.join(" ")}: no answer from the CLI server in ${SERVER_CALL_TIMEOUT_MS / 1000} s (hung)`));
+    }, SERVER_CALL_TIMEOUT_MS);
+    timer.unref();
+    pending = {
+      id,
+      resolve: (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      },
+    };
     s.channel?.ref();
     s.send({ id, args, cwd });
   });
@@ -97,6 +125,11 @@ export async function runCli(args: string[], cwd = repoRoot, options: CliOptions
     // The call left handles open: a real process would wait for them. Judge it by a real process, on a new server.
     server?.kill();
     server = undefined;
+  }
+  if (args.some((a) => NOT_REPEATABLE.has(a.split("=")[0]))) {
+    // Running it again would meet its own first run's job or checkpoint: report what happened instead.
+    const why = r ? `left handles open (${r.leftovers.join(", ")}): a real process would not exit` : "crashed the CLI server";
+    return { code: null, stdout: r?.stdout ?? "", stderr: `${r?.stderr ?? ""}\ntest helper: tessera ${args.join(" ")} ${why}\n` };
   }
   return runCliFresh(args, cwd);
 }
