@@ -32,7 +32,7 @@ const quantile = (xs: number[], q: number) => {
 const f = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : "–");
 
 interface Hooks {
-  timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[];
+  timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number; joinMs?: number; composeMs?: number; showMs?: number }[];
   epochTimes: number[];
 }
 
@@ -142,6 +142,17 @@ try {
       `${(100 * busy).toFixed(0)} %`,
     ]);
     process.stderr.write(rows[rows.length - 1] + "\n");
+    if (widths === "256,256") {
+      // Where the time from request to picture goes (the last picture): the strips' partition (the slower of the two
+      // workers, with its class boundary and packing), the page's join of the strips, the workers' paint, putting the
+      // two bitmaps together, and showing it (hover index, numbers); the rest is messages and waiting for a core.
+      const x = t[t.length - 1];
+      const split = (await page.evaluate("explorer.partitions()")) as { split: number; splitFallbacks: number };
+      if (x) {
+        const rest = x.cycleMs - x.partitionMs - x.drawMs - (x.composeMs ?? 0);
+        notes.push(`${name} epoch 1, ${split.split} view(s) split between two workers (${split.splitFallbacks} fell back to one): request → answer ${f(x.cycleMs)} ms = partition of the slower strip + join ${f(x.partitionMs)} (join on the page ${f(x.joinMs ?? NaN)}) + paint ${f(x.drawMs)} + compose ${f(x.composeMs ?? NaN)} + messages and waiting ${f(rest)}; then showing it on the page ${f(x.showMs ?? NaN)} ms`);
+      }
+    }
     if (widths === "8,8") {
       // A settings change (a new seed, so a new network) to its picture on screen, 8 times. Measured in the page
       // (SETTINGS_PROBE): from the change event's timestamp to the first frame after the new run's picture is shown;

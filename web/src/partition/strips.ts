@@ -17,7 +17,7 @@ import {
   type PlanarRegion,
   type PlaneRect,
   polygonArea,
-  seamEdgeOf,
+  DOMAIN_EDGE,
   seamTolerances,
   SNAP_RELATIVE,
 } from "tessera";
@@ -117,9 +117,18 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
   // Polygons with an edge on the seam, as core regions.
   const seamIdx = strips.map((p) => {
     const ks: number[] = [];
+    const { polyStart, coords, labels } = p;
     for (let k = 0; k < count(p); k++) {
-      const a = p.polyStart[k], b = p.polyStart[k + 1];
-      if (seamEdgeOf(p.coords.subarray(2 * a, 2 * b), p.labels.subarray(a, b), seam, onSeam) >= 0) ks.push(k);
+      // seamEdgeOf, without a view per polygon (tens of thousands of them).
+      const a = polyStart[k], b = polyStart[k + 1];
+      for (let i = a; i < b; i++) {
+        if (labels[i] !== DOMAIN_EDGE) continue;
+        const j = i + 1 < b ? i + 1 : a;
+        if (Math.abs(coords[2 * i] - seam) <= onSeam && Math.abs(coords[2 * j] - seam) <= onSeam) {
+          ks.push(k);
+          break;
+        }
+      }
     }
     return ks;
   });
@@ -134,26 +143,32 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
   // New polygon order: left regions, right regions, joined regions, left slivers, right slivers, joined slivers.
   // Source s = 0, 1 (strips), 2 (joined); newIndex[s][k].
   const newIndex = [new Int32Array(count(left)).fill(-1), new Int32Array(count(right)).fill(-1)];
-  const order: [number, number][] = [];
+  const total = count(left) + count(right) + joined.length;
+  const orderSrc = new Uint8Array(total), orderK = new Int32Array(total);
+  let n = 0;
+  const push = (s: number, k: number) => {
+    orderSrc[n] = s;
+    orderK[n++] = k;
+  };
   const take = (s: number, from: number, to: number) => {
     for (let k = from; k < to; k++) if (!used[s][k]) {
-      newIndex[s][k] = order.length;
-      order.push([s, k]);
+      newIndex[s][k] = n;
+      push(s, k);
     }
   };
   const joinedAt = new Int32Array(joined.length);
   take(0, 0, left.regions);
   take(1, 0, right.regions);
   joinedRegions.forEach((_, i) => {
-    joinedAt[i] = order.length;
-    order.push([2, i]);
+    joinedAt[i] = n;
+    push(2, i);
   });
-  const regionCount = order.length;
+  const regionCount = n;
   take(0, left.regions, count(left));
   take(1, right.regions, count(right));
   joinedSlivers.forEach((_, i) => {
-    joinedAt[joinedRegions.length + i] = order.length;
-    order.push([2, joinedRegions.length + i]);
+    joinedAt[joinedRegions.length + i] = n;
+    push(2, joinedRegions.length + i);
   });
 
   // Class cells and boundary pieces of the joined polygons.
@@ -180,17 +195,17 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
   const polylines = joinPieces(pieces, JOIN_RELATIVE * diameter);
 
   // Polygons.
-  const n = order.length, units = left.units, outs = left.outputs;
+  const units = left.units, outs = left.outputs;
   const polyStart = new Uint32Array(n + 1);
   for (let j = 0; j < n; j++) {
-    const [s, k] = order[j];
+    const s = orderSrc[j], k = orderK[j];
     polyStart[j + 1] = polyStart[j] + (s === 2 ? joined[k].edges.length : strips[s].polyStart[k + 1] - strips[s].polyStart[k]);
   }
   const coords = new Float64Array(2 * polyStart[n]), labels = new Int32Array(polyStart[n]);
   const patterns = new Uint8Array(n * units), J = new Float64Array(n * outs * 2), c = new Float64Array(n * outs);
   // Runs of consecutive polygons of one strip are copied at once (the joined are a few hundred of tens of thousands).
   for (let j = 0; j < n; ) {
-    const [s, k] = order[j];
+    const s = orderSrc[j], k = orderK[j];
     if (s === 2) {
       const r = joined[k];
       coords.set(r.polygon, 2 * polyStart[j]);
@@ -202,7 +217,7 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
       continue;
     }
     let e = j + 1;
-    while (e < n && order[e][0] === s && order[e][1] === k + (e - j)) e++;
+    while (e < n && orderSrc[e] === s && orderK[e] === k + (e - j)) e++;
     const p = strips[s], kEnd = k + (e - j);
     coords.set(p.coords.subarray(2 * p.polyStart[k], 2 * p.polyStart[kEnd]), 2 * polyStart[j]);
     labels.set(p.labels.subarray(p.polyStart[k], p.polyStart[kEnd]), polyStart[j]);
@@ -213,23 +228,34 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
   }
 
   // Class cells: the strips' cells of polygons that stay, then the joined polygons'.
-  const cellSrc: [number, number][] = [];
-  strips.forEach((p, s) => {
-    for (let q = 0; q < p.cellPoly.length; q++) if (newIndex[s][p.cellPoly[q]] >= 0) cellSrc.push([s, q]);
-  });
-  const cellCount = cellSrc.length + joinedCells.length;
-  const cellStart = new Uint32Array(cellCount + 1);
-  cellSrc.forEach(([s, q], i) => (cellStart[i + 1] = cellStart[i] + strips[s].cellStart[q + 1] - strips[s].cellStart[q]));
-  joinedCells.forEach((cell, i) => (cellStart[cellSrc.length + i + 1] = cellStart[cellSrc.length + i] + cell.edges.length));
-  const cellCoords = new Float64Array(2 * cellStart[cellCount]), cellClass = new Uint16Array(cellCount), cellPoly = new Int32Array(cellCount);
-  cellSrc.forEach(([s, q], i) => {
+  // Cells of one strip that stay are copied in runs (they are in their polygons' order).
+  let kept = 0;
+  for (let s = 0; s < 2; s++) for (let q = 0; q < strips[s].cellPoly.length; q++) if (newIndex[s][strips[s].cellPoly[q]] >= 0) kept++;
+  const cellCount = kept + joinedCells.length;
+  const cellStart = new Uint32Array(cellCount + 1), cellClass = new Uint16Array(cellCount), cellPoly = new Int32Array(cellCount);
+  const cellRuns: number[] = []; // (strip, first cell, last cell + 1, first new cell) per run
+  for (let s = 0, i = 0; s < 2; s++) {
     const p = strips[s];
-    cellCoords.set(p.cellCoords.subarray(2 * p.cellStart[q], 2 * p.cellStart[q + 1]), 2 * cellStart[i]);
-    cellClass[i] = p.cellClass[q];
-    cellPoly[i] = newIndex[s][p.cellPoly[q]];
-  });
+    for (let q = 0; q < p.cellPoly.length; q++) {
+      const to = newIndex[s][p.cellPoly[q]];
+      if (to < 0) continue;
+      cellStart[i + 1] = cellStart[i] + p.cellStart[q + 1] - p.cellStart[q];
+      cellClass[i] = p.cellClass[q];
+      cellPoly[i] = to;
+      const r = cellRuns.length - 4;
+      if (r >= 0 && cellRuns[r] === s && cellRuns[r + 2] === q) cellRuns[r + 2] = q + 1;
+      else cellRuns.push(s, q, q + 1, i);
+      i++;
+    }
+  }
+  joinedCells.forEach((cell, i) => (cellStart[kept + i + 1] = cellStart[kept + i] + cell.edges.length));
+  const cellCoords = new Float64Array(2 * cellStart[cellCount]);
+  for (let r = 0; r < cellRuns.length; r += 4) {
+    const p = strips[cellRuns[r]];
+    cellCoords.set(p.cellCoords.subarray(2 * p.cellStart[cellRuns[r + 1]], 2 * p.cellStart[cellRuns[r + 2]]), 2 * cellStart[cellRuns[r + 3]]);
+  }
   joinedCells.forEach((cell, i) => {
-    const at = cellSrc.length + i;
+    const at = kept + i;
     cellCoords.set(cell.polygon, 2 * cellStart[at]);
     cellClass[at] = cell.cls;
     cellPoly[at] = cell.region;
@@ -303,19 +329,30 @@ export function subset(p: PackedPartition, ks: number[]): PackedPartition {
   ks.forEach((k, j) => (polyStart[j + 1] = polyStart[j] + p.polyStart[k + 1] - p.polyStart[k]));
   const coords = new Float64Array(2 * polyStart[n]), labels = new Int32Array(polyStart[n]);
   const patterns = new Uint8Array(n * units), J = new Float64Array(n * outs * 2), c = new Float64Array(n * outs);
-  ks.forEach((k, j) => {
-    coords.set(p.coords.subarray(2 * p.polyStart[k], 2 * p.polyStart[k + 1]), 2 * polyStart[j]);
-    labels.set(p.labels.subarray(p.polyStart[k], p.polyStart[k + 1]), polyStart[j]);
-    patterns.set(p.patterns.subarray(k * units, (k + 1) * units), j * units);
-    J.set(p.J.subarray(k * outs * 2, (k + 1) * outs * 2), j * outs * 2);
-    c.set(p.c.subarray(k * outs, (k + 1) * outs), j * outs);
-  });
+  // Runs of consecutive polygons are copied at once (a strip's picture keeps all but a few hundred).
+  for (let j = 0; j < n; ) {
+    const k = ks[j];
+    let e = j + 1;
+    while (e < n && ks[e] === k + (e - j)) e++;
+    const kEnd = k + (e - j);
+    coords.set(p.coords.subarray(2 * p.polyStart[k], 2 * p.polyStart[kEnd]), 2 * polyStart[j]);
+    labels.set(p.labels.subarray(p.polyStart[k], p.polyStart[kEnd]), polyStart[j]);
+    patterns.set(p.patterns.subarray(k * units, kEnd * units), j * units);
+    J.set(p.J.subarray(k * outs * 2, kEnd * outs * 2), j * outs * 2);
+    c.set(p.c.subarray(k * outs, kEnd * outs), j * outs);
+    j = e;
+  }
   const cells: number[] = [];
   for (let q = 0; q < p.cellPoly.length; q++) if (at[p.cellPoly[q]] >= 0) cells.push(q);
   const cellStart = new Uint32Array(cells.length + 1);
   cells.forEach((q, i) => (cellStart[i + 1] = cellStart[i] + p.cellStart[q + 1] - p.cellStart[q]));
   const cellCoords = new Float64Array(2 * cellStart[cells.length]);
-  cells.forEach((q, i) => cellCoords.set(p.cellCoords.subarray(2 * p.cellStart[q], 2 * p.cellStart[q + 1]), 2 * cellStart[i]));
+  for (let i = 0; i < cells.length; ) {
+    let e = i + 1;
+    while (e < cells.length && cells[e] === cells[i] + (e - i)) e++;
+    cellCoords.set(p.cellCoords.subarray(2 * p.cellStart[cells[i]], 2 * p.cellStart[cells[e - 1] + 1]), 2 * cellStart[i]);
+    i = e;
+  }
   return {
     ...p,
     regions: n,
