@@ -8,7 +8,7 @@
  */
 import { activationName, allBounds, evaluate, isRegression, patternToString, REGRESSION_KINDS, regressionDataset, type RegressionKind, type BoundsActivation, boundsActivationOf, classColour, classFill, hiddenLayers, hiddenWidths, MODEL_FORMAT_NAMES, type Network, outputDim, parseCsvDataset, PLANAR_KINDS, planarDataset, type PlanarKind, type PlaneRect, type PointDataset, predictedClass, RasterPaintContext, stringifyTesseraJson, unitsOf } from "tessera";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
-import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
+import { PartitionClient, sameRect, type Delivery, type PartitionJob, type SplitRule } from "./partition/client.ts";
 import type { PackedPartition } from "./partition/packed.ts";
 import type { PictureOptions } from "./partition/protocol.ts";
 import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
@@ -264,7 +264,15 @@ const partitions = new PartitionClient(
   () => new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" }),
   () => ({ style: paintStyle(), size: plot.size() }),
   WORKER_PAINTS,
+  splitRule(params.get("split")),
 );
+
+/** `?split=auto|always|never`: when a view is partitioned by two workers (default auto: large networks). */
+function splitRule(value: string | null): SplitRule {
+  if (value === null || value === "auto" || value === "always" || value === "never") return value ?? "auto";
+  setMessage(`URL split=${value}: give auto, always or never (using auto)`, true);
+  return "auto";
+}
 
 /** The run whose epoch-0 picture the page requested from its own seeded initialisation. */
 let seededEpoch0 = -1;

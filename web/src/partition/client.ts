@@ -16,6 +16,9 @@ import { type PackedPartition, packedBuffers } from "./packed.ts";
 import type { PartitionReport, PartitionRequest, PictureOptions } from "./protocol.ts";
 import { joinStrips, NEAR_SEAM_PX, seamOf, SPLIT_MIN_UNITS } from "./strips.ts";
 
+/** When the page splits a view between two workers (see PartitionClient). */
+export type SplitRule = "auto" | "always" | "never";
+
 /** What to partition: the weights of one epoch of one training run over one rectangle. */
 export interface PartitionJob {
   /** The training run (one per reset) the weights belong to. */
@@ -101,6 +104,11 @@ export class PartitionClient {
     private readonly look: () => { style: PaintStyle; size: PaintSize },
     /** Whether the worker paints (false: the page paints from the packed arrays). */
     private readonly paint: boolean,
+    /**
+     * When to split a view between two workers: "auto" (networks with at least SPLIT_MIN_UNITS hidden units),
+     * "always" or "never" (the page's `?split=` parameter, for tests and measurements).
+     */
+    private readonly splitRule: SplitRule = "auto",
   ) {
     this.worker = this.start();
     this.helper = this.start();
@@ -190,7 +198,8 @@ export class PartitionClient {
     const { style, size } = this.look();
     this.inFlight = { job, gen, t0: performance.now() };
     // Large networks on a painted page: two workers, one strip each.
-    if (this.paint && typeof OffscreenCanvas !== "undefined" && job.network.inputDim === 2 && hiddenUnitCount(job.network) >= SPLIT_MIN_UNITS) {
+    const large = this.splitRule === "always" || (this.splitRule === "auto" && hiddenUnitCount(job.network) >= SPLIT_MIN_UNITS);
+    if (large && this.paint && typeof OffscreenCanvas !== "undefined" && job.network.inputDim === 2) {
       const seam = seamOf(job.rect, viewLayout(size.width, size.height, job.rect), size.dpr);
       this.inFlight.strips = { seam, parts: [undefined, undefined], marginScales: [0, 0], bitmaps: [undefined, undefined], drawMs: 0, joinMs: 0 };
       this.split++;
