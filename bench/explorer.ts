@@ -14,14 +14,15 @@
  * With --screenshot FILE it writes the documentation screenshot of the 2-256-256-2 picture at epoch 1.
  * With --regression FILE it writes the documentation screenshot of a regression (multi-Gaussian, 2-16-16-16-1) after
  * 60 epochs, and with --only none it measures nothing else.
- * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
+ * With --split never|always the page is opened with that `?split=` (default: auto, two workers for 256 units or more).
+ * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--split auto|always|never] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CDPSession, Page } from "playwright-core";
 import { currentRun, shownPartition, startExplorerSession } from "../test/web-helpers.ts";
 
-const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, split: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
 const seconds = Number(opts.seconds);
 
 const quantile = (xs: number[], q: number) => {
@@ -101,7 +102,7 @@ try {
     if (opts.only && opts.only !== widths) continue;
     const name = `2-${widths.replaceAll(",", "-")}-2`;
     const page = await session.context.newPage();
-    await page.goto(`${session.url}?${spiral}&widths=${widths}`);
+    await page.goto(`${session.url}?${spiral}&widths=${widths}${opts.split ? `&split=${opts.split}` : ""}`);
     await shownPartition(page, 0);
     await page.evaluate(HOVER_PROBE);
     const cdp = await session.context.newCDPSession(page);

@@ -124,8 +124,16 @@ describe("the explorer's view in two strips (two workers), joined", () => {
       assert.ok(pt.joined > 0 && pt.dropped.length === pt.joined, "every joined polygon had a piece in each strip");
       assert.equal(pt.polygons, merged.polyStart.length - 1);
       assert.equal(pic.lineStart.length, merged.lineStart.length);
-      // Every cell belongs to a polygon of the picture.
-      for (const k of pic.cellPoly) assert.ok(k >= 0 && k < n);
+      // The class cells tile the picture's polygons (each polygon is split into its class cells).
+      let polys = 0, cells = 0;
+      for (let k = 0; k < n; k++) polys += polygonArea(pic.coords.subarray(2 * pic.polyStart[k], 2 * pic.polyStart[k + 1]), pic.polyStart[k + 1] - pic.polyStart[k]);
+      for (let q = 0; q + 1 < pic.cellStart.length; q++) cells += polygonArea(pic.cellCoords.subarray(2 * pic.cellStart[q], 2 * pic.cellStart[q + 1]), pic.cellStart[q + 1] - pic.cellStart[q]);
+      assert.ok(Math.abs(polys - cells) <= 1e-9 * polys, `cells ${cells} vs polygons ${polys}`);
+      // Only what the colouring reads: no patterns or maps for class colours.
+      const lean = stripPicture(own[s], pt, merged, { patterns: false, maps: false });
+      assert.equal(lean.patterns.length, 0);
+      assert.deepEqual(lean.coords, pic.coords);
+      assert.deepEqual(lean.cellCoords, pic.cellCoords);
     });
   });
 });

@@ -377,52 +377,104 @@ export function subset(p: PackedPartition, ks: number[]): PackedPartition {
   };
 }
 
-/**
- * The picture a strip's worker paints: its own polygons but the joined ones, then the joined polygons and the other
- * strip's near the seam, with every boundary polyline of the view (`lines`: the merged partition's).
- */
-export function stripPicture(own: PackedPartition, paint: StripPaint, lines: Pick<PackedPartition, "lineStart" | "lineCoords" | "lineClosed">): PackedPartition {
-  const keep: number[] = [];
-  const drop = new Uint8Array(own.polyStart.length - 1);
-  for (const k of paint.dropped) drop[k] = 1;
-  for (let k = 0; k < drop.length; k++) if (!drop[k]) keep.push(k);
-  const mine = subset(own, keep);
-  const all = concatPacked(mine, paint.extra);
-  return { ...all, lineStart: lines.lineStart, lineCoords: lines.lineCoords, lineClosed: lines.lineClosed };
+/** What a picture's colouring reads besides polygons, cells and lines: patterns (one colour each) or output maps (shading). */
+export interface PictureNeeds {
+  patterns: boolean;
+  maps: boolean;
 }
 
-/** Two packed partitions' polygons and cells one after the other (no pieces or lines). */
-function concatPacked(a: PackedPartition, b: PackedPartition): PackedPartition {
-  const na = a.polyStart.length - 1, nb = b.polyStart.length - 1, n = na + nb;
+/**
+ * The picture a strip's worker paints: its own polygons but the joined ones, then the joined polygons and the other
+ * strip's near the seam, with every boundary polyline of the view (`lines`: the merged partition's). Only what the
+ * painter reads is copied (patterns and maps as `needs` says; no edge labels, pieces or cell owners).
+ */
+export function stripPicture(own: PackedPartition, paint: StripPaint, lines: Pick<PackedPartition, "lineStart" | "lineCoords" | "lineClosed">, needs: PictureNeeds = { patterns: true, maps: true }): PackedPartition {
+  const ex = paint.extra;
+  const ownCount = own.polyStart.length - 1, exCount = ex.polyStart.length - 1;
+  const drop = new Uint8Array(ownCount);
+  for (const k of paint.dropped) drop[k] = 1;
+  // Runs [from, to) of own polygons that stay, and their cells (cells follow their polygons' order).
+  const runs: number[] = [];
+  for (let k = 0; k < ownCount; ) {
+    if (drop[k]) {
+      k++;
+      continue;
+    }
+    let e = k + 1;
+    while (e < ownCount && !drop[e]) e++;
+    runs.push(k, e);
+    k = e;
+  }
+  const n = ownCount - paint.dropped.length + exCount, units = own.units, outs = own.outputs;
   const polyStart = new Uint32Array(n + 1);
-  polyStart.set(a.polyStart, 0);
-  for (let j = 1; j <= nb; j++) polyStart[na + j] = a.polyStart[na] + b.polyStart[j];
-  const cat = <T extends Float64Array | Int32Array | Uint8Array | Uint16Array>(x: T, y: T, make: (len: number) => T): T => {
-    const out = make(x.length + y.length);
-    out.set(x as never, 0);
-    out.set(y as never, x.length);
-    return out;
+  const coordsLen = own.polyStart[ownCount] - paint.dropped.reduce((t, k) => t + own.polyStart[k + 1] - own.polyStart[k], 0) + ex.polyStart[exCount];
+  const coords = new Float64Array(2 * coordsLen);
+  const patterns = new Uint8Array(needs.patterns ? n * units : 0);
+  const J = new Float64Array(needs.maps ? n * outs * 2 : 0), c = new Float64Array(needs.maps ? n * outs : 0);
+  let j = 0;
+  const copy = (p: PackedPartition, from: number, to: number) => {
+    const base = polyStart[j] - p.polyStart[from];
+    for (let k = from; k < to; k++) polyStart[j + k - from + 1] = p.polyStart[k + 1] + base;
+    coords.set(p.coords.subarray(2 * p.polyStart[from], 2 * p.polyStart[to]), 2 * polyStart[j]);
+    if (needs.patterns) patterns.set(p.patterns.subarray(from * units, to * units), j * units);
+    if (needs.maps) {
+      J.set(p.J.subarray(from * outs * 2, to * outs * 2), j * outs * 2);
+      c.set(p.c.subarray(from * outs, to * outs), j * outs);
+    }
+    j += to - from;
   };
-  const cellsA = a.cellPoly.length;
-  const cellStart = new Uint32Array(cellsA + b.cellPoly.length + 1);
-  cellStart.set(a.cellStart, 0);
-  for (let j = 1; j <= b.cellPoly.length; j++) cellStart[cellsA + j] = a.cellStart[cellsA] + b.cellStart[j];
-  const cellPoly = new Int32Array(cellsA + b.cellPoly.length);
-  cellPoly.set(a.cellPoly, 0);
-  for (let j = 0; j < b.cellPoly.length; j++) cellPoly[cellsA + j] = na + b.cellPoly[j];
+  for (let r = 0; r < runs.length; r += 2) copy(own, runs[r], runs[r + 1]);
+  copy(ex, 0, exCount);
+  // Class cells of the polygons that stay, then the extra polygons' cells.
+  const cellRuns: number[] = [];
+  for (let q = 0; q < own.cellPoly.length; ) {
+    if (drop[own.cellPoly[q]]) {
+      q++;
+      continue;
+    }
+    let e = q + 1;
+    while (e < own.cellPoly.length && !drop[own.cellPoly[e]]) e++;
+    cellRuns.push(q, e);
+    q = e;
+  }
+  let cellCount = ex.cellPoly.length;
+  for (let r = 0; r < cellRuns.length; r += 2) cellCount += cellRuns[r + 1] - cellRuns[r];
+  const cellStart = new Uint32Array(cellCount + 1), cellClass = new Uint16Array(cellCount);
+  let q = 0;
+  const cellCopy = (p: PackedPartition, from: number, to: number) => {
+    const base = cellStart[q] - p.cellStart[from];
+    for (let i = from; i < to; i++) cellStart[q + i - from + 1] = p.cellStart[i + 1] + base;
+    cellClass.set(p.cellClass.subarray(from, to), q);
+    q += to - from;
+  };
+  for (let r = 0; r < cellRuns.length; r += 2) cellCopy(own, cellRuns[r], cellRuns[r + 1]);
+  cellCopy(ex, 0, ex.cellPoly.length);
+  const cellCoords = new Float64Array(2 * cellStart[cellCount]);
+  q = 0;
+  for (let r = 0; r < cellRuns.length; r += 2) {
+    cellCoords.set(own.cellCoords.subarray(2 * own.cellStart[cellRuns[r]], 2 * own.cellStart[cellRuns[r + 1]]), 2 * cellStart[q]);
+    q += cellRuns[r + 1] - cellRuns[r];
+  }
+  cellCoords.set(ex.cellCoords.subarray(0, 2 * ex.cellStart[ex.cellPoly.length]), 2 * cellStart[q]);
   return {
-    ...a,
+    ...own,
     regions: n,
     slivers: 0,
     polyStart,
-    coords: cat(a.coords, b.coords, (l) => new Float64Array(l)),
-    labels: cat(a.labels, b.labels, (l) => new Int32Array(l)),
-    patterns: cat(a.patterns, b.patterns, (l) => new Uint8Array(l)),
-    J: cat(a.J, b.J, (l) => new Float64Array(l)),
-    c: cat(a.c, b.c, (l) => new Float64Array(l)),
+    coords,
+    labels: new Int32Array(0),
+    patterns,
+    J,
+    c,
     cellStart,
-    cellCoords: cat(a.cellCoords, b.cellCoords, (l) => new Float64Array(l)),
-    cellClass: cat(a.cellClass, b.cellClass, (l) => new Uint16Array(l)),
-    cellPoly,
+    cellCoords,
+    cellClass,
+    cellPoly: new Int32Array(0),
+    pieceSegments: new Float64Array(0),
+    pieceClasses: new Int32Array(0),
+    piecePoly: new Int32Array(0),
+    lineStart: lines.lineStart,
+    lineCoords: lines.lineCoords,
+    lineClosed: lines.lineClosed,
   };
 }
