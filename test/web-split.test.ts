@@ -102,7 +102,7 @@ describe("a view split between two partition workers equals the view in one work
       // Both pictures are drawn by the same painter from the same polygons and polylines; the split one in two
       // bitmaps, each clipped at the seam's pixel column. Fills and edges are rasterised by Tessera's own raster
       // context, where the strips' vertices (equal to one worker's up to round-off, ≈1e-16) can move an anti-aliased
-      // edge pixel's ink by a level or two of 255 (measured: ≤ 2 levels on ≤ 600 of 565,500 pixels). The thick class
+      // edge pixel's ink by a level or two of 255 (measured: ≤ 2 levels on a few hundred of 565,500 pixels). The thick class
       // boundary and its halo are canvas paths, and Chromium's path rasteriser anti-aliases a stroke crossing the
       // clip's edge slightly differently (measured: up to 48 levels on 76 pixels beside the seam). So: every pixel
       // within ROUND_OFF_LEVELS, except pixels on the class boundary's stroke (within STROKE_PX of a polyline).

@@ -24,10 +24,12 @@ import {
 import { lowerForView, packOf, type PackedPartition } from "./packed.ts";
 
 /**
- * Networks with at least this many hidden units are partitioned in two strips by two workers. Measured in Chromium
- * (bench/explorer.ts): splitting 2-256-256-2 (40,881 regions) saves about 40 % of the wall time from request to
- * picture; below a few thousand regions the second worker's round trip costs more than it saves (2-8-8-2 takes 1–5 ms
- * in one worker).
+ * Networks with at least this many hidden units are partitioned in two strips by two workers. CPU time of the
+ * seeded random 2-256-256-2 (87,299 regions, bench/partition-wide.ts --strips): one worker 2,059–2,223 ms, the
+ * slower strip 1,155–1,297 ms plus the page's join 374–485 ms, so on two free cores the partition's critical path is
+ * 1.26–1.33× shorter. Smaller networks are not split: 2-8-8-2 takes 1–5 ms in one worker, less than a second
+ * worker's round trip. On this shared machine (load 11–33, all of Chromium in one scheduling group) the split was
+ * not faster in wall time (docs/explorer.md).
  */
 export const SPLIT_MIN_UNITS = 256;
 
