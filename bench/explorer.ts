@@ -14,14 +14,15 @@
  * With --screenshot FILE it writes the documentation screenshot of the 2-256-256-2 picture at epoch 1.
  * With --regression FILE it writes the documentation screenshot of a regression (multi-Gaussian, 2-16-16-16-1) after
  * 60 epochs, and with --only none it measures nothing else.
- * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
+ * With --split never|always the page is opened with that `?split=` (default: auto, two workers for 256 units or more).
+ * Usage: node --import tsx bench/explorer.ts [--seconds S] [--only 8,8|64,64,64|256,256|none] [--split auto|always|never] [--screenshot docs/img/explorer-large.png] [--regression docs/img/explorer-regression.png]
  */
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type { CDPSession, Page } from "playwright-core";
 import { currentRun, shownPartition, startExplorerSession } from "../test/web-helpers.ts";
 
-const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
+const { values: opts } = parseArgs({ options: { seconds: { type: "string", default: "8" }, only: { type: "string" }, split: { type: "string" }, screenshot: { type: "string" }, regression: { type: "string" } } });
 const seconds = Number(opts.seconds);
 
 const quantile = (xs: number[], q: number) => {
@@ -32,7 +33,7 @@ const quantile = (xs: number[], q: number) => {
 const f = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : "–");
 
 interface Hooks {
-  timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[];
+  timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number; joinMs?: number; composeMs?: number; showMs?: number }[];
   epochTimes: number[];
 }
 
@@ -101,7 +102,7 @@ try {
     if (opts.only && opts.only !== widths) continue;
     const name = `2-${widths.replaceAll(",", "-")}-2`;
     const page = await session.context.newPage();
-    await page.goto(`${session.url}?${spiral}&widths=${widths}`);
+    await page.goto(`${session.url}?${spiral}&widths=${widths}${opts.split ? `&split=${opts.split}` : ""}`);
     await shownPartition(page, 0);
     await page.evaluate(HOVER_PROBE);
     const cdp = await session.context.newCDPSession(page);
@@ -142,6 +143,17 @@ try {
       `${(100 * busy).toFixed(0)} %`,
     ]);
     process.stderr.write(rows[rows.length - 1] + "\n");
+    if (widths === "256,256") {
+      // Where the time from request to picture goes (the last picture): the strips' partition (the slower of the two
+      // workers, with its class boundary and packing), the page's join of the strips, the workers' paint, putting the
+      // two bitmaps together, and showing it (hover index, numbers); the rest is messages and waiting for a core.
+      const x = t[t.length - 1];
+      const split = (await page.evaluate("explorer.partitions()")) as { split: number; splitFallbacks: number };
+      if (x) {
+        const rest = x.cycleMs - x.partitionMs - x.drawMs - (x.composeMs ?? 0);
+        notes.push(`${name} epoch 1, ${split.split} view(s) split between two workers (${split.splitFallbacks} fell back to one): request → answer ${f(x.cycleMs)} ms = partition of the slower strip + join ${f(x.partitionMs)} (join on the page ${f(x.joinMs ?? NaN)}) + paint ${f(x.drawMs)} + compose ${f(x.composeMs ?? NaN)} + messages and waiting ${f(rest)}; then showing it on the page ${f(x.showMs ?? NaN)} ms`);
+      }
+    }
     if (widths === "8,8") {
       // A settings change (a new seed, so a new network) to its picture on screen, 8 times. Measured in the page
       // (SETTINGS_PROBE): from the change event's timestamp to the first frame after the new run's picture is shown;

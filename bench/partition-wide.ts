@@ -6,7 +6,10 @@
  * through tsconfig paths, so another checkout's packPartition would run this one's core). With --baseline DIR the same functions of another checkout (say
  * /work/main) run alternated with these in one process, so the machine's load falls on both alike; the region counts
  * of the two must agree. CPU ms (user + system, process.cpuUsage), median of --runs after a first run.
- * Usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline /work/main] [--skeleton]
+ * With --strips it also times the explorer's two-worker partition (web/src/partition/strips.ts) of this checkout:
+ * each strip as its worker computes it (packStrip: partition, class boundary, packing), the page's join, and one
+ * worker's packPartition of the whole view; the critical path on two free cores is the slower strip plus the join.
+ * Usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline /work/main] [--skeleton] [--strips]
  */
 import { existsSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -15,7 +18,7 @@ import { parseArgs } from "node:util";
 import type { Network } from "../src/model/network.ts";
 import { randomNet } from "../test/helpers/nets.ts";
 
-const USAGE = "usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline DIR] [--skeleton]";
+const USAGE = "usage: node --import tsx bench/partition-wide.ts [--runs N] [--widths 256,256] [--seed S] [--baseline DIR] [--skeleton] [--strips]";
 function fail(message: string): never {
   process.stderr.write(`partition-wide: ${message}\n${USAGE}\n`);
   process.exit(2);
@@ -29,6 +32,7 @@ try {
       seed: { type: "string", default: "1" },
       baseline: { type: "string" },
       skeleton: { type: "boolean", default: false },
+      strips: { type: "boolean", default: false },
     },
   });
 } catch (e) {
@@ -93,4 +97,35 @@ for (let i = 0; i < sides[0].fns.length; i++) {
   if (all.size !== 1) throw new Error(`${sides[0].fns[i][0]}: region counts differ: ${[...all].join(", ")}`);
   const med = times.map(median);
   console.log(`| ${sides[0].fns[i][0]} | ${[...all][0].toLocaleString("en-US")} | ${med.map((m) => m.toFixed(0)).join(" | ")} |${opts.baseline ? ` ${(med[1] / med[0]).toFixed(2)}× |` : ""}`);
+}
+
+if (opts.strips) {
+  const { packPartition } = await import("../web/src/partition/packed.ts");
+  const { joinStrips, packStrip, stripPicture } = await import("../web/src/partition/strips.ts");
+  const seam = 0.0017; // off the centre line (the page's seam is a pixel column near the middle)
+  const t = { whole: [] as number[], left: [] as number[], right: [] as number[], join: [] as number[], picture: [] as number[] };
+  let regions = 0;
+  for (let r = 0; r <= runs; r++) {
+    const [w, nw] = cpu(() => packPartition(net, square).regions);
+    let L: ReturnType<typeof packStrip> | undefined, R: typeof L;
+    const [l] = cpu(() => (L = packStrip(net, square, seam, 0)).regions);
+    const [rr] = cpu(() => (R = packStrip(net, square, seam, 1)).regions);
+    let joined: ReturnType<typeof joinStrips> | undefined;
+    const [j, nj] = cpu(() => (joined = joinStrips(L!, R!, square, seam, 0.005)).merged.regions);
+    const [pic] = cpu(() => stripPicture(L!, joined!.paint[0], joined!.merged).regions);
+    if (nj !== nw) throw new Error(`strips joined: ${nj} regions, one worker: ${nw}`);
+    regions = nw;
+    if (r === 0) continue;
+    t.whole.push(w);
+    t.left.push(l);
+    t.right.push(rr);
+    t.join.push(j);
+    t.picture.push(pic);
+  }
+  const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<keyof typeof t, number>;
+  const critical = Math.max(m.left, m.right) + m.join;
+  console.log(`\nThe explorer's view in two strips (this checkout; ${regions.toLocaleString("en-US")} regions, seam u = ${seam}), CPU ms, median of ${runs}:\n`);
+  console.log("| one worker: packPartition | left strip: packStrip | right strip: packStrip | page: joinStrips | a strip's picture list (stripPicture) | critical path: slower strip + join | one worker ÷ critical path |");
+  console.log("|--:|--:|--:|--:|--:|--:|--:|");
+  console.log(`| ${m.whole.toFixed(0)} | ${m.left.toFixed(0)} | ${m.right.toFixed(0)} | ${m.join.toFixed(0)} | ${m.picture.toFixed(0)} | ${critical.toFixed(0)} | ${(m.whole / critical).toFixed(2)}× |`);
 }

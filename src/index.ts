@@ -41,6 +41,7 @@ export { mipBound, type MipBoundOptions, type MipBoundResult } from "./milp/mipb
 export * from "./geometry/polygon.ts";
 export * from "./geometry/slice.ts";
 export * from "./geometry/partition.ts";
+export * from "./geometry/partition-merge.ts";
 export * from "./geometry/class-boundary.ts";
 export * from "./geometry/verify.ts";
 export * from "./render/partition-svg.ts";

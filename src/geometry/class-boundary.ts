@@ -131,6 +131,24 @@ export function classCells(region: PlanarRegion, regionIndex: number, snap: numb
 }
 
 /**
+ * The boundary pieces on a class cell's edges, each once (from the cell of the smaller class): pushes the segment's
+ * ends to `seg`, its two classes to `cls` and the cell's region to `reg`.
+ */
+export function cellPieces(cell: ClassCell, seg: number[], cls: number[], reg: number[]): void {
+  const n = cell.edges.length;
+  for (let e = 0; e < n; e++) {
+    const other = classOfEdgeLabel(cell.edges[e]);
+    if (other <= cell.cls) continue;
+    const f = (e + 1) % n;
+    const x0 = cell.polygon[2 * e], y0 = cell.polygon[2 * e + 1], x1 = cell.polygon[2 * f], y1 = cell.polygon[2 * f + 1];
+    if (x0 === x1 && y0 === y1) continue;
+    seg.push(x0, y0, x1, y1);
+    cls.push(cell.cls, other);
+    reg.push(cell.region);
+  }
+}
+
+/**
  * Class cells, boundary pieces and polylines of a partition. Pieces come from the cells' class edges, each once
  * (from the cell of the smaller class).
  */
@@ -143,17 +161,7 @@ export function classBoundary(partition: PlanarPartition): ClassBoundary {
   polygons.forEach((region, r) => {
     for (const cell of classCells(region, r, snap)) {
       cells.push(cell);
-      const n = cell.edges.length;
-      for (let e = 0; e < n; e++) {
-        const other = classOfEdgeLabel(cell.edges[e]);
-        if (other <= cell.cls) continue;
-        const f = (e + 1) % n;
-        const x0 = cell.polygon[2 * e], y0 = cell.polygon[2 * e + 1], x1 = cell.polygon[2 * f], y1 = cell.polygon[2 * f + 1];
-        if (x0 === x1 && y0 === y1) continue;
-        seg.push(x0, y0, x1, y1);
-        cls.push(cell.cls, other);
-        reg.push(r);
-      }
+      cellPieces(cell, seg, cls, reg);
     }
   });
   const pieces: BoundaryPieces = { count: reg.length, segments: Float64Array.from(seg), classes: Int32Array.from(cls), regions: Int32Array.from(reg) };

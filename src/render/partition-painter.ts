@@ -57,6 +57,8 @@ export interface PartitionPaintOptions {
   hyperplanes?: ArrayLike<number>;
   /** A polygon outlined in dark grey (flat u, v pairs): the input domain. */
   outline?: ArrayLike<number>;
+  /** Polygons of the whole picture, when this paints only part of it (a strip): the edge width follows it. */
+  polygonsInPicture?: number;
 }
 
 /** First-layer hyperplanes lie on region edges: a colour of their own keeps the dashes visible on top of them. */
@@ -149,7 +151,7 @@ export function paintPartition(ctx: PaintContext, picture: PartitionPicture, vie
   if (opts.edges) {
     const all = new Uint32Array(n);
     for (let k = 0; k < n; k++) all[k] = k;
-    const width = edgeWidth(n);
+    const width = edgeWidth(opts.polygonsInPicture ?? n);
     batch(polygons, all, () => ctx.paint({ stroke: EDGE_COLOUR, strokeOpacity: EDGE_OPACITY, strokeWidth: width, lineJoin: "round", nonScalingStroke: true }));
   }
 

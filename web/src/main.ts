@@ -8,7 +8,7 @@
  */
 import { activationName, allBounds, evaluate, isRegression, patternToString, REGRESSION_KINDS, regressionDataset, type RegressionKind, type BoundsActivation, boundsActivationOf, classColour, classFill, hiddenLayers, hiddenWidths, MODEL_FORMAT_NAMES, type Network, outputDim, parseCsvDataset, PLANAR_KINDS, planarDataset, type PlanarKind, type PlaneRect, type PointDataset, predictedClass, RasterPaintContext, stringifyTesseraJson, unitsOf } from "tessera";
 import { isInputError, oneLine, readFiles, readModel, type LoadedNetwork, type NamedBytes } from "./files.ts";
-import { PartitionClient, sameRect, type Delivery, type PartitionJob } from "./partition/client.ts";
+import { PartitionClient, sameRect, type Delivery, type PartitionJob, type SplitRule } from "./partition/client.ts";
 import type { PackedPartition } from "./partition/packed.ts";
 import type { PictureOptions } from "./partition/protocol.ts";
 import { MAX_HIDDEN_LAYERS, MAX_WIDTH, parseWidths, readQuery, RESTART_KEYS, SETTINGS, settingsQuery } from "./settings.ts";
@@ -87,7 +87,7 @@ const history = new History();
 /** The plane point under the pointer (to refresh the hover text when a new partition arrives). */
 let hoverPoint: [number, number] | null = null;
 /** Timings of the last partition cycles, for bench/explorer.ts: worker time, request → drawn. */
-const timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number }[] = [];
+const timings: { run: number; epoch: number; regions: number; partitionMs: number; cycleMs: number; drawMs: number; skipped: number; joinMs?: number; composeMs?: number; showMs?: number }[] = [];
 /** Milliseconds of every training epoch of the current run (the worker's own measure), for bench/explorer.ts. */
 const epochTimes: number[] = [];
 
@@ -264,7 +264,15 @@ const partitions = new PartitionClient(
   () => new Worker(new URL("./partition/partition-worker.ts", import.meta.url), { type: "module" }),
   () => ({ style: paintStyle(), size: plot.size() }),
   WORKER_PAINTS,
+  splitRule(params.get("split")),
 );
+
+/** `?split=auto|always|never`: when a view is partitioned by two workers (default auto: large networks). */
+function splitRule(value: string | null): SplitRule {
+  if (value === null || value === "auto" || value === "always" || value === "never") return value ?? "auto";
+  setMessage(`URL split=${value}: give auto, always or never (using auto)`, true);
+  return "auto";
+}
 
 /** The run whose epoch-0 picture the page requested from its own seeded initialisation. */
 let seededEpoch0 = -1;
@@ -365,6 +373,7 @@ function repaint(change: { style?: PaintStyle; size?: ReturnType<PlotView["size"
 plot.onResize = (size) => repaint({ size });
 
 function showPartition(d: Delivery): void {
+  const tShow = performance.now();
   const { partition: p, job } = d;
   const { network, epoch } = job;
   let drawMs = d.drawMs;
@@ -382,7 +391,7 @@ function showPartition(d: Delivery): void {
   if (inspectPoint) showInspector();
   if (pinned) showCompare();
   if (outputUnit !== null) showUnitOutput(!state.playing);
-  timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped });
+  timings.push({ run: job.run, epoch, regions: p.regions, partitionMs: p.ms, drawMs, cycleMs: d.cycleMs, skipped, joinMs: d.joinMs, composeMs: d.composeMs, showMs: performance.now() - tShow });
   if (timings.length > 1000) timings.shift();
   $("timing").textContent = `${p.ms.toFixed(1)} ms (+ paint ${drawMs.toFixed(1)}) · ${state.epochMs.toFixed(0)} ms/epoch (${state.backend})`;
   const regions = $("regions");
@@ -1176,7 +1185,7 @@ window.addEventListener("drop", (e) => {
   lines: () => (state.shown ? { start: Array.from(state.shown.partition.lineStart), coords: Array.from(state.shown.partition.lineCoords), rect: state.shown.partition.rect } : null),
   /** The facts behind the hover text (null when the pointer is on no region). */
   hover: () => hoverFacts,
-  partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null }),
+  partitions: () => ({ cancelled: partitions.cancelled, dropped: partitions.dropped, busy: partitions.busy?.epoch ?? null, split: partitions.split, splitFallbacks: partitions.splitFallbacks }),
 };
 
 const urlView = applyParams();

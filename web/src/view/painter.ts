@@ -5,7 +5,7 @@
  * thick over a white halo. Runs in the partition worker on an OffscreenCanvas (the page's main thread stays free), or on the page when the
  * browser has no OffscreenCanvas.
  */
-import { paintPartition, RasterPaintContext } from "tessera";
+import { paintPartition, type PlaneRect, RasterPaintContext } from "tessera";
 import type { PackedPartition } from "../partition/packed.ts";
 import { viewLayout } from "./layout.ts";
 import { pictureOf } from "./picture.ts";
@@ -47,9 +47,40 @@ export function addPolygon(path: Path2D, coords: Float64Array, from: number, to:
   path.closePath();
 }
 
+/**
+ * A picture painted in two strips by two workers: this painter draws the pixel columns on one side of the seam (those
+ * whose centres lie left of it, or the rest), laid out for the whole view.
+ */
+export interface StripFrame {
+  /** The whole view. */
+  rect: PlaneRect;
+  seam: number;
+  side: 0 | 1;
+  /** Polygons of the whole picture (the edge width follows it) and the view's largest |margin| (its shading scale). */
+  polygons: number;
+  marginScale: number;
+}
+
+/** The largest |margin| (f1 − f2, or f for one output) over a packed partition, the scale of its confidence shading. */
+export function marginScaleOf(p: PackedPartition): number {
+  return p.outputs === 1 || p.outputs === 2 ? outputScale(p, marginForms(p)) : 0;
+}
+
+/** The logit margin f1 − f2 (for one output, a regression: the output f itself) on every polygon as an affine form. */
+function marginForms(p: PackedPartition): Float64Array {
+  const n = p.polyStart.length - 1, forms = p.outputs === 1 ? valueForms(p) : new Float64Array(3 * n);
+  if (p.outputs !== 1) for (let k = 0; k < n; k++) {
+    forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
+    forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
+    forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
+  }
+  return forms;
+}
+
 /** The painter of one canvas. */
 export class PartitionPainter {
   private partition?: PackedPartition;
+  private frame?: StripFrame;
 
   constructor(
     private readonly canvas: HTMLCanvasElement | OffscreenCanvas,
@@ -57,8 +88,10 @@ export class PartitionPainter {
     private size: PaintSize,
   ) {}
 
-  setPartition(p: PackedPartition): void {
+  /** The partition to paint; with `frame`, it is one strip's picture of a view painted by two workers. */
+  setPartition(p: PackedPartition, frame?: StripFrame): void {
     this.partition = p;
+    this.frame = frame;
   }
 
   setStyle(style: PaintStyle): void {
@@ -77,13 +110,8 @@ export class PartitionPainter {
    */
   private margins(p: PackedPartition): { forms: Float64Array; scale: number } {
     if (this.marginCache?.p === p) return this.marginCache;
-    const n = p.polyStart.length - 1, forms = p.outputs === 1 ? valueForms(p) : new Float64Array(3 * n);
-    if (p.outputs !== 1) for (let k = 0; k < n; k++) {
-      forms[3 * k] = p.J[4 * k] - p.J[4 * k + 2];
-      forms[3 * k + 1] = p.J[4 * k + 1] - p.J[4 * k + 3];
-      forms[3 * k + 2] = p.c[2 * k] - p.c[2 * k + 1];
-    }
-    this.marginCache = { p, forms, scale: outputScale(p, forms) };
+    const forms = marginForms(p);
+    this.marginCache = { p, forms, scale: this.frame ? this.frame.marginScale : outputScale(p, forms) };
     return this.marginCache;
   }
 
@@ -102,19 +130,28 @@ export class PartitionPainter {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, pw, ph);
     if (!p) return performance.now() - t0;
-    const r = p.rect;
+    const f = this.frame;
+    const r = f ? f.rect : p.rect;
     const layout = viewLayout(w, h, r);
     const { s, ox, oy } = layout;
+    // The columns drawn (CSS pixels): the whole view, or one side of the seam at a device-pixel boundary (pixels
+    // whose centres lie right of the seam go to the right strip; no anti-aliased clip edge between the two bitmaps).
+    let x0 = ox, x1 = ox + s * (r.umax - r.umin);
+    if (f) {
+      const seamColumn = Math.ceil((ox + s * (f.seam - r.umin)) * dpr - 0.5) / dpr;
+      if (f.side === 0) x1 = seamColumn;
+      else x0 = seamColumn;
+    }
     ctx.save();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.beginPath();
-    ctx.rect(ox, oy, s * (r.umax - r.umin), s * (r.vmax - r.vmin));
+    ctx.rect(x0, oy, x1 - x0, s * (r.vmax - r.vmin));
     ctx.clip();
     const margin = this.style.colouring === "confidence" && (p.outputs === 2 || p.outputs === 1) ? this.margins(p) : undefined;
     // The core painter, in CSS pixels (the transform scales them to device pixels): the rules of `tessera draw`.
     // Fills and hairlines are rasterised into the canvas's pixels directly (src/render/raster-context.ts), the rest
     // drawn as canvas paths.
-    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: ox, y: oy, w: s * (r.umax - r.umin), h: s * (r.vmax - r.vmin) }, true);
+    const raster = new RasterPaintContext(ctx, pw, ph, dpr, { x: x0, y: oy, w: x1 - x0, h: s * (r.vmax - r.vmin) }, true);
     const view = { left: ox, top: oy, scale: s, umin: r.umin, vmax: r.vmax };
     // The logit margin, shaded exactly per pixel under the edges.
     if (margin) shadeUnitOutput(raster, p, margin.forms, margin.scale, view, dpr);
@@ -122,6 +159,7 @@ export class PartitionPainter {
       fill: margin ? "none" : this.style.colouring === "pattern" ? "pattern" : "class",
       edges: this.style.showEdges,
       boundary: true,
+      polygonsInPicture: f?.polygons,
     });
     ctx.restore();
     return performance.now() - t0;
