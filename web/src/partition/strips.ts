@@ -29,9 +29,13 @@ import { lowerForView, packOf, type PackedPartition } from "./packed.ts";
  * slower strip 1,155–1,297 ms plus the page's join 374–485 ms, so on two free cores the partition's critical path is
  * 1.26–1.33× shorter. Smaller networks are not split: 2-8-8-2 takes 1–5 ms in one worker, less than a second
  * worker's round trip. On this shared machine (load 11–33, all of Chromium in one scheduling group) the split was
- * not faster in wall time (docs/explorer.md).
+ * not faster in wall time (docs/explorer.md). Nor on a quiet machine (study paused, load 2.2–2.7, 2026-12-08, trained
+ * 2-256-256-2, 40,881 regions, bench/explorer.ts --only 256,256, runs in turn): one worker 1,562 and 1,377 ms request →
+ * painted, split 1,712 and 1,531 ms; the slower strip's partition (1,127–1,238 ms) took as long as the whole view
+ * in one worker (955–1,010 ms). So "auto" splits no view for now (Infinity); `?split=always` keeps the exact split
+ * available, and tested, for a machine where it pays.
  */
-export const SPLIT_MIN_UNITS = 256;
+export const SPLIT_MIN_UNITS = Number.POSITIVE_INFINITY;
 
 /** The seam of a view split at pixel column boundary: the plane u of the column nearest the middle of the picture. */
 export function seamOf(rect: PlaneRect, layout: { s: number; ox: number }, dpr: number): number {
