@@ -187,8 +187,8 @@ function margin1(sk: Skeleton, c: number, point: Float64Array): number {
   return 0.5 * Math.abs(b - a);
 }
 
-/** 2-D: the vertex centroid (each vertex twice) and its distance to the nearest edge's line. */
-export function margin2(sk: Skeleton, c: number, point: Float64Array): number {
+/** 2-D: the vertex centroid of cell c (each vertex counted twice, once per edge end) into point[0], point[1]. */
+function vertexCentroid2(sk: Skeleton, c: number, point: Float64Array): void {
   const s = sk.cStart[c];
   const n = sk.cLen[c];
   const { X, EA, EB, cE } = sk;
@@ -199,10 +199,21 @@ export function margin2(sk: Skeleton, c: number, point: Float64Array): number {
     cx += X[2 * EA[e]] + X[2 * EB[e]];
     cy += X[2 * EA[e] + 1] + X[2 * EB[e] + 1];
   }
-  cx /= 2 * n;
-  cy /= 2 * n;
-  point[0] = cx;
-  point[1] = cy;
+  point[0] = cx / (2 * n);
+  point[1] = cy / (2 * n);
+}
+
+/** Scratch for {@link centroidClear2}'s centroid (counting only; one cell at a time). */
+const centroidScratch = new Float64Array(2);
+
+/** 2-D: the vertex centroid (each vertex twice) and its distance to the nearest edge's line. */
+export function margin2(sk: Skeleton, c: number, point: Float64Array): number {
+  const s = sk.cStart[c];
+  const n = sk.cLen[c];
+  const { X, EA, EB, cE } = sk;
+  vertexCentroid2(sk, c, point);
+  const cx = point[0];
+  const cy = point[1];
   let best = Infinity;
   for (let i = 0; i < n; i++) {
     const e = cE[s + i];
@@ -226,15 +237,9 @@ export function centroidClear2(sk: Skeleton, c: number, cut: number): boolean {
   const s = sk.cStart[c];
   const n = sk.cLen[c];
   const { X, EA, EB, cE } = sk;
-  let cx = 0;
-  let cy = 0;
-  for (let i = 0; i < n; i++) {
-    const e = cE[s + i];
-    cx += X[2 * EA[e]] + X[2 * EB[e]];
-    cy += X[2 * EA[e] + 1] + X[2 * EB[e] + 1];
-  }
-  cx /= 2 * n;
-  cy /= 2 * n;
+  vertexCentroid2(sk, c, centroidScratch);
+  const cx = centroidScratch[0];
+  const cy = centroidScratch[1];
   const cut2 = cut * cut;
   for (let i = 0; i < n; i++) {
     const e = cE[s + i];
