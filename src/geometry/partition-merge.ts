@@ -57,12 +57,18 @@ export function seamTolerances(diameter: number): { onSeam: number; gap: number 
  * The index of a polygon's edge on the seam u = `seam` (a domain edge whose ends are both within `onSeam` of it), or
  * −1. A convex polygon has at most one.
  */
-export function seamEdgeOf(polygon: ArrayLike<number>, edges: ArrayLike<number>, seam: number, onSeam: number): number {
-  const n = edges.length;
-  for (let i = 0; i < n; i++) {
+export function seamEdgeOf(
+  polygon: ArrayLike<number>,
+  edges: ArrayLike<number>,
+  seam: number,
+  onSeam: number,
+  from = 0,
+  to = edges.length,
+): number {
+  for (let i = from; i < to; i++) {
     if (edges[i] !== DOMAIN_EDGE) continue;
-    const j = i + 1 < n ? i + 1 : 0;
-    if (Math.abs(polygon[2 * i] - seam) <= onSeam && Math.abs(polygon[2 * j] - seam) <= onSeam) return i;
+    const j = i + 1 < to ? i + 1 : from;
+    if (Math.abs(polygon[2 * i] - seam) <= onSeam && Math.abs(polygon[2 * j] - seam) <= onSeam) return i - from;
   }
   return -1;
 }

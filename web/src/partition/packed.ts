@@ -50,7 +50,7 @@ export interface PackedPartition {
 }
 
 /** Concatenate flat vertex arrays with their start offsets (in vertices). */
-function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32Array; data: Float64Array } {
+export function concat(parts: ArrayLike<number>[], perVertex: number): { start: Uint32Array; data: Float64Array } {
   const start = new Uint32Array(parts.length + 1);
   for (let k = 0; k < parts.length; k++) start[k + 1] = start[k] + parts[k].length / perVertex;
   const data = new Float64Array(start[parts.length] * perVertex);

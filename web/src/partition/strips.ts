@@ -17,11 +17,11 @@ import {
   type PlanarRegion,
   type PlaneRect,
   polygonArea,
-  DOMAIN_EDGE,
+  seamEdgeOf,
   seamTolerances,
   SNAP_RELATIVE,
 } from "tessera";
-import { lowerForView, packOf, type PackedPartition } from "./packed.ts";
+import { concat, lowerForView, packOf, type PackedPartition } from "./packed.ts";
 
 /**
  * Networks with at least this many hidden units are partitioned in two strips by two workers. CPU time of the
@@ -124,18 +124,8 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
   const seamIdx = strips.map((p) => {
     const ks: number[] = [];
     const { polyStart, coords, labels } = p;
-    for (let k = 0; k < count(p); k++) {
-      // seamEdgeOf, without a view per polygon (tens of thousands of them).
-      const a = polyStart[k], b = polyStart[k + 1];
-      for (let i = a; i < b; i++) {
-        if (labels[i] !== DOMAIN_EDGE) continue;
-        const j = i + 1 < b ? i + 1 : a;
-        if (Math.abs(coords[2 * i] - seam) <= onSeam && Math.abs(coords[2 * j] - seam) <= onSeam) {
-          ks.push(k);
-          break;
-        }
-      }
-    }
+    // On the packed arrays, polygon k's vertex range: no view per polygon (tens of thousands of them).
+    for (let k = 0; k < count(p); k++) if (seamEdgeOf(coords, labels, seam, onSeam, polyStart[k], polyStart[k + 1]) >= 0) ks.push(k);
     return ks;
   });
   const views = strips.map((p, s) => seamIdx[s].map((k) => regionView(p, k)));
@@ -267,10 +257,7 @@ export function joinStrips(left: PackedPartition, right: PackedPartition, rect: 
     cellPoly[at] = cell.region;
   });
 
-  const lineStart = new Uint32Array(polylines.length + 1);
-  polylines.forEach((l, i) => (lineStart[i + 1] = lineStart[i] + l.points.length / 2));
-  const lineCoords = new Float64Array(2 * lineStart[polylines.length]);
-  polylines.forEach((l, i) => lineCoords.set(l.points, 2 * lineStart[i]));
+  const { start: lineStart, data: lineCoords } = concat(polylines.map((l) => l.points), 2);
   const lineClosed = Uint8Array.from(polylines, (l) => (l.closed ? 1 : 0));
 
   const merged: PackedPartition = {
